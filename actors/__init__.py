@@ -1,0 +1,1 @@
+"""Ray actors and the adapters they stand on (settings, PostgreSQL, Kafka, Redis)."""

@@ -1,0 +1,95 @@
+"""Readiness probes of the components BankFlow stands on; each answers ok or why not.
+
+Each probe opens its own short-lived connection with a bound, so a hung server makes a
+probe fail within `timeout_s` instead of hanging the caller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from dataclasses import dataclass
+
+import asyncpg
+import ray
+import redis.asyncio as aioredis
+from aiokafka.admin import AIOKafkaAdminClient
+
+from models.topics import ALL_TOPICS
+
+PROBE_TIMEOUT_S = 3.0
+DETAIL_MAX_CHARS = 300
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    component: str
+    ok: bool
+    detail: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"status": "ok" if self.ok else "failing", "detail": self.detail}
+
+
+async def _bounded(component: str, check: Awaitable[ProbeResult], timeout_s: float) -> ProbeResult:
+    """Run a check with a bound; any failure is an answer ("failing", and why), never a raise."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            return await check
+    except TimeoutError:
+        return ProbeResult(component, False, f"no answer within {timeout_s:.0f} s")
+    except Exception as error:  # noqa: BLE001 -- every failure means "not ready", with its reason
+        return ProbeResult(component, False, f"{type(error).__name__}: {error}"[:DETAIL_MAX_CHARS])
+
+
+async def probe_postgres(dsn: str, timeout_s: float = PROBE_TIMEOUT_S) -> ProbeResult:
+    async def check() -> ProbeResult:
+        connection = await asyncpg.connect(dsn, timeout=timeout_s)
+        try:
+            version = await connection.fetchval("SHOW server_version")
+        finally:
+            await connection.close()
+        return ProbeResult("postgres", True, f"PostgreSQL {version}")
+
+    return await _bounded("postgres", check(), timeout_s)
+
+
+async def probe_kafka(bootstrap: str, timeout_s: float = PROBE_TIMEOUT_S) -> ProbeResult:
+    async def check() -> ProbeResult:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout_s * 1000))
+        try:
+            await admin.start()
+            topics = set(await admin.list_topics())
+        finally:
+            await admin.close()
+        missing = [topic for topic in ALL_TOPICS if topic not in topics]
+        if missing:
+            return ProbeResult("kafka", False, "missing topics: " + ", ".join(missing))
+        return ProbeResult("kafka", True, f"{len(ALL_TOPICS)} topics")
+
+    return await _bounded("kafka", check(), timeout_s)
+
+
+async def probe_redis(url: str, timeout_s: float = PROBE_TIMEOUT_S) -> ProbeResult:
+    async def check() -> ProbeResult:
+        client = aioredis.from_url(url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s)
+        try:
+            await client.ping()
+        finally:
+            await client.aclose()
+        return ProbeResult("redis", True, "PONG")
+
+    return await _bounded("redis", check(), timeout_s)
+
+
+async def probe_ray(timeout_s: float = PROBE_TIMEOUT_S) -> ProbeResult:
+    async def check() -> ProbeResult:
+        if not ray.is_initialized():
+            return ProbeResult("ray", False, "not connected to Ray")
+        nodes = await asyncio.to_thread(ray.nodes)
+        alive = sum(1 for node in nodes if node.get("Alive"))
+        if alive == 0:
+            return ProbeResult("ray", False, "no alive node")
+        return ProbeResult("ray", True, f"{alive} node(s) alive")
+
+    return await _bounded("ray", check(), timeout_s)

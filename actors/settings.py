@@ -1,0 +1,145 @@
+"""BankFlow settings: one typed object read from BANKFLOW_* environment variables or `.env`.
+
+An empty service setting (database, Kafka, Redis, Ray) means "start the embedded one";
+the resolved addresses of a running stack are kept in `<data_dir>/run/endpoints.json`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "BANKFLOW_"
+ENDPOINTS_FILE = Path("run") / "endpoints.json"
+_SECRET_FIELDS = frozenset({"jwt_private_key_pem", "database_url", "redis_url"})
+_HOST_PORT = re.compile(r"^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$")
+
+
+class SettingsError(ValueError):
+    """A setting is invalid; the message is one line naming it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        frozen=True,
+    )
+
+    data_dir: Path = Field(default=Path(".bankflow"), description="where embedded data and run files live")
+    database_url: str = Field(default="", description="PostgreSQL DSN; empty starts embedded PostgreSQL")
+    kafka_bootstrap: str = Field(
+        default="", description="Kafka bootstrap servers host:port[,…]; empty starts the embedded broker"
+    )
+    redis_url: str = Field(default="", description="Redis URL; empty starts embedded Redis")
+    ray_address: str = Field(
+        default="",
+        validation_alias=AliasChoices("BANKFLOW_RAY_ADDRESS", "RAY_ADDRESS"),
+        description="Ray GCS address host:port; empty starts a local Ray head",
+    )
+    account_shards: int = Field(default=4, ge=1, le=256, description="number of AccountShard actors")
+    jwt_private_key_pem: SecretStr = Field(
+        default=SecretStr(""), description="PEM private key signing access tokens; empty generates a dev key"
+    )
+    jwt_key_id: str = Field(default="dev-1", min_length=1, max_length=64, description="`kid` of the signing key")
+    http_host: str = Field(default="127.0.0.1", min_length=1, description="address the HTTP API listens on")
+    http_port: int = Field(default=8000, ge=1, le=65535, description="port of the HTTP API")
+    postgres_port: int = Field(default=54329, ge=1, le=65535, description="port of embedded PostgreSQL")
+    kafka_port: int = Field(default=19092, ge=1, le=65535, description="port of the embedded Kafka broker")
+    redis_port: int = Field(default=16379, ge=1, le=65535, description="port of embedded Redis")
+    ray_port: int = Field(default=26380, ge=1, le=65535, description="GCS port of the local Ray head")
+    ray_num_cpus: int = Field(default=8, ge=1, le=1024, description="logical CPUs of the local Ray head")
+    ray_object_store_mb: int = Field(
+        default=1024, ge=100, le=1_000_000, description="object store size of the local Ray head"
+    )
+    ray_dashboard: bool = Field(default=True, description="start the Ray dashboard with the local head")
+    ray_dashboard_port: int = Field(default=8265, ge=1, le=65535, description="port of the local Ray dashboard")
+    service_start_timeout_s: float = Field(
+        default=60.0, gt=0, le=600, description="bound on waiting for a service to be ready"
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO")
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute_data_dir(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_scheme(cls, value: str) -> str:
+        if value and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must start with postgresql:// (or be empty for embedded PostgreSQL)")
+        return value
+
+    @field_validator("kafka_bootstrap")
+    @classmethod
+    def _bootstrap_servers(cls, value: str) -> str:
+        for server in filter(None, value.split(",")):
+            if not _HOST_PORT.match(server.strip()):
+                raise ValueError(f"{server!r} is not host:port")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix:// (or be empty for embedded Redis)")
+        return value
+
+    @field_validator("ray_address")
+    @classmethod
+    def _ray_address(cls, value: str) -> str:
+        if value and value != "auto" and not _HOST_PORT.match(value.removeprefix("ray://")):
+            raise ValueError("must be host:port, ray://host:port or auto")
+        return value
+
+    @field_validator("jwt_private_key_pem")
+    @classmethod
+    def _pem(cls, value: SecretStr) -> SecretStr:
+        text = value.get_secret_value()
+        if text and not ("-----BEGIN" in text and "PRIVATE KEY-----" in text):
+            raise ValueError("must be a PEM private key")
+        return value
+
+    @property
+    def run_dir(self) -> Path:
+        return self.data_dir / "run"
+
+    def with_endpoints(self) -> Settings:
+        """These settings with empty service addresses filled from the running stack."""
+        path = self.data_dir / ENDPOINTS_FILE
+        if not path.exists():
+            return self
+        recorded = json.loads(path.read_text())
+        filled = {
+            name: recorded[name]
+            for name in ("database_url", "kafka_bootstrap", "redis_url", "ray_address")
+            if not getattr(self, name) and recorded.get(name)
+        }
+        return self.model_copy(update=filled)
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """One line naming every invalid setting by its environment variable."""
+    parts = []
+    for item in error.errors():
+        field = str(item["loc"][0]) if item["loc"] else "?"
+        name = field if field.startswith(ENV_PREFIX) or field.startswith("RAY_") else ENV_PREFIX + field.upper()
+        got = "<secret>" if field in _SECRET_FIELDS else repr(item.get("input"))
+        parts.append(f"{name}: {item['msg']} (got {got})")
+    return "invalid setting " + "; ".join(parts)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment and `.env`; raise SettingsError naming a bad one."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise SettingsError(describe_validation_error(error)) from None

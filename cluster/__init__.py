@@ -1,0 +1,1 @@
+"""Wiring: embedded services, Ray start-up, migrations and the `bankflow` CLI."""

@@ -1,0 +1,133 @@
+"""`bankflow`: bring the platform up and down, see its status, migrate its database."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Sequence
+from types import FrameType
+
+from actors.settings import Settings, SettingsError, load_settings
+from cluster import migrations, stack
+from cluster.embedded.process import ServiceError
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_BAD_SETTINGS = 2
+READYZ_TIMEOUT_S = 10
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
+def _cmd_up(settings: Settings, arguments: argparse.Namespace) -> int:
+    try:
+        endpoints = stack.up(settings, progress=_say)
+    except (ServiceError, KeyboardInterrupt):
+        if arguments.foreground:
+            _say("start-up failed or was interrupted; stopping what was started…")
+            stack.down(settings, progress=_say)
+        raise
+    _say(f"BankFlow is up: {endpoints.http_url}  (API docs: {endpoints.http_url}/docs)")
+    if not arguments.foreground:
+        _say("stop it with: bankflow down")
+        return EXIT_OK
+    _say("press Ctrl-C to stop")
+    stop_requested = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop_requested.set()
+
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, request_stop)
+    stop_requested.wait()
+    _say("stopping…")
+    stack.down(settings, progress=_say)
+    return EXIT_OK
+
+
+def _cmd_down(settings: Settings, arguments: argparse.Namespace) -> int:
+    stack.down(settings, progress=_say)
+    return EXIT_OK
+
+
+def _fetch_readyz(url: str) -> tuple[int, dict[str, object]]:
+    try:
+        # The URL is http://host:port from our own settings, never user input.
+        with urllib.request.urlopen(f"{url}/readyz", timeout=READYZ_TIMEOUT_S) as response:  # nosec B310
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+    except (urllib.error.URLError, OSError) as error:
+        return 0, {"error": str(error)}
+
+
+def _cmd_status(settings: Settings, arguments: argparse.Namespace) -> int:
+    report = stack.status(settings)
+    for item in report:
+        _say(f"{item.component:<10} {item.mode:<9} {'ok' if item.ok else 'FAILING':<8} {item.detail}")
+    url = stack.http_url(settings)
+    code, body = _fetch_readyz(url)
+    _say(f"{'api':<10} {'serve':<9} {'ok' if code == 200 else 'FAILING':<8} {url}/readyz → {code or 'no answer'}")
+    if code and code != 200:
+        _say(json.dumps(body, indent=2))
+    return EXIT_OK if code == 200 and all(item.ok for item in report) else EXIT_FAILED
+
+
+def _cmd_migrate(settings: Settings, arguments: argparse.Namespace) -> int:
+    dsn = settings.with_endpoints().database_url
+    if not dsn:
+        _say("migrate: no database: set BANKFLOW_DATABASE_URL or run `bankflow up` first")
+        return EXIT_FAILED
+    applied = asyncio.run(migrations.apply_migrations(dsn))
+    for migration in applied:
+        _say(f"applied {migration.version:04d}_{migration.name}")
+    versions = asyncio.run(migrations.applied_versions(dsn))
+    _say(f"database at version {max(versions, default=0):04d} ({len(applied)} applied now)")
+    return EXIT_OK
+
+
+Command = Callable[[Settings, argparse.Namespace], int]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bankflow", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    up = commands.add_parser("up", help="start (or confirm) the platform and print its URL")
+    up.add_argument("--foreground", action="store_true", help="stay until Ctrl-C, then stop everything")
+    up.set_defaults(handler=_cmd_up)
+    commands.add_parser("down", help="stop everything `up` started").set_defaults(handler=_cmd_down)
+    commands.add_parser("status", help="each component and the API's readiness").set_defaults(handler=_cmd_status)
+    commands.add_parser("migrate", help="apply pending database migrations").set_defaults(handler=_cmd_migrate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"bankflow: {error}", file=sys.stderr)
+        return EXIT_BAD_SETTINGS
+    handler: Command = arguments.handler
+    try:
+        return handler(settings, arguments)
+    except ServiceError as error:
+        print(f"bankflow: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except migrations.MigrationError as error:
+        print(f"bankflow: migrations: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,200 @@
+"""The whole stack: bring every component up in order, report on it, take it down.
+
+A component whose setting is empty is embedded (started and stopped by us); one whose
+setting names a server is external (checked, never started or stopped). `up` is
+idempotent: what already runs is reused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+
+from actors.kafka_admin import ensure_topics
+from actors.probes import ProbeResult, probe_kafka, probe_postgres, probe_redis
+from actors.settings import ENDPOINTS_FILE, Settings
+from cluster import migrations, ray_runtime, serve_app
+from cluster.embedded import kafka, postgres, ray_head, redis
+from cluster.embedded.process import ServiceError
+
+Progress = Callable[[str], None]
+LOCK_FILE = "stack.lock"
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    database_url: str
+    kafka_bootstrap: str
+    redis_url: str
+    ray_address: str
+    http_url: str
+
+
+def http_url(settings: Settings) -> str:
+    # Comparing with the wildcard address to print a reachable URL, not binding to it.
+    host = "127.0.0.1" if settings.http_host in ("0.0.0.0", "::") else settings.http_host  # nosec B104
+    return f"http://{host}:{settings.http_port}"
+
+
+@contextmanager
+def _stack_lock(settings: Settings) -> Iterator[None]:
+    """One `up`/`down` at a time per data dir."""
+    settings.run_dir.mkdir(parents=True, exist_ok=True)
+    with (settings.run_dir / LOCK_FILE).open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _require(result: ProbeResult, setting: str) -> None:
+    if not result.ok:
+        raise ServiceError(f"{result.component}: cannot reach the server named by {setting}: {result.detail}")
+
+
+def _postgres(settings: Settings) -> tuple[str, str]:
+    if settings.database_url:
+        _require(asyncio.run(probe_postgres(settings.database_url)), "BANKFLOW_DATABASE_URL")
+        return settings.database_url, "external"
+    return postgres.start(settings), f"embedded 127.0.0.1:{settings.postgres_port}"
+
+
+def _kafka(settings: Settings) -> tuple[str, str]:
+    if settings.kafka_bootstrap:
+        asyncio.run(ensure_topics(settings.kafka_bootstrap))
+        _require(asyncio.run(probe_kafka(settings.kafka_bootstrap)), "BANKFLOW_KAFKA_BOOTSTRAP")
+        return settings.kafka_bootstrap, "external"
+    return kafka.start(settings), f"embedded 127.0.0.1:{settings.kafka_port}"
+
+
+def _redis(settings: Settings) -> tuple[str, str]:
+    if settings.redis_url:
+        _require(asyncio.run(probe_redis(settings.redis_url)), "BANKFLOW_REDIS_URL")
+        return settings.redis_url, "external"
+    return redis.start(settings), f"embedded 127.0.0.1:{settings.redis_port}"
+
+
+def _ray(settings: Settings) -> tuple[str, str]:
+    if settings.ray_address:
+        return settings.ray_address, "external"
+    return ray_head.start(settings), f"embedded {ray_head.address(settings)}"
+
+
+def _write_endpoints(settings: Settings, endpoints: Endpoints) -> None:
+    path = settings.data_dir / ENDPOINTS_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(asdict(endpoints), indent=2))
+
+
+def _timed(progress: Progress, index: int, total: int, label: str, action: Callable[[], str]) -> None:
+    progress(f"[{index}/{total}] {label:<12} …")
+    started = time.monotonic()
+    detail = action()
+    progress(f"[{index}/{total}] {label:<12} ok  {detail} ({time.monotonic() - started:.1f} s)")
+
+
+def up(settings: Settings, progress: Progress = print) -> Endpoints:
+    """Bring the stack up (or confirm it is up); return where each component answers."""
+    found: dict[str, str] = {}
+
+    def service(name: str, start: Callable[[Settings], tuple[str, str]]) -> Callable[[], str]:
+        def run() -> str:
+            found[name], where = start(settings)
+            return where
+
+        return run
+
+    def migrate() -> str:
+        applied = asyncio.run(migrations.apply_migrations(found["database_url"]))
+        return f"{len(applied)} applied" if applied else "up to date"
+
+    def deploy() -> str:
+        resolved = settings.model_copy(update=found)
+        ray_runtime.connect(resolved)
+        try:
+            serve_app.deploy(resolved)
+        finally:
+            ray_runtime.disconnect()
+        return f"application {serve_app.APP_NAME} RUNNING"
+
+    steps: list[tuple[str, Callable[[], str]]] = [
+        ("postgres", service("database_url", _postgres)),
+        ("migrations", migrate),
+        ("kafka", service("kafka_bootstrap", _kafka)),
+        ("redis", service("redis_url", _redis)),
+        ("ray", service("ray_address", _ray)),
+        ("serve", deploy),
+    ]
+    with _stack_lock(settings):
+        for index, (label, action) in enumerate(steps, start=1):
+            _timed(progress, index, len(steps), label, action)
+        endpoints = Endpoints(http_url=http_url(settings), **found)
+        _write_endpoints(settings, endpoints)
+    return endpoints
+
+
+def down(settings: Settings, progress: Progress = print) -> int:
+    """Stop every embedded component this data dir's `up` started; return processes stopped."""
+    stopped = 0
+    with _stack_lock(settings):
+        for label, stop in (
+            ("ray", ray_head.stop),
+            ("redis", redis.stop),
+            ("kafka", kafka.stop),
+            ("postgres", postgres.stop),
+        ):
+            count = stop(settings)
+            stopped += count
+            progress(f"{label:<10} {'stopped (' + str(count) + ' processes)' if count else 'not running'}")
+        (settings.data_dir / ENDPOINTS_FILE).unlink(missing_ok=True)
+    return stopped
+
+
+@dataclass(frozen=True)
+class ComponentStatus:
+    component: str
+    mode: str
+    ok: bool
+    detail: str
+
+
+def status(settings: Settings) -> list[ComponentStatus]:
+    """Each component: embedded or external, and whether it answers right now."""
+    resolved = settings.with_endpoints()
+
+    async def probe_all() -> list[ProbeResult]:
+        missing = ProbeResult("?", False, "not started (run `bankflow up`)")
+        checks = [
+            probe_postgres(resolved.database_url) if resolved.database_url else None,
+            probe_kafka(resolved.kafka_bootstrap) if resolved.kafka_bootstrap else None,
+            probe_redis(resolved.redis_url) if resolved.redis_url else None,
+        ]
+        results = []
+        for name, check in zip(("postgres", "kafka", "redis"), checks, strict=True):
+            results.append(await check if check else ProbeResult(name, False, missing.detail))
+        return results
+
+    report = [
+        ComponentStatus(
+            result.component, "external" if getattr(settings, field) else "embedded", result.ok, result.detail
+        )
+        for result, field in zip(
+            asyncio.run(probe_all()), ("database_url", "kafka_bootstrap", "redis_url"), strict=True
+        )
+    ]
+    ray_running = bool(settings.ray_address) or ray_head.record(settings) is not None
+    report.append(
+        ComponentStatus(
+            "ray",
+            "external" if settings.ray_address else "embedded",
+            ray_running,
+            resolved.ray_address or ray_head.address(settings) if ray_running else "not started",
+        )
+    )
+    return report

@@ -1,0 +1,6 @@
+"""The Serve application's entry point: `import_path: deployments.app:app`."""
+
+from deployments.gateway import Gateway
+
+# serve.deployment's overloads do not type the class it decorates, so mypy cannot see bind().
+app = Gateway.bind()  # type: ignore[attr-defined]

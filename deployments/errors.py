@@ -1,0 +1,122 @@
+"""The one error shape of the API: {"error": {"code", "message", "request_id"}}.
+
+Every failure, including validation errors and unexpected exceptions, leaves as this JSON
+with a stable `code`; no stack trace ever reaches a client.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+logger = logging.getLogger("bankflow.gateway")
+
+_CODE_BY_STATUS = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    503: "unavailable",
+}
+
+
+class ApiError(Exception):
+    """An error a handler raises on purpose, with its status and stable code."""
+
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+
+
+def request_id_of(request: Request) -> str:
+    return str(getattr(request.state, "request_id", "")) or "unknown"
+
+
+def error_response(
+    request: Request, status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    request_id = request_id_of(request)
+    body = {"error": {"code": code, "message": message, "request_id": request_id}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _describe_validation(error: RequestValidationError) -> str:
+    parts = []
+    for item in error.errors():
+        location = ".".join(str(part) for part in item.get("loc", ()) if part != "body")
+        parts.append(f"{location}: {item.get('msg', 'invalid')}" if location else str(item.get("msg")))
+    return "; ".join(parts) or "invalid request"
+
+
+async def _on_api_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, ApiError)
+    return error_response(request, error.status, error.code, error.message, error.headers)
+
+
+async def _on_http_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, StarletteHTTPException)
+    code = _CODE_BY_STATUS.get(error.status_code, "error")
+    message = error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
+    return error_response(request, error.status_code, code, message, dict(error.headers or {}))
+
+
+async def _on_validation_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, RequestValidationError)
+    return error_response(request, 422, "validation_error", _describe_validation(error))
+
+
+async def _on_unexpected(request: Request, error: Exception) -> Response:
+    logger.exception("unhandled error", extra={"request_id": request_id_of(request)})
+    return error_response(request, 500, "internal_error", "an internal error occurred")
+
+
+async def _assign_request_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    offered = request.headers.get(REQUEST_ID_HEADER, "")
+    request.state.request_id = offered if _CLIENT_REQUEST_ID.match(offered) else str(uuid.uuid4())
+    try:
+        response = await call_next(request)
+    except Exception as error:  # noqa: BLE001 -- the last line of defence keeps the error shape
+        response = await _on_unexpected(request, error)
+    if not _proxy_echoes_request_id():
+        response.headers[REQUEST_ID_HEADER] = request.state.request_id
+    return response
+
+
+def _proxy_echoes_request_id() -> bool:
+    """Behind Ray Serve's proxy, which already adds X-Request-ID to every response."""
+    from ray.serve.context import _get_serve_request_context  # noqa: PLC0415 -- private, pinned Ray
+
+    return bool(_get_serve_request_context().request_id)
+
+
+def install_error_handling(app: FastAPI) -> None:
+    handlers: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {
+        ApiError: _on_api_error,
+        StarletteHTTPException: _on_http_error,
+        RequestValidationError: _on_validation_error,
+        Exception: _on_unexpected,
+    }
+    for exception_type, handler in handlers.items():
+        app.add_exception_handler(exception_type, handler)
+    app.middleware("http")(_assign_request_id)

@@ -1,0 +1,1 @@
+"""The pure domain of BankFlow: types and rules, no I/O, no Ray."""

@@ -1,0 +1,19 @@
+"""The Kafka topics of BankFlow's events, one per bounded context (API.md, Events)."""
+
+from typing import Final
+
+IDENTITY_EVENTS: Final = "identity-events"
+CUSTOMER_EVENTS: Final = "customer-events"
+ACCOUNT_EVENTS: Final = "account-events"
+TRANSACTION_EVENTS: Final = "transaction-events"
+FRAUD_EVENTS: Final = "fraud-events"
+NOTIFICATION_EVENTS: Final = "notification-events"
+
+ALL_TOPICS: Final = (
+    IDENTITY_EVENTS,
+    CUSTOMER_EVENTS,
+    ACCOUNT_EVENTS,
+    TRANSACTION_EVENTS,
+    FRAUD_EVENTS,
+    NOTIFICATION_EVENTS,
+)

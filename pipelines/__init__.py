@@ -1,0 +1,1 @@
+"""Ray Data / Ray Train pipelines: synthetic data, training, evaluation, model registry."""

@@ -1,0 +1,69 @@
+"""The test harness: one embedded stack (PostgreSQL, broker, Redis, Ray + Serve) per session.
+
+Tests isolate themselves with fresh ids, databases or topics, never by restarting servers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from actors.settings import Settings
+from cluster import stack
+from cluster.embedded.postgres import dsn as postgres_dsn
+from cluster.embedded.process import free_port
+
+
+def isolated_settings(data_dir: Path, **overrides: object) -> Settings:
+    """Settings for a private stack: own data dir, free ports, nothing read from .env."""
+    values: dict[str, object] = {
+        "data_dir": data_dir,
+        "database_url": "",
+        "kafka_bootstrap": "",
+        "redis_url": "",
+        "ray_address": "",
+        "postgres_port": free_port(),
+        "kafka_port": free_port(),
+        "redis_port": free_port(),
+        "ray_port": free_port(),
+        "http_port": free_port(),
+        "ray_dashboard": False,
+        "ray_num_cpus": 8,
+        "ray_object_store_mb": 512,
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """The session's stack, up once for the whole run; its settings carry the live addresses."""
+    own = isolated_settings(tmp_path_factory.mktemp("stack") / ".bankflow")
+    endpoints = stack.up(own, progress=lambda line: None)
+    try:
+        yield own.with_endpoints()
+        assert endpoints.http_url == stack.http_url(own)
+    finally:
+        stack.down(own, progress=lambda line: None)
+
+
+@pytest.fixture(scope="session")
+def api_url(settings: Settings) -> str:
+    return stack.http_url(settings)
+
+
+@pytest.fixture
+async def fresh_database(settings: Settings) -> AsyncIterator[str]:
+    """A new empty database on the session's PostgreSQL; its DSN."""
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    admin = await asyncpg.connect(postgres_dsn(settings.postgres_port, "postgres"))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield postgres_dsn(settings.postgres_port, name)
+        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()

@@ -1,0 +1,132 @@
+"""`bankflow up` / `down` as a person runs them: idempotent, and nothing left behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+
+from actors.settings import Settings
+from cluster.embedded.process import load_record
+from tests.conftest import isolated_settings
+
+SERVICES = ("postgres", "kafka", "redis", "ray")
+COMMAND_TIMEOUT_S = 240
+
+
+def _environment(settings: Settings) -> dict[str, str]:
+    names = (
+        "data_dir",
+        "postgres_port",
+        "kafka_port",
+        "redis_port",
+        "ray_port",
+        "http_port",
+        "ray_dashboard",
+        "ray_object_store_mb",
+    )
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("BANKFLOW_", "RAY_"))}
+    env.update({f"BANKFLOW_{name.upper()}": str(getattr(settings, name)) for name in names})
+    return env
+
+
+def _bankflow(settings: Settings, *arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cluster.cli", *arguments],
+        env=_environment(settings),
+        cwd=settings.data_dir.parent,
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT_S,
+        check=False,
+    )
+
+
+def _sessions(settings: Settings) -> dict[str, int]:
+    sessions = {}
+    for name in SERVICES:
+        record = load_record(settings.run_dir, name)
+        assert record is not None, f"{name} was not recorded"
+        sessions[name] = record.session_id
+    return sessions
+
+
+def _processes_of(settings: Settings, sessions: dict[str, int]) -> list[str]:
+    """Every live process that belongs to the stack: by session, or naming its data dir."""
+    left = []
+    for process in psutil.process_iter(["pid", "cmdline"]):
+        try:
+            in_session = os.getsid(process.pid) in sessions.values()
+            names_data_dir = str(settings.data_dir) in " ".join(process.info["cmdline"] or [])
+            if (in_session or names_data_dir) and process.status() != psutil.STATUS_ZOMBIE:
+                left.append(f"{process.pid} {' '.join(process.info['cmdline'] or [])[:120]}")
+        except (OSError, psutil.Error):
+            continue
+    return left
+
+
+def _ready(settings: Settings) -> int:
+    return httpx.get(f"http://127.0.0.1:{settings.http_port}/readyz", timeout=20).status_code
+
+
+def test_up_twice_is_harmless_and_down_leaves_nothing(tmp_path: Path) -> None:
+    settings = isolated_settings(tmp_path / ".bankflow")
+    first = _bankflow(settings, "up")
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert f"http://127.0.0.1:{settings.http_port}" in first.stdout
+    sessions = _sessions(settings)
+    assert _ready(settings) == 200
+
+    second = _bankflow(settings, "up")
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert _sessions(settings) == sessions, "a second `up` must reuse what runs"
+    assert "up to date" in second.stdout
+    assert _ready(settings) == 200
+
+    status = _bankflow(settings, "status")
+    assert status.returncode == 0, status.stdout + status.stderr
+    endpoints = json.loads((settings.run_dir / "endpoints.json").read_text())
+    assert endpoints["http_url"] == f"http://127.0.0.1:{settings.http_port}"
+
+    down = _bankflow(settings, "down")
+    assert down.returncode == 0, down.stdout + down.stderr
+    assert _processes_of(settings, sessions) == []
+    assert not (settings.run_dir / "endpoints.json").exists()
+
+    again = _bankflow(settings, "down")
+    assert again.returncode == 0
+    assert "not running" in again.stdout
+
+
+def test_foreground_up_stops_everything_on_ctrl_c(tmp_path: Path) -> None:
+    settings = isolated_settings(tmp_path / ".bankflow")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cluster.cli", "up", "--foreground"],
+        env=_environment(settings),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    output = []
+    deadline = time.monotonic() + COMMAND_TIMEOUT_S
+    for line in process.stdout:
+        output.append(line)
+        if "BankFlow is up" in line or time.monotonic() > deadline:
+            break
+    assert any("BankFlow is up" in line for line in output), "".join(output)
+    sessions = _sessions(settings)
+    assert _ready(settings) == 200
+
+    process.send_signal(signal.SIGINT)
+    rest, _ = process.communicate(timeout=COMMAND_TIMEOUT_S)
+    assert process.returncode == 0, "".join(output) + rest
+    assert _processes_of(settings, sessions) == []

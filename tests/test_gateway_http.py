@@ -1,0 +1,64 @@
+"""The Serve app over real HTTP: health, readiness of every component, docs, error shape."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+
+from actors.settings import Settings
+from cluster.embedded import redis as embedded_redis
+
+READY_WAIT_S = 30
+
+
+def test_healthz(api_url: str) -> None:
+    response = httpx.get(f"{api_url}/healthz", timeout=10)
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert response.headers["x-request-id"]
+
+
+def test_readyz_reports_every_component_ok(api_url: str) -> None:
+    response = httpx.get(f"{api_url}/readyz", timeout=20)
+    assert response.status_code == 200, response.text
+    components = response.json()["components"]
+    assert set(components) == {"postgres", "kafka", "redis", "ray"}
+    assert all(component["status"] == "ok" for component in components.values()), components
+
+
+def test_docs_and_openapi_are_served(api_url: str) -> None:
+    assert httpx.get(f"{api_url}/docs", timeout=10).status_code == 200
+    schema = httpx.get(f"{api_url}/openapi.json", timeout=10).json()
+    assert "/readyz" in schema["paths"]
+
+
+def test_unknown_path_has_the_error_shape(api_url: str) -> None:
+    response = httpx.get(f"{api_url}/api/v1/no-such-thing", timeout=10)
+    assert response.status_code == 404
+    error = response.json()["error"]
+    assert error["code"] == "not_found"
+    assert error["request_id"] == response.headers["x-request-id"]
+
+
+def _readyz_until(api_url: str, expected_status: int) -> httpx.Response:
+    deadline = time.monotonic() + READY_WAIT_S
+    response = httpx.get(f"{api_url}/readyz", timeout=20)
+    while response.status_code != expected_status and time.monotonic() < deadline:
+        time.sleep(0.5)
+        response = httpx.get(f"{api_url}/readyz", timeout=20)
+    return response
+
+
+def test_readyz_is_503_naming_redis_when_redis_is_stopped(api_url: str, settings: Settings) -> None:
+    assert embedded_redis.stop(settings) >= 1
+    try:
+        response = _readyz_until(api_url, 503)
+        assert response.status_code == 503
+        body = response.json()
+        assert body["status"] == "failing"
+        assert body["components"]["redis"]["status"] == "failing"
+        assert all(body["components"][name]["status"] == "ok" for name in ("postgres", "kafka", "ray"))
+    finally:
+        embedded_redis.start(settings)
+    assert _readyz_until(api_url, 200).status_code == 200
