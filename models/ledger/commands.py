@@ -1,0 +1,199 @@
+"""Ledger commands: what callers ask of the ledger, each carrying its idempotency id.
+
+Transfer-like commands (transfer, deposit, withdrawal, pending transfer) are identified by
+their transfer id; the others by a command id. The cross-shard saga steps derive their ids
+from the transfer id, so a retried step is recognised as the same step.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Final
+
+from models.ledger.types import AccountType, derived_id
+
+# A customer account's default largest single debit (10 million in a two-decimal currency).
+DEFAULT_DEBIT_LIMIT_MINOR: Final = 1_000_000_000
+MIN_PENDING_TIMEOUT_MS: Final = 1_000
+MAX_PENDING_TIMEOUT_MS: Final = 31 * 24 * 3600 * 1000
+MAX_METADATA_CHARS: Final = 2_000
+
+
+class StatusAction(StrEnum):
+    FREEZE = "FREEZE"
+    UNFREEZE = "UNFREEZE"
+    CLOSE = "CLOSE"
+
+
+@dataclass(frozen=True, slots=True)
+class OpenAccount:
+    command_id: uuid.UUID
+    account_id: uuid.UUID
+    account_type: AccountType
+    currency: str
+    customer_id: uuid.UUID | None = None
+    debit_limit_minor: int = DEFAULT_DEBIT_LIMIT_MINOR
+
+    @property
+    def routing_account_id(self) -> uuid.UUID:
+        return self.account_id
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """Money from one account to another; with `pending_timeout_ms`, a hold to post or void later."""
+
+    transfer_id: uuid.UUID
+    debit_account_id: uuid.UUID
+    credit_account_id: uuid.UUID
+    amount_minor: int
+    currency: str
+    pending_timeout_ms: int | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def routing_account_id(self) -> uuid.UUID:
+        return self.debit_account_id
+
+
+@dataclass(frozen=True, slots=True)
+class Deposit:
+    """Money into an account from the bank's settlement account (teller, card and payment rails)."""
+
+    transfer_id: uuid.UUID
+    account_id: uuid.UUID
+    amount_minor: int
+    currency: str
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def routing_account_id(self) -> uuid.UUID:
+        return self.account_id
+
+
+@dataclass(frozen=True, slots=True)
+class Withdrawal:
+    """Money out of an account to the bank's settlement account."""
+
+    transfer_id: uuid.UUID
+    account_id: uuid.UUID
+    amount_minor: int
+    currency: str
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def routing_account_id(self) -> uuid.UUID:
+        return self.account_id
+
+
+@dataclass(frozen=True, slots=True)
+class PostPending:
+    """Post a pending transfer, in full or (with `amount_minor`) in part; the rest is released."""
+
+    command_id: uuid.UUID
+    pending_id: uuid.UUID
+    debit_account_id: uuid.UUID
+    amount_minor: int | None = None
+
+    @property
+    def routing_account_id(self) -> uuid.UUID:
+        return self.debit_account_id
+
+
+@dataclass(frozen=True, slots=True)
+class VoidPending:
+    command_id: uuid.UUID
+    pending_id: uuid.UUID
+    debit_account_id: uuid.UUID
+
+    @property
+    def routing_account_id(self) -> uuid.UUID:
+        return self.debit_account_id
+
+
+@dataclass(frozen=True, slots=True)
+class ExpirePending:
+    """Issued by the shard itself when a hold's time is up."""
+
+    pending_id: uuid.UUID
+    debit_account_id: uuid.UUID
+
+    @property
+    def command_id(self) -> uuid.UUID:
+        return derived_id(self.pending_id, "expire")
+
+    @property
+    def routing_account_id(self) -> uuid.UUID:
+        return self.debit_account_id
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeStatus:
+    command_id: uuid.UUID
+    account_id: uuid.UUID
+    action: StatusAction
+
+    @property
+    def routing_account_id(self) -> uuid.UUID:
+        return self.account_id
+
+
+@dataclass(frozen=True, slots=True)
+class CreditStep:
+    """Cross-shard step 2, on the destination's shard: its clearing account → the destination."""
+
+    transfer_id: uuid.UUID
+    credit_account_id: uuid.UUID
+    amount_minor: int
+    currency: str
+
+    @property
+    def command_id(self) -> uuid.UUID:
+        return derived_id(self.transfer_id, "credit")
+
+    @property
+    def routing_account_id(self) -> uuid.UUID:
+        return self.credit_account_id
+
+
+@dataclass(frozen=True, slots=True)
+class RefundStep:
+    """Cross-shard compensation, on the source's shard: its clearing account → the source."""
+
+    transfer_id: uuid.UUID
+    debit_account_id: uuid.UUID
+    amount_minor: int
+    currency: str
+    reason: str
+
+    @property
+    def command_id(self) -> uuid.UUID:
+        return derived_id(self.transfer_id, "refund")
+
+    @property
+    def routing_account_id(self) -> uuid.UUID:
+        return self.debit_account_id
+
+
+TransferCommand = Transfer | Deposit | Withdrawal
+OtherCommand = OpenAccount | PostPending | VoidPending | ExpirePending | ChangeStatus | CreditStep | RefundStep
+Command = TransferCommand | OtherCommand
+TRANSFER_COMMANDS: Final = (Transfer, Deposit, Withdrawal)
+
+
+def idempotency_id(command: Command) -> uuid.UUID:
+    """The id under which the command's first result is kept."""
+    if isinstance(command, TRANSFER_COMMANDS):
+        return command.transfer_id
+    return command.command_id
+
+
+def fingerprint(command: Command) -> str:
+    """A digest of the command's body (kind and every field), to tell a retry from a conflict."""
+    body = {"kind": type(command).__name__, **asdict(command)}
+    canonical = json.dumps(body, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:32]

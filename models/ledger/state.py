@@ -1,0 +1,151 @@
+"""The state a shard keeps in memory: accounts and pending holds, and a copy-on-write overlay.
+
+A batch is decided against an `Overlay`; only once its journal rows are committed does
+the overlay merge into the `LedgerState`, so a failed commit leaves memory untouched and
+no read ever sees uncommitted state.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from dataclasses import dataclass, field
+
+from models.ledger.types import CUSTOMER_ACCOUNT_TYPES, AccountStatus, AccountType
+
+
+@dataclass(slots=True)
+class Account:
+    """What the ledger needs of an account to decide; descriptive data lives in the database."""
+
+    account_type: AccountType
+    currency: str
+    debit_limit_minor: int
+    status: AccountStatus = AccountStatus.ACTIVE
+    balance_minor: int = 0
+    held_minor: int = 0
+    version: int = 0
+
+    @property
+    def available_minor(self) -> int:
+        return self.balance_minor - self.held_minor
+
+    @property
+    def is_customer(self) -> bool:
+        return self.account_type in CUSTOMER_ACCOUNT_TYPES
+
+    def check_invariants(self) -> None:
+        assert self.held_minor >= 0, "holds never go negative"
+        if self.is_customer:
+            assert self.balance_minor >= 0, "a customer account never goes below zero"
+            assert self.available_minor >= 0, "a customer account never holds more than it has"
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """A pending (two-phase) transfer's reservation on its debit account."""
+
+    pending_id: uuid.UUID
+    debit_account_id: uuid.UUID
+    credit_account_id: uuid.UUID
+    amount_minor: int
+    currency: str
+    expires_at_ms: int
+
+
+@dataclass
+class LedgerState:
+    """A shard's committed state."""
+
+    accounts: dict[uuid.UUID, Account] = field(default_factory=dict)
+    holds: dict[uuid.UUID, Hold] = field(default_factory=dict)
+    account_sequence: int = 0  # accounts opened on this shard so far: the next number's sequence
+
+    def account(self, account_id: uuid.UUID) -> Account | None:
+        return self.accounts.get(account_id)
+
+    def account_for_update(self, account_id: uuid.UUID) -> Account:
+        return self.accounts[account_id]
+
+    def add_account(self, account_id: uuid.UUID, account: Account) -> None:
+        assert account_id not in self.accounts, account_id
+        self.accounts[account_id] = account
+
+    def hold(self, pending_id: uuid.UUID) -> Hold | None:
+        return self.holds.get(pending_id)
+
+    def add_hold(self, hold: Hold) -> None:
+        assert hold.pending_id not in self.holds, hold.pending_id
+        self.holds[hold.pending_id] = hold
+
+    def remove_hold(self, pending_id: uuid.UUID) -> None:
+        del self.holds[pending_id]
+
+    def bump_sequence(self, sequence: int) -> None:
+        assert sequence > self.account_sequence, "account sequences only grow"
+        self.account_sequence = sequence
+
+
+class Overlay:
+    """Uncommitted changes on top of a LedgerState, with the same interface."""
+
+    def __init__(self, base: LedgerState) -> None:
+        self._base = base
+        self._accounts: dict[uuid.UUID, Account] = {}
+        self._holds_added: dict[uuid.UUID, Hold] = {}
+        self._holds_removed: set[uuid.UUID] = set()
+        self._account_sequence = base.account_sequence
+
+    @property
+    def account_sequence(self) -> int:
+        return self._account_sequence
+
+    def account(self, account_id: uuid.UUID) -> Account | None:
+        changed = self._accounts.get(account_id)
+        return changed if changed is not None else self._base.accounts.get(account_id)
+
+    def account_for_update(self, account_id: uuid.UUID) -> Account:
+        changed = self._accounts.get(account_id)
+        if changed is None:
+            changed = copy.copy(self._base.accounts[account_id])
+            self._accounts[account_id] = changed
+        return changed
+
+    def add_account(self, account_id: uuid.UUID, account: Account) -> None:
+        assert self.account(account_id) is None, account_id
+        self._accounts[account_id] = account
+
+    def hold(self, pending_id: uuid.UUID) -> Hold | None:
+        if pending_id in self._holds_removed:
+            return None
+        added = self._holds_added.get(pending_id)
+        return added if added is not None else self._base.holds.get(pending_id)
+
+    def add_hold(self, hold: Hold) -> None:
+        assert self.hold(hold.pending_id) is None, hold.pending_id
+        self._holds_removed.discard(hold.pending_id)
+        self._holds_added[hold.pending_id] = hold
+
+    def remove_hold(self, pending_id: uuid.UUID) -> None:
+        assert self.hold(pending_id) is not None, pending_id
+        if self._holds_added.pop(pending_id, None) is None:
+            self._holds_removed.add(pending_id)
+
+    def bump_sequence(self, sequence: int) -> None:
+        assert sequence > self._account_sequence, "account sequences only grow"
+        self._account_sequence = sequence
+
+    def changed_account_ids(self) -> list[uuid.UUID]:
+        return list(self._accounts)
+
+    def merge(self) -> None:
+        """Make the overlay's changes the committed state (after the journal commit)."""
+        base = self._base
+        for account_id, account in self._accounts.items():
+            previous = base.accounts.get(account_id)
+            assert previous is None or account.version > previous.version, "versions only grow"
+            base.accounts[account_id] = account
+        for pending_id in self._holds_removed:
+            del base.holds[pending_id]
+        base.holds.update(self._holds_added)
+        base.account_sequence = self._account_sequence

@@ -1,0 +1,70 @@
+"""Ledger vocabulary: account types and statuses, transfer statuses, reason codes, ids."""
+
+from __future__ import annotations
+
+import uuid
+from enum import StrEnum
+from typing import Final
+
+
+class AccountType(StrEnum):
+    CHECKING = "CHECKING"
+    SAVINGS = "SAVINGS"
+    SETTLEMENT = "SETTLEMENT"  # money entering and leaving the bank (teller, card and payment rails)
+    CLEARING = "CLEARING"  # money in flight between shards during a cross-shard transfer
+    FEES = "FEES"
+
+
+CUSTOMER_ACCOUNT_TYPES: Final = frozenset({AccountType.CHECKING, AccountType.SAVINGS})
+INTERNAL_ACCOUNT_TYPES: Final = frozenset({AccountType.SETTLEMENT, AccountType.CLEARING, AccountType.FEES})
+
+
+class AccountStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    FROZEN = "FROZEN"
+    CLOSED = "CLOSED"
+
+
+class TransferStatus(StrEnum):
+    PENDING = "PENDING"  # a hold, or a cross-shard transfer between its steps
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    VOIDED = "VOIDED"
+    EXPIRED = "EXPIRED"
+    REVERSED = "REVERSED"
+
+
+FINAL_TRANSFER_STATUSES: Final = frozenset(
+    {TransferStatus.COMPLETED, TransferStatus.FAILED, TransferStatus.VOIDED, TransferStatus.EXPIRED}
+)
+
+
+class RejectReason(StrEnum):
+    INSUFFICIENT_FUNDS = "insufficient_funds"
+    ACCOUNT_FROZEN = "account_frozen"
+    ACCOUNT_CLOSED = "account_closed"
+    CURRENCY_MISMATCH = "currency_mismatch"
+    UNKNOWN_ACCOUNT = "unknown_account"
+    LIMIT_EXCEEDED = "limit_exceeded"
+    DUPLICATE_ID_CONFLICT = "duplicate_id_conflict"
+    INVALID_AMOUNT = "invalid_amount"
+    UNKNOWN_CURRENCY = "unknown_currency"
+    SAME_ACCOUNT = "same_account"
+    ACCOUNT_EXISTS = "account_exists"
+    BALANCE_NOT_ZERO = "balance_not_zero"
+    INVALID_STATUS = "invalid_status"
+    INTERNAL_ACCOUNT = "internal_account"
+    PENDING_NOT_FOUND = "pending_not_found"
+    PENDING_ALREADY_FINAL = "pending_already_final"
+    PENDING_EXPIRED = "pending_expired"
+    AMOUNT_EXCEEDS_PENDING = "amount_exceeds_pending"
+    INVALID_TIMEOUT = "invalid_timeout"
+
+
+# Namespace of the ids BankFlow derives deterministically (saga steps, internal accounts).
+LEDGER_NAMESPACE: Final = uuid.UUID("5f0c4b0e-8a57-4c1e-9b4e-6b616e6b666c")
+
+
+def derived_id(*parts: object) -> uuid.UUID:
+    """A stable id for a derived thing (e.g. the credit step of transfer T)."""
+    return uuid.uuid5(LEDGER_NAMESPACE, ":".join(str(part) for part in parts))

@@ -1,0 +1,229 @@
+"""The ledger's pure rules, one command at a time."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from models.ledger.commands import (
+    ChangeStatus,
+    Deposit,
+    OpenAccount,
+    PostPending,
+    StatusAction,
+    Transfer,
+    VoidPending,
+    Withdrawal,
+    fingerprint,
+)
+from models.ledger.entries import EntryKind, JournalEntry, Leg
+from models.ledger.numbers import format_account_number, is_valid_account_number, make_account_number
+from models.ledger.routing import internal_account_id, shard_of
+from models.ledger.state import LedgerState, Overlay
+from models.ledger.types import AccountStatus, AccountType, RejectReason, TransferStatus
+from tests.ledger_sim import SimLedger
+
+
+def _open(ledger: SimLedger, currency: str = "USD", account_type: AccountType = AccountType.CHECKING) -> uuid.UUID:
+    account_id = uuid.uuid4()
+    decision = ledger.execute(OpenAccount(uuid.uuid4(), account_id, account_type, currency, customer_id=uuid.uuid4()))
+    assert decision.accepted, decision
+    return account_id
+
+
+def _deposit(ledger: SimLedger, account_id: uuid.UUID, amount_minor: int, currency: str = "USD") -> None:
+    assert ledger.execute(Deposit(uuid.uuid4(), account_id, amount_minor, currency)).accepted
+
+
+def _total_by_currency(ledger: SimLedger) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for account in ledger.all_accounts().values():
+        totals[account.currency] = totals.get(account.currency, 0) + account.balance_minor
+    return totals
+
+
+@pytest.fixture(params=[1, 3], ids=["one-shard", "three-shards"])
+def ledger(request: pytest.FixtureRequest) -> SimLedger:
+    return SimLedger(shard_count=request.param)
+
+
+def test_account_numbers_carry_valid_check_digits() -> None:
+    number = make_account_number(1, 42)
+    assert len(number) == 14 and is_valid_account_number(number)
+    assert format_account_number(number).startswith("0010 0000 0042")
+    mistyped = number[:5] + str((int(number[5]) + 1) % 10) + number[6:]
+    swapped = number[:3] + number[4] + number[3] + number[5:]
+    assert not is_valid_account_number(mistyped)
+    assert number == swapped or not is_valid_account_number(swapped)
+
+
+def test_internal_accounts_hash_to_their_shard() -> None:
+    for shard in range(7):
+        assert shard_of(internal_account_id(shard, 7, AccountType.CLEARING, "EUR"), 7) == shard
+
+
+def test_an_unbalanced_entry_cannot_exist() -> None:
+    with pytest.raises(AssertionError, match="does not balance"):
+        JournalEntry(uuid.uuid4(), EntryKind.TRANSFER, "USD", (Leg(uuid.uuid4(), -5), Leg(uuid.uuid4(), 4)))
+
+
+def test_deposit_transfer_withdraw(ledger: SimLedger) -> None:
+    alice, bob = _open(ledger), _open(ledger)
+    _deposit(ledger, alice, 10_000)
+    assert ledger.execute(Transfer(uuid.uuid4(), alice, bob, 2_500, "USD")).status is TransferStatus.COMPLETED
+    assert ledger.execute(Withdrawal(uuid.uuid4(), bob, 1_000, "USD")).accepted
+    alice_account, bob_account = ledger.account(alice), ledger.account(bob)
+    assert alice_account is not None and bob_account is not None
+    assert (alice_account.balance_minor, bob_account.balance_minor) == (7_500, 1_500)
+    assert _total_by_currency(ledger) == {"USD": 0}
+
+
+@pytest.mark.parametrize(
+    ("setup", "reason"),
+    [
+        ("overdraw", RejectReason.INSUFFICIENT_FUNDS),
+        ("frozen", RejectReason.ACCOUNT_FROZEN),
+        ("closed", RejectReason.ACCOUNT_CLOSED),
+        ("currency", RejectReason.CURRENCY_MISMATCH),
+        ("unknown", RejectReason.UNKNOWN_ACCOUNT),
+        ("same", RejectReason.SAME_ACCOUNT),
+        ("zero", RejectReason.INVALID_AMOUNT),
+        ("limit", RejectReason.LIMIT_EXCEEDED),
+    ],
+)
+def test_rejections_carry_their_reason_and_move_nothing(ledger: SimLedger, setup: str, reason: RejectReason) -> None:
+    source, target = _open(ledger), _open(ledger)
+    _deposit(ledger, source, 1_000)
+    amount, currency = 500, "USD"
+    match setup:
+        case "overdraw":
+            amount = 1_001
+        case "frozen":
+            assert ledger.execute(ChangeStatus(uuid.uuid4(), target, StatusAction.FREEZE)).accepted
+        case "closed":
+            assert ledger.execute(ChangeStatus(uuid.uuid4(), target, StatusAction.CLOSE)).accepted
+        case "currency":
+            target = _open(ledger, currency="EUR")
+        case "unknown":
+            target = uuid.uuid4()
+        case "same":
+            target = source
+        case "zero":
+            amount = 0
+        case "limit":
+            limited = uuid.uuid4()
+            assert ledger.execute(
+                OpenAccount(uuid.uuid4(), limited, AccountType.CHECKING, "USD", debit_limit_minor=100)
+            ).accepted
+            _deposit(ledger, limited, 1_000)
+            source = limited
+    before = {key: account.balance_minor for key, account in ledger.all_accounts().items()}
+    decision = ledger.execute(Transfer(uuid.uuid4(), source, target, amount, currency))
+    assert (decision.status, decision.reason) == (TransferStatus.FAILED, reason)
+    after = {key: account.balance_minor for key, account in ledger.all_accounts().items()}
+    assert {key: after[key] for key in before} == before
+    assert all(after[key] == 0 for key in after.keys() - before.keys()), "only empty clearing accounts may appear"
+
+
+def test_same_id_returns_the_first_result(ledger: SimLedger) -> None:
+    alice, bob = _open(ledger), _open(ledger)
+    _deposit(ledger, alice, 1_000)
+    transfer = Transfer(uuid.uuid4(), alice, bob, 600, "USD")
+    first, again = ledger.execute(transfer), ledger.execute(transfer)
+    assert first is again
+    account = ledger.account(alice)
+    assert account is not None and account.balance_minor == 400
+
+
+def test_fingerprint_tells_retry_from_conflict() -> None:
+    transfer_id, a, b = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    assert fingerprint(Transfer(transfer_id, a, b, 5, "USD")) == fingerprint(Transfer(transfer_id, a, b, 5, "USD"))
+    assert fingerprint(Transfer(transfer_id, a, b, 5, "USD")) != fingerprint(Transfer(transfer_id, a, b, 6, "USD"))
+
+
+def test_hold_then_partial_post_releases_the_rest(ledger: SimLedger) -> None:
+    alice, shop = _open(ledger), _open(ledger)
+    _deposit(ledger, alice, 10_000)
+    pending_id = uuid.uuid4()
+    held = ledger.execute(Transfer(pending_id, alice, shop, 4_000, "USD", pending_timeout_ms=60_000))
+    assert held.status is TransferStatus.PENDING
+    account = ledger.account(alice)
+    assert account is not None and (account.balance_minor, account.available_minor) == (10_000, 6_000)
+    with_too_much = ledger.execute(Withdrawal(uuid.uuid4(), alice, 6_001, "USD"))
+    assert with_too_much.reason is RejectReason.INSUFFICIENT_FUNDS
+    posted = ledger.execute(PostPending(uuid.uuid4(), pending_id, alice, 3_000))
+    assert posted.status is TransferStatus.COMPLETED
+    account, shop_account = ledger.account(alice), ledger.account(shop)
+    assert account is not None and shop_account is not None
+    assert (account.balance_minor, account.available_minor, shop_account.balance_minor) == (7_000, 7_000, 3_000)
+    again = ledger.execute(PostPending(uuid.uuid4(), pending_id, alice))
+    assert again.reason is RejectReason.PENDING_NOT_FOUND
+
+
+def test_void_and_expiry_release_the_hold(ledger: SimLedger) -> None:
+    alice, shop = _open(ledger), _open(ledger)
+    _deposit(ledger, alice, 1_000)
+    voided, expiring = uuid.uuid4(), uuid.uuid4()
+    assert ledger.execute(Transfer(voided, alice, shop, 300, "USD", pending_timeout_ms=60_000)).accepted
+    assert ledger.execute(Transfer(expiring, alice, shop, 300, "USD", pending_timeout_ms=5_000)).accepted
+    assert ledger.execute(VoidPending(uuid.uuid4(), voided, alice)).status is TransferStatus.VOIDED
+    ledger.now_ms += 5_000
+    assert ledger.execute(PostPending(uuid.uuid4(), expiring, alice)).reason is RejectReason.PENDING_EXPIRED
+    from models.ledger.commands import ExpirePending
+
+    assert ledger.execute(ExpirePending(expiring, alice)).status is TransferStatus.EXPIRED
+    account = ledger.account(alice)
+    assert account is not None and (account.balance_minor, account.available_minor) == (1_000, 1_000)
+
+
+def test_close_requires_zero_balance_and_freeze_round_trip(ledger: SimLedger) -> None:
+    account_id = _open(ledger)
+    _deposit(ledger, account_id, 10)
+    assert (
+        ledger.execute(ChangeStatus(uuid.uuid4(), account_id, StatusAction.CLOSE)).reason
+        is RejectReason.BALANCE_NOT_ZERO
+    )
+    assert ledger.execute(ChangeStatus(uuid.uuid4(), account_id, StatusAction.FREEZE)).accepted
+    assert (
+        ledger.execute(ChangeStatus(uuid.uuid4(), account_id, StatusAction.FREEZE)).reason
+        is RejectReason.INVALID_STATUS
+    )
+    assert ledger.execute(Withdrawal(uuid.uuid4(), account_id, 10, "USD")).reason is RejectReason.ACCOUNT_FROZEN
+    assert ledger.execute(ChangeStatus(uuid.uuid4(), account_id, StatusAction.UNFREEZE)).accepted
+    assert ledger.execute(Withdrawal(uuid.uuid4(), account_id, 10, "USD")).accepted
+    assert ledger.execute(ChangeStatus(uuid.uuid4(), account_id, StatusAction.CLOSE)).accepted
+    account = ledger.account(account_id)
+    assert account is not None and account.status is AccountStatus.CLOSED
+
+
+def test_cross_shard_refusal_refunds_the_source() -> None:
+    ledger = SimLedger(shard_count=4)
+    alice = _open(ledger)
+    bob = _open(ledger)
+    while shard_of(bob, 4) == shard_of(alice, 4):
+        bob = _open(ledger)
+    _deposit(ledger, alice, 1_000)
+    assert ledger.execute(ChangeStatus(uuid.uuid4(), bob, StatusAction.FREEZE)).accepted
+    decision = ledger.execute(Transfer(uuid.uuid4(), alice, bob, 400, "USD"))
+    assert (decision.status, decision.reason) == (TransferStatus.FAILED, RejectReason.ACCOUNT_FROZEN)
+    account = ledger.account(alice)
+    assert account is not None and account.balance_minor == 1_000
+    clearing_balances = [
+        a.balance_minor for a in ledger.all_accounts().values() if a.account_type is AccountType.CLEARING
+    ]
+    assert clearing_balances and all(balance == 0 for balance in clearing_balances)
+
+
+def test_overlay_changes_are_invisible_until_merged() -> None:
+    state = LedgerState()
+    account_id = uuid.uuid4()
+    ledger = SimLedger(shard_count=1)
+    ledger.shards[0].state = state
+    assert ledger.execute(OpenAccount(uuid.uuid4(), account_id, AccountType.SAVINGS, "USD")).accepted
+    overlay = Overlay(state)
+    overlay.account_for_update(account_id).balance_minor = 99
+    assert state.accounts[account_id].balance_minor == 0
+    overlay.account_for_update(account_id).version += 1
+    overlay.merge()
+    assert state.accounts[account_id].balance_minor == 99
