@@ -25,7 +25,7 @@ _FOUR_DECIMALS = "CLF UYW"
 _MINOR_UNITS: Final[dict[str, int]] = {
     code: decimals
     for codes, decimals in (
-        (" ".join(_TWO_DECIMALS), 2),
+        (_TWO_DECIMALS, 2),
         (_ZERO_DECIMALS, 0),
         (_THREE_DECIMALS, 3),
         (_FOUR_DECIMALS, 4),
