@@ -67,3 +67,12 @@ async def fresh_database(settings: Settings) -> AsyncIterator[str]:
         await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+@pytest.fixture
+async def ledger_database(fresh_database: str) -> str:
+    """A fresh database with every migration applied."""
+    from cluster.migrations import apply_migrations
+
+    await apply_migrations(fresh_database)
+    return fresh_database

@@ -1,15 +1,13 @@
 -- The transactional outbox: domain events written in the same transaction as the change
--- that caused them, published to Kafka as CloudEvents by the relay, then marked sent.
+-- that caused them, then published to Kafka as CloudEvents by the relay and marked sent.
+-- One row carries the events of one topic from one transaction (a ledger batch writes
+-- thousands of events; one row per event would cost more than the journal itself).
 CREATE TABLE outbox (
     position      bigserial   PRIMARY KEY,          -- publish order
-    event_id      uuid        NOT NULL UNIQUE,      -- the CloudEvent id; stable across retries
     topic         text        NOT NULL,
-    partition_key text        NOT NULL,             -- aggregate id: one aggregate's events stay in order
-    event_type    text        NOT NULL,             -- e.g. com.bankflow.account.created
-    source        text        NOT NULL,
-    subject       text        NOT NULL,
-    data          jsonb       NOT NULL,
-    occurred_at   timestamptz NOT NULL DEFAULT now(),
+    events        jsonb       NOT NULL,             -- [{id, type, source, subject, key, time, data}, ...]
+    event_count   integer     NOT NULL CHECK (event_count > 0),
+    created_at    timestamptz NOT NULL DEFAULT now(),
     published_at  timestamptz
 );
 

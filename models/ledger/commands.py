@@ -21,6 +21,19 @@ DEFAULT_DEBIT_LIMIT_MINOR: Final = 1_000_000_000
 MIN_PENDING_TIMEOUT_MS: Final = 1_000
 MAX_PENDING_TIMEOUT_MS: Final = 31 * 24 * 3600 * 1000
 MAX_METADATA_CHARS: Final = 2_000
+# Bounds a command must respect to be sent at all (the journal's columns are int64);
+# amounts inside them but not acceptable (zero, negative, too large) are rejected by decide.
+_AMOUNT_BOUND: Final = 2**62
+
+
+def _check_shape(amount_minor: int | None, currency: str | None, metadata: dict[str, str] | None = None) -> None:
+    """Refuse a malformed command at construction: a programming error, not a business rejection."""
+    if amount_minor is not None and (not isinstance(amount_minor, int) or abs(amount_minor) >= _AMOUNT_BOUND):
+        raise ValueError(f"amount_minor must be an int of magnitude below 2**62, got {amount_minor!r}")
+    if currency is not None and not (len(currency) == 3 and currency.isascii() and currency.isupper()):
+        raise ValueError(f"currency must be three uppercase letters, got {currency!r}")
+    if metadata is not None and len(json.dumps(metadata)) > MAX_METADATA_CHARS:
+        raise ValueError(f"metadata is longer than {MAX_METADATA_CHARS} characters")
 
 
 class StatusAction(StrEnum):
@@ -37,6 +50,9 @@ class OpenAccount:
     currency: str
     customer_id: uuid.UUID | None = None
     debit_limit_minor: int = DEFAULT_DEBIT_LIMIT_MINOR
+
+    def __post_init__(self) -> None:
+        _check_shape(self.debit_limit_minor, self.currency)
 
     @property
     def routing_account_id(self) -> uuid.UUID:
@@ -55,6 +71,9 @@ class Transfer:
     pending_timeout_ms: int | None = None
     metadata: dict[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        _check_shape(self.amount_minor, self.currency, self.metadata)
+
     @property
     def routing_account_id(self) -> uuid.UUID:
         return self.debit_account_id
@@ -69,6 +88,9 @@ class Deposit:
     amount_minor: int
     currency: str
     metadata: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _check_shape(self.amount_minor, self.currency, self.metadata)
 
     @property
     def routing_account_id(self) -> uuid.UUID:
@@ -85,6 +107,9 @@ class Withdrawal:
     currency: str
     metadata: dict[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        _check_shape(self.amount_minor, self.currency, self.metadata)
+
     @property
     def routing_account_id(self) -> uuid.UUID:
         return self.account_id
@@ -98,6 +123,9 @@ class PostPending:
     pending_id: uuid.UUID
     debit_account_id: uuid.UUID
     amount_minor: int | None = None
+
+    def __post_init__(self) -> None:
+        _check_shape(self.amount_minor, None)
 
     @property
     def routing_account_id(self) -> uuid.UUID:
@@ -147,9 +175,13 @@ class CreditStep:
     """Cross-shard step 2, on the destination's shard: its clearing account → the destination."""
 
     transfer_id: uuid.UUID
+    debit_account_id: uuid.UUID  # the source, on another shard: the key of the transfer's events
     credit_account_id: uuid.UUID
     amount_minor: int
     currency: str
+
+    def __post_init__(self) -> None:
+        _check_shape(self.amount_minor, self.currency)
 
     @property
     def command_id(self) -> uuid.UUID:
@@ -169,6 +201,9 @@ class RefundStep:
     amount_minor: int
     currency: str
     reason: str
+
+    def __post_init__(self) -> None:
+        _check_shape(self.amount_minor, self.currency)
 
     @property
     def command_id(self) -> uuid.UUID:

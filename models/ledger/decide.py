@@ -193,7 +193,7 @@ def _decide_transfer(view: LedgerView, command: Transfer) -> Decision:
     clearing_id, opening = _internal(view, AccountType.CLEARING, currency)
     legs = (Leg(command.debit_account_id, -amount), Leg(clearing_id, amount))
     entry = JournalEntry(command.transfer_id, EntryKind.SAGA_DEBIT, currency, legs, transfer_id=command.transfer_id)
-    step = CreditStep(command.transfer_id, command.credit_account_id, amount, currency)
+    step = CreditStep(command.transfer_id, command.debit_account_id, command.credit_account_id, amount, currency)
     return Decision(entries=(*opening, entry), status=TransferStatus.PENDING, next_step=step)
 
 
@@ -266,7 +266,7 @@ def _decide_post(view: LedgerView, command: PostPending) -> Decision:
     entry = JournalEntry(
         entry_id, EntryKind.POST_DEBIT, currency, legs, transfer_id=hold.pending_id, hold_released=hold.pending_id
     )
-    step = CreditStep(hold.pending_id, hold.credit_account_id, amount, currency)
+    step = CreditStep(hold.pending_id, hold.debit_account_id, hold.credit_account_id, amount, currency)
     return Decision(entries=(*opening, entry), status=TransferStatus.PENDING, next_step=step)
 
 
@@ -278,9 +278,13 @@ def _decide_release(view: LedgerView, command: VoidPending | ExpirePending) -> D
     kind, status = (EntryKind.EXPIRE, TransferStatus.EXPIRED) if expiring else (EntryKind.VOID, TransferStatus.VOIDED)
     legs = (Leg(hold.debit_account_id, 0, -hold.amount_minor),)
     entry = JournalEntry(
-        derived_id(hold.pending_id, kind), kind, hold.currency, legs, transfer_id=hold.pending_id,
+        derived_id(hold.pending_id, kind),
+        kind,
+        hold.currency,
+        legs,
+        transfer_id=hold.pending_id,
         hold_released=hold.pending_id,
-    )  # fmt: skip
+    )
     return Decision(entries=(entry,), status=status)
 
 

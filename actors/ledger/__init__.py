@@ -1,0 +1,1 @@
+"""The actor ledger: AccountShard actors over a PostgreSQL journal, and the LedgerClient."""

@@ -1,0 +1,218 @@
+"""Deciding one batch of commands against a shard's state: pure in-memory work that turns
+commands into results, journal rows and events, on an overlay the caller merges only once
+the rows are committed.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from actors.ledger.codec import posting_rows
+from actors.ledger.journal import BatchWrite, StoredResult, TransferUpdate
+from models.ledger.commands import (
+    TRANSFER_COMMANDS,
+    ChangeStatus,
+    Command,
+    CreditStep,
+    Deposit,
+    ExpirePending,
+    OpenAccount,
+    PostPending,
+    RefundStep,
+    Transfer,
+    VoidPending,
+    Withdrawal,
+    fingerprint,
+    idempotency_id,
+)
+from models.ledger.decide import Decision, decide
+from models.ledger.entries import apply_entry
+from models.ledger.events import balance_event, command_events, transfer_parties
+from models.ledger.results import CommandResult
+from models.ledger.routing import internal_account_id
+from models.ledger.state import Hold, LedgerState, Overlay
+from models.ledger.types import AccountType, RejectReason, TransferStatus
+from models.ledger.view import ShardView
+
+CREDIT_PENDING = "CREDIT_PENDING"
+REFUND_PENDING = "REFUND_PENDING"
+
+
+@dataclass
+class DecidedBatch:
+    """The outcome of deciding a batch, not yet committed."""
+
+    overlay: Overlay
+    write: BatchWrite
+    results: list[CommandResult]
+    sagas: list[tuple[int, CreditStep]] = field(default_factory=list)  # (command index, next step)
+    new_holds: list[Hold] = field(default_factory=list)
+
+
+def _conflict(command_id: uuid.UUID) -> CommandResult:
+    return CommandResult(command_id, False, reason=RejectReason.DUPLICATE_ID_CONFLICT.value)
+
+
+def decide_batch(
+    state: LedgerState,
+    shard: int,
+    shard_count: int,
+    batch: int,
+    now_ms: int,
+    commands: Sequence[Command],
+    stored: dict[uuid.UUID, StoredResult],
+) -> DecidedBatch:
+    overlay = Overlay(state)
+    view = ShardView(overlay, shard, shard_count, now_ms)
+    write = BatchWrite(batch=batch)
+    decided = DecidedBatch(overlay, write, [])
+    first_seen: dict[uuid.UUID, tuple[str, int]] = {}
+    for index, command in enumerate(commands):
+        key, digest = idempotency_id(command), fingerprint(command)
+        previous = stored.get(key)
+        if previous is not None:
+            decided.results.append(previous.result if previous.fingerprint == digest else _conflict(key))
+            continue
+        if key in first_seen:
+            first_digest, first_index = first_seen[key]
+            decided.results.append(decided.results[first_index] if first_digest == digest else _conflict(key))
+            continue
+        first_seen[key] = (digest, index)
+        hold = _hold_of(view, command)
+        decision = decide(view, command)
+        for entry in decision.entries:
+            postings = apply_entry(overlay, entry)
+            write.postings.extend(posting_rows(shard, batch, len(write.postings), entry, postings))
+            if entry.opened is not None:
+                opened = entry.opened
+                write.accounts.append(
+                    (
+                        entry.legs[0].account_id,
+                        opened.number,
+                        opened.customer_id,
+                        opened.account_type.value,
+                        opened.currency,
+                        shard,
+                    )
+                )
+            if entry.hold_created is not None:
+                decided.new_holds.append(entry.hold_created)
+        settlement = _settlement_id(shard, shard_count, command)
+        write.events.extend(command_events(command, decision, hold, settlement, now_ms))
+        decided.results.append(_record(write, shard, command, decision, digest, hold, settlement))
+        if decision.next_step is not None:
+            decided.sagas.append((index, decision.next_step))
+    for account_id in overlay.changed_account_ids():
+        account = overlay.account(account_id)
+        assert account is not None
+        event = balance_event(account_id, account, now_ms)
+        if event is not None:
+            write.events.append(event)
+    return decided
+
+
+def _hold_of(view: ShardView, command: Command) -> Hold | None:
+    if isinstance(command, PostPending | VoidPending | ExpirePending):
+        return view.hold(command.pending_id)
+    return None
+
+
+def _settlement_id(shard: int, shard_count: int, command: Command) -> uuid.UUID | None:
+    if isinstance(command, Deposit | Withdrawal):
+        return internal_account_id(shard, shard_count, AccountType.SETTLEMENT, command.currency)
+    return None
+
+
+def _record(
+    write: BatchWrite,
+    shard: int,
+    command: Command,
+    decision: Decision,
+    digest: str,
+    hold: Hold | None,
+    settlement: uuid.UUID | None,
+) -> CommandResult:
+    """Write the command's record rows; return its result."""
+    reason = None if decision.reason is None else decision.reason.value
+    if isinstance(command, TRANSFER_COMMANDS):
+        assert decision.status is not None
+        kind, debit, credit = transfer_parties(command, settlement)
+        expires_at = hold_expiry(decision)
+        saga_stage = CREDIT_PENDING if decision.next_step is not None else None
+        metadata = json.dumps(command.metadata) if command.metadata else None
+        write.new_transfers.append(
+            (
+                command.transfer_id,
+                shard,
+                kind,
+                debit,
+                credit,
+                command.amount_minor,
+                None,
+                command.currency,
+                decision.status.value,
+                reason,
+                saga_stage,
+                digest,
+                expires_at,
+                metadata,
+            )
+        )
+        return CommandResult(command.transfer_id, decision.accepted, decision.status, reason)
+    result = CommandResult(
+        command.command_id,
+        decision.accepted,
+        decision.status
+        if isinstance(command, PostPending | VoidPending | ExpirePending | CreditStep | RefundStep)
+        else None,
+        reason,
+        _opened_number(decision) if isinstance(command, OpenAccount) else None,
+    )
+    write.commands.append((command.command_id, shard, type(command).__name__, digest, json.dumps(result.as_json())))
+    update = _transfer_update(command, decision, hold)
+    if update is not None:
+        write.transfer_updates.append(update)
+    return result
+
+
+def hold_expiry(decision: Decision) -> int | None:
+    for entry in decision.entries:
+        if entry.hold_created is not None:
+            return entry.hold_created.expires_at_ms
+    return None
+
+
+def _opened_number(decision: Decision) -> str | None:
+    for entry in decision.entries:
+        if entry.opened is not None:
+            return entry.opened.number
+    return None
+
+
+def _transfer_update(command: Command, decision: Decision, hold: Hold | None) -> TransferUpdate | None:
+    """How a non-transfer command changes a transfer's record (holds and saga steps)."""
+    reason = None if decision.reason is None else decision.reason.value
+    match command:
+        case PostPending() if decision.accepted:
+            assert hold is not None and decision.status is not None
+            posted = hold.amount_minor if command.amount_minor is None else command.amount_minor
+            stage = CREDIT_PENDING if decision.next_step is not None else None
+            return TransferUpdate(hold.pending_id, decision.status.value, None, stage, posted)
+        case VoidPending() | ExpirePending() if decision.accepted:
+            assert hold is not None and decision.status is not None
+            release = "voided" if decision.status is TransferStatus.VOIDED else "expired"
+            return TransferUpdate(hold.pending_id, decision.status.value, release, None, None)
+        case CreditStep():
+            if decision.accepted:
+                return TransferUpdate(command.transfer_id, TransferStatus.COMPLETED.value, None, None, None)
+            return TransferUpdate(command.transfer_id, TransferStatus.PENDING.value, reason, REFUND_PENDING, None)
+        case RefundStep():
+            return TransferUpdate(command.transfer_id, TransferStatus.FAILED.value, command.reason, None, None)
+        case OpenAccount() | ChangeStatus() | PostPending() | VoidPending() | ExpirePending():
+            return None
+        case Transfer() | Deposit() | Withdrawal():
+            raise AssertionError("transfer-like commands are recorded as transfers")
+    return None

@@ -1,0 +1,333 @@
+"""LedgerClient: the one Python API of the ledger, for deployments and pipelines.
+
+It routes every command to its account's shard, gathers concurrent calls into batches
+(one Ray call per shard per few milliseconds), retries through shard restarts with the
+same ids (the ledger answers a retry with the first result), waits for a cross-shard
+transfer to settle, and reads history and transfer records from the journal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+import ray
+
+from actors.ledger.placement import shard_handles
+from actors.ledger.shard import LedgerUnavailableError, ShardOverloadedError
+from models.ledger.commands import (
+    ChangeStatus,
+    Command,
+    Deposit,
+    OpenAccount,
+    PostPending,
+    StatusAction,
+    Transfer,
+    VoidPending,
+    Withdrawal,
+)
+from models.ledger.results import AccountBalance, CommandResult
+from models.ledger.routing import shard_of
+from models.ledger.types import AccountType, TransferStatus
+
+MAX_BATCH_COMMANDS = 8_190
+HISTORY_MAX_LIMIT = 500
+
+
+class PendingTransferNotFoundError(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class TransferRecord:
+    transfer_id: uuid.UUID
+    kind: str
+    debit_account_id: uuid.UUID
+    credit_account_id: uuid.UUID
+    amount_minor: int
+    posted_minor: int | None
+    currency: str
+    status: TransferStatus
+    reason: str | None
+    settling: bool  # a cross-shard saga still under way
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    account_version: int
+    entry_id: uuid.UUID
+    transfer_id: uuid.UUID | None
+    kind: str
+    amount_minor: int
+    hold_delta_minor: int
+    balance_after_minor: int
+    held_after_minor: int
+    currency: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    items: list[HistoryItem]
+    next_before_version: int | None  # pass it back to read the next (older) page
+
+
+@dataclass
+class _Waiting:
+    command: Command
+    future: asyncio.Future[CommandResult]
+
+
+class LedgerClient:
+    def __init__(
+        self,
+        database_url: str,
+        shard_count: int,
+        *,
+        handles: Sequence[Any] | None = None,
+        gather_window_ms: float = 1.0,
+        retry_timeout_s: float = 120.0,
+        settle_timeout_s: float = 60.0,
+    ) -> None:
+        self.shard_count = shard_count
+        self._database_url = database_url
+        self._handles = list(handles) if handles is not None else None
+        self._gather_window_s = gather_window_ms / 1000
+        self._retry_timeout_s = retry_timeout_s
+        self._settle_timeout_s = settle_timeout_s
+        self._waiting: dict[int, list[_Waiting]] = {}
+        self._flushes: dict[int, asyncio.Task[None]] = {}
+        self._pool: asyncpg.Pool | None = None
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    # --- commands ------------------------------------------------------------------------------
+
+    async def execute(self, command: Command) -> CommandResult:
+        return (await self.execute_many([command]))[0]
+
+    async def execute_many(self, commands: Sequence[Command]) -> list[CommandResult]:
+        """Results in the order of `commands`; a transfer across shards is answered once settled."""
+        loop = asyncio.get_running_loop()
+        futures = []
+        for command in commands:
+            shard = shard_of(command.routing_account_id, self.shard_count)
+            waiting = _Waiting(command, loop.create_future())
+            queue = self._waiting.setdefault(shard, [])
+            queue.append(waiting)
+            futures.append(waiting.future)
+            if len(queue) >= MAX_BATCH_COMMANDS:
+                self._flush_now(shard)
+            elif shard not in self._flushes:
+                self._flushes[shard] = asyncio.create_task(self._flush_later(shard))
+        results = list(await asyncio.gather(*futures))
+        return [await self._settled(command, result) for command, result in zip(commands, results, strict=True)]
+
+    async def open_account(
+        self,
+        account_type: AccountType,
+        currency: str,
+        *,
+        customer_id: uuid.UUID | None = None,
+        account_id: uuid.UUID | None = None,
+        command_id: uuid.UUID | None = None,
+    ) -> tuple[uuid.UUID, CommandResult]:
+        new_id = account_id or uuid.uuid4()
+        command = OpenAccount(command_id or uuid.uuid4(), new_id, account_type, currency, customer_id)
+        return new_id, await self.execute(command)
+
+    async def deposit(
+        self,
+        transfer_id: uuid.UUID,
+        account_id: uuid.UUID,
+        amount_minor: int,
+        currency: str,
+        metadata: dict[str, str] | None = None,
+    ) -> CommandResult:
+        return await self.execute(Deposit(transfer_id, account_id, amount_minor, currency, metadata or {}))
+
+    async def withdraw(
+        self,
+        transfer_id: uuid.UUID,
+        account_id: uuid.UUID,
+        amount_minor: int,
+        currency: str,
+        metadata: dict[str, str] | None = None,
+    ) -> CommandResult:
+        return await self.execute(Withdrawal(transfer_id, account_id, amount_minor, currency, metadata or {}))
+
+    async def transfer(self, transfer: Transfer) -> CommandResult:
+        return await self.execute(transfer)
+
+    async def transfer_batch(self, transfers: Sequence[Transfer]) -> list[CommandResult]:
+        """Up to 8,190 transfers, each with its own result (applied in order per source account)."""
+        if len(transfers) > MAX_BATCH_COMMANDS:
+            raise ValueError(f"a batch holds at most {MAX_BATCH_COMMANDS} transfers")
+        return await self.execute_many(transfers)
+
+    async def post_pending(
+        self, command_id: uuid.UUID, pending_id: uuid.UUID, amount_minor: int | None = None
+    ) -> CommandResult:
+        debit = await self._pending_debit_account(pending_id)
+        return await self.execute(PostPending(command_id, pending_id, debit, amount_minor))
+
+    async def void_pending(self, command_id: uuid.UUID, pending_id: uuid.UUID) -> CommandResult:
+        debit = await self._pending_debit_account(pending_id)
+        return await self.execute(VoidPending(command_id, pending_id, debit))
+
+    async def change_status(self, command_id: uuid.UUID, account_id: uuid.UUID, action: StatusAction) -> CommandResult:
+        return await self.execute(ChangeStatus(command_id, account_id, action))
+
+    # --- reads ---------------------------------------------------------------------------------
+
+    async def balance(self, account_id: uuid.UUID) -> AccountBalance | None:
+        return (await self.balances([account_id]))[0]
+
+    async def balances(self, account_ids: Sequence[uuid.UUID]) -> list[AccountBalance | None]:
+        by_shard: dict[int, list[int]] = {}
+        for position, account_id in enumerate(account_ids):
+            by_shard.setdefault(shard_of(account_id, self.shard_count), []).append(position)
+        found: list[AccountBalance | None] = [None] * len(account_ids)
+        for shard, positions in by_shard.items():
+            answers = await self._call(shard, "balances", [account_ids[p] for p in positions])
+            for position, answer in zip(positions, answers, strict=True):
+                found[position] = answer
+        return found
+
+    async def transfer_record(self, transfer_id: uuid.UUID) -> TransferRecord | None:
+        row = await (await self._db()).fetchrow(
+            """SELECT transfer_id, kind, debit_account_id, credit_account_id, amount_minor, posted_minor, currency,
+                      status, reason, saga_stage, created_at, updated_at
+               FROM ledger_transfers WHERE transfer_id = $1""",
+            transfer_id,
+        )
+        if row is None:
+            return None
+        return TransferRecord(
+            row["transfer_id"],
+            row["kind"],
+            row["debit_account_id"],
+            row["credit_account_id"],
+            row["amount_minor"],
+            row["posted_minor"],
+            row["currency"],
+            TransferStatus(row["status"]),
+            row["reason"],
+            row["saga_stage"] is not None,
+            row["created_at"],
+            row["updated_at"],
+        )
+
+    async def history(
+        self, account_id: uuid.UUID, *, before_version: int | None = None, limit: int = 50
+    ) -> HistoryPage:
+        """An account's journal, newest first, by keyset on its version."""
+        if not 1 <= limit <= HISTORY_MAX_LIMIT:
+            raise ValueError(f"limit must be between 1 and {HISTORY_MAX_LIMIT}")
+        rows = await (await self._db()).fetch(
+            """SELECT account_version, entry_id, transfer_id, kind, amount_minor, hold_delta_minor,
+                      balance_after_minor, held_after_minor, currency, created_at
+               FROM ledger_postings
+               WHERE account_id = $1 AND account_version < $2
+               ORDER BY account_version DESC LIMIT $3""",
+            account_id,
+            before_version if before_version is not None else 2**62,
+            limit + 1,
+        )
+        items = [
+            HistoryItem(
+                r["account_version"],
+                r["entry_id"],
+                r["transfer_id"],
+                r["kind"],
+                r["amount_minor"],
+                r["hold_delta_minor"],
+                r["balance_after_minor"],
+                r["held_after_minor"],
+                r["currency"].strip(),
+                r["created_at"],
+            )
+            for r in rows[:limit]
+        ]
+        more = len(rows) > limit
+        return HistoryPage(items, items[-1].account_version if more and items else None)
+
+    # --- plumbing ------------------------------------------------------------------------------
+
+    async def _db(self) -> asyncpg.Pool:
+        if self._pool is None:
+            self._pool = await asyncpg.create_pool(self._database_url, min_size=1, max_size=4)
+        return self._pool
+
+    async def _pending_debit_account(self, pending_id: uuid.UUID) -> uuid.UUID:
+        record = await self.transfer_record(pending_id)
+        if record is None or record.kind != "PENDING":
+            raise PendingTransferNotFoundError(f"no pending transfer {pending_id}")
+        return record.debit_account_id
+
+    def _handle(self, shard: int) -> Any:
+        if self._handles is None:
+            self._handles = shard_handles(self.shard_count)
+        return self._handles[shard]
+
+    async def _flush_later(self, shard: int) -> None:
+        await asyncio.sleep(self._gather_window_s)
+        self._flushes.pop(shard, None)
+        self._flush_now(shard)
+
+    def _flush_now(self, shard: int) -> None:
+        queue = self._waiting.get(shard, [])
+        while queue:
+            batch, queue[:] = queue[:MAX_BATCH_COMMANDS], queue[MAX_BATCH_COMMANDS:]
+            asyncio.create_task(self._send(shard, batch))  # noqa: RUF006 -- futures carry the outcome
+
+    async def _send(self, shard: int, batch: list[_Waiting]) -> None:
+        try:
+            results = await self._call(shard, "submit", [waiting.command for waiting in batch])
+        except Exception as error:  # noqa: BLE001 -- every waiting caller gets the error
+            for waiting in batch:
+                if not waiting.future.done():
+                    waiting.future.set_exception(error)
+            return
+        for waiting, result in zip(batch, results, strict=True):
+            if not waiting.future.done():
+                waiting.future.set_result(result)
+
+    async def _call(self, shard: int, method: str, argument: Any) -> Any:
+        """Call a shard, retrying the same arguments through restarts and outages, with a bound."""
+        deadline = time.monotonic() + self._retry_timeout_s
+        attempt = 0
+        while True:
+            try:
+                return await getattr(self._handle(shard), method).remote(argument)
+            except (ray.exceptions.RayActorError, LedgerUnavailableError, ShardOverloadedError) as error:
+                if time.monotonic() >= deadline:
+                    raise LedgerUnavailableError(f"shard {shard} did not answer: {error}") from error
+                await asyncio.sleep(min(1.0, 0.02 * 2**attempt))
+                attempt += 1
+
+    async def _settled(self, command: Command, result: CommandResult) -> CommandResult:
+        """A cross-shard transfer answered PENDING (its saga outlived the call): wait for its end."""
+        holds = isinstance(command, Transfer) and command.pending_timeout_ms is not None
+        if result.status is not TransferStatus.PENDING or holds:
+            return result
+        transfer_id = command.pending_id if isinstance(command, PostPending) else result.command_id
+        deadline = time.monotonic() + self._settle_timeout_s
+        while time.monotonic() < deadline:
+            record = await self.transfer_record(transfer_id)
+            if record is not None and not record.settling:
+                accepted = record.status is TransferStatus.COMPLETED
+                return CommandResult(result.command_id, accepted, record.status, record.reason)
+            await asyncio.sleep(0.05)
+        return result

@@ -1,0 +1,362 @@
+"""A shard's PostgreSQL journal: fencing epoch, group-committed batches, snapshots, replay.
+
+Every batch is ONE transaction that first checks the shard's epoch (a zombie incarnation's
+write is refused there) and then writes the postings, account rows, transfer and command
+records and outbox events of the whole batch.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+
+from actors.ledger.codec import POSTING_COLUMNS, PostingRow, entry_from_rows
+from models.events import DomainEvent
+from models.ledger.entries import JournalEntry
+from models.ledger.results import CommandResult
+from models.ledger.state import Account, Hold, LedgerState
+from models.ledger.types import AccountStatus, AccountType, TransferStatus
+
+REPLAY_CHUNK_ROWS = 20_000
+TRANSFER_COLUMNS = (
+    "transfer_id",
+    "shard",
+    "kind",
+    "debit_account_id",
+    "credit_account_id",
+    "amount_minor",
+    "posted_minor",
+    "currency",
+    "status",
+    "reason",
+    "saga_stage",
+    "fingerprint",
+    "expires_at_ms",
+    "metadata",
+)
+COMMAND_COLUMNS = ("command_id", "shard", "kind", "fingerprint", "result")
+ACCOUNT_COLUMNS = ("account_id", "number", "customer_id", "account_type", "currency", "shard")
+BALANCE_COLUMNS = (
+    "account_id",
+    "shard",
+    "account_type",
+    "currency",
+    "debit_limit_minor",
+    "status",
+    "balance_minor",
+    "held_minor",
+    "version",
+)
+HOLD_COLUMNS = (
+    "pending_id",
+    "shard",
+    "debit_account_id",
+    "credit_account_id",
+    "amount_minor",
+    "currency",
+    "expires_at_ms",
+)
+
+
+class FencedError(RuntimeError):
+    """A newer incarnation of this shard holds the epoch: this one must stop writing."""
+
+
+class ShardCountMismatchError(RuntimeError):
+    """The journal was written with another number of shards; moving accounts is not built."""
+
+
+@dataclass(frozen=True)
+class ShardRecord:
+    epoch: int
+    last_batch: int
+    snapshot_batch: int
+    account_sequence: int
+
+
+@dataclass(frozen=True)
+class TransferUpdate:
+    transfer_id: uuid.UUID
+    status: str
+    reason: str | None
+    saga_stage: str | None
+    posted_minor: int | None
+
+
+@dataclass
+class BatchWrite:
+    """Everything one batch writes, in one transaction."""
+
+    batch: int
+    postings: list[PostingRow] = field(default_factory=list)
+    accounts: list[tuple[Any, ...]] = field(default_factory=list)
+    new_transfers: list[tuple[Any, ...]] = field(default_factory=list)
+    transfer_updates: list[TransferUpdate] = field(default_factory=list)
+    commands: list[tuple[Any, ...]] = field(default_factory=list)
+    events: list[DomainEvent] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.postings or self.new_transfers or self.transfer_updates or self.commands)
+
+
+@dataclass(frozen=True)
+class StoredResult:
+    fingerprint: str
+    result: CommandResult
+    saga_pending: bool  # a transfer whose cross-shard saga is still under way
+
+
+class Journal:
+    def __init__(self, pool: asyncpg.Pool, shard: int, shard_count: int) -> None:
+        self._pool = pool
+        self.shard = shard
+        self.shard_count = shard_count
+
+    # --- incarnation -----------------------------------------------------------------------
+
+    async def take_epoch(self) -> ShardRecord:
+        """Become the shard's current incarnation: a new epoch, after any in-flight write of the old."""
+        row = await self._pool.fetchrow(
+            """INSERT INTO ledger_shards (shard, shard_count, epoch) VALUES ($1, $2, 1)
+               ON CONFLICT (shard) DO UPDATE SET epoch = ledger_shards.epoch + 1, updated_at = now()
+               RETURNING epoch, last_batch, snapshot_batch, account_sequence, shard_count""",
+            self.shard,
+            self.shard_count,
+        )
+        assert row is not None
+        if row["shard_count"] != self.shard_count:
+            raise ShardCountMismatchError(
+                f"shard {self.shard}: the journal was written by {row['shard_count']} shards, "
+                f"not {self.shard_count}; changing the shard count needs an account move (not built)"
+            )
+        return ShardRecord(row["epoch"], row["last_batch"], row["snapshot_batch"], row["account_sequence"])
+
+    async def committed_batch(self, epoch: int) -> int:
+        """The last committed batch, read back after a write of unknown outcome."""
+        row = await self._pool.fetchrow("SELECT epoch, last_batch FROM ledger_shards WHERE shard = $1", self.shard)
+        assert row is not None
+        if row["epoch"] != epoch:
+            raise FencedError(f"shard {self.shard}: epoch {epoch} was superseded by {row['epoch']}")
+        last_batch: int = row["last_batch"]
+        return last_batch
+
+    # --- recovery --------------------------------------------------------------------------
+
+    async def load_snapshot(self, account_sequence: int) -> LedgerState:
+        state = LedgerState(account_sequence=account_sequence)
+        async with self._pool.acquire() as connection:
+            rows = await connection.fetch(
+                f"SELECT {', '.join(BALANCE_COLUMNS)} FROM ledger_balances WHERE shard = $1",
+                self.shard,
+            )
+            for row in rows:
+                state.accounts[row["account_id"]] = Account(
+                    account_type=AccountType(row["account_type"]),
+                    currency=row["currency"].strip(),
+                    debit_limit_minor=row["debit_limit_minor"],
+                    status=AccountStatus(row["status"]),
+                    balance_minor=row["balance_minor"],
+                    held_minor=row["held_minor"],
+                    version=row["version"],
+                )
+            for row in await connection.fetch(
+                f"SELECT {', '.join(HOLD_COLUMNS)} FROM ledger_snapshot_holds WHERE shard = $1",
+                self.shard,
+            ):
+                hold = Hold(
+                    row["pending_id"],
+                    row["debit_account_id"],
+                    row["credit_account_id"],
+                    row["amount_minor"],
+                    row["currency"].strip(),
+                    row["expires_at_ms"],
+                )
+                state.holds[hold.pending_id] = hold
+        return state
+
+    async def entries_after(self, batch: int) -> AsyncIterator[JournalEntry]:
+        """Every entry this shard journaled after `batch`, in the order it was written."""
+        async with self._pool.acquire() as connection, connection.transaction(readonly=True):
+            columns = ", ".join(POSTING_COLUMNS)
+            cursor = connection.cursor(
+                f"SELECT {columns} FROM ledger_postings WHERE shard = $1 AND batch > $2 ORDER BY batch, seq",
+                self.shard,
+                batch,
+                prefetch=REPLAY_CHUNK_ROWS,
+            )
+            pending: list[Any] = []
+            async for row in cursor:
+                if pending and row["entry_id"] != pending[0]["entry_id"]:
+                    yield entry_from_rows(pending)
+                    pending = []
+                pending.append(row)
+            if pending:
+                yield entry_from_rows(pending)
+
+    async def open_sagas(self, older_than_s: float) -> list[asyncpg.Record]:
+        return await self._pool.fetch(
+            """SELECT transfer_id, debit_account_id, credit_account_id, amount_minor, posted_minor, currency,
+                      reason, saga_stage
+               FROM ledger_transfers
+               WHERE shard = $1 AND saga_stage IS NOT NULL AND updated_at < now() - make_interval(secs => $2)""",
+            self.shard,
+            older_than_s,
+        )
+
+    # --- idempotency -----------------------------------------------------------------------
+
+    async def stored_results(
+        self, transfer_ids: Sequence[uuid.UUID], command_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, StoredResult]:
+        """The recorded first results of those ids, if any (one round trip)."""
+        found: dict[uuid.UUID, StoredResult] = {}
+        if not transfer_ids and not command_ids:
+            return found
+        rows = await self._pool.fetch(
+            """SELECT transfer_id AS id, fingerprint, status, reason, saga_stage, NULL::jsonb AS result
+               FROM ledger_transfers WHERE transfer_id = ANY($1::uuid[])
+               UNION ALL
+               SELECT command_id, fingerprint, NULL, NULL, NULL, result
+               FROM ledger_commands WHERE command_id = ANY($2::uuid[])""",
+            list(transfer_ids),
+            list(command_ids),
+        )
+        for row in rows:
+            if row["result"] is not None:
+                result = CommandResult.from_json(row["id"], json.loads(row["result"]))
+            else:
+                status = TransferStatus(row["status"])
+                result = CommandResult(row["id"], row["reason"] is None, status, row["reason"])
+            found[row["id"]] = StoredResult(row["fingerprint"], result, row["saga_stage"] is not None)
+        return found
+
+    # --- writing ---------------------------------------------------------------------------
+
+    async def write_batch(self, epoch: int, write: BatchWrite) -> None:
+        """Journal a whole batch in one transaction, refused if `epoch` is no longer ours."""
+        async with self._pool.acquire() as connection, connection.transaction():
+            claimed = await connection.fetchval(
+                """UPDATE ledger_shards SET last_batch = $3, updated_at = now()
+                   WHERE shard = $1 AND epoch = $2 AND last_batch = $3 - 1 RETURNING last_batch""",
+                self.shard,
+                epoch,
+                write.batch,
+            )
+            if claimed is None:
+                raise FencedError(f"shard {self.shard}: epoch {epoch} no longer owns the journal")
+            if write.postings:
+                await connection.copy_records_to_table(
+                    "ledger_postings", records=write.postings, columns=POSTING_COLUMNS
+                )
+            if write.accounts:
+                await connection.copy_records_to_table(
+                    "ledger_accounts", records=write.accounts, columns=ACCOUNT_COLUMNS
+                )
+            if write.new_transfers:
+                await connection.copy_records_to_table(
+                    "ledger_transfers", records=write.new_transfers, columns=TRANSFER_COLUMNS
+                )
+            if write.transfer_updates:
+                updates = write.transfer_updates
+                await connection.execute(
+                    """UPDATE ledger_transfers AS t
+                       SET status = u.status, reason = u.reason, saga_stage = u.saga_stage,
+                           posted_minor = COALESCE(u.posted_minor, t.posted_minor), updated_at = now()
+                       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[])
+                            AS u(transfer_id, status, reason, saga_stage, posted_minor)
+                       WHERE t.transfer_id = u.transfer_id""",
+                    [u.transfer_id for u in updates],
+                    [u.status for u in updates],
+                    [u.reason for u in updates],
+                    [u.saga_stage for u in updates],
+                    [u.posted_minor for u in updates],
+                )
+            if write.commands:
+                await connection.copy_records_to_table(
+                    "ledger_commands", records=write.commands, columns=COMMAND_COLUMNS
+                )
+            await write_outbox(connection, write.events)
+
+    async def write_snapshot(
+        self,
+        epoch: int,
+        batch: int,
+        state: LedgerState,
+        dirty: Sequence[uuid.UUID],
+    ) -> None:
+        """Each changed account's state and all open holds, as of `batch`, in one transaction."""
+        async with self._pool.acquire() as connection, connection.transaction():
+            owned = await connection.fetchval(
+                """UPDATE ledger_shards SET snapshot_batch = $3, account_sequence = $4, snapshot_at = now()
+                   WHERE shard = $1 AND epoch = $2 AND last_batch = $3 RETURNING shard""",
+                self.shard,
+                epoch,
+                batch,
+                state.account_sequence,
+            )
+            if owned is None:
+                raise FencedError(f"shard {self.shard}: epoch {epoch} no longer owns the journal")
+            await connection.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS snapshot_balances (LIKE ledger_balances) ON COMMIT DELETE ROWS"
+            )
+            await connection.copy_records_to_table(
+                "snapshot_balances",
+                records=[
+                    (
+                        account_id,
+                        self.shard,
+                        account.account_type.value,
+                        account.currency,
+                        account.debit_limit_minor,
+                        account.status.value,
+                        account.balance_minor,
+                        account.held_minor,
+                        account.version,
+                    )
+                    for account_id in dirty
+                    if (account := state.accounts.get(account_id)) is not None
+                ],
+                columns=BALANCE_COLUMNS,
+            )
+            await connection.execute(
+                f"""INSERT INTO ledger_balances SELECT * FROM snapshot_balances
+                    ON CONFLICT (account_id) DO UPDATE SET
+                    {", ".join(f"{column} = EXCLUDED.{column}" for column in BALANCE_COLUMNS[1:])}"""
+            )
+            await connection.execute("DELETE FROM ledger_snapshot_holds WHERE shard = $1", self.shard)
+            await connection.copy_records_to_table(
+                "ledger_snapshot_holds",
+                records=[
+                    (
+                        hold.pending_id,
+                        self.shard,
+                        hold.debit_account_id,
+                        hold.credit_account_id,
+                        hold.amount_minor,
+                        hold.currency,
+                        hold.expires_at_ms,
+                    )
+                    for hold in state.holds.values()
+                ],
+                columns=HOLD_COLUMNS,
+            )
+
+
+async def write_outbox(
+    connection: asyncpg.Connection | asyncpg.pool.PoolConnectionProxy, events: Sequence[DomainEvent]
+) -> None:
+    """Queue events for the relay: one outbox row per topic, in the caller's transaction."""
+    by_topic: dict[str, list[dict[str, Any]]] = {}
+    for event in events:
+        by_topic.setdefault(event.topic, []).append(event.as_json())
+    if by_topic:
+        await connection.executemany(
+            "INSERT INTO outbox (topic, events, event_count) VALUES ($1, $2, $3)",
+            [(topic, json.dumps(items), len(items)) for topic, items in by_topic.items()],
+        )

@@ -1,0 +1,94 @@
+"""Running the shards as Ray actors: one named, detached actor per shard, found by name.
+
+Ray restarts a shard that dies (its new incarnation takes a new epoch and replays the
+journal); callers retry with the same ids, which the ledger answers idempotently.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import ray
+
+from actors.ledger.shard import AccountShard, ShardConfig
+from models.ledger.commands import Command
+from models.ledger.results import AccountBalance, CommandResult
+
+LEDGER_NAMESPACE = "bankflow"
+SHARD_CPUS = 0.5
+
+
+def shard_actor_name(ledger_name: str, shard_index: int) -> str:
+    return f"{ledger_name}-shard-{shard_index}"
+
+
+class RayPeers:
+    """Other shards, by name; a handle is looked up again after its actor failed."""
+
+    def __init__(self, ledger_name: str) -> None:
+        self._ledger_name = ledger_name
+        self._handles: dict[int, Any] = {}
+
+    async def submit(self, shard_index: int, commands: list[Command]) -> list[CommandResult]:
+        handle = self._handles.get(shard_index)
+        if handle is None:
+            handle = ray.get_actor(shard_actor_name(self._ledger_name, shard_index), namespace=LEDGER_NAMESPACE)
+            self._handles[shard_index] = handle
+        try:
+            results: list[CommandResult] = await handle.submit.remote(commands)
+        except ray.exceptions.RayActorError:
+            self._handles.pop(shard_index, None)
+            raise
+        return results
+
+
+@ray.remote(max_restarts=-1, max_task_retries=0)
+class ShardActor:
+    """The Ray face of an AccountShard."""
+
+    def __init__(self, config: ShardConfig) -> None:
+        self._shard = AccountShard(config, RayPeers(config.ledger_name))
+
+    async def ready(self) -> dict[str, Any]:
+        return await self._shard.stats()
+
+    async def submit(self, commands: Sequence[Command]) -> list[CommandResult]:
+        return await self._shard.submit(commands)
+
+    async def balances(self, account_ids: Sequence[uuid.UUID]) -> list[AccountBalance | None]:
+        return await self._shard.balances(account_ids)
+
+    async def stats(self) -> dict[str, Any]:
+        return await self._shard.stats()
+
+    async def snapshot(self) -> int:
+        return await self._shard.snapshot()
+
+    async def shutdown(self) -> None:
+        await self._shard.shutdown()
+
+
+def ensure_shards(database_url: str, shard_count: int, ledger_name: str = "ledger", **options: Any) -> list[Any]:
+    """The shard actors, created if missing (detached: they outlive the caller)."""
+    handles = []
+    for index in range(shard_count):
+        config = ShardConfig(index, shard_count, database_url, ledger_name, **options)
+        handles.append(
+            ShardActor.options(  # type: ignore[attr-defined]
+                name=shard_actor_name(ledger_name, index),
+                namespace=LEDGER_NAMESPACE,
+                lifetime="detached",
+                get_if_exists=True,
+                num_cpus=SHARD_CPUS,
+                max_concurrency=10_000,
+            ).remote(config)
+        )
+    return handles
+
+
+def shard_handles(shard_count: int, ledger_name: str = "ledger") -> list[Any]:
+    return [
+        ray.get_actor(shard_actor_name(ledger_name, index), namespace=LEDGER_NAMESPACE) for index in range(shard_count)
+    ]

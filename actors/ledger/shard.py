@@ -1,0 +1,543 @@
+"""AccountShard: the single writer of the accounts that hash to it.
+
+Commands queue up; one loop takes them in order, decides a batch against an overlay of
+the committed state, journals the whole batch in ONE PostgreSQL transaction (group
+commit), and only then merges the overlay and answers. A cross-shard transfer continues
+as a saga with the destination's shard; a recovery loop finishes or compensates any saga
+a crash left half-way, and an expiry loop releases holds whose time is up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import heapq
+import logging
+import os
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import asyncpg
+import psutil
+
+from actors.ledger.batch import CREDIT_PENDING, DecidedBatch, decide_batch
+from actors.ledger.journal import FencedError, Journal, StoredResult
+from models.ledger.commands import (
+    TRANSFER_COMMANDS,
+    Command,
+    CreditStep,
+    ExpirePending,
+    RefundStep,
+    idempotency_id,
+)
+from models.ledger.entries import apply_entry
+from models.ledger.results import AccountBalance, CommandResult
+from models.ledger.routing import shard_of
+from models.ledger.state import LedgerState
+from models.ledger.types import RejectReason, TransferStatus
+
+logger = logging.getLogger("bankflow.ledger.shard")
+
+# Errors after which a write's outcome must be read back before anything else happens.
+DATABASE_ERRORS: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    OSError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+class LedgerUnavailableError(RuntimeError):
+    """The journal cannot be written right now; nothing of the command was applied. Retry it."""
+
+
+class ShardOverloadedError(RuntimeError):
+    """The shard's queue is full; retry after a pause."""
+
+
+@dataclass(frozen=True)
+class ShardConfig:
+    shard_index: int
+    shard_count: int
+    database_url: str
+    ledger_name: str = "ledger"  # names the shard actors: several ledgers can share one Ray cluster
+    max_batch_commands: int = 8_190
+    max_queued_commands: int = 200_000
+    gather_window_ms: float = 1.0
+    snapshot_every_batches: int = 2_000
+    snapshot_every_s: float = 60.0
+    saga_recovery_interval_s: float = 1.0
+    saga_recovery_grace_s: float = 5.0
+    saga_call_timeout_s: float = 30.0
+    expiry_interval_s: float = 0.25
+    commit_attempts: int = 8
+    outcome_check_timeout_s: float = 60.0
+    pool_max_connections: int = 4
+
+    def __post_init__(self) -> None:
+        assert 0 <= self.shard_index < self.shard_count
+        assert 0 < self.max_batch_commands <= self.max_queued_commands
+
+
+class Peers(Protocol):
+    """How a shard reaches the other shards (Ray handles in production)."""
+
+    async def submit(self, shard_index: int, commands: list[Command]) -> list[CommandResult]: ...
+
+
+@dataclass
+class _Request:
+    commands: Sequence[Command]
+    future: asyncio.Future[list[CommandResult | asyncio.Future[CommandResult]]]
+
+
+class AccountShard:
+    """The shard's logic; `actors.ledger.placement` runs it as a Ray actor."""
+
+    def __init__(self, config: ShardConfig, peers: Peers) -> None:
+        self.config = config
+        self._peers = peers
+        self._state = LedgerState()
+        self._journal: Journal | None = None
+        self._pool: asyncpg.Pool | None = None
+        self._epoch = 0
+        self._last_batch = 0
+        self._snapshot_batch = 0
+        self._dirty: set[uuid.UUID] = set()
+        self._last_snapshot_s = time.monotonic()
+        self._expiries: list[tuple[int, uuid.UUID]] = []
+        self._queue: asyncio.Queue[_Request] = asyncio.Queue()
+        self._queued_commands = 0
+        self._sagas_in_flight: set[uuid.UUID] = set()
+        self._saga_tasks: set[asyncio.Task[dict[uuid.UUID, CommandResult]]] = set()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._snapshot_requests: list[asyncio.Future[None]] = []
+        self._start_lock = asyncio.Lock()
+        self._started = False
+        self._stopping = False
+        self.recovered_in_s = 0.0
+        self.replayed_entries = 0
+
+    # --- life cycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        async with self._start_lock:
+            if self._started:
+                return
+            began = time.monotonic()
+            self._pool = await asyncpg.create_pool(
+                self.config.database_url, min_size=1, max_size=self.config.pool_max_connections
+            )
+            self._journal = Journal(self._pool, self.config.shard_index, self.config.shard_count)
+            record = await self._journal.take_epoch()
+            self._epoch, self._last_batch = record.epoch, record.last_batch
+            self._snapshot_batch = record.snapshot_batch
+            self._state = await self._journal.load_snapshot(record.account_sequence)
+            async for entry in self._journal.entries_after(record.snapshot_batch):
+                apply_entry(self._state, entry)
+                for leg in entry.legs:
+                    self._dirty.add(leg.account_id)
+                self.replayed_entries += 1
+            self._expiries = [(hold.expires_at_ms, pending_id) for pending_id, hold in self._state.holds.items()]
+            heapq.heapify(self._expiries)
+            self.recovered_in_s = time.monotonic() - began
+            loop_names = ("batches", "sagas", "expiries")
+            loops = (self._batch_loop(), self._saga_recovery_loop(), self._expiry_loop())
+            self._tasks = [asyncio.create_task(loop, name=name) for name, loop in zip(loop_names, loops, strict=True)]
+            self._started = True
+            logger.info(
+                "shard %d epoch %d ready: %d accounts, %d entries replayed in %.2f s",
+                self.config.shard_index,
+                self._epoch,
+                len(self._state.accounts),
+                self.replayed_entries,
+                self.recovered_in_s,
+            )
+
+    async def _ensure_started(self) -> Journal:
+        if not self._started:
+            await self.start()
+        if self._stopping:
+            raise LedgerUnavailableError(f"shard {self.config.shard_index} is stopping")
+        assert self._journal is not None
+        return self._journal
+
+    async def shutdown(self) -> None:
+        """Stop taking commands, finish the queued ones, snapshot, close the journal."""
+        if not self._started or self._stopping:
+            return
+        self._stopping = True
+        await self._queue.join()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._snapshot()
+        assert self._pool is not None
+        await self._pool.close()
+
+    # --- the API -----------------------------------------------------------------------------
+
+    async def submit(self, commands: Sequence[Command]) -> list[CommandResult]:
+        """Apply commands in order; each result is its command's first result (idempotent)."""
+        await self._ensure_started()
+        if not commands:
+            return []
+        if len(commands) > self.config.max_batch_commands:
+            raise ValueError(f"at most {self.config.max_batch_commands} commands per call")
+        if self._queued_commands + len(commands) > self.config.max_queued_commands:
+            raise ShardOverloadedError(f"shard {self.config.shard_index} has {self._queued_commands} queued")
+        future: asyncio.Future[list[CommandResult | asyncio.Future[CommandResult]]] = (
+            asyncio.get_running_loop().create_future()
+        )
+        self._queued_commands += len(commands)
+        await self._queue.put(_Request(commands, future))
+        answers = await future
+        return [answer if isinstance(answer, CommandResult) else await answer for answer in answers]
+
+    async def balances(self, account_ids: Sequence[uuid.UUID]) -> list[AccountBalance | None]:
+        """Committed balances (never an uncommitted batch's)."""
+        await self._ensure_started()
+        found: list[AccountBalance | None] = []
+        for account_id in account_ids:
+            account = self._state.accounts.get(account_id)
+            found.append(
+                None
+                if account is None
+                else AccountBalance(
+                    account_id,
+                    account.account_type,
+                    account.currency,
+                    account.status,
+                    account.balance_minor,
+                    account.available_minor,
+                    account.held_minor,
+                    account.version,
+                )
+            )
+        return found
+
+    async def stats(self) -> dict[str, Any]:
+        await self._ensure_started()
+        return {
+            "shard": self.config.shard_index,
+            "epoch": self._epoch,
+            "accounts": len(self._state.accounts),
+            "holds": len(self._state.holds),
+            "last_batch": self._last_batch,
+            "snapshot_batch": self._snapshot_batch,
+            "queued_commands": self._queued_commands,
+            "sagas_in_flight": len(self._sagas_in_flight),
+            "recovered_in_s": self.recovered_in_s,
+            "replayed_entries": self.replayed_entries,
+            "rss_bytes": psutil.Process(os.getpid()).memory_info().rss,
+            "pid": os.getpid(),
+        }
+
+    async def snapshot(self) -> int:
+        """Take a snapshot now (between batches); return the batch it is as of."""
+        await self._ensure_started()
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._snapshot_requests.append(done)
+        await self._queue.put(_Request((), asyncio.get_running_loop().create_future()))
+        await done
+        return self._snapshot_batch
+
+    # --- the batch loop ------------------------------------------------------------------------
+
+    async def _next_requests(self) -> list[_Request]:
+        requests = [await self._queue.get()]
+        count = len(requests[0].commands)
+        deadline = time.monotonic() + self.config.gather_window_ms / 1000
+        while count < self.config.max_batch_commands:
+            try:
+                request = self._queue.get_nowait()
+            except asyncio.QueueEmpty:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                try:
+                    request = await asyncio.wait_for(self._queue.get(), remaining)
+                except TimeoutError:
+                    break
+            if count + len(request.commands) > self.config.max_batch_commands:
+                await self._requeue_front(request)
+                break
+            requests.append(request)
+            count += len(request.commands)
+        return requests
+
+    async def _requeue_front(self, request: _Request) -> None:
+        """Put back a request that does not fit this batch, ahead of the rest."""
+        rest = [request]
+        while not self._queue.empty():
+            rest.append(self._queue.get_nowait())
+        for item in rest:
+            self._queue.put_nowait(item)
+
+    async def _batch_loop(self) -> None:
+        while True:
+            requests = await self._next_requests()
+            commands = [command for request in requests for command in request.commands]
+            try:
+                answers = await self._run_batch(commands) if commands else []
+            except FencedError as error:
+                self._fail(requests, error)
+                logger.error("%s; this incarnation stops", error)
+                self._stopping = True
+                return
+            except Exception as error:
+                logger.exception("batch failed")
+                self._fail(requests, error)
+            else:
+                offset = 0
+                for request in requests:
+                    size = len(request.commands)
+                    if not request.future.done():
+                        request.future.set_result(answers[offset : offset + size])
+                    offset += size
+            finally:
+                self._queued_commands -= len(commands)
+                for _ in requests:
+                    self._queue.task_done()
+            await self._maybe_snapshot()
+
+    def _fail(self, requests: list[_Request], error: BaseException) -> None:
+        for request in requests:
+            if not request.future.done():
+                request.future.set_exception(error)
+
+    async def _run_batch(self, commands: list[Command]) -> list[CommandResult | asyncio.Future[CommandResult]]:
+        journal = self._journal
+        assert journal is not None
+        for attempt in range(self.config.commit_attempts):
+            try:
+                stored = await self._stored_results(journal, commands)
+            except DATABASE_ERRORS as error:
+                await self._pause_after(attempt, error)
+                continue
+            decided = decide_batch(
+                self._state,
+                self.config.shard_index,
+                self.config.shard_count,
+                self._last_batch + 1,
+                int(time.time() * 1000),
+                commands,
+                stored,
+            )
+            if decided.write.is_empty or await self._commit(journal, decided):
+                return self._after_commit(decided, stored)
+            await self._pause_after(attempt, None)
+        raise LedgerUnavailableError(
+            f"shard {self.config.shard_index}: the journal could not be written after "
+            f"{self.config.commit_attempts} attempts; nothing was applied"
+        )
+
+    async def _stored_results(self, journal: Journal, commands: list[Command]) -> dict[uuid.UUID, StoredResult]:
+        transfer_ids = [c.transfer_id for c in commands if isinstance(c, TRANSFER_COMMANDS)]
+        command_ids = [idempotency_id(c) for c in commands if not isinstance(c, TRANSFER_COMMANDS)]
+        return await journal.stored_results(transfer_ids, command_ids)
+
+    async def _pause_after(self, attempt: int, error: BaseException | None) -> None:
+        if error is not None:
+            logger.warning("shard %d: journal unavailable (%s)", self.config.shard_index, error)
+        await asyncio.sleep(min(1.0, 0.05 * 2**attempt))
+
+    async def _commit(self, journal: Journal, decided: DecidedBatch) -> bool:
+        """Write the batch; True when it is committed (read back if the outcome was unknown)."""
+        try:
+            await journal.write_batch(self._epoch, decided.write)
+            return True
+        except FencedError:
+            raise
+        except DATABASE_ERRORS as error:
+            logger.warning("shard %d: batch %d write failed: %s", self.config.shard_index, decided.write.batch, error)
+        return await self._read_back_outcome(journal, decided.write.batch)
+
+    async def _read_back_outcome(self, journal: Journal, batch: int) -> bool:
+        deadline = time.monotonic() + self.config.outcome_check_timeout_s
+        attempt = 0
+        while True:
+            try:
+                return await journal.committed_batch(self._epoch) >= batch
+            except FencedError:
+                raise
+            except DATABASE_ERRORS as error:
+                if time.monotonic() > deadline:
+                    # Memory cannot be trusted if we do not know: die, and recover from the journal.
+                    logger.critical("shard %d: outcome of batch %d unknown; restarting", self.config.shard_index, batch)
+                    os._exit(70)
+                await self._pause_after(attempt, error)
+                attempt += 1
+
+    def _after_commit(
+        self, decided: DecidedBatch, stored: dict[uuid.UUID, StoredResult]
+    ) -> list[CommandResult | asyncio.Future[CommandResult]]:
+        if not decided.write.is_empty:
+            self._dirty.update(decided.overlay.changed_account_ids())
+            decided.overlay.merge()
+            self._last_batch = decided.write.batch
+        for hold in decided.new_holds:
+            heapq.heappush(self._expiries, (hold.expires_at_ms, hold.pending_id))
+        answers: list[CommandResult | asyncio.Future[CommandResult]] = list(decided.results)
+        for index, future in self._start_sagas(decided.sagas).items():
+            answers[index] = future
+        return answers
+
+    # --- sagas -----------------------------------------------------------------------------
+
+    def _start_sagas(self, sagas: list[tuple[int, CreditStep]]) -> dict[int, asyncio.Future[CommandResult]]:
+        """Send each batch's credit steps to their shards, one call per shard, in the background."""
+        futures: dict[int, asyncio.Future[CommandResult]] = {}
+        by_shard: dict[int, list[tuple[int, CreditStep]]] = {}
+        for index, step in sagas:
+            by_shard.setdefault(shard_of(step.credit_account_id, self.config.shard_count), []).append((index, step))
+            futures[index] = asyncio.get_running_loop().create_future()
+            self._sagas_in_flight.add(step.transfer_id)
+        for shard_index, items in by_shard.items():
+            task = asyncio.create_task(self._finish_sagas(shard_index, [step for _, step in items]))  # noqa: RUF006
+            self._saga_tasks.add(task)
+            task.add_done_callback(self._saga_tasks.discard)
+            task.add_done_callback(functools.partial(_resolve, items=items, futures=futures))
+        return futures
+
+    async def _finish_sagas(self, shard_index: int, steps: list[CreditStep]) -> dict[uuid.UUID, CommandResult]:
+        """Credit on the other shard; refund here whatever it refused. PENDING if it cannot be reached."""
+        finals: dict[uuid.UUID, CommandResult] = {}
+        try:
+            credited = await self._call_peer(shard_index, list(steps))
+            if credited is None:
+                return {s.transfer_id: CommandResult(s.transfer_id, True, TransferStatus.PENDING) for s in steps}
+            refunds = []
+            for step, result in zip(steps, credited, strict=True):
+                if result.accepted:
+                    finals[step.transfer_id] = CommandResult(step.transfer_id, True, TransferStatus.COMPLETED)
+                else:
+                    reason = result.reason or RejectReason.UNKNOWN_ACCOUNT.value
+                    refunds.append(
+                        RefundStep(step.transfer_id, step.debit_account_id, step.amount_minor, step.currency, reason)
+                    )
+                    finals[step.transfer_id] = CommandResult(step.transfer_id, False, TransferStatus.FAILED, reason)
+            if refunds:
+                await self.submit(refunds)
+            return finals
+        finally:
+            self._sagas_in_flight.difference_update(step.transfer_id for step in steps)
+
+    async def _call_peer(self, shard_index: int, steps: list[Command]) -> list[CommandResult] | None:
+        deadline = time.monotonic() + self.config.saga_call_timeout_s
+        attempt = 0
+        while time.monotonic() < deadline:
+            try:
+                return await self._peers.submit(shard_index, steps)
+            except Exception as error:  # noqa: BLE001 -- the peer restarts or its journal is down; keep trying
+                logger.warning("shard %d → %d: %s", self.config.shard_index, shard_index, error)
+                await asyncio.sleep(min(1.0, 0.05 * 2**attempt))
+                attempt += 1
+        return None  # the recovery loop will finish it
+
+    async def _saga_recovery_loop(self) -> None:
+        journal = self._journal
+        assert journal is not None
+        grace_s = 0.0  # at start, every open saga is ours to finish
+        while True:
+            try:
+                await self._recover_sagas(journal, grace_s)
+            except Exception:
+                logger.exception("saga recovery failed")
+            grace_s = self.config.saga_recovery_grace_s
+            await asyncio.sleep(self.config.saga_recovery_interval_s)
+
+    async def _recover_sagas(self, journal: Journal, grace_s: float) -> None:
+        credits: dict[int, list[CreditStep]] = {}
+        refunds: list[Command] = []
+        for row in await journal.open_sagas(grace_s):
+            if row["transfer_id"] in self._sagas_in_flight:
+                continue
+            amount = row["posted_minor"] if row["posted_minor"] is not None else row["amount_minor"]
+            currency = row["currency"].strip()
+            if row["saga_stage"] == CREDIT_PENDING:
+                step = CreditStep(
+                    row["transfer_id"], row["debit_account_id"], row["credit_account_id"], amount, currency
+                )
+                credits.setdefault(shard_of(step.credit_account_id, self.config.shard_count), []).append(step)
+            else:
+                refunds.append(
+                    RefundStep(
+                        row["transfer_id"],
+                        row["debit_account_id"],
+                        amount,
+                        currency,
+                        row["reason"] or RejectReason.UNKNOWN_ACCOUNT.value,
+                    )
+                )
+        if refunds:
+            await self.submit(refunds)
+        for shard_index, steps in credits.items():
+            self._sagas_in_flight.update(step.transfer_id for step in steps)
+            await self._finish_sagas(shard_index, steps)
+
+    # --- holds and snapshots -----------------------------------------------------------------
+
+    async def _expiry_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.expiry_interval_s)
+            now_ms = int(time.time() * 1000)
+            expired: list[Command] = []
+            while self._expiries and self._expiries[0][0] <= now_ms and len(expired) < self.config.max_batch_commands:
+                _, pending_id = heapq.heappop(self._expiries)
+                hold = self._state.holds.get(pending_id)
+                if hold is not None:
+                    expired.append(ExpirePending(pending_id, hold.debit_account_id))
+            if expired:
+                try:
+                    await self.submit(expired)
+                except Exception:
+                    logger.exception("expiring holds failed")
+
+    async def _maybe_snapshot(self) -> None:
+        due = self._last_batch - self._snapshot_batch >= self.config.snapshot_every_batches or (
+            self._dirty and time.monotonic() - self._last_snapshot_s >= self.config.snapshot_every_s
+        )
+        if due or self._snapshot_requests:
+            try:
+                await self._snapshot()
+            except Exception as error:  # noqa: BLE001 -- a snapshot is an optimisation; the journal is the truth
+                logger.warning("snapshot failed: %s", error)
+                for request in self._snapshot_requests:
+                    request.set_exception(error)
+                self._snapshot_requests = []
+
+    async def _snapshot(self) -> None:
+        journal = self._journal
+        assert journal is not None
+        dirty = list(self._dirty)
+        await journal.write_snapshot(self._epoch, self._last_batch, self._state, dirty)
+        self._dirty.difference_update(dirty)
+        self._snapshot_batch = self._last_batch
+        self._last_snapshot_s = time.monotonic()
+        for request in self._snapshot_requests:
+            if not request.done():
+                request.set_result(None)
+        self._snapshot_requests = []
+
+
+def _resolve(
+    done: asyncio.Task[dict[uuid.UUID, CommandResult]],
+    *,
+    items: list[tuple[int, CreditStep]],
+    futures: dict[int, asyncio.Future[CommandResult]],
+) -> None:
+    """Answer each saga's caller; a saga that failed here is left PENDING for the recovery loop."""
+    failed = done.cancelled() or done.exception() is not None
+    if failed and not done.cancelled():
+        logger.error("saga task failed", exc_info=done.exception())
+    finals = {} if failed else done.result()
+    for index, step in items:
+        future = futures[index]
+        if not future.done():
+            pending = CommandResult(step.transfer_id, True, TransferStatus.PENDING)
+            future.set_result(finals.get(step.transfer_id, pending))
