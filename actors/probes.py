@@ -93,3 +93,19 @@ async def probe_ray(timeout_s: float = PROBE_TIMEOUT_S) -> ProbeResult:
         return ProbeResult("ray", True, f"{alive} node(s) alive")
 
     return await _bounded("ray", check(), timeout_s)
+
+
+async def probe_ledger(shard_count: int, timeout_s: float = PROBE_TIMEOUT_S) -> ProbeResult:
+    """Every account shard recovered and answering, and the outbox relay running."""
+    from actors.ledger.placement import shard_handles, wait_ready  # noqa: PLC0415 -- keeps probes importable alone
+    from actors.outbox_relay import RELAY_ACTOR_NAME, RELAY_NAMESPACE  # noqa: PLC0415
+
+    async def check() -> ProbeResult:
+        shards = await wait_ready(shard_handles(shard_count), timeout_s)
+        relay = await ray.get_actor(RELAY_ACTOR_NAME, namespace=RELAY_NAMESPACE).stats.remote()
+        if not relay["running"]:
+            return ProbeResult("ledger", False, "the outbox relay is not running")
+        accounts = sum(shard["accounts"] for shard in shards)
+        return ProbeResult("ledger", True, f"{len(shards)} shards, {accounts} accounts, relay running")
+
+    return await _bounded("ledger", check(), timeout_s)

@@ -15,7 +15,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
+import ray
+
+from actors import outbox_relay
 from actors.kafka_admin import ensure_topics
+from actors.ledger import placement
 from actors.probes import ProbeResult, probe_kafka, probe_postgres, probe_redis
 from actors.settings import ENDPOINTS_FILE, Settings
 from cluster import migrations, ray_runtime, serve_app
@@ -24,6 +28,7 @@ from cluster.embedded.process import ServiceError
 
 Progress = Callable[[str], None]
 LOCK_FILE = "stack.lock"
+LEDGER_STOP_TIMEOUT_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -114,13 +119,13 @@ def up(settings: Settings, progress: Progress = print) -> Endpoints:
         applied = asyncio.run(migrations.apply_migrations(found["database_url"]))
         return f"{len(applied)} applied" if applied else "up to date"
 
-    def deploy() -> str:
+    def start_ledger() -> str:
         resolved = settings.model_copy(update=found)
         ray_runtime.connect(resolved)
-        try:
-            serve_app.deploy(resolved)
-        finally:
-            ray_runtime.disconnect()
+        return ledger_up(resolved)
+
+    def deploy() -> str:
+        serve_app.deploy(settings.model_copy(update=found))
         return f"application {serve_app.APP_NAME} RUNNING"
 
     steps: list[tuple[str, Callable[[], str]]] = [
@@ -129,20 +134,59 @@ def up(settings: Settings, progress: Progress = print) -> Endpoints:
         ("kafka", service("kafka_bootstrap", _kafka)),
         ("redis", service("redis_url", _redis)),
         ("ray", service("ray_address", _ray)),
+        ("ledger", start_ledger),
         ("serve", deploy),
     ]
     with _stack_lock(settings):
-        for index, (label, action) in enumerate(steps, start=1):
-            _timed(progress, index, len(steps), label, action)
+        try:
+            for index, (label, action) in enumerate(steps, start=1):
+                _timed(progress, index, len(steps), label, action)
+        finally:
+            ray_runtime.disconnect()
         endpoints = Endpoints(http_url=http_url(settings), **found)
         _write_endpoints(settings, endpoints)
     return endpoints
+
+
+def ledger_up(settings: Settings) -> str:
+    """The account shards (recovered) and the outbox relay, on the connected Ray cluster."""
+    handles = placement.ensure_shards(settings.database_url, settings.account_shards)
+    outbox_relay.ensure_relay(settings.database_url, settings.kafka_bootstrap)
+    shards = asyncio.run(placement.wait_ready(handles, settings.service_start_timeout_s * 5))
+    accounts = sum(shard["accounts"] for shard in shards)
+    return f"{len(shards)} shards, {accounts} accounts, outbox relay running"
+
+
+def ledger_down(settings: Settings, progress: Progress) -> None:
+    """Snapshot and stop the shards, stop the relay; the journal keeps everything."""
+    try:
+        handles = placement.shard_handles(settings.account_shards)
+    except ValueError:
+        progress(f"{'ledger':<10} not running")
+        return
+    placement.stop_shards(handles, LEDGER_STOP_TIMEOUT_S)
+    try:
+        relay = ray.get_actor(outbox_relay.RELAY_ACTOR_NAME, namespace=outbox_relay.RELAY_NAMESPACE)
+        ray.get(relay.stop.remote(), timeout=LEDGER_STOP_TIMEOUT_S)
+        ray.kill(relay, no_restart=True)
+    except (ValueError, ray.exceptions.RayError):
+        pass
+    progress(f"{'ledger':<10} stopped ({len(handles)} shards snapshotted)")
 
 
 def down(settings: Settings, progress: Progress = print) -> int:
     """Stop every embedded component this data dir's `up` started; return processes stopped."""
     stopped = 0
     with _stack_lock(settings):
+        resolved = settings.with_endpoints()
+        if resolved.ray_address or ray_head.record(settings) is not None:
+            try:
+                ray_runtime.connect(resolved)
+                ledger_down(resolved, progress)
+            except (ConnectionError, ray.exceptions.RayError) as error:
+                progress(f"{'ledger':<10} not reachable ({error})")
+            finally:
+                ray_runtime.disconnect()
         for label, stop in (
             ("ray", ray_head.stop),
             ("redis", redis.stop),

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from ray import serve
 
-from actors.probes import ProbeResult, probe_kafka, probe_postgres, probe_ray, probe_redis
+from actors.probes import ProbeResult, probe_kafka, probe_ledger, probe_postgres, probe_ray, probe_redis
 from actors.settings import Settings
 from deployments.errors import install_error_handling
 
@@ -37,7 +37,7 @@ class Gateway:
     async def healthz(self) -> dict[str, str]:
         return {"status": "ok"}
 
-    @api.get("/readyz", tags=["platform"], summary="Readiness of PostgreSQL, Kafka, Redis and Ray")
+    @api.get("/readyz", tags=["platform"], summary="Readiness of PostgreSQL, Kafka, Redis, Ray and the ledger shards")
     async def readyz(self) -> JSONResponse:
         settings = self._settings
         results: list[ProbeResult] = list(
@@ -46,6 +46,7 @@ class Gateway:
                 probe_kafka(settings.kafka_bootstrap),
                 probe_redis(settings.redis_url),
                 probe_ray(),
+                probe_ledger(settings.account_shards),
             )
         )
         ready = all(result.ok for result in results)

@@ -15,22 +15,24 @@ import pytest
 from actors.settings import Settings
 from cluster import stack
 from cluster.embedded.postgres import dsn as postgres_dsn
-from cluster.embedded.process import free_port
+from cluster.embedded.process import free_ports
 
 
 def isolated_settings(data_dir: Path, **overrides: object) -> Settings:
     """Settings for a private stack: own data dir, free ports, nothing read from .env."""
+    postgres_port, kafka_port, redis_port, ray_port, http_port, dashboard_port = free_ports(6)
     values: dict[str, object] = {
         "data_dir": data_dir,
         "database_url": "",
         "kafka_bootstrap": "",
         "redis_url": "",
         "ray_address": "",
-        "postgres_port": free_port(),
-        "kafka_port": free_port(),
-        "redis_port": free_port(),
-        "ray_port": free_port(),
-        "http_port": free_port(),
+        "postgres_port": postgres_port,
+        "kafka_port": kafka_port,
+        "redis_port": redis_port,
+        "ray_port": ray_port,
+        "http_port": http_port,
+        "ray_dashboard_port": dashboard_port,
         "ray_dashboard": False,
         "ray_num_cpus": 8,
         "ray_object_store_mb": 512,
@@ -76,3 +78,13 @@ async def ledger_database(fresh_database: str) -> str:
 
     await apply_migrations(fresh_database)
     return fresh_database
+
+
+@pytest.fixture(scope="session")
+def ray_driver(settings: Settings) -> Iterator[None]:
+    """This test process connected to the session's Ray cluster as a driver."""
+    from cluster import ray_runtime
+
+    ray_runtime.connect(settings)
+    yield
+    ray_runtime.disconnect()

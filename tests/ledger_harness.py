@@ -31,6 +31,14 @@ class LocalHandle:
         self.balances = _Method(shard.balances)
 
 
+class ShardLostTrustError(RuntimeError):
+    """In tests, a shard that would restart its process raises this instead."""
+
+
+def _raise(reason: str) -> None:
+    raise ShardLostTrustError(reason)
+
+
 class InProcessPeers:
     def __init__(self) -> None:
         self.shards: list[AccountShard] = []
@@ -53,7 +61,7 @@ class LocalLedger:
     def restart_shard(self, index: int, **options: Any) -> AccountShard:
         """A new incarnation of shard `index` (the old object is left as a zombie)."""
         config = self.shards[index].config
-        fresh = AccountShard(ShardConfig(**{**config.__dict__, **options}), self.peers)
+        fresh = AccountShard(ShardConfig(**{**config.__dict__, **options}), self.peers, on_fatal=_raise)
         self.shards[index] = fresh
         self.peers.shards[index] = fresh
         self.client._handles = [LocalHandle(shard) for shard in self.shards]

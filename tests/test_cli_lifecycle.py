@@ -31,6 +31,7 @@ def _environment(settings: Settings) -> dict[str, str]:
         "http_port",
         "ray_dashboard",
         "ray_object_store_mb",
+        "account_shards",
     )
     env = {key: value for key, value in os.environ.items() if not key.startswith(("BANKFLOW_", "RAY_"))}
     env.update({f"BANKFLOW_{name.upper()}": str(getattr(settings, name)) for name in names})
@@ -130,3 +131,45 @@ def test_foreground_up_stops_everything_on_ctrl_c(tmp_path: Path) -> None:
     rest, _ = process.communicate(timeout=COMMAND_TIMEOUT_S)
     assert process.returncode == 0, "".join(output) + rest
     assert _processes_of(settings, sessions) == []
+
+
+def _driver(settings: Settings, *arguments: str) -> dict[str, object]:
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.ledger_driver", *arguments],
+        env=_environment(settings),
+        cwd=Path(__file__).parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT_S,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+    document: dict[str, object] = json.loads(result.stdout.strip().splitlines()[-1])
+    return document
+
+
+def test_the_ledger_recovers_after_the_whole_ray_instance_dies(tmp_path: Path) -> None:
+    """Ray killed outright (no clean shutdown): the next `up` rebuilds every shard from its
+    snapshot plus the journal after it, and the ledger is exactly as acknowledged."""
+    import asyncio
+
+    from cluster.embedded import ray_head
+    from cluster.embedded.process import stop_session
+    from tests.ledger_harness import check_invariants
+
+    settings = isolated_settings(tmp_path / ".bankflow", account_shards=2)
+    assert _bankflow(settings, "up").returncode == 0
+    try:
+        loaded = _driver(settings, "load")
+        accounts = list(loaded["accounts"])  # type: ignore[call-overload]
+        stop_session(settings.run_dir, ray_head.NAME, first_signal=signal.SIGKILL)
+        again = _bankflow(settings, "up")
+        assert again.returncode == 0, again.stdout + again.stderr
+        after = _driver(settings, "balances", *accounts)
+        assert after["balances"] == loaded["balances"]
+        stats = _driver(settings, "stats")["shards"]
+        assert all(shard["replayed_entries"] > 0 for shard in stats), stats  # type: ignore[union-attr]
+        database_url = json.loads((settings.run_dir / "endpoints.json").read_text())["database_url"]
+        asyncio.run(check_invariants(database_url))
+    finally:
+        _bankflow(settings, "down")

@@ -23,7 +23,7 @@ def test_readyz_reports_every_component_ok(api_url: str) -> None:
     response = httpx.get(f"{api_url}/readyz", timeout=20)
     assert response.status_code == 200, response.text
     components = response.json()["components"]
-    assert set(components) == {"postgres", "kafka", "redis", "ray"}
+    assert set(components) == {"postgres", "kafka", "redis", "ray", "ledger"}
     assert all(component["status"] == "ok" for component in components.values()), components
 
 
@@ -58,7 +58,7 @@ def test_readyz_is_503_naming_redis_when_redis_is_stopped(api_url: str, settings
         body = response.json()
         assert body["status"] == "failing"
         assert body["components"]["redis"]["status"] == "failing"
-        assert all(body["components"][name]["status"] == "ok" for name in ("postgres", "kafka", "ray"))
+        assert all(body["components"][name]["status"] == "ok" for name in ("postgres", "kafka", "ray", "ledger"))
     finally:
         embedded_redis.start(settings)
     assert _readyz_until(api_url, 200).status_code == 200

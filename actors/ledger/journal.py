@@ -22,6 +22,8 @@ from models.ledger.results import CommandResult
 from models.ledger.state import Account, Hold, LedgerState
 from models.ledger.types import AccountStatus, AccountType, TransferStatus
 
+# SQL text here is assembled only from this module's column tuples (the `nosec B608` lines);
+# every value goes in as a bound parameter.
 REPLAY_CHUNK_ROWS = 20_000
 TRANSFER_COLUMNS = (
     "transfer_id",
@@ -52,6 +54,10 @@ BALANCE_COLUMNS = (
     "held_minor",
     "version",
 )
+_UPSERT_SNAPSHOT_BALANCES = (
+    "INSERT INTO ledger_balances SELECT * FROM snapshot_balances ON CONFLICT (account_id) DO UPDATE SET "  # nosec B608
+    + ", ".join(f"{column} = EXCLUDED.{column}" for column in BALANCE_COLUMNS[1:])
+)
 HOLD_COLUMNS = (
     "pending_id",
     "shard",
@@ -65,6 +71,10 @@ HOLD_COLUMNS = (
 
 class FencedError(RuntimeError):
     """A newer incarnation of this shard holds the epoch: this one must stop writing."""
+
+
+class JournalAheadError(RuntimeError):
+    """The journal holds a batch this incarnation does not know: its memory must be rebuilt."""
 
 
 class ShardCountMismatchError(RuntimeError):
@@ -152,7 +162,7 @@ class Journal:
         state = LedgerState(account_sequence=account_sequence)
         async with self._pool.acquire() as connection:
             rows = await connection.fetch(
-                f"SELECT {', '.join(BALANCE_COLUMNS)} FROM ledger_balances WHERE shard = $1",
+                f"SELECT {', '.join(BALANCE_COLUMNS)} FROM ledger_balances WHERE shard = $1",  # nosec B608
                 self.shard,
             )
             for row in rows:
@@ -166,7 +176,7 @@ class Journal:
                     version=row["version"],
                 )
             for row in await connection.fetch(
-                f"SELECT {', '.join(HOLD_COLUMNS)} FROM ledger_snapshot_holds WHERE shard = $1",
+                f"SELECT {', '.join(HOLD_COLUMNS)} FROM ledger_snapshot_holds WHERE shard = $1",  # nosec B608
                 self.shard,
             ):
                 hold = Hold(
@@ -185,7 +195,7 @@ class Journal:
         async with self._pool.acquire() as connection, connection.transaction(readonly=True):
             columns = ", ".join(POSTING_COLUMNS)
             cursor = connection.cursor(
-                f"SELECT {columns} FROM ledger_postings WHERE shard = $1 AND batch > $2 ORDER BY batch, seq",
+                f"SELECT {columns} FROM ledger_postings WHERE shard = $1 AND batch > $2 ORDER BY batch, seq",  # nosec B608
                 self.shard,
                 batch,
                 prefetch=REPLAY_CHUNK_ROWS,
@@ -240,48 +250,56 @@ class Journal:
 
     async def write_batch(self, epoch: int, write: BatchWrite) -> None:
         """Journal a whole batch in one transaction, refused if `epoch` is no longer ours."""
-        async with self._pool.acquire() as connection, connection.transaction():
-            claimed = await connection.fetchval(
-                """UPDATE ledger_shards SET last_batch = $3, updated_at = now()
-                   WHERE shard = $1 AND epoch = $2 AND last_batch = $3 - 1 RETURNING last_batch""",
-                self.shard,
-                epoch,
-                write.batch,
-            )
-            if claimed is None:
+        async with self._pool.acquire() as connection:
+            try:
+                async with connection.transaction():
+                    await self._write(connection, epoch, write)
+            except BaseException:
+                # A connection that failed mid-operation (e.g. mid-COPY) must not go back to the pool.
+                connection.terminate()
+                raise
+
+    async def _write(self, connection: Any, epoch: int, write: BatchWrite) -> None:
+        claimed = await connection.fetchval(
+            """UPDATE ledger_shards SET last_batch = $3, updated_at = now()
+               WHERE shard = $1 AND epoch = $2 AND last_batch = $3 - 1 RETURNING last_batch""",
+            self.shard,
+            epoch,
+            write.batch,
+        )
+        if claimed is None:
+            row = await connection.fetchrow("SELECT epoch, last_batch FROM ledger_shards WHERE shard = $1", self.shard)
+            if row is None or row["epoch"] != epoch:
                 raise FencedError(f"shard {self.shard}: epoch {epoch} no longer owns the journal")
-            if write.postings:
-                await connection.copy_records_to_table(
-                    "ledger_postings", records=write.postings, columns=POSTING_COLUMNS
-                )
-            if write.accounts:
-                await connection.copy_records_to_table(
-                    "ledger_accounts", records=write.accounts, columns=ACCOUNT_COLUMNS
-                )
-            if write.new_transfers:
-                await connection.copy_records_to_table(
-                    "ledger_transfers", records=write.new_transfers, columns=TRANSFER_COLUMNS
-                )
-            if write.transfer_updates:
-                updates = write.transfer_updates
-                await connection.execute(
-                    """UPDATE ledger_transfers AS t
-                       SET status = u.status, reason = u.reason, saga_stage = u.saga_stage,
-                           posted_minor = COALESCE(u.posted_minor, t.posted_minor), updated_at = now()
-                       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[])
-                            AS u(transfer_id, status, reason, saga_stage, posted_minor)
-                       WHERE t.transfer_id = u.transfer_id""",
-                    [u.transfer_id for u in updates],
-                    [u.status for u in updates],
-                    [u.reason for u in updates],
-                    [u.saga_stage for u in updates],
-                    [u.posted_minor for u in updates],
-                )
-            if write.commands:
-                await connection.copy_records_to_table(
-                    "ledger_commands", records=write.commands, columns=COMMAND_COLUMNS
-                )
-            await write_outbox(connection, write.events)
+            raise JournalAheadError(
+                f"shard {self.shard}: the journal is at batch {row['last_batch']}, memory at {write.batch - 1}"
+            )
+        if write.postings:
+            await connection.copy_records_to_table("ledger_postings", records=write.postings, columns=POSTING_COLUMNS)
+        if write.accounts:
+            await connection.copy_records_to_table("ledger_accounts", records=write.accounts, columns=ACCOUNT_COLUMNS)
+        if write.new_transfers:
+            await connection.copy_records_to_table(
+                "ledger_transfers", records=write.new_transfers, columns=TRANSFER_COLUMNS
+            )
+        if write.transfer_updates:
+            updates = write.transfer_updates
+            await connection.execute(
+                """UPDATE ledger_transfers AS t
+                   SET status = u.status, reason = u.reason, saga_stage = u.saga_stage,
+                       posted_minor = COALESCE(u.posted_minor, t.posted_minor), updated_at = now()
+                   FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[])
+                        AS u(transfer_id, status, reason, saga_stage, posted_minor)
+                   WHERE t.transfer_id = u.transfer_id""",
+                [u.transfer_id for u in updates],
+                [u.status for u in updates],
+                [u.reason for u in updates],
+                [u.saga_stage for u in updates],
+                [u.posted_minor for u in updates],
+            )
+        if write.commands:
+            await connection.copy_records_to_table("ledger_commands", records=write.commands, columns=COMMAND_COLUMNS)
+        await write_outbox(connection, write.events)
 
     async def write_snapshot(
         self,
@@ -324,11 +342,7 @@ class Journal:
                 ],
                 columns=BALANCE_COLUMNS,
             )
-            await connection.execute(
-                f"""INSERT INTO ledger_balances SELECT * FROM snapshot_balances
-                    ON CONFLICT (account_id) DO UPDATE SET
-                    {", ".join(f"{column} = EXCLUDED.{column}" for column in BALANCE_COLUMNS[1:])}"""
-            )
+            await connection.execute(_UPSERT_SNAPSHOT_BALANCES)
             await connection.execute("DELETE FROM ledger_snapshot_holds WHERE shard = $1", self.shard)
             await connection.copy_records_to_table(
                 "ledger_snapshot_holds",

@@ -6,6 +6,8 @@ journal); callers retry with the same ids, which the ledger answers idempotently
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -15,6 +17,8 @@ import ray
 from actors.ledger.shard import AccountShard, ShardConfig
 from models.ledger.commands import Command
 from models.ledger.results import AccountBalance, CommandResult
+
+logger = logging.getLogger("bankflow.ledger")
 
 LEDGER_NAMESPACE = "bankflow"
 SHARD_CPUS = 0.5
@@ -49,7 +53,21 @@ class ShardActor:
     """The Ray face of an AccountShard."""
 
     def __init__(self, config: ShardConfig) -> None:
+        # Ray runs an async actor's __init__ in its event loop: recovery (replay, open sagas,
+        # expired holds) begins as soon as Ray (re)starts the actor, not at its first call.
         self._shard = AccountShard(config, RayPeers(config.ledger_name))
+        self._starting = asyncio.get_running_loop().create_task(self._start_until_ready())
+
+    async def _start_until_ready(self) -> None:
+        attempt = 0
+        while True:
+            try:
+                await self._shard.start()
+                return
+            except Exception:
+                logger.exception("shard start failed; retrying")
+                await asyncio.sleep(min(5.0, 0.1 * 2**attempt))
+                attempt += 1
 
     async def ready(self) -> dict[str, Any]:
         return await self._shard.stats()
@@ -92,3 +110,19 @@ def shard_handles(shard_count: int, ledger_name: str = "ledger") -> list[Any]:
     return [
         ray.get_actor(shard_actor_name(ledger_name, index), namespace=LEDGER_NAMESPACE) for index in range(shard_count)
     ]
+
+
+async def wait_ready(handles: Sequence[Any], timeout_s: float) -> list[dict[str, Any]]:
+    """Every shard started (recovered from its snapshot and journal), within the bound."""
+    async with asyncio.timeout(timeout_s):
+        return list(await asyncio.gather(*(handle.ready.remote() for handle in handles)))
+
+
+def stop_shards(handles: Sequence[Any], timeout_s: float) -> None:
+    """Clean shutdown (a final snapshot each), then remove the actors for good."""
+    try:
+        ray.get([handle.shutdown.remote() for handle in handles], timeout=timeout_s)
+    except (ray.exceptions.RayError, TimeoutError) as error:
+        logger.warning("shard shutdown incomplete: %s", error)
+    for handle in handles:
+        ray.kill(handle, no_restart=True)

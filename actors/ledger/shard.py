@@ -16,7 +16,7 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -24,7 +24,7 @@ import asyncpg
 import psutil
 
 from actors.ledger.batch import CREDIT_PENDING, DecidedBatch, decide_batch
-from actors.ledger.journal import FencedError, Journal, StoredResult
+from actors.ledger.journal import FencedError, Journal, JournalAheadError, StoredResult
 from models.ledger.commands import (
     TRANSFER_COMMANDS,
     Command,
@@ -40,15 +40,6 @@ from models.ledger.state import LedgerState
 from models.ledger.types import RejectReason, TransferStatus
 
 logger = logging.getLogger("bankflow.ledger.shard")
-
-# Errors after which a write's outcome must be read back before anything else happens.
-DATABASE_ERRORS: tuple[type[BaseException], ...] = (
-    asyncpg.PostgresError,
-    asyncpg.InterfaceError,
-    OSError,
-    ConnectionError,
-    TimeoutError,
-)
 
 
 class LedgerUnavailableError(RuntimeError):
@@ -83,6 +74,13 @@ class ShardConfig:
         assert 0 < self.max_batch_commands <= self.max_queued_commands
 
 
+def _exit_for_restart(reason: str) -> None:
+    """Memory can no longer be trusted: end the process; its restart rebuilds from the journal."""
+    logger.critical("%s; exiting so that a new incarnation recovers from the journal", reason)
+    logging.shutdown()
+    os._exit(70)
+
+
 class Peers(Protocol):
     """How a shard reaches the other shards (Ray handles in production)."""
 
@@ -98,9 +96,10 @@ class _Request:
 class AccountShard:
     """The shard's logic; `actors.ledger.placement` runs it as a Ray actor."""
 
-    def __init__(self, config: ShardConfig, peers: Peers) -> None:
+    def __init__(self, config: ShardConfig, peers: Peers, on_fatal: Callable[[str], None] = _exit_for_restart) -> None:
         self.config = config
         self._peers = peers
+        self._on_fatal = on_fatal
         self._state = LedgerState()
         self._journal: Journal | None = None
         self._pool: asyncpg.Pool | None = None
@@ -316,7 +315,7 @@ class AccountShard:
         for attempt in range(self.config.commit_attempts):
             try:
                 stored = await self._stored_results(journal, commands)
-            except DATABASE_ERRORS as error:
+            except Exception as error:  # noqa: BLE001 -- a read; nothing to undo, try again
                 await self._pause_after(attempt, error)
                 continue
             decided = decide_batch(
@@ -353,7 +352,10 @@ class AccountShard:
             return True
         except FencedError:
             raise
-        except DATABASE_ERRORS as error:
+        except JournalAheadError as error:
+            self._on_fatal(str(error))
+            raise
+        except Exception as error:  # noqa: BLE001 -- whatever failed, the outcome is read back before going on
             logger.warning("shard %d: batch %d write failed: %s", self.config.shard_index, decided.write.batch, error)
         return await self._read_back_outcome(journal, decided.write.batch)
 
@@ -365,11 +367,10 @@ class AccountShard:
                 return await journal.committed_batch(self._epoch) >= batch
             except FencedError:
                 raise
-            except DATABASE_ERRORS as error:
+            except Exception as error:
                 if time.monotonic() > deadline:
-                    # Memory cannot be trusted if we do not know: die, and recover from the journal.
-                    logger.critical("shard %d: outcome of batch %d unknown; restarting", self.config.shard_index, batch)
-                    os._exit(70)
+                    self._on_fatal(f"shard {self.config.shard_index}: the outcome of batch {batch} is unknown")
+                    raise
                 await self._pause_after(attempt, error)
                 attempt += 1
 

@@ -96,12 +96,22 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    """A port nothing listens on right now (the kernel's choice)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((host, 0))
-        port: int = probe.getsockname()[1]
-        return port
+def free_ports(count: int, avoid: frozenset[int] = frozenset(), host: str = "127.0.0.1") -> list[int]:
+    """`count` distinct ports nothing listens on right now, none of them in `avoid`."""
+    probes: list[socket.socket] = []
+    ports: list[int] = []
+    try:
+        while len(ports) < count:
+            probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            probes.append(probe)  # held open until all are chosen, so the kernel never repeats one
+            probe.bind((host, 0))
+            port: int = probe.getsockname()[1]
+            if port not in avoid:
+                ports.append(port)
+    finally:
+        for probe in probes:
+            probe.close()
+    return ports
 
 
 def require_free_port(service: str, host: str, port: int, setting: str) -> None:

@@ -18,7 +18,7 @@ from actors.settings import Settings
 from cluster.embedded.process import (
     ProcessRecord,
     ServiceError,
-    free_port,
+    free_ports,
     log_tail,
     require_free_port,
     running_record,
@@ -73,6 +73,17 @@ def start(settings: Settings) -> str:
             require_free_port("ray dashboard", HOST, settings.ray_dashboard_port, "BANKFLOW_RAY_DASHBOARD_PORT")
         _ensure_token(settings)
         ray_cli = Path(sys.executable).parent / "ray"
+        taken = frozenset(
+            {
+                port,
+                settings.ray_dashboard_port,
+                settings.http_port,
+                settings.postgres_port,
+                settings.kafka_port,
+                settings.redis_port,
+            }
+        )
+        agent_port, client_port = free_ports(2, avoid=taken)
         argv = [
             str(ray_cli),
             "start",
@@ -92,9 +103,9 @@ def start(settings: Settings) -> str:
             "--dashboard-port",
             str(settings.ray_dashboard_port),
             "--dashboard-agent-listen-port",
-            str(free_port()),
+            str(agent_port),
             "--ray-client-server-port",
-            str(free_port()),
+            str(client_port),
             "--temp-dir",
             str(temp_dir(settings)),
             "--disable-usage-stats",

@@ -1,0 +1,163 @@
+"""The outbox relay: publishes the events committed to the outbox table to Kafka as
+CloudEvents 1.0 (structured JSON, key = the aggregate's partition key), then marks them sent.
+
+At-least-once: a row is marked only after the broker acknowledged all of its events, so a
+crash in between publishes them again, with the same event ids. One relay is active at a
+time (a PostgreSQL advisory lock); a second one waits. Broker or database failures are
+retried with backoff; the relay never gives up and never skips a row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import ray
+from aiokafka import AIOKafkaProducer
+from cloudevents.core.bindings import kafka as cloudevents_kafka
+from cloudevents.core.v1.event import CloudEvent
+
+from actors.kafka_admin import ensure_topics
+
+logger = logging.getLogger("bankflow.outbox")
+
+ROWS_PER_ROUND = 50
+IDLE_POLL_S = 0.05
+MAX_BACKOFF_S = 2.0
+# Any fixed 64-bit number: the key of the advisory lock the active relay holds.
+RELAY_LOCK_KEY = 0x426F78526C6179  # "BoxRlay"
+RELAY_ACTOR_NAME = "outbox-relay"
+RELAY_NAMESPACE = "bankflow"
+
+
+def to_cloudevent(event: dict[str, Any]) -> cloudevents_kafka.KafkaMessage:
+    """An outbox event → a structured-mode Kafka message."""
+    attributes = {
+        "id": event["id"],
+        "source": event["source"],
+        "type": event["type"],
+        "subject": event["subject"],
+        "time": datetime.fromtimestamp(event["time_ms"] / 1000, tz=UTC),
+        "datacontenttype": "application/json",
+        "partitionkey": event["key"],
+    }
+    return cloudevents_kafka.to_structured_event(CloudEvent(attributes, event["data"]))
+
+
+class OutboxRelay:
+    def __init__(self, database_url: str, kafka_bootstrap: str) -> None:
+        self._database_url = database_url
+        self._bootstrap = kafka_bootstrap
+        self._producer: AIOKafkaProducer | None = None
+        self._lock_connection: asyncpg.Connection | None = None
+        self._pool: asyncpg.Pool | None = None
+        self.published_events = 0
+        self.published_rows = 0
+        self.last_position = 0
+        self.active = False
+        self.failures = 0
+
+    async def run_forever(self) -> None:
+        attempt = 0
+        while True:
+            try:
+                await self._become_active()
+                attempt = 0
+                while True:
+                    if not await self.publish_round():
+                        await asyncio.sleep(IDLE_POLL_S)
+            except asyncio.CancelledError:
+                await self.close()
+                raise
+            except Exception as error:  # noqa: BLE001 -- broker or database down: back off, start over
+                self.failures += 1
+                logger.warning("outbox relay: %s; retrying", error)
+                await self.close()
+                await asyncio.sleep(min(MAX_BACKOFF_S, 0.05 * 2**attempt))
+                attempt += 1
+
+    async def _become_active(self) -> None:
+        """Hold the relay lock (waiting while another relay holds it), then connect to Kafka."""
+        self._lock_connection = await asyncpg.connect(self._database_url)
+        await self._lock_connection.execute("SELECT pg_advisory_lock($1)", RELAY_LOCK_KEY)
+        self._pool = await asyncpg.create_pool(self._database_url, min_size=1, max_size=2)
+        await ensure_topics(self._bootstrap)
+        self._producer = AIOKafkaProducer(bootstrap_servers=self._bootstrap, acks="all", linger_ms=2)
+        await self._producer.start()
+        self.active = True
+
+    async def publish_round(self) -> bool:
+        """Publish the oldest unpublished rows; True if there were any."""
+        assert self._pool is not None and self._producer is not None
+        rows = await self._pool.fetch(
+            "SELECT position, topic, events FROM outbox WHERE published_at IS NULL ORDER BY position LIMIT $1",
+            ROWS_PER_ROUND,
+        )
+        if not rows:
+            return False
+        for row in rows:
+            sends = []
+            for event in json.loads(row["events"]):
+                message = to_cloudevent(event)
+                key = message.key.encode() if isinstance(message.key, str) else message.key
+                headers = list(message.headers.items())
+                sends.append(await self._producer.send(row["topic"], message.value, key=key, headers=headers))
+            await asyncio.gather(*sends)
+            await self._pool.execute("UPDATE outbox SET published_at = now() WHERE position = $1", row["position"])
+            self.published_events += len(sends)
+            self.published_rows += 1
+            self.last_position = row["position"]
+        return True
+
+    async def close(self) -> None:
+        self.active = False
+        if self._producer is not None:
+            try:
+                await self._producer.stop()
+            except Exception:
+                logger.debug("producer close failed", exc_info=True)
+            self._producer = None
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool = None
+        if self._lock_connection is not None:
+            self._lock_connection.terminate()
+            self._lock_connection = None
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "active": self.active,
+            "published_events": self.published_events,
+            "published_rows": self.published_rows,
+            "last_position": self.last_position,
+            "failures": self.failures,
+        }
+
+
+@ray.remote(max_restarts=-1, max_task_retries=0)
+class RelayActor:
+    """Runs an OutboxRelay for as long as the actor lives (restarted by Ray if it dies)."""
+
+    def __init__(self, database_url: str, kafka_bootstrap: str) -> None:
+        # Ray runs an async actor's __init__ in its event loop: the relay starts with the actor,
+        # including when Ray restarts it after a crash.
+        self._relay = OutboxRelay(database_url, kafka_bootstrap)
+        self._task = asyncio.get_running_loop().create_task(self._relay.run_forever())
+
+    async def stats(self) -> dict[str, Any]:
+        return {**self._relay.stats(), "running": not self._task.done()}
+
+    async def stop(self) -> None:
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+
+
+def ensure_relay(database_url: str, kafka_bootstrap: str, name: str = RELAY_ACTOR_NAME) -> Any:
+    """The relay actor (detached, so it outlives the caller), created if missing."""
+    return RelayActor.options(  # type: ignore[attr-defined]
+        name=name, namespace=RELAY_NAMESPACE, lifetime="detached", get_if_exists=True, num_cpus=0.25
+    ).remote(database_url, kafka_bootstrap)

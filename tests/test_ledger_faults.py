@@ -1,0 +1,233 @@
+"""The ledger on Ray under faults: shards killed mid-load, database connections cut, the
+relay killed, the broker restarted. After each, the invariants hold: every acknowledged
+operation is in the journal exactly once, nothing unacknowledged is half-applied, balances
+sum to zero, no customer is below zero, every entry balances.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import uuid
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+import ray
+from aiokafka import AIOKafkaConsumer
+
+from actors.ledger.client import LedgerClient
+from actors.ledger.placement import ensure_shards, shard_actor_name, stop_shards
+from actors.outbox_relay import ensure_relay
+from actors.settings import Settings
+from cluster.embedded import kafka as embedded_kafka
+from models.ledger.commands import Transfer
+from models.ledger.results import CommandResult
+from models.ledger.types import AccountType, TransferStatus
+from tests.ledger_harness import check_invariants
+
+SHARDS = 3
+TRANSFERS = 1_500
+CHUNK = 100
+
+
+@pytest.fixture
+async def ray_ledger(ray_driver: None, ledger_database: str) -> AsyncIterator[tuple[LedgerClient, list[object], str]]:
+    name = f"t{uuid.uuid4().hex[:8]}"
+    handles = ensure_shards(ledger_database, SHARDS, ledger_name=name)
+    client = LedgerClient(ledger_database, SHARDS, handles=handles, retry_timeout_s=120)
+    yield client, handles, name
+    await client.close()
+    stop_shards(handles, timeout_s=30)
+
+
+async def _accounts(client: LedgerClient, count: int, funds_minor: int) -> list[uuid.UUID]:
+    accounts = []
+    for _ in range(count):
+        account_id, opened = await client.open_account(AccountType.CHECKING, "USD")
+        assert opened.accepted
+        await client.deposit(uuid.uuid4(), account_id, funds_minor, "USD")
+        accounts.append(account_id)
+    return accounts
+
+
+async def _load(client: LedgerClient, accounts: list[uuid.UUID], done: asyncio.Event) -> dict[uuid.UUID, CommandResult]:
+    """Concurrent transfers in chunks; returns what was acknowledged."""
+    rng = random.Random(7)
+    acknowledged: dict[uuid.UUID, CommandResult] = {}
+    try:
+        for _ in range(TRANSFERS // CHUNK):
+            chunk = []
+            for _ in range(CHUNK):
+                source, target = rng.sample(accounts, 2)
+                chunk.append(Transfer(uuid.uuid4(), source, target, rng.randint(1, 400), "USD"))
+            results = await asyncio.gather(*(client.transfer(t) for t in chunk), return_exceptions=True)
+            for transfer, result in zip(chunk, results, strict=True):
+                if isinstance(result, CommandResult):
+                    acknowledged[transfer.transfer_id] = result
+    finally:
+        done.set()
+    return acknowledged
+
+
+async def _settle(client: LedgerClient, acknowledged: dict[uuid.UUID, CommandResult]) -> None:
+    """Wait until no saga is left half-way (the shards' recovery loops finish them)."""
+    for _ in range(600):
+        connection = await asyncpg.connect(client._database_url)
+        try:
+            open_sagas = await connection.fetchval("SELECT count(*) FROM ledger_transfers WHERE saga_stage IS NOT NULL")
+        finally:
+            await connection.close()
+        if open_sagas == 0:
+            break
+        await asyncio.sleep(0.1)
+    for transfer_id, result in list(acknowledged.items()):
+        if result.status is TransferStatus.PENDING:
+            record = await client.transfer_record(transfer_id)
+            assert record is not None
+            acknowledged[transfer_id] = CommandResult(
+                transfer_id, record.status is TransferStatus.COMPLETED, record.status, record.reason
+            )
+
+
+async def test_shards_killed_mid_load_lose_and_invent_nothing(
+    ray_ledger: tuple[LedgerClient, list[object], str], ledger_database: str
+) -> None:
+    client, _, name = ray_ledger
+    accounts = await _accounts(client, 12, 50_000)
+    done = asyncio.Event()
+    load = asyncio.create_task(_load(client, accounts, done))
+    kills = 0
+    while not done.is_set() and kills < 5:
+        await asyncio.sleep(0.4)
+        victim = ray.get_actor(shard_actor_name(name, kills % SHARDS), namespace="bankflow")
+        ray.kill(victim, no_restart=False)
+        kills += 1
+    acknowledged = await load
+    assert kills >= 3, "the load ended before the shards were killed"
+    assert len(acknowledged) == TRANSFERS, "every transfer is answered, through the restarts"
+    await _settle(client, acknowledged)
+    await check_invariants(ledger_database, acknowledged=acknowledged)
+    balances = await client.balances(accounts)
+    assert sum(b.balance_minor for b in balances if b) == 12 * 50_000
+
+
+async def test_database_connections_terminated_mid_load(
+    ray_ledger: tuple[LedgerClient, list[object], str], ledger_database: str
+) -> None:
+    client, _, _ = ray_ledger
+    accounts = await _accounts(client, 10, 50_000)
+    done = asyncio.Event()
+    load = asyncio.create_task(_load(client, accounts, done))
+    database = ledger_database.rsplit("/", 1)[1]
+    terminated, rounds = 0, 0
+    admin = await asyncpg.connect(ledger_database)
+    try:
+        while not done.is_set():
+            rounds += 1
+            await asyncio.sleep(0.4)
+            terminated += await admin.fetchval(
+                """SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+                   WHERE datname = $1 AND pid <> pg_backend_pid()""",
+                database,
+            )
+    finally:
+        await admin.close()
+    acknowledged = await load
+    assert terminated > 0
+    await _settle(client, acknowledged)
+    await check_invariants(ledger_database, acknowledged=acknowledged)
+    balances = await client.balances(accounts)
+    assert sum(b.balance_minor for b in balances if b) == 10 * 50_000
+
+
+async def _read_all(bootstrap: str, topics: list[str], wanted: set[str], timeout_s: float) -> set[str]:
+    """CloudEvent ids read back from the topics until all wanted ids are seen (or the bound)."""
+    consumer = AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=bootstrap,
+        group_id=f"t-{uuid.uuid4()}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    seen: set[str] = set()
+    await consumer.start()
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while not wanted <= seen and asyncio.get_running_loop().time() < deadline:
+            batch = await consumer.getmany(timeout_ms=500)
+            for records in batch.values():
+                for record in records:
+                    event = json.loads(record.value)
+                    assert event["specversion"] == "1.0" and event["type"].startswith("com.bankflow.")
+                    assert record.key.decode() == event["partitionkey"] if record.key else True
+                    seen.add(event["id"])
+    finally:
+        await consumer.stop()
+    return seen
+
+
+async def _outbox_ids(database_url: str, after_position: int = 0) -> tuple[set[str], int]:
+    """The ids of every outbox event after `after_position`, and the last position."""
+    connection = await asyncpg.connect(database_url)
+    try:
+        rows = await connection.fetch("SELECT position, events FROM outbox WHERE position > $1", after_position)
+    finally:
+        await connection.close()
+    ids = {event["id"] for row in rows for event in json.loads(row["events"])}
+    return ids, max((row["position"] for row in rows), default=after_position)
+
+
+async def _wait_published(database_url: str, timeout_s: float = 60) -> None:
+    connection = await asyncpg.connect(database_url)
+    try:
+        for _ in range(int(timeout_s * 10)):
+            if await connection.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0:
+                return
+            await asyncio.sleep(0.1)
+        raise AssertionError("the outbox was not drained")
+    finally:
+        await connection.close()
+
+
+async def _transfers(client: LedgerClient, accounts: list[uuid.UUID], amount_minor: int) -> None:
+    results = await asyncio.gather(
+        *(
+            client.transfer(Transfer(uuid.uuid4(), accounts[i], accounts[(i + 1) % len(accounts)], amount_minor, "USD"))
+            for i in range(len(accounts))
+        )
+    )
+    assert all(result.status is TransferStatus.COMPLETED for result in results)
+
+
+TOPICS = ["transaction-events", "account-events"]
+
+
+async def test_every_event_reaches_kafka_through_relay_kills_and_a_broker_restart(
+    ray_ledger: tuple[LedgerClient, list[object], str], ledger_database: str, settings: Settings
+) -> None:
+    client, _, name = ray_ledger
+    relay = ensure_relay(ledger_database, settings.kafka_bootstrap, name=f"{name}-relay")
+    try:
+        accounts = await _accounts(client, 6, 10_000)
+        for round_number in range(3):
+            await _transfers(client, accounts, 10 + round_number)
+            ray.kill(relay, no_restart=False)
+        await _wait_published(ledger_database)
+        journaled, last_position = await _outbox_ids(ledger_database)
+        seen = await _read_all(settings.kafka_bootstrap, TOPICS, journaled, timeout_s=60)
+        assert journaled - seen == set(), "every journaled event reaches Kafka despite relay kills"
+
+        embedded_kafka.stop(settings)
+        await _transfers(client, accounts, 5)  # journaled while the broker is down
+        await asyncio.to_thread(embedded_kafka.start, settings)
+        await _transfers(client, accounts, 7)
+        await _wait_published(ledger_database)
+        # The embedded broker keeps messages in memory only: what it held before the restart is
+        # gone. Everything journaled since (while it was down, and after) must be there.
+        journaled_since, _ = await _outbox_ids(ledger_database, last_position)
+        seen = await _read_all(settings.kafka_bootstrap, TOPICS, journaled_since, timeout_s=60)
+        assert journaled_since and journaled_since - seen == set(), "the relay survives a broker restart"
+    finally:
+        ray.kill(relay, no_restart=True)
