@@ -39,7 +39,7 @@ lint: install-dev
 	$(BIN)/bandit -q -c pyproject.toml -r actors deployments models pipelines cluster
 
 typecheck: install-dev
-	$(BIN)/mypy actors deployments models pipelines cluster
+	$(BIN)/mypy actors deployments models pipelines cluster bench
 
 test: lint typecheck
 	$(BIN)/python -m pytest

@@ -22,6 +22,8 @@ from cloudevents.core.bindings import kafka as cloudevents_kafka
 from cloudevents.core.v1.event import CloudEvent
 
 from actors.kafka_admin import ensure_topics
+from actors.outbox import EVENTS_FORMAT, LEDGER_BATCH_FORMAT
+from models.ledger.events import expand
 
 logger = logging.getLogger("bankflow.outbox")
 
@@ -46,6 +48,14 @@ def to_cloudevent(event: dict[str, Any]) -> cloudevents_kafka.KafkaMessage:
         "partitionkey": event["key"],
     }
     return cloudevents_kafka.to_structured_event(CloudEvent(attributes, event["data"]))
+
+
+def row_events(row_format: str, topic: str | None, stored: Any) -> list[tuple[str, dict[str, Any]]]:
+    """(topic, event) pairs of an outbox row, in publishing order."""
+    if row_format == LEDGER_BATCH_FORMAT:
+        return [(event.topic, event.as_json()) for event in expand(stored)]
+    assert row_format == EVENTS_FORMAT and topic is not None, (row_format, topic)
+    return [(topic, event) for event in stored]
 
 
 class OutboxRelay:
@@ -94,18 +104,18 @@ class OutboxRelay:
         """Publish the oldest unpublished rows; True if there were any."""
         assert self._pool is not None and self._producer is not None
         rows = await self._pool.fetch(
-            "SELECT position, topic, events FROM outbox WHERE published_at IS NULL ORDER BY position LIMIT $1",
+            "SELECT position, format, topic, events FROM outbox WHERE published_at IS NULL ORDER BY position LIMIT $1",
             ROWS_PER_ROUND,
         )
         if not rows:
             return False
         for row in rows:
             sends = []
-            for event in json.loads(row["events"]):
+            for topic, event in row_events(row["format"], row["topic"], json.loads(row["events"])):
                 message = to_cloudevent(event)
                 key = message.key.encode() if isinstance(message.key, str) else message.key
                 headers = list(message.headers.items())
-                sends.append(await self._producer.send(row["topic"], message.value, key=key, headers=headers))
+                sends.append(await self._producer.send(topic, message.value, key=key, headers=headers))
             await asyncio.gather(*sends)
             await self._pool.execute("UPDATE outbox SET published_at = now() WHERE position = $1", row["position"])
             self.published_events += len(sends)

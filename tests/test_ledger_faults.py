@@ -19,7 +19,7 @@ from aiokafka import AIOKafkaConsumer
 
 from actors.ledger.client import LedgerClient
 from actors.ledger.placement import ensure_shards, shard_actor_name, stop_shards
-from actors.outbox_relay import ensure_relay
+from actors.outbox_relay import ensure_relay, row_events
 from actors.settings import Settings
 from cluster.embedded import kafka as embedded_kafka
 from models.ledger.commands import Transfer
@@ -172,10 +172,14 @@ async def _outbox_ids(database_url: str, after_position: int = 0) -> tuple[set[s
     """The ids of every outbox event after `after_position`, and the last position."""
     connection = await asyncpg.connect(database_url)
     try:
-        rows = await connection.fetch("SELECT position, events FROM outbox WHERE position > $1", after_position)
+        rows = await connection.fetch(
+            "SELECT position, format, topic, events FROM outbox WHERE position > $1", after_position
+        )
     finally:
         await connection.close()
-    ids = {event["id"] for row in rows for event in json.loads(row["events"])}
+    ids = {
+        event["id"] for row in rows for _, event in row_events(row["format"], row["topic"], json.loads(row["events"]))
+    }
     return ids, max((row["position"] for row in rows), default=after_position)
 
 

@@ -10,6 +10,7 @@ import asyncpg
 import pytest
 
 from actors.ledger.journal import FencedError
+from actors.outbox_relay import row_events
 from models.ledger.commands import StatusAction, Transfer
 from models.ledger.routing import shard_of
 from models.ledger.types import AccountStatus, AccountType, RejectReason, TransferStatus
@@ -224,10 +225,11 @@ async def test_events_are_written_to_the_outbox_with_the_batch(ledger: LocalLedg
     await ledger.client.transfer(Transfer(transfer_id, alice, bob, 10, "USD"))
     connection = await asyncpg.connect(ledger_database)
     try:
-        rows = await connection.fetch("SELECT topic, events FROM outbox ORDER BY position")
+        rows = await connection.fetch("SELECT format, topic, events FROM outbox ORDER BY position")
     finally:
         await connection.close()
-    events = [(row["topic"], event) for row in rows for event in json.loads(row["events"])]
+    assert {row["format"] for row in rows} == {"ledger-batch"}
+    events = [pair for row in rows for pair in row_events(row["format"], row["topic"], json.loads(row["events"]))]
     types = [event["type"] for _, event in events]
     assert types.count("com.bankflow.account.created") >= 2
     completed = [

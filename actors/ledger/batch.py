@@ -30,7 +30,7 @@ from models.ledger.commands import (
 )
 from models.ledger.decide import Decision, decide
 from models.ledger.entries import apply_entry
-from models.ledger.events import balance_event, command_events, transfer_parties
+from models.ledger.events import LedgerBatchEvents, record_command_events, transfer_parties
 from models.ledger.results import CommandResult
 from models.ledger.routing import internal_account_id
 from models.ledger.state import Hold, LedgerState, Overlay
@@ -67,7 +67,7 @@ def decide_batch(
 ) -> DecidedBatch:
     overlay = Overlay(state)
     view = ShardView(overlay, shard, shard_count, now_ms)
-    write = BatchWrite(batch=batch)
+    write = BatchWrite(batch=batch, events=LedgerBatchEvents(now_ms))
     decided = DecidedBatch(overlay, write, [])
     first_seen: dict[uuid.UUID, tuple[str, int]] = {}
     for index, command in enumerate(commands):
@@ -101,16 +101,21 @@ def decide_batch(
             if entry.hold_created is not None:
                 decided.new_holds.append(entry.hold_created)
         settlement = _settlement_id(shard, shard_count, command)
-        write.events.extend(command_events(command, decision, hold, settlement, now_ms))
+        record_command_events(write.events, command, decision, hold, settlement)
         decided.results.append(_record(write, shard, command, decision, digest, hold, settlement))
         if decision.next_step is not None:
             decided.sagas.append((index, decision.next_step))
     for account_id in overlay.changed_account_ids():
         account = overlay.account(account_id)
         assert account is not None
-        event = balance_event(account_id, account, now_ms)
-        if event is not None:
-            write.events.append(event)
+        write.events.balance(
+            account_id,
+            account.account_type,
+            account.balance_minor,
+            account.available_minor,
+            account.currency,
+            account.version,
+        )
     return decided
 
 

@@ -16,8 +16,9 @@ from typing import Any
 import asyncpg
 
 from actors.ledger.codec import POSTING_COLUMNS, PostingRow, entry_from_rows
-from models.events import DomainEvent
+from actors.outbox import LEDGER_BATCH_FORMAT
 from models.ledger.entries import JournalEntry
+from models.ledger.events import LedgerBatchEvents
 from models.ledger.results import CommandResult
 from models.ledger.state import Account, Hold, LedgerState
 from models.ledger.types import AccountStatus, AccountType, TransferStatus
@@ -108,7 +109,7 @@ class BatchWrite:
     new_transfers: list[tuple[Any, ...]] = field(default_factory=list)
     transfer_updates: list[TransferUpdate] = field(default_factory=list)
     commands: list[tuple[Any, ...]] = field(default_factory=list)
-    events: list[DomainEvent] = field(default_factory=list)
+    events: LedgerBatchEvents = field(default_factory=lambda: LedgerBatchEvents(0))
 
     @property
     def is_empty(self) -> bool:
@@ -299,7 +300,13 @@ class Journal:
             )
         if write.commands:
             await connection.copy_records_to_table("ledger_commands", records=write.commands, columns=COMMAND_COLUMNS)
-        await write_outbox(connection, write.events)
+        if write.events:
+            await connection.execute(
+                "INSERT INTO outbox (format, events, event_count) VALUES ($1, $2, $3)",
+                LEDGER_BATCH_FORMAT,
+                json.dumps(write.events.as_json()),
+                write.events.count,
+            )
 
     async def write_snapshot(
         self,
@@ -360,17 +367,3 @@ class Journal:
                 ],
                 columns=HOLD_COLUMNS,
             )
-
-
-async def write_outbox(
-    connection: asyncpg.Connection | asyncpg.pool.PoolConnectionProxy, events: Sequence[DomainEvent]
-) -> None:
-    """Queue events for the relay: one outbox row per topic, in the caller's transaction."""
-    by_topic: dict[str, list[dict[str, Any]]] = {}
-    for event in events:
-        by_topic.setdefault(event.topic, []).append(event.as_json())
-    if by_topic:
-        await connection.executemany(
-            "INSERT INTO outbox (topic, events, event_count) VALUES ($1, $2, $3)",
-            [(topic, json.dumps(items), len(items)) for topic, items in by_topic.items()],
-        )

@@ -275,6 +275,7 @@ class AccountShard:
         while not self._queue.empty():
             rest.append(self._queue.get_nowait())
         for item in rest:
+            self._queue.task_done()  # taken out and put back: one unit of unfinished work, not two
             self._queue.put_nowait(item)
 
     async def _batch_loop(self) -> None:

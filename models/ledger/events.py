@@ -1,10 +1,18 @@
-"""The events a ledger batch emits: what happened to transfers and accounts, in the shapes
-of API.md › Events. Event ids derive from the facts, so a retried batch emits the same ids.
+"""The events of a ledger batch (API.md › Events): transfers initiated, completed, failed;
+accounts created, frozen, unfrozen, closed; balances updated.
+
+A batch records its events in a compact form (`LedgerBatchEvents`, lists of plain values)
+in the same transaction as its journal rows: building thousands of full CloudEvents there
+would cost more than the journal itself. `expand` turns the compact form into the full
+events; the relay does it when publishing. Event ids derive from the facts (transfer id and
+status, account id and version…), so the same fact always has the same id.
 """
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
 from models.events import DomainEvent
@@ -14,7 +22,6 @@ from models.ledger.commands import (
     CreditStep,
     Deposit,
     ExpirePending,
-    OpenAccount,
     PostPending,
     RefundStep,
     StatusAction,
@@ -23,74 +30,172 @@ from models.ledger.commands import (
     Withdrawal,
 )
 from models.ledger.decide import Decision
-from models.ledger.entries import EntryKind, JournalEntry, Leg
-from models.ledger.state import Account, Hold
-from models.ledger.types import CUSTOMER_ACCOUNT_TYPES, TransferStatus, derived_id
+from models.ledger.state import Hold
+from models.ledger.types import CUSTOMER_ACCOUNT_TYPES, AccountType, TransferStatus
 from models.money import format_amount
 from models.topics import ACCOUNT_EVENTS, TRANSACTION_EVENTS
 
 SOURCE = "bankflow/ledger"
+COMPACT_VERSION = 1
 
-_STATUS_EVENTS = {
+_TRANSFER_EVENT_TYPES = {
+    TransferStatus.PENDING.value: "transaction.initiated",
+    TransferStatus.COMPLETED.value: "transaction.completed",
+    TransferStatus.FAILED.value: "transaction.failed",
+    TransferStatus.VOIDED.value: "transaction.failed",
+    TransferStatus.EXPIRED.value: "transaction.failed",
+}
+
+
+def event_id(subject: str, event_type: str, distinguisher: object) -> uuid.UUID:
+    """A stable event id: the same fact (subject, type, distinguisher) always gets the same id."""
+    digest = hashlib.blake2b(f"{subject}|{event_type}|{distinguisher}".encode(), digest_size=16).digest()
+    return uuid.UUID(bytes=digest, version=5)
+
+
+@dataclass
+class LedgerBatchEvents:
+    """A batch's events as plain values, ready for JSON (see the module docstring)."""
+
+    time_ms: int
+    # [transfer_id, kind, debit_account_id, credit_account_id, amount_minor, currency, status, reason]
+    transfers: list[list[Any]] = field(default_factory=list)
+    # [event_type, account_id, {data}]
+    accounts: list[list[Any]] = field(default_factory=list)
+    # [account_id, balance_minor, available_minor, currency, version]
+    balances: list[list[Any]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    @property
+    def count(self) -> int:
+        return len(self.transfers) + len(self.accounts) + len(self.balances)
+
+    def transfer(
+        self,
+        transfer_id: uuid.UUID,
+        kind: str,
+        debit_account_id: uuid.UUID,
+        credit_account_id: uuid.UUID,
+        amount_minor: int,
+        currency: str,
+        status: TransferStatus,
+        reason: str | None,
+    ) -> None:
+        self.transfers.append(
+            [
+                str(transfer_id),
+                kind,
+                str(debit_account_id),
+                str(credit_account_id),
+                amount_minor,
+                currency,
+                status.value,
+                reason,
+            ]
+        )
+
+    def account(self, event_type: str, account_id: uuid.UUID, data: dict[str, Any]) -> None:
+        self.accounts.append([event_type, str(account_id), data])
+
+    def balance(
+        self,
+        account_id: uuid.UUID,
+        account_type: AccountType,
+        balance_minor: int,
+        available_minor: int,
+        currency: str,
+        version: int,
+    ) -> None:
+        if account_type in CUSTOMER_ACCOUNT_TYPES:
+            self.balances.append([str(account_id), balance_minor, available_minor, currency, version])
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "v": COMPACT_VERSION,
+            "time_ms": self.time_ms,
+            "transfers": self.transfers,
+            "accounts": self.accounts,
+            "balances": self.balances,
+        }
+
+
+def expand(compact: dict[str, Any]) -> list[DomainEvent]:
+    """The full events of a batch, in order: accounts, transfers, then balances."""
+    assert compact["v"] == COMPACT_VERSION, compact["v"]
+    time_ms: int = compact["time_ms"]
+    events = []
+    for event_type, account_id, data in compact["accounts"]:
+        distinguisher = data.get("command_id", "")
+        events.append(
+            DomainEvent(
+                event_id(account_id, event_type, distinguisher),
+                event_type,
+                ACCOUNT_EVENTS,
+                SOURCE,
+                account_id,
+                account_id,
+                time_ms,
+                {"account_id": account_id, **data},
+            )
+        )
+    for transfer_id, kind, debit, credit, amount_minor, currency, status, reason in compact["transfers"]:
+        event_type = _TRANSFER_EVENT_TYPES[status]
+        data = {
+            "transfer_id": transfer_id,
+            "kind": kind,
+            "debit_account_id": debit,
+            "credit_account_id": credit,
+            "amount": format_amount(amount_minor, currency),
+            "amount_minor": amount_minor,
+            "currency": currency,
+            "status": status,
+            "reason": reason,
+        }
+        events.append(
+            DomainEvent(
+                event_id(transfer_id, event_type, status),
+                event_type,
+                TRANSACTION_EVENTS,
+                SOURCE,
+                transfer_id,
+                debit,
+                time_ms,
+                data,
+            )
+        )
+    for account_id, balance_minor, available_minor, currency, version in compact["balances"]:
+        data = {
+            "account_id": account_id,
+            "balance": format_amount(balance_minor, currency),
+            "available_balance": format_amount(available_minor, currency),
+            "balance_minor": balance_minor,
+            "available_minor": available_minor,
+            "currency": currency,
+            "version": version,
+        }
+        event_type = "account.balance.updated"
+        events.append(
+            DomainEvent(
+                event_id(account_id, event_type, version),
+                event_type,
+                ACCOUNT_EVENTS,
+                SOURCE,
+                account_id,
+                account_id,
+                time_ms,
+                data,
+            )
+        )
+    return events
+
+
+_STATUS_EVENT_TYPES = {
     StatusAction.FREEZE: "account.frozen",
     StatusAction.UNFREEZE: "account.unfrozen",
     StatusAction.CLOSE: "account.closed",
 }
-_TRANSFER_EVENTS = {
-    TransferStatus.PENDING: "transaction.initiated",
-    TransferStatus.COMPLETED: "transaction.completed",
-    TransferStatus.FAILED: "transaction.failed",
-    TransferStatus.VOIDED: "transaction.failed",
-    TransferStatus.EXPIRED: "transaction.failed",
-}
-
-
-def _event(
-    event_type: str,
-    topic: str,
-    subject: uuid.UUID,
-    key: uuid.UUID,
-    time_ms: int,
-    data: dict[str, Any],
-    *id_parts: object,
-) -> DomainEvent:
-    return DomainEvent(
-        event_id=derived_id(subject, event_type, *id_parts),
-        event_type=event_type,
-        topic=topic,
-        source=SOURCE,
-        subject=str(subject),
-        key=str(key),
-        time_ms=time_ms,
-        data=data,
-    )
-
-
-def transfer_event(
-    *,
-    transfer_id: uuid.UUID,
-    kind: str,
-    debit_account_id: uuid.UUID,
-    credit_account_id: uuid.UUID,
-    amount_minor: int,
-    currency: str,
-    status: TransferStatus,
-    reason: str | None,
-    time_ms: int,
-) -> DomainEvent:
-    event_type = _TRANSFER_EVENTS[status]
-    data = {
-        "transfer_id": str(transfer_id),
-        "kind": kind,
-        "debit_account_id": str(debit_account_id),
-        "credit_account_id": str(credit_account_id),
-        "amount": format_amount(amount_minor, currency),
-        "amount_minor": amount_minor,
-        "currency": currency,
-        "status": status.value,
-        "reason": reason,
-    }
-    return _event(event_type, TRANSACTION_EVENTS, transfer_id, debit_account_id, time_ms, data, status)
 
 
 def transfer_parties(
@@ -103,136 +208,89 @@ def transfer_parties(
     if isinstance(command, Withdrawal):
         assert settlement_id is not None
         return "WITHDRAWAL", command.account_id, settlement_id
-    return (
-        ("PENDING" if command.pending_timeout_ms is not None else "TRANSFER"),
-        command.debit_account_id,
-        command.credit_account_id,
-    )
+    kind = "PENDING" if command.pending_timeout_ms is not None else "TRANSFER"
+    return kind, command.debit_account_id, command.credit_account_id
 
 
-def command_events(
-    command: Command, decision: Decision, hold: Hold | None, settlement_id: uuid.UUID | None, time_ms: int
-) -> list[DomainEvent]:
-    """The events of one decided command (its accounts' balance events come per batch)."""
-    events = [opened_event(entry, time_ms) for entry in decision.entries if entry.kind is EntryKind.OPEN]
+def record_command_events(
+    events: LedgerBatchEvents,
+    command: Command,
+    decision: Decision,
+    hold: Hold | None,
+    settlement_id: uuid.UUID | None,
+) -> None:
+    """Add the events of one decided command (balances are added once per batch)."""
+    for entry in decision.entries:
+        if entry.opened is not None:
+            opened = entry.opened
+            events.account(
+                "account.created",
+                entry.legs[0].account_id,
+                {
+                    "number": opened.number,
+                    "customer_id": None if opened.customer_id is None else str(opened.customer_id),
+                    "account_type": opened.account_type.value,
+                    "currency": opened.currency,
+                },
+            )
+    reason = None if decision.reason is None else decision.reason.value
     match command:
         case Transfer() | Deposit() | Withdrawal():
-            kind, debit, credit = transfer_parties(command, settlement_id)
             assert decision.status is not None
-            if decision.status is TransferStatus.PENDING and decision.next_step is None and kind != "PENDING":
-                return events
-            reason = None if decision.reason is None else decision.reason.value
-            events.append(
-                transfer_event(
-                    transfer_id=command.transfer_id,
-                    kind=kind,
-                    debit_account_id=debit,
-                    credit_account_id=credit,
-                    amount_minor=command.amount_minor,
-                    currency=command.currency,
-                    status=decision.status,
-                    reason=reason,
-                    time_ms=time_ms,
-                )
+            kind, debit, credit = transfer_parties(command, settlement_id)
+            events.transfer(
+                command.transfer_id,
+                kind,
+                debit,
+                credit,
+                command.amount_minor,
+                command.currency,
+                decision.status,
+                reason,
             )
         case PostPending() | VoidPending() | ExpirePending() if decision.accepted and hold is not None:
             if decision.status is TransferStatus.PENDING:
-                return events  # the credit on the other shard completes it
-            posted = _posted_amount(decision.entries, hold)
-            events.append(
-                transfer_event(
-                    transfer_id=hold.pending_id,
-                    kind="PENDING",
-                    debit_account_id=hold.debit_account_id,
-                    credit_account_id=hold.credit_account_id,
-                    amount_minor=posted,
-                    currency=hold.currency,
-                    status=decision.status or TransferStatus.COMPLETED,
-                    reason=_release_reason(decision.status),
-                    time_ms=time_ms,
-                )
+                return  # posted towards another shard: its credit step completes it
+            assert decision.status is not None
+            posted = hold.amount_minor
+            if isinstance(command, PostPending) and command.amount_minor is not None:
+                posted = command.amount_minor
+            release = {TransferStatus.VOIDED: "voided", TransferStatus.EXPIRED: "expired"}.get(decision.status)
+            events.transfer(
+                hold.pending_id,
+                "PENDING",
+                hold.debit_account_id,
+                hold.credit_account_id,
+                posted,
+                hold.currency,
+                decision.status,
+                release,
             )
         case CreditStep() if decision.accepted:
-            events.append(
-                transfer_event(
-                    transfer_id=command.transfer_id,
-                    kind="TRANSFER",
-                    debit_account_id=command.debit_account_id,
-                    credit_account_id=command.credit_account_id,
-                    amount_minor=command.amount_minor,
-                    currency=command.currency,
-                    status=TransferStatus.COMPLETED,
-                    reason=None,
-                    time_ms=time_ms,
-                )
+            events.transfer(
+                command.transfer_id,
+                "TRANSFER",
+                command.debit_account_id,
+                command.credit_account_id,
+                command.amount_minor,
+                command.currency,
+                TransferStatus.COMPLETED,
+                None,
             )
         case RefundStep():
-            events.append(
-                transfer_event(
-                    transfer_id=command.transfer_id,
-                    kind="TRANSFER",
-                    debit_account_id=command.debit_account_id,
-                    credit_account_id=command.debit_account_id,
-                    amount_minor=command.amount_minor,
-                    currency=command.currency,
-                    status=TransferStatus.FAILED,
-                    reason=command.reason,
-                    time_ms=time_ms,
-                )
+            events.transfer(
+                command.transfer_id,
+                "TRANSFER",
+                command.debit_account_id,
+                command.debit_account_id,
+                command.amount_minor,
+                command.currency,
+                TransferStatus.FAILED,
+                command.reason,
             )
         case ChangeStatus() if decision.accepted:
-            event_type = _STATUS_EVENTS[command.action]
-            data = {"account_id": str(command.account_id), "command_id": str(command.command_id)}
-            events.append(
-                _event(
-                    event_type,
-                    ACCOUNT_EVENTS,
-                    command.account_id,
-                    command.account_id,
-                    time_ms,
-                    data,
-                    command.command_id,
-                )
+            events.account(
+                _STATUS_EVENT_TYPES[command.action], command.account_id, {"command_id": str(command.command_id)}
             )
-        case OpenAccount():
+        case _:
             pass
-    return events
-
-
-def _posted_amount(entries: tuple[JournalEntry, ...], hold: Hold) -> int:
-    debit_legs: list[Leg] = [leg for entry in entries for leg in entry.legs if leg.account_id == hold.debit_account_id]
-    return -sum(leg.amount_minor for leg in debit_legs) or hold.amount_minor
-
-
-def _release_reason(status: TransferStatus | None) -> str | None:
-    return {TransferStatus.VOIDED: "voided", TransferStatus.EXPIRED: "expired"}.get(status) if status else None
-
-
-def opened_event(entry: JournalEntry, time_ms: int) -> DomainEvent:
-    opened = entry.opened
-    assert opened is not None
-    account_id = entry.legs[0].account_id
-    data = {
-        "account_id": str(account_id),
-        "number": opened.number,
-        "customer_id": None if opened.customer_id is None else str(opened.customer_id),
-        "account_type": opened.account_type.value,
-        "currency": opened.currency,
-    }
-    return _event("account.created", ACCOUNT_EVENTS, account_id, account_id, time_ms, data)
-
-
-def balance_event(account_id: uuid.UUID, account: Account, time_ms: int) -> DomainEvent | None:
-    """account.balance.updated for a customer account (once per batch, with its final state)."""
-    if account.account_type not in CUSTOMER_ACCOUNT_TYPES:
-        return None
-    data = {
-        "account_id": str(account_id),
-        "balance": format_amount(account.balance_minor, account.currency),
-        "available_balance": format_amount(account.available_minor, account.currency),
-        "balance_minor": account.balance_minor,
-        "available_minor": account.available_minor,
-        "currency": account.currency,
-        "version": account.version,
-    }
-    return _event("account.balance.updated", ACCOUNT_EVENTS, account_id, account_id, time_ms, data, account.version)
