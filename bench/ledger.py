@@ -158,8 +158,20 @@ async def measure(settings: Settings, args: argparse.Namespace) -> None:
     for hot in (False, True):
         label = "hot" if hot else "uniform"
         transfers = [Transfer(uuid.uuid4(), d, c, a, "USD") for d, c, a in workload(accounts, args.transfers, hot, 2)]
+        before = await asyncio.gather(*(handle.stats.remote() for handle in handles))
+        started = time.perf_counter()
         ledger[label] = await run_commands(client, transfers, in_flight=args.in_flight)
+        elapsed = time.perf_counter() - started
+        after = await asyncio.gather(*(handle.stats.remote() for handle in handles))
         say(f"actor ledger,         {label:<7}: {ledger[label]:>10,.0f} transfers/s ({args.shards} shards)")
+        for old, new in zip(before, after, strict=True):
+            busy = {k: new["busy_s"][k] - old["busy_s"][k] for k in new["busy_s"]}
+            batches = new["committed_batches"] - old["committed_batches"]
+            commands = new["committed_commands"] - old["committed_commands"]
+            say(
+                f"  shard {new['shard']}: {commands:,} commands in {batches:,} batches; of {elapsed:.1f} s, busy "
+                + ", ".join(f"{k} {v:.1f} s" for k, v in busy.items())
+            )
 
     samples = await latency_ms(client, accounts, workers=args.latency_callers, seconds=args.latency_seconds)
     quantiles = statistics.quantiles(samples, n=100)

@@ -58,6 +58,7 @@ def _conflict(command_id: uuid.UUID) -> CommandResult:
 
 def decide_batch(
     state: LedgerState,
+    parent: Overlay | None,
     shard: int,
     shard_count: int,
     batch: int,
@@ -65,22 +66,24 @@ def decide_batch(
     commands: Sequence[Command],
     stored: dict[uuid.UUID, StoredResult],
 ) -> DecidedBatch:
-    overlay = Overlay(state)
+    overlay = Overlay(state, parent)
     view = ShardView(overlay, shard, shard_count, now_ms)
     write = BatchWrite(batch=batch, events=LedgerBatchEvents(now_ms))
     decided = DecidedBatch(overlay, write, [])
-    first_seen: dict[uuid.UUID, tuple[str, int]] = {}
+    first_seen: dict[uuid.UUID, int] = {}
     for index, command in enumerate(commands):
-        key, digest = idempotency_id(command), fingerprint(command)
+        key = idempotency_id(command)
         previous = stored.get(key)
         if previous is not None:
-            decided.results.append(previous.result if previous.fingerprint == digest else _conflict(key))
+            same = previous.body == body_of(command, shard, shard_count)
+            decided.results.append(previous.result if same else _conflict(key))
             continue
-        if key in first_seen:
-            first_digest, first_index = first_seen[key]
-            decided.results.append(decided.results[first_index] if first_digest == digest else _conflict(key))
+        first_index = first_seen.get(key)
+        if first_index is not None:
+            same = body_of(commands[first_index], shard, shard_count) == body_of(command, shard, shard_count)
+            decided.results.append(decided.results[first_index] if same else _conflict(key))
             continue
-        first_seen[key] = (digest, index)
+        first_seen[key] = index
         hold = _hold_of(view, command)
         decision = decide(view, command)
         for entry in decision.entries:
@@ -102,7 +105,7 @@ def decide_batch(
                 decided.new_holds.append(entry.hold_created)
         settlement = _settlement_id(shard, shard_count, command)
         record_command_events(write.events, command, decision, hold, settlement)
-        decided.results.append(_record(write, shard, command, decision, digest, hold, settlement))
+        decided.results.append(_record(write, shard, command, decision, hold, settlement))
         if decision.next_step is not None:
             decided.sagas.append((index, decision.next_step))
     for account_id in overlay.changed_account_ids():
@@ -117,6 +120,15 @@ def decide_batch(
             account.version,
         )
     return decided
+
+
+def body_of(command: Command, shard: int, shard_count: int) -> object:
+    """What a retry must repeat to be the same command: a transfer's recorded fields (compared
+    without hashing, on the hot path), or another command's fingerprint."""
+    if isinstance(command, TRANSFER_COMMANDS):
+        kind, debit, credit = transfer_parties(command, _settlement_id(shard, shard_count, command))
+        return (kind, debit, credit, command.amount_minor, command.currency, command.metadata or None)
+    return fingerprint(command)
 
 
 def _hold_of(view: ShardView, command: Command) -> Hold | None:
@@ -136,7 +148,6 @@ def _record(
     shard: int,
     command: Command,
     decision: Decision,
-    digest: str,
     hold: Hold | None,
     settlement: uuid.UUID | None,
 ) -> CommandResult:
@@ -161,7 +172,6 @@ def _record(
                 decision.status.value,
                 reason,
                 saga_stage,
-                digest,
                 expires_at,
                 metadata,
             )
@@ -176,7 +186,8 @@ def _record(
         reason,
         _opened_number(decision) if isinstance(command, OpenAccount) else None,
     )
-    write.commands.append((command.command_id, shard, type(command).__name__, digest, json.dumps(result.as_json())))
+    body = fingerprint(command)
+    write.commands.append((command.command_id, shard, type(command).__name__, body, json.dumps(result.as_json())))
     update = _transfer_update(command, decision, hold)
     if update is not None:
         write.transfer_updates.append(update)

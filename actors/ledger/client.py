@@ -118,21 +118,46 @@ class LedgerClient:
         return (await self.execute_many([command]))[0]
 
     async def execute_many(self, commands: Sequence[Command]) -> list[CommandResult]:
-        """Results in the order of `commands`; a transfer across shards is answered once settled."""
-        loop = asyncio.get_running_loop()
-        futures = []
-        for command in commands:
-            shard = shard_of(command.routing_account_id, self.shard_count)
-            waiting = _Waiting(command, loop.create_future())
-            queue = self._waiting.setdefault(shard, [])
-            queue.append(waiting)
-            futures.append(waiting.future)
-            if len(queue) >= MAX_BATCH_COMMANDS:
-                self._flush_now(shard)
-            elif shard not in self._flushes:
-                self._flushes[shard] = asyncio.create_task(self._flush_later(shard))
-        results = list(await asyncio.gather(*futures))
-        return [await self._settled(command, result) for command, result in zip(commands, results, strict=True)]
+        """Results in the order of `commands`; a transfer across shards is answered once settled.
+
+        A single command joins the batch its shard is gathering; a list goes out as it is,
+        one call per shard (in slices of at most 8,190).
+        """
+        if len(commands) == 1:
+            results = [await self._gathered(commands[0])]
+        else:
+            results = await self._direct(commands)
+        return [
+            await self._settled(command, result) if result.status is TransferStatus.PENDING else result
+            for command, result in zip(commands, results, strict=True)
+        ]
+
+    async def _gathered(self, command: Command) -> CommandResult:
+        shard = shard_of(command.routing_account_id, self.shard_count)
+        waiting = _Waiting(command, asyncio.get_running_loop().create_future())
+        queue = self._waiting.setdefault(shard, [])
+        queue.append(waiting)
+        if len(queue) >= MAX_BATCH_COMMANDS:
+            self._flush_now(shard)
+        elif shard not in self._flushes:
+            self._flushes[shard] = asyncio.create_task(self._flush_later(shard))
+        return await waiting.future
+
+    async def _direct(self, commands: Sequence[Command]) -> list[CommandResult]:
+        by_shard: dict[int, list[int]] = {}
+        for position, command in enumerate(commands):
+            by_shard.setdefault(shard_of(command.routing_account_id, self.shard_count), []).append(position)
+        calls = []
+        for shard, positions in by_shard.items():
+            for start in range(0, len(positions), MAX_BATCH_COMMANDS):
+                part = positions[start : start + MAX_BATCH_COMMANDS]
+                calls.append((part, self._call(shard, "submit", [commands[p] for p in part])))
+        results: list[CommandResult | None] = [None] * len(commands)
+        for (part, _), answers in zip(calls, await asyncio.gather(*(call for _, call in calls)), strict=True):
+            for position, answer in zip(part, answers, strict=True):
+                results[position] = answer
+        assert all(result is not None for result in results)
+        return results  # type: ignore[return-value]
 
     async def open_account(
         self,

@@ -38,7 +38,6 @@ TRANSFER_COLUMNS = (
     "status",
     "reason",
     "saga_stage",
-    "fingerprint",
     "expires_at_ms",
     "metadata",
 )
@@ -118,7 +117,7 @@ class BatchWrite:
 
 @dataclass(frozen=True)
 class StoredResult:
-    fingerprint: str
+    body: object  # see actors.ledger.batch.body_of
     result: CommandResult
     saga_pending: bool  # a transfer whose cross-shard saga is still under way
 
@@ -230,10 +229,11 @@ class Journal:
         if not transfer_ids and not command_ids:
             return found
         rows = await self._pool.fetch(
-            """SELECT transfer_id AS id, fingerprint, status, reason, saga_stage, NULL::jsonb AS result
+            """SELECT transfer_id AS id, kind, debit_account_id, credit_account_id, amount_minor, currency, metadata,
+                      status, reason, saga_stage, NULL AS fingerprint, NULL::jsonb AS result
                FROM ledger_transfers WHERE transfer_id = ANY($1::uuid[])
                UNION ALL
-               SELECT command_id, fingerprint, NULL, NULL, NULL, result
+               SELECT command_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, fingerprint, result
                FROM ledger_commands WHERE command_id = ANY($2::uuid[])""",
             list(transfer_ids),
             list(command_ids),
@@ -241,10 +241,20 @@ class Journal:
         for row in rows:
             if row["result"] is not None:
                 result = CommandResult.from_json(row["id"], json.loads(row["result"]))
+                body: object = row["fingerprint"]
             else:
                 status = TransferStatus(row["status"])
                 result = CommandResult(row["id"], row["reason"] is None, status, row["reason"])
-            found[row["id"]] = StoredResult(row["fingerprint"], result, row["saga_stage"] is not None)
+                metadata = json.loads(row["metadata"]) if row["metadata"] else None
+                body = (
+                    row["kind"],
+                    row["debit_account_id"],
+                    row["credit_account_id"],
+                    row["amount_minor"],
+                    row["currency"],
+                    metadata,
+                )
+            found[row["id"]] = StoredResult(body, result, row["saga_stage"] is not None)
         return found
 
     # --- writing ---------------------------------------------------------------------------

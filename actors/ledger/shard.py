@@ -23,8 +23,9 @@ from typing import Any, Protocol
 import asyncpg
 import psutil
 
-from actors.ledger.batch import CREDIT_PENDING, DecidedBatch, decide_batch
+from actors.ledger.batch import CREDIT_PENDING, DecidedBatch
 from actors.ledger.journal import FencedError, Journal, JournalAheadError, StoredResult
+from actors.ledger.pipeline import Answer, Flight, Pipeline, PreviousFailedError, Request
 from models.ledger.commands import (
     TRANSFER_COMMANDS,
     Command,
@@ -87,12 +88,6 @@ class Peers(Protocol):
     async def submit(self, shard_index: int, commands: list[Command]) -> list[CommandResult]: ...
 
 
-@dataclass
-class _Request:
-    commands: Sequence[Command]
-    future: asyncio.Future[list[CommandResult | asyncio.Future[CommandResult]]]
-
-
 class AccountShard:
     """The shard's logic; `actors.ledger.placement` runs it as a Ray actor."""
 
@@ -109,7 +104,8 @@ class AccountShard:
         self._dirty: set[uuid.UUID] = set()
         self._last_snapshot_s = time.monotonic()
         self._expiries: list[tuple[int, uuid.UUID]] = []
-        self._queue: asyncio.Queue[_Request] = asyncio.Queue()
+        self._queue: asyncio.Queue[Request] = asyncio.Queue()
+        self._pipeline: Pipeline | None = None
         self._queued_commands = 0
         self._sagas_in_flight: set[uuid.UUID] = set()
         self._saga_tasks: set[asyncio.Task[dict[uuid.UUID, CommandResult]]] = set()
@@ -120,6 +116,10 @@ class AccountShard:
         self._stopping = False
         self.recovered_in_s = 0.0
         self.replayed_entries = 0
+        # Where a shard's time goes, cumulative (seconds), and how much it did.
+        self.busy_s = {"lookup": 0.0, "decide": 0.0, "write": 0.0}
+        self.committed_commands = 0
+        self.committed_batches = 0
 
     # --- life cycle ------------------------------------------------------------------------
 
@@ -141,6 +141,14 @@ class AccountShard:
                 for leg in entry.legs:
                     self._dirty.add(leg.account_id)
                 self.replayed_entries += 1
+            self._pipeline = Pipeline(
+                self._state,
+                self.config.shard_index,
+                self.config.shard_count,
+                self._lookup,
+                self._write_and_answer,
+                lambda: self._last_batch,
+            )
             self._expiries = [(hold.expires_at_ms, pending_id) for pending_id, hold in self._state.holds.items()]
             heapq.heapify(self._expiries)
             self.recovered_in_s = time.monotonic() - began
@@ -170,7 +178,8 @@ class AccountShard:
         if not self._started or self._stopping:
             return
         self._stopping = True
-        await self._queue.join()
+        while self._queued_commands > 0:  # noqa: ASYNC110 -- a bounded drain at shutdown, polled
+            await asyncio.sleep(0.01)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -193,7 +202,7 @@ class AccountShard:
             asyncio.get_running_loop().create_future()
         )
         self._queued_commands += len(commands)
-        await self._queue.put(_Request(commands, future))
+        await self._queue.put(Request(commands, future))
         answers = await future
         return [answer if isinstance(answer, CommandResult) else await answer for answer in answers]
 
@@ -233,6 +242,9 @@ class AccountShard:
             "recovered_in_s": self.recovered_in_s,
             "replayed_entries": self.replayed_entries,
             "rss_bytes": psutil.Process(os.getpid()).memory_info().rss,
+            "busy_s": dict(self.busy_s),
+            "committed_commands": self.committed_commands,
+            "committed_batches": self.committed_batches,
             "pid": os.getpid(),
         }
 
@@ -241,13 +253,13 @@ class AccountShard:
         await self._ensure_started()
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._snapshot_requests.append(done)
-        await self._queue.put(_Request((), asyncio.get_running_loop().create_future()))
+        await self._queue.put(Request((), asyncio.get_running_loop().create_future()))
         await done
         return self._snapshot_batch
 
     # --- the batch loop ------------------------------------------------------------------------
 
-    async def _next_requests(self) -> list[_Request]:
+    async def _next_requests(self) -> list[Request]:
         requests = [await self._queue.get()]
         count = len(requests[0].commands)
         deadline = time.monotonic() + self.config.gather_window_ms / 1000
@@ -263,88 +275,117 @@ class AccountShard:
                 except TimeoutError:
                     break
             if count + len(request.commands) > self.config.max_batch_commands:
-                await self._requeue_front(request)
+                self._requeue_front([request])
                 break
             requests.append(request)
             count += len(request.commands)
         return requests
 
-    async def _requeue_front(self, request: _Request) -> None:
-        """Put back a request that does not fit this batch, ahead of the rest."""
-        rest = [request]
+    def _requeue_front(self, requests: list[Request]) -> None:
+        """Put requests back ahead of everything queued, in their order."""
+        rest = []
         while not self._queue.empty():
             rest.append(self._queue.get_nowait())
-        for item in rest:
-            self._queue.task_done()  # taken out and put back: one unit of unfinished work, not two
-            self._queue.put_nowait(item)
+        for request in [*requests, *rest]:
+            self._queue.put_nowait(request)
 
     async def _batch_loop(self) -> None:
+        pipeline = self._pipeline
+        assert pipeline is not None
+        failures = 0
         while True:
             requests = await self._next_requests()
-            commands = [command for request in requests for command in request.commands]
             try:
-                answers = await self._run_batch(commands) if commands else []
+                await pipeline.launch(requests)
+                keep = 1 if not self._queue.empty() else 0  # pipeline only when more is waiting
+                abandoned = await pipeline.settle(keep)
+            except PreviousFailedError:
+                abandoned = [*await pipeline.settle(0), *requests]
             except FencedError as error:
-                self._fail(requests, error)
-                logger.error("%s; this incarnation stops", error)
-                self._stopping = True
+                await self._stop_fenced(pipeline, requests, error)
                 return
-            except Exception as error:
-                logger.exception("batch failed")
-                self._fail(requests, error)
-            else:
-                offset = 0
-                for request in requests:
-                    size = len(request.commands)
-                    if not request.future.done():
-                        request.future.set_result(answers[offset : offset + size])
-                    offset += size
-            finally:
-                self._queued_commands -= len(commands)
-                for _ in requests:
-                    self._queue.task_done()
-            await self._maybe_snapshot()
+            except Exception as error:  # noqa: BLE001 -- e.g. the idempotency lookup failed: retry later
+                logger.warning("shard %d: batch not started: %s", self.config.shard_index, error)
+                abandoned = [*await pipeline.settle(0), *requests]
+            if abandoned:
+                failures += 1
+                if failures >= self.config.commit_attempts:
+                    self._fail(
+                        abandoned,
+                        LedgerUnavailableError(
+                            f"shard {self.config.shard_index}: the journal could not be written after "
+                            f"{failures} attempts; nothing of these commands was applied"
+                        ),
+                    )
+                    failures = 0
+                else:
+                    self._requeue_front(abandoned)
+                    await self._pause_after(failures, None)
+                continue
+            failures = 0
+            if self._snapshot_due():
+                await pipeline.settle(0)
+                await self._maybe_snapshot()
 
-    def _fail(self, requests: list[_Request], error: BaseException) -> None:
+    async def _stop_fenced(self, pipeline: Pipeline, requests: list[Request], error: FencedError) -> None:
+        logger.error("%s; this incarnation stops", error)
+        self._stopping = True
+        for flight in pipeline.flights:
+            flight.task.cancel()
+        in_flight = [request for flight in pipeline.flights for request in flight.requests]
+        pipeline.flights.clear()
+        self._fail([*in_flight, *requests], error)
+
+    def _fail(self, requests: list[Request], error: BaseException) -> None:
         for request in requests:
             if not request.future.done():
                 request.future.set_exception(error)
+                self._queued_commands -= len(request.commands)
 
-    async def _run_batch(self, commands: list[Command]) -> list[CommandResult | asyncio.Future[CommandResult]]:
+    async def _lookup(self, commands: list[Command]) -> dict[uuid.UUID, StoredResult]:
         journal = self._journal
         assert journal is not None
-        for attempt in range(self.config.commit_attempts):
-            try:
-                stored = await self._stored_results(journal, commands)
-            except Exception as error:  # noqa: BLE001 -- a read; nothing to undo, try again
-                await self._pause_after(attempt, error)
-                continue
-            decided = decide_batch(
-                self._state,
-                self.config.shard_index,
-                self.config.shard_count,
-                self._last_batch + 1,
-                int(time.time() * 1000),
-                commands,
-                stored,
-            )
-            if decided.write.is_empty or await self._commit(journal, decided):
-                return self._after_commit(decided, stored)
-            await self._pause_after(attempt, None)
-        raise LedgerUnavailableError(
-            f"shard {self.config.shard_index}: the journal could not be written after "
-            f"{self.config.commit_attempts} attempts; nothing was applied"
-        )
-
-    async def _stored_results(self, journal: Journal, commands: list[Command]) -> dict[uuid.UUID, StoredResult]:
+        began = time.perf_counter()
         transfer_ids = [c.transfer_id for c in commands if isinstance(c, TRANSFER_COMMANDS)]
         command_ids = [idempotency_id(c) for c in commands if not isinstance(c, TRANSFER_COMMANDS)]
-        return await journal.stored_results(transfer_ids, command_ids)
+        stored = await journal.stored_results(transfer_ids, command_ids)
+        self.busy_s["lookup"] += time.perf_counter() - began
+        return stored
 
     async def _pause_after(self, attempt: int, error: BaseException | None) -> None:
         if error is not None:
             logger.warning("shard %d: journal unavailable (%s)", self.config.shard_index, error)
         await asyncio.sleep(min(1.0, 0.05 * 2**attempt))
+
+    async def _write_and_answer(self, flight: Flight) -> bool:
+        """Commit the batch, then merge it and answer its requests. False if it was not written."""
+        journal = self._journal
+        assert journal is not None
+        decided = flight.decided
+        began = time.perf_counter()
+        committed = decided.write.is_empty or await self._commit(journal, decided)
+        self.busy_s["write"] += time.perf_counter() - began
+        if not committed:
+            return False
+        if not decided.write.is_empty:
+            self._dirty.update(decided.overlay.changed_account_ids())
+            decided.overlay.merge()
+            self._last_batch = decided.write.batch
+        self.committed_commands += len(flight.commands)
+        self.committed_batches += 1
+        for hold in decided.new_holds:
+            heapq.heappush(self._expiries, (hold.expires_at_ms, hold.pending_id))
+        answers: list[Answer] = list(decided.results)
+        for index, future in self._start_sagas(decided.sagas).items():
+            answers[index] = future
+        offset = 0
+        for request in flight.requests:
+            size = len(request.commands)
+            if not request.future.done():
+                request.future.set_result(answers[offset : offset + size])
+            self._queued_commands -= size
+            offset += size
+        return True
 
     async def _commit(self, journal: Journal, decided: DecidedBatch) -> bool:
         """Write the batch; True when it is committed (read back if the outcome was unknown)."""
@@ -374,20 +415,6 @@ class AccountShard:
                     raise
                 await self._pause_after(attempt, error)
                 attempt += 1
-
-    def _after_commit(
-        self, decided: DecidedBatch, stored: dict[uuid.UUID, StoredResult]
-    ) -> list[CommandResult | asyncio.Future[CommandResult]]:
-        if not decided.write.is_empty:
-            self._dirty.update(decided.overlay.changed_account_ids())
-            decided.overlay.merge()
-            self._last_batch = decided.write.batch
-        for hold in decided.new_holds:
-            heapq.heappush(self._expiries, (hold.expires_at_ms, hold.pending_id))
-        answers: list[CommandResult | asyncio.Future[CommandResult]] = list(decided.results)
-        for index, future in self._start_sagas(decided.sagas).items():
-            answers[index] = future
-        return answers
 
     # --- sagas -----------------------------------------------------------------------------
 
@@ -500,11 +527,15 @@ class AccountShard:
                 except Exception:
                     logger.exception("expiring holds failed")
 
-    async def _maybe_snapshot(self) -> None:
-        due = self._last_batch - self._snapshot_batch >= self.config.snapshot_every_batches or (
-            self._dirty and time.monotonic() - self._last_snapshot_s >= self.config.snapshot_every_s
+    def _snapshot_due(self) -> bool:
+        return bool(
+            self._snapshot_requests
+            or self._last_batch - self._snapshot_batch >= self.config.snapshot_every_batches
+            or (self._dirty and time.monotonic() - self._last_snapshot_s >= self.config.snapshot_every_s)
         )
-        if due or self._snapshot_requests:
+
+    async def _maybe_snapshot(self) -> None:
+        if self._snapshot_due():
             try:
                 await self._snapshot()
             except Exception as error:  # noqa: BLE001 -- a snapshot is an optimisation; the journal is the truth

@@ -38,6 +38,11 @@ def token_path(settings: Settings) -> Path:
     return settings.run_dir / TOKEN_FILE
 
 
+# Ray lowers its workers' priority (nice 15) by default; BankFlow's workers are the product
+# (the account shards are the ledger's critical path), so they run at normal priority.
+WORKER_NICENESS_ENV = {"RAY_worker_niceness": "0"}
+
+
 def auth_env(settings: Settings) -> dict[str, str]:
     """The environment that makes a Ray process or driver use this stack's token."""
     return {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN_PATH": str(token_path(settings))}
@@ -112,7 +117,12 @@ def start(settings: Settings) -> str:
         ]
         log_path = settings.data_dir / "logs" / "ray.log"
         child, record = spawn(
-            NAME, argv, port=port, run_dir=settings.run_dir, log_path=log_path, env=auth_env(settings)
+            NAME,
+            argv,
+            port=port,
+            run_dir=settings.run_dir,
+            log_path=log_path,
+            env={**auth_env(settings), **WORKER_NICENESS_ENV},
         )
         try:
             exit_code = child.wait(timeout=settings.service_start_timeout_s)

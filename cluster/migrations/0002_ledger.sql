@@ -87,7 +87,6 @@ CREATE TABLE ledger_transfers (
     status            text        NOT NULL,
     reason            text,
     saga_stage        text,                  -- CREDIT_PENDING, REFUND_PENDING, or null when settled
-    fingerprint       text        NOT NULL,
     expires_at_ms     bigint,
     metadata          jsonb,
     created_at        timestamptz NOT NULL DEFAULT now(),

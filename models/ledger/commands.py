@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Final
 
-from models.ledger.types import AccountType, derived_id
+from models.ledger.types import AccountType, derived_id, uuid_from_bytes
 
 # A customer account's default largest single debit (10 million in a two-decimal currency).
 DEFAULT_DEBIT_LIMIT_MINOR: Final = 1_000_000_000
@@ -74,9 +74,41 @@ class Transfer:
     def __post_init__(self) -> None:
         _check_shape(self.amount_minor, self.currency, self.metadata)
 
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        # Pickled by the million between client and shard: ids as bytes, not UUID state dicts.
+        return _transfer_from_wire, (
+            self.transfer_id.bytes,
+            self.debit_account_id.bytes,
+            self.credit_account_id.bytes,
+            self.amount_minor,
+            self.currency,
+            self.pending_timeout_ms,
+            self.metadata,
+        )
+
     @property
     def routing_account_id(self) -> uuid.UUID:
         return self.debit_account_id
+
+
+def _transfer_from_wire(
+    transfer_id: bytes,
+    debit: bytes,
+    credit: bytes,
+    amount_minor: int,
+    currency: str,
+    pending_timeout_ms: int | None,
+    metadata: dict[str, str],
+) -> Transfer:
+    return Transfer(
+        uuid_from_bytes(transfer_id),
+        uuid_from_bytes(debit),
+        uuid_from_bytes(credit),
+        amount_minor,
+        currency,
+        pending_timeout_ms,
+        metadata,
+    )
 
 
 @dataclass(frozen=True, slots=True)

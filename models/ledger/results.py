@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from models.ledger.types import AccountStatus, AccountType, TransferStatus
+from models.ledger.types import AccountStatus, AccountType, TransferStatus, uuid_from_bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +17,11 @@ class CommandResult:
     status: TransferStatus | None = None  # for transfer-like commands
     reason: str | None = None  # a RejectReason value, or duplicate_id_conflict
     account_number: str | None = None  # for an opened account
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        # One per command on the way back from the shard: the id as bytes.
+        status = None if self.status is None else self.status.value
+        return _result_from_wire, (self.command_id.bytes, self.accepted, status, self.reason, self.account_number)
 
     def as_json(self) -> dict[str, str | bool | None]:
         return {
@@ -37,6 +42,18 @@ class CommandResult:
             reason=None if reason is None else str(reason),
             account_number=None if number is None else str(number),
         )
+
+
+def _result_from_wire(
+    command_id: bytes, accepted: bool, status: str | None, reason: str | None, account_number: str | None
+) -> CommandResult:
+    return CommandResult(
+        uuid_from_bytes(command_id),
+        accepted,
+        None if status is None else TransferStatus(status),
+        reason,
+        account_number,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,14 +87,21 @@ class LedgerState:
 
 
 class Overlay:
-    """Uncommitted changes on top of a LedgerState, with the same interface."""
+    """Uncommitted changes with the same interface as LedgerState.
 
-    def __init__(self, base: LedgerState) -> None:
-        self._base = base
+    An overlay reads through its parent: the committed state, or the overlay of the batch
+    before it when batches are pipelined (the next batch is decided while the previous one
+    is being written). Overlays merge into the committed state in the order of their
+    batches, each only once its batch is committed.
+    """
+
+    def __init__(self, root: LedgerState, parent: Overlay | None = None) -> None:
+        self._root = root
+        self._parent = parent
         self._accounts: dict[uuid.UUID, Account] = {}
         self._holds_added: dict[uuid.UUID, Hold] = {}
         self._holds_removed: set[uuid.UUID] = set()
-        self._account_sequence = base.account_sequence
+        self._account_sequence = parent.account_sequence if parent is not None else root.account_sequence
 
     @property
     def account_sequence(self) -> int:
@@ -102,12 +109,18 @@ class Overlay:
 
     def account(self, account_id: uuid.UUID) -> Account | None:
         changed = self._accounts.get(account_id)
-        return changed if changed is not None else self._base.accounts.get(account_id)
+        if changed is not None:
+            return changed
+        if self._parent is not None:
+            return self._parent.account(account_id)
+        return self._root.accounts.get(account_id)
 
     def account_for_update(self, account_id: uuid.UUID) -> Account:
         changed = self._accounts.get(account_id)
         if changed is None:
-            changed = copy.copy(self._base.accounts[account_id])
+            current = self.account(account_id)
+            assert current is not None, account_id
+            changed = copy.copy(current)
             self._accounts[account_id] = changed
         return changed
 
@@ -119,7 +132,11 @@ class Overlay:
         if pending_id in self._holds_removed:
             return None
         added = self._holds_added.get(pending_id)
-        return added if added is not None else self._base.holds.get(pending_id)
+        if added is not None:
+            return added
+        if self._parent is not None:
+            return self._parent.hold(pending_id)
+        return self._root.holds.get(pending_id)
 
     def add_hold(self, hold: Hold) -> None:
         assert self.hold(hold.pending_id) is None, hold.pending_id
@@ -139,13 +156,15 @@ class Overlay:
         return list(self._accounts)
 
     def merge(self) -> None:
-        """Make the overlay's changes the committed state (after the journal commit)."""
-        base = self._base
+        """Make the overlay's changes committed state (after its batch's journal commit)."""
+        root = self._root
         for account_id, account in self._accounts.items():
-            previous = base.accounts.get(account_id)
+            previous = root.accounts.get(account_id)
             assert previous is None or account.version > previous.version, "versions only grow"
-            base.accounts[account_id] = account
+            root.accounts[account_id] = account
         for pending_id in self._holds_removed:
-            del base.holds[pending_id]
-        base.holds.update(self._holds_added)
-        base.account_sequence = self._account_sequence
+            del root.holds[pending_id]
+        root.holds.update(self._holds_added)
+        assert self._account_sequence >= root.account_sequence, "account sequences only grow"
+        root.account_sequence = self._account_sequence
+        self._parent = None  # everything it showed is in the root now

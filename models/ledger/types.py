@@ -68,3 +68,18 @@ LEDGER_NAMESPACE: Final = uuid.UUID("5f0c4b0e-8a57-4c1e-9b4e-6b616e6b666c")
 def derived_id(*parts: object) -> uuid.UUID:
     """A stable id for a derived thing (e.g. the credit step of transfer T)."""
     return uuid.uuid5(LEDGER_NAMESPACE, ":".join(str(part) for part in parts))
+
+
+_new_object = object.__new__
+_set_attribute = object.__setattr__
+
+
+def uuid_from_bytes(raw: bytes) -> uuid.UUID:
+    """uuid.UUID(bytes=raw), at a third of the cost: the ledger decodes millions of ids.
+
+    Does what UUID.__init__ does for 16 bytes, without its argument parsing.
+    """
+    value = _new_object(uuid.UUID)
+    _set_attribute(value, "int", int.from_bytes(raw, "big"))
+    _set_attribute(value, "is_safe", uuid.SafeUUID.unknown)
+    return value
