@@ -14,7 +14,7 @@ import asyncpg
 from actors.ledger.client import LedgerClient
 from actors.ledger.shard import AccountShard, ShardConfig
 from models.ledger.commands import Command
-from models.ledger.results import CommandResult
+from models.ledger.results import CommandResult, WireResult, to_wire
 
 
 class _Method:
@@ -27,8 +27,11 @@ class LocalHandle:
 
     def __init__(self, shard: AccountShard) -> None:
         self.shard = shard
-        self.submit = _Method(shard.submit)
+        self.submit = _Method(self._submit)
         self.balances = _Method(shard.balances)
+
+    async def _submit(self, commands: list[Command]) -> list[WireResult]:
+        return to_wire(await self.shard.submit(commands))
 
 
 class ShardLostTrustError(RuntimeError):

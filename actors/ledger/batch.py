@@ -152,7 +152,7 @@ def _record(
     settlement: uuid.UUID | None,
 ) -> CommandResult:
     """Write the command's record rows; return its result."""
-    reason = None if decision.reason is None else decision.reason.value
+    reason: str | None = decision.reason
     if isinstance(command, TRANSFER_COMMANDS):
         assert decision.status is not None
         kind, debit, credit = transfer_parties(command, settlement)
@@ -169,7 +169,7 @@ def _record(
                 command.amount_minor,
                 None,
                 command.currency,
-                decision.status.value,
+                decision.status,
                 reason,
                 saga_stage,
                 expires_at,
@@ -210,7 +210,7 @@ def _opened_number(decision: Decision) -> str | None:
 
 def _transfer_update(command: Command, decision: Decision, hold: Hold | None) -> TransferUpdate | None:
     """How a non-transfer command changes a transfer's record (holds and saga steps)."""
-    reason = None if decision.reason is None else decision.reason.value
+    reason: str | None = decision.reason
     match command:
         case PostPending() if decision.accepted:
             assert hold is not None and decision.status is not None

@@ -31,8 +31,9 @@ from models.ledger.commands import (
     Transfer,
     VoidPending,
     Withdrawal,
+    idempotency_id,
 )
-from models.ledger.results import AccountBalance, CommandResult
+from models.ledger.results import AccountBalance, CommandResult, from_wire
 from models.ledger.routing import shard_of
 from models.ledger.types import AccountType, TransferStatus
 
@@ -151,7 +152,7 @@ class LedgerClient:
         for shard, positions in by_shard.items():
             for start in range(0, len(positions), MAX_BATCH_COMMANDS):
                 part = positions[start : start + MAX_BATCH_COMMANDS]
-                calls.append((part, self._call(shard, "submit", [commands[p] for p in part])))
+                calls.append((part, self._submit(shard, [commands[p] for p in part])))
         results: list[CommandResult | None] = [None] * len(commands)
         for (part, _), answers in zip(calls, await asyncio.gather(*(call for _, call in calls)), strict=True):
             for position, answer in zip(part, answers, strict=True):
@@ -319,7 +320,7 @@ class LedgerClient:
 
     async def _send(self, shard: int, batch: list[_Waiting]) -> None:
         try:
-            results = await self._call(shard, "submit", [waiting.command for waiting in batch])
+            results = await self._submit(shard, [waiting.command for waiting in batch])
         except Exception as error:  # noqa: BLE001 -- every waiting caller gets the error
             for waiting in batch:
                 if not waiting.future.done():
@@ -328,6 +329,10 @@ class LedgerClient:
         for waiting, result in zip(batch, results, strict=True):
             if not waiting.future.done():
                 waiting.future.set_result(result)
+
+    async def _submit(self, shard: int, commands: list[Command]) -> list[CommandResult]:
+        wire = await self._call(shard, "submit", commands)
+        return from_wire([idempotency_id(command) for command in commands], wire)
 
     async def _call(self, shard: int, method: str, argument: Any) -> Any:
         """Call a shard, retrying the same arguments through restarts and outages, with a bound."""

@@ -91,7 +91,7 @@ def posting_rows(
                 batch,
                 first_seq + index,
                 entry.entry_id,
-                entry.kind.value,
+                entry.kind,
                 entry.transfer_id,
                 leg.account_id,
                 entry.currency,

@@ -1,5 +1,10 @@
 """The shard's batch pipeline: decide batch N+1 while batch N is being written.
 
+Idempotency is optimistic: a batch is decided without first asking the journal whether its
+ids were seen before, because the journal's unique keys refuse a repeated id inside the
+batch's own transaction. Such a batch (and any decided on top of it) is then decided again,
+this time after reading the stored results of its ids, which it answers with.
+
 Deciding is CPU in the shard's process; writing is mostly PostgreSQL's work in another
 process. Overlapping them keeps both busy. Batch N+1 is decided against batch N's overlay
 (uncommitted), is written only after N committed, and is answered only after it committed
@@ -16,9 +21,9 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
-from actors.ledger.batch import DecidedBatch, body_of, decide_batch
+from actors.ledger.batch import DecidedBatch, decide_batch
 from actors.ledger.journal import StoredResult
-from models.ledger.commands import Command, idempotency_id
+from models.ledger.commands import Command
 from models.ledger.results import CommandResult
 from models.ledger.state import LedgerState
 
@@ -30,6 +35,7 @@ MAX_FLIGHTS = 2  # one batch being written, one being decided
 class Request:
     commands: Sequence[Command]
     future: asyncio.Future[list[Answer]]
+    retried: bool = False  # once abandoned, its ids are looked up before it is decided again
 
 
 @dataclass
@@ -41,15 +47,6 @@ class Flight:
     decided: DecidedBatch
     task: asyncio.Task[bool] = field(init=False)
 
-    def pending_results(self, shard: int, shard_count: int) -> dict[uuid.UUID, StoredResult]:
-        """This batch's results as if already stored: the next batch must see them as duplicates."""
-        found: dict[uuid.UUID, StoredResult] = {}
-        for command, result in zip(self.commands, self.decided.results, strict=True):
-            key = idempotency_id(command)
-            if key not in found:
-                found[key] = StoredResult(body_of(command, shard, shard_count), result, False)
-        return found
-
 
 @dataclass
 class Pipeline:
@@ -60,26 +57,27 @@ class Pipeline:
     write_and_answer: Callable[[Flight], Awaitable[bool]]  # True once committed, merged and answered
     last_batch: Callable[[], int]
     flights: deque[Flight] = field(default_factory=deque)
+    decide_s: float = 0.0  # time spent deciding, for the shard's stats
 
     async def launch(self, requests: list[Request]) -> None:
         """Decide a batch (on top of the batch in flight, if any) and start writing it."""
         assert len(self.flights) < MAX_FLIGHTS
         commands = [command for request in requests for command in request.commands]
-        stored = await self.lookup(commands)
+        retried = any(request.retried for request in requests)
+        stored = await self.lookup(commands) if retried else {}
         previous = self.flights[-1] if self.flights else None
         parent = None
         batch = self.last_batch() + 1
         if previous is not None:
-            # Its results count as stored even when its commit landed after our lookup read.
-            for key, result in previous.pending_results(self.shard, self.shard_count).items():
-                stored.setdefault(key, result)
             if not previous.task.done():
                 parent = previous.decided.overlay
                 batch = previous.decided.write.batch + 1
             elif not previous.task.result():
                 raise PreviousFailedError
         now_ms = int(time.time() * 1000)
+        began = time.perf_counter()
         decided = decide_batch(self.state, parent, self.shard, self.shard_count, batch, now_ms, commands, stored)
+        self.decide_s += time.perf_counter() - began
         flight = Flight(requests, commands, decided)
         flight.task = asyncio.create_task(self._in_order(previous, flight))
         self.flights.append(flight)
@@ -100,7 +98,10 @@ class Pipeline:
             self.flights.clear()
             for later in abandoned[1:]:
                 await asyncio.gather(later.task, return_exceptions=True)
-            return [request for flight in abandoned for request in flight.requests]
+            requests = [request for flight in abandoned for request in flight.requests]
+            for request in requests:
+                request.retried = True
+            return requests
         return []
 
 

@@ -15,8 +15,8 @@ from typing import Any
 import ray
 
 from actors.ledger.shard import AccountShard, ShardConfig
-from models.ledger.commands import Command
-from models.ledger.results import AccountBalance, CommandResult
+from models.ledger.commands import Command, idempotency_id
+from models.ledger.results import AccountBalance, CommandResult, WireResult, from_wire, to_wire
 
 logger = logging.getLogger("bankflow.ledger")
 
@@ -41,11 +41,11 @@ class RayPeers:
             handle = ray.get_actor(shard_actor_name(self._ledger_name, shard_index), namespace=LEDGER_NAMESPACE)
             self._handles[shard_index] = handle
         try:
-            results: list[CommandResult] = await handle.submit.remote(commands)
+            wire: list[WireResult] = await handle.submit.remote(commands)
         except ray.exceptions.RayActorError:
             self._handles.pop(shard_index, None)
             raise
-        return results
+        return from_wire([idempotency_id(command) for command in commands], wire)
 
 
 @ray.remote(max_restarts=-1, max_task_retries=0)
@@ -72,8 +72,8 @@ class ShardActor:
     async def ready(self) -> dict[str, Any]:
         return await self._shard.stats()
 
-    async def submit(self, commands: Sequence[Command]) -> list[CommandResult]:
-        return await self._shard.submit(commands)
+    async def submit(self, commands: Sequence[Command]) -> list[WireResult]:
+        return to_wire(await self._shard.submit(commands))
 
     async def balances(self, account_ids: Sequence[uuid.UUID]) -> list[AccountBalance | None]:
         return await self._shard.balances(account_ids)

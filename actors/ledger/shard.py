@@ -10,7 +10,7 @@ a crash left half-way, and an expiry loop releases holds whose time is up.
 from __future__ import annotations
 
 import asyncio
-import functools
+import gc
 import heapq
 import logging
 import os
@@ -18,27 +18,24 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import asyncpg
 import psutil
 
-from actors.ledger.batch import CREDIT_PENDING, DecidedBatch
+from actors.ledger.batch import DecidedBatch
 from actors.ledger.journal import FencedError, Journal, JournalAheadError, StoredResult
 from actors.ledger.pipeline import Answer, Flight, Pipeline, PreviousFailedError, Request
+from actors.ledger.sagas import Peers, Sagas
 from models.ledger.commands import (
     TRANSFER_COMMANDS,
     Command,
-    CreditStep,
     ExpirePending,
-    RefundStep,
     idempotency_id,
 )
 from models.ledger.entries import apply_entry
 from models.ledger.results import AccountBalance, CommandResult
-from models.ledger.routing import shard_of
 from models.ledger.state import LedgerState
-from models.ledger.types import RejectReason, TransferStatus
 
 logger = logging.getLogger("bankflow.ledger.shard")
 
@@ -75,6 +72,20 @@ class ShardConfig:
         assert 0 < self.max_batch_commands <= self.max_queued_commands
 
 
+# A batch allocates hundreds of thousands of short-lived objects, so the cycle collector would
+# run (and walk the whole heap: Ray's objects and every account) many times per batch. The
+# ledger's own data has no reference cycles to collect: move what exists to the permanent
+# generation and collect the young generation far less often.
+GC_YOUNG_THRESHOLD = 100_000
+
+
+def _settle_garbage_collector() -> None:
+    gc.collect()
+    gc.freeze()
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
+
+
 def _exit_for_restart(reason: str) -> None:
     """Memory can no longer be trusted: end the process; its restart rebuilds from the journal."""
     logger.critical("%s; exiting so that a new incarnation recovers from the journal", reason)
@@ -82,18 +93,11 @@ def _exit_for_restart(reason: str) -> None:
     os._exit(70)
 
 
-class Peers(Protocol):
-    """How a shard reaches the other shards (Ray handles in production)."""
-
-    async def submit(self, shard_index: int, commands: list[Command]) -> list[CommandResult]: ...
-
-
 class AccountShard:
     """The shard's logic; `actors.ledger.placement` runs it as a Ray actor."""
 
     def __init__(self, config: ShardConfig, peers: Peers, on_fatal: Callable[[str], None] = _exit_for_restart) -> None:
         self.config = config
-        self._peers = peers
         self._on_fatal = on_fatal
         self._state = LedgerState()
         self._journal: Journal | None = None
@@ -107,8 +111,7 @@ class AccountShard:
         self._queue: asyncio.Queue[Request] = asyncio.Queue()
         self._pipeline: Pipeline | None = None
         self._queued_commands = 0
-        self._sagas_in_flight: set[uuid.UUID] = set()
-        self._saga_tasks: set[asyncio.Task[dict[uuid.UUID, CommandResult]]] = set()
+        self._sagas = Sagas(config.shard_index, config.shard_count, peers, self.submit, config.saga_call_timeout_s)
         self._tasks: list[asyncio.Task[None]] = []
         self._snapshot_requests: list[asyncio.Future[None]] = []
         self._start_lock = asyncio.Lock()
@@ -152,6 +155,7 @@ class AccountShard:
             self._expiries = [(hold.expires_at_ms, pending_id) for pending_id, hold in self._state.holds.items()]
             heapq.heapify(self._expiries)
             self.recovered_in_s = time.monotonic() - began
+            _settle_garbage_collector()
             loop_names = ("batches", "sagas", "expiries")
             loops = (self._batch_loop(), self._saga_recovery_loop(), self._expiry_loop())
             self._tasks = [asyncio.create_task(loop, name=name) for name, loop in zip(loop_names, loops, strict=True)]
@@ -238,11 +242,11 @@ class AccountShard:
             "last_batch": self._last_batch,
             "snapshot_batch": self._snapshot_batch,
             "queued_commands": self._queued_commands,
-            "sagas_in_flight": len(self._sagas_in_flight),
+            "sagas_in_flight": len(self._sagas.in_flight),
             "recovered_in_s": self.recovered_in_s,
             "replayed_entries": self.replayed_entries,
             "rss_bytes": psutil.Process(os.getpid()).memory_info().rss,
-            "busy_s": dict(self.busy_s),
+            "busy_s": {**self.busy_s, "decide": self._pipeline.decide_s if self._pipeline else 0.0},
             "committed_commands": self.committed_commands,
             "committed_batches": self.committed_batches,
             "pid": os.getpid(),
@@ -301,12 +305,16 @@ class AccountShard:
                 abandoned = await pipeline.settle(keep)
             except PreviousFailedError:
                 abandoned = [*await pipeline.settle(0), *requests]
+                for request in requests:
+                    request.retried = True
             except FencedError as error:
                 await self._stop_fenced(pipeline, requests, error)
                 return
             except Exception as error:  # noqa: BLE001 -- e.g. the idempotency lookup failed: retry later
                 logger.warning("shard %d: batch not started: %s", self.config.shard_index, error)
                 abandoned = [*await pipeline.settle(0), *requests]
+                for request in requests:
+                    request.retried = True
             if abandoned:
                 failures += 1
                 if failures >= self.config.commit_attempts:
@@ -376,7 +384,7 @@ class AccountShard:
         for hold in decided.new_holds:
             heapq.heappush(self._expiries, (hold.expires_at_ms, hold.pending_id))
         answers: list[Answer] = list(decided.results)
-        for index, future in self._start_sagas(decided.sagas).items():
+        for index, future in self._sagas.start(decided.sagas).items():
             answers[index] = future
         offset = 0
         for request in flight.requests:
@@ -418,96 +426,17 @@ class AccountShard:
 
     # --- sagas -----------------------------------------------------------------------------
 
-    def _start_sagas(self, sagas: list[tuple[int, CreditStep]]) -> dict[int, asyncio.Future[CommandResult]]:
-        """Send each batch's credit steps to their shards, one call per shard, in the background."""
-        futures: dict[int, asyncio.Future[CommandResult]] = {}
-        by_shard: dict[int, list[tuple[int, CreditStep]]] = {}
-        for index, step in sagas:
-            by_shard.setdefault(shard_of(step.credit_account_id, self.config.shard_count), []).append((index, step))
-            futures[index] = asyncio.get_running_loop().create_future()
-            self._sagas_in_flight.add(step.transfer_id)
-        for shard_index, items in by_shard.items():
-            task = asyncio.create_task(self._finish_sagas(shard_index, [step for _, step in items]))  # noqa: RUF006
-            self._saga_tasks.add(task)
-            task.add_done_callback(self._saga_tasks.discard)
-            task.add_done_callback(functools.partial(_resolve, items=items, futures=futures))
-        return futures
-
-    async def _finish_sagas(self, shard_index: int, steps: list[CreditStep]) -> dict[uuid.UUID, CommandResult]:
-        """Credit on the other shard; refund here whatever it refused. PENDING if it cannot be reached."""
-        finals: dict[uuid.UUID, CommandResult] = {}
-        try:
-            credited = await self._call_peer(shard_index, list(steps))
-            if credited is None:
-                return {s.transfer_id: CommandResult(s.transfer_id, True, TransferStatus.PENDING) for s in steps}
-            refunds = []
-            for step, result in zip(steps, credited, strict=True):
-                if result.accepted:
-                    finals[step.transfer_id] = CommandResult(step.transfer_id, True, TransferStatus.COMPLETED)
-                else:
-                    reason = result.reason or RejectReason.UNKNOWN_ACCOUNT.value
-                    refunds.append(
-                        RefundStep(step.transfer_id, step.debit_account_id, step.amount_minor, step.currency, reason)
-                    )
-                    finals[step.transfer_id] = CommandResult(step.transfer_id, False, TransferStatus.FAILED, reason)
-            if refunds:
-                await self.submit(refunds)
-            return finals
-        finally:
-            self._sagas_in_flight.difference_update(step.transfer_id for step in steps)
-
-    async def _call_peer(self, shard_index: int, steps: list[Command]) -> list[CommandResult] | None:
-        deadline = time.monotonic() + self.config.saga_call_timeout_s
-        attempt = 0
-        while time.monotonic() < deadline:
-            try:
-                return await self._peers.submit(shard_index, steps)
-            except Exception as error:  # noqa: BLE001 -- the peer restarts or its journal is down; keep trying
-                logger.warning("shard %d → %d: %s", self.config.shard_index, shard_index, error)
-                await asyncio.sleep(min(1.0, 0.05 * 2**attempt))
-                attempt += 1
-        return None  # the recovery loop will finish it
-
     async def _saga_recovery_loop(self) -> None:
         journal = self._journal
         assert journal is not None
         grace_s = 0.0  # at start, every open saga is ours to finish
         while True:
             try:
-                await self._recover_sagas(journal, grace_s)
+                await self._sagas.recover(await journal.open_sagas(grace_s))
             except Exception:
                 logger.exception("saga recovery failed")
             grace_s = self.config.saga_recovery_grace_s
             await asyncio.sleep(self.config.saga_recovery_interval_s)
-
-    async def _recover_sagas(self, journal: Journal, grace_s: float) -> None:
-        credits: dict[int, list[CreditStep]] = {}
-        refunds: list[Command] = []
-        for row in await journal.open_sagas(grace_s):
-            if row["transfer_id"] in self._sagas_in_flight:
-                continue
-            amount = row["posted_minor"] if row["posted_minor"] is not None else row["amount_minor"]
-            currency = row["currency"].strip()
-            if row["saga_stage"] == CREDIT_PENDING:
-                step = CreditStep(
-                    row["transfer_id"], row["debit_account_id"], row["credit_account_id"], amount, currency
-                )
-                credits.setdefault(shard_of(step.credit_account_id, self.config.shard_count), []).append(step)
-            else:
-                refunds.append(
-                    RefundStep(
-                        row["transfer_id"],
-                        row["debit_account_id"],
-                        amount,
-                        currency,
-                        row["reason"] or RejectReason.UNKNOWN_ACCOUNT.value,
-                    )
-                )
-        if refunds:
-            await self.submit(refunds)
-        for shard_index, steps in credits.items():
-            self._sagas_in_flight.update(step.transfer_id for step in steps)
-            await self._finish_sagas(shard_index, steps)
 
     # --- holds and snapshots -----------------------------------------------------------------
 
@@ -552,25 +481,8 @@ class AccountShard:
         self._dirty.difference_update(dirty)
         self._snapshot_batch = self._last_batch
         self._last_snapshot_s = time.monotonic()
+        gc.freeze()  # the accounts added since the last freeze join the permanent generation
         for request in self._snapshot_requests:
             if not request.done():
                 request.set_result(None)
         self._snapshot_requests = []
-
-
-def _resolve(
-    done: asyncio.Task[dict[uuid.UUID, CommandResult]],
-    *,
-    items: list[tuple[int, CreditStep]],
-    futures: dict[int, asyncio.Future[CommandResult]],
-) -> None:
-    """Answer each saga's caller; a saga that failed here is left PENDING for the recovery loop."""
-    failed = done.cancelled() or done.exception() is not None
-    if failed and not done.cancelled():
-        logger.error("saga task failed", exc_info=done.exception())
-    finals = {} if failed else done.result()
-    for index, step in items:
-        future = futures[index]
-        if not future.done():
-            pending = CommandResult(step.transfer_id, True, TransferStatus.PENDING)
-            future.set_result(finals.get(step.transfer_id, pending))

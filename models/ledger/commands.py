@@ -8,7 +8,6 @@ from the transfer id, so a retried step is recognised as the same step.
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -32,8 +31,11 @@ def _check_shape(amount_minor: int | None, currency: str | None, metadata: dict[
         raise ValueError(f"amount_minor must be an int of magnitude below 2**62, got {amount_minor!r}")
     if currency is not None and not (len(currency) == 3 and currency.isascii() and currency.isupper()):
         raise ValueError(f"currency must be three uppercase letters, got {currency!r}")
-    if metadata is not None and len(json.dumps(metadata)) > MAX_METADATA_CHARS:
-        raise ValueError(f"metadata is longer than {MAX_METADATA_CHARS} characters")
+    if metadata:  # checked on every construction, unpickling included: no JSON round here
+        if not all(isinstance(key, str) and isinstance(value, str) for key, value in metadata.items()):
+            raise ValueError("metadata maps strings to strings")
+        if sum(len(key) + len(value) for key, value in metadata.items()) > MAX_METADATA_CHARS:
+            raise ValueError(f"metadata is longer than {MAX_METADATA_CHARS} characters")
 
 
 class StatusAction(StrEnum):

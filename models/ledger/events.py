@@ -91,7 +91,7 @@ class LedgerBatchEvents:
                 str(credit_account_id),
                 amount_minor,
                 currency,
-                status.value,
+                status,
                 reason,
             ]
         )
@@ -233,7 +233,7 @@ def record_command_events(
                     "currency": opened.currency,
                 },
             )
-    reason = None if decision.reason is None else decision.reason.value
+    reason: str | None = decision.reason
     match command:
         case Transfer() | Deposit() | Withdrawal():
             assert decision.status is not None

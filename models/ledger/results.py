@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from models.ledger.types import AccountStatus, AccountType, TransferStatus, uuid_from_bytes
+from models.ledger.types import AccountStatus, AccountType, TransferStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,11 +17,6 @@ class CommandResult:
     status: TransferStatus | None = None  # for transfer-like commands
     reason: str | None = None  # a RejectReason value, or duplicate_id_conflict
     account_number: str | None = None  # for an opened account
-
-    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
-        # One per command on the way back from the shard: the id as bytes.
-        status = None if self.status is None else self.status.value
-        return _result_from_wire, (self.command_id.bytes, self.accepted, status, self.reason, self.account_number)
 
     def as_json(self) -> dict[str, str | bool | None]:
         return {
@@ -44,18 +39,6 @@ class CommandResult:
         )
 
 
-def _result_from_wire(
-    command_id: bytes, accepted: bool, status: str | None, reason: str | None, account_number: str | None
-) -> CommandResult:
-    return CommandResult(
-        uuid_from_bytes(command_id),
-        accepted,
-        None if status is None else TransferStatus(status),
-        reason,
-        account_number,
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class AccountBalance:
     account_id: uuid.UUID
@@ -66,3 +49,20 @@ class AccountBalance:
     available_minor: int
     held_minor: int
     version: int
+
+
+# On the wire between a shard and its callers, a result travels without its id (the caller
+# knows which command it sent) and with plain strings: a tuple pickles several times faster.
+WireResult = tuple[bool, str | None, str | None, str | None]
+_STATUSES = {status.value: status for status in TransferStatus}
+
+
+def to_wire(results: list[CommandResult]) -> list[WireResult]:
+    return [(r.accepted, None if r.status is None else r.status.value, r.reason, r.account_number) for r in results]
+
+
+def from_wire(command_ids: list[uuid.UUID], wire: list[WireResult]) -> list[CommandResult]:
+    return [
+        CommandResult(command_id, accepted, None if status is None else _STATUSES[status], reason, number)
+        for command_id, (accepted, status, reason, number) in zip(command_ids, wire, strict=True)
+    ]
