@@ -168,7 +168,8 @@ def test_the_ledger_recovers_after_the_whole_ray_instance_dies(tmp_path: Path) -
         after = _driver(settings, "balances", *accounts)
         assert after["balances"] == loaded["balances"]
         stats = _driver(settings, "stats")["shards"]
-        assert all(shard["replayed_entries"] > 0 for shard in stats), stats  # type: ignore[union-attr]
+        # Recovered from the snapshot plus the journal written after it (on whichever shards it fell).
+        assert sum(shard["replayed_entries"] for shard in stats) > 0, stats  # type: ignore[union-attr]
         database_url = json.loads((settings.run_dir / "endpoints.json").read_text())["database_url"]
         asyncio.run(check_invariants(database_url))
     finally:
