@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "BANKFLOW_"
 ENDPOINTS_FILE = Path("run") / "endpoints.json"
-_SECRET_FIELDS = frozenset({"jwt_private_key_pem", "database_url", "redis_url"})
+_SECRET_FIELDS = frozenset({"jwt_private_key_pem", "database_url", "redis_url", "data_keys_json", "admin_password"})
 _HOST_PORT = re.compile(r"^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$")
 
 
@@ -46,9 +46,29 @@ class Settings(BaseSettings):
     )
     account_shards: int = Field(default=4, ge=1, le=256, description="number of AccountShard actors")
     jwt_private_key_pem: SecretStr = Field(
-        default=SecretStr(""), description="PEM private key signing access tokens; empty generates a dev key"
+        default=SecretStr(""), description="Ed25519 PEM key signing access tokens; empty uses a generated dev key"
     )
     jwt_key_id: str = Field(default="dev-1", min_length=1, max_length=64, description="`kid` of the signing key")
+    jwt_previous_public_keys: str = Field(
+        default="{}", description='JSON {"kid": "PEM public key"} of retired signing keys still accepted'
+    )
+    data_keys_json: SecretStr = Field(
+        default=SecretStr(""), description='JSON {"kid": "base64 32-byte key"} encrypting secrets at rest'
+    )
+    data_key_id: str = Field(default="", max_length=64, description="the data key used for new encryptions")
+    access_token_ttl_s: int = Field(default=900, ge=60, le=3600)
+    refresh_token_ttl_s: int = Field(default=7 * 24 * 3600, ge=3600, le=90 * 24 * 3600)
+    argon2_memory_kib: int = Field(default=19_456, ge=8, le=1_048_576, description="argon2id memory cost")
+    argon2_time_cost: int = Field(default=2, ge=1, le=20, description="argon2id iterations")
+    login_max_failures: int = Field(default=5, ge=1, le=100)
+    login_lockout_s: int = Field(default=900, ge=1, le=86_400)
+    rate_limit_per_minute: int = Field(default=100, ge=1, le=1_000_000, description="requests per user per minute")
+    auth_rate_limit_per_minute: int = Field(
+        default=30, ge=1, le=1_000_000, description="auth requests per IP per minute"
+    )
+    cors_allowed_origins: list[str] = Field(default_factory=list, description="JSON list of allowed browser origins")
+    admin_email: str = Field(default="admin@bankflow.local", description="the first admin user, created by `up`")
+    admin_password: SecretStr = Field(default=SecretStr(""), description="its password; empty generates one")
     http_host: str = Field(default="127.0.0.1", min_length=1, description="address the HTTP API listens on")
     http_port: int = Field(default=8000, ge=1, le=65535, description="port of the HTTP API")
     postgres_port: int = Field(default=54329, ge=1, le=65535, description="port of embedded PostgreSQL")
@@ -111,6 +131,19 @@ class Settings(BaseSettings):
     @property
     def run_dir(self) -> Path:
         return self.data_dir / "run"
+
+    def with_dev_keys(self) -> Settings:
+        """These settings, with development keys (created under the data dir once) for any
+        signing or data key not configured."""
+        from actors.keys import ensure_dev_keys  # noqa: PLC0415 -- keys import cryptography; settings stay light
+
+        dev = ensure_dev_keys(self.data_dir)
+        update: dict[str, object] = {}
+        if not self.jwt_private_key_pem.get_secret_value():
+            update |= {"jwt_private_key_pem": SecretStr(dev["jwt_private_key_pem"]), "jwt_key_id": dev["jwt_key_id"]}
+        if not self.data_keys_json.get_secret_value():
+            update |= {"data_keys_json": SecretStr(dev["data_keys_json"]), "data_key_id": dev["data_key_id"]}
+        return self.model_copy(update=update)
 
     def with_endpoints(self) -> Settings:
         """These settings with empty service addresses filled from the running stack."""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import secrets
 import time
 from importlib import resources
 from typing import Any
 
 import yaml
+from pydantic import SecretStr
 from ray import serve
 from ray.serve._private import api as serve_private_api
 from ray.serve.config import gRPCOptions
@@ -29,16 +32,52 @@ def load_config() -> dict[str, Any]:
     return config
 
 
-def service_env(settings: Settings) -> dict[str, str]:
-    """Settings the replicas need that differ from their defaults, as BANKFLOW_* variables."""
-    values = {
-        "BANKFLOW_DATABASE_URL": settings.database_url,
-        "BANKFLOW_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
-        "BANKFLOW_REDIS_URL": settings.redis_url,
-        "BANKFLOW_ACCOUNT_SHARDS": str(settings.account_shards),
-        "BANKFLOW_LOG_LEVEL": settings.log_level,
+# Settings only the machine running `bankflow up` uses (where the embedded servers live).
+_LOCAL_ONLY = frozenset(
+    {
+        "data_dir",
+        "postgres_port",
+        "kafka_port",
+        "redis_port",
+        "ray_port",
+        "ray_num_cpus",
+        "ray_object_store_mb",
+        "ray_dashboard",
+        "ray_dashboard_port",
+        "service_start_timeout_s",
+        "http_host",
+        "http_port",
+        "admin_password",
+        "admin_email",
     }
-    return {name: value for name, value in values.items() if value}
+)
+
+
+def _as_env(value: object) -> str:
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, list | dict):
+        return json.dumps(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def service_env(settings: Settings) -> dict[str, str]:
+    """Every setting the replicas need that differs from its default, as a BANKFLOW_* variable.
+
+    In production these come from the pod's environment (Kubernetes Secrets); locally the
+    resolved addresses and the development keys are handed over this way.
+    """
+    env = {}
+    for name, field in Settings.model_fields.items():
+        if name in _LOCAL_ONLY:
+            continue
+        value = getattr(settings, name)
+        default = field.get_default(call_default_factory=True)
+        if _as_env(value) != _as_env(default):
+            env[f"BANKFLOW_{name.upper()}"] = _as_env(value)
+    return env
 
 
 def local_config(settings: Settings) -> ServeDeploySchema:
@@ -79,3 +118,21 @@ def wait_running(timeout_s: float) -> None:
                 raise ServiceError(f"serve: application {APP_NAME} is {status}: {message}")
         time.sleep(POLL_INTERVAL_S)
     raise ServiceError(f"serve: application {APP_NAME} not RUNNING after {timeout_s:.0f} s (last: {status} {message})")
+
+
+def bootstrap_admin(settings: Settings) -> tuple[bool, str | None]:
+    """Ask the Identity deployment to create the first admin; (created?, generated password)."""
+    configured = settings.admin_password.get_secret_value()
+    password = configured or _generated_password()
+    identity = serve.get_deployment_handle("Identity", app_name=APP_NAME)
+    outcome = identity.bootstrap_admin.remote(settings.admin_email, password).result(timeout_s=60)
+    if not isinstance(outcome, bool):
+        raise ServiceError(
+            f"admin: cannot create {settings.admin_email}: {outcome.message} (BANKFLOW_ADMIN_EMAIL / _PASSWORD)"
+        )
+    return outcome, (None if configured else password) if outcome else None
+
+
+def _generated_password() -> str:
+    # Long and random; the fixed tail guarantees every character class the strength rule asks for.
+    return secrets.token_urlsafe(18) + "-Aa9"

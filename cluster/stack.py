@@ -106,6 +106,7 @@ def _timed(progress: Progress, index: int, total: int, label: str, action: Calla
 
 def up(settings: Settings, progress: Progress = print) -> Endpoints:
     """Bring the stack up (or confirm it is up); return where each component answers."""
+    settings = settings.with_dev_keys()
     found: dict[str, str] = {}
 
     def service(name: str, start: Callable[[Settings], tuple[str, str]]) -> Callable[[], str]:
@@ -128,6 +129,13 @@ def up(settings: Settings, progress: Progress = print) -> Endpoints:
         serve_app.deploy(settings.model_copy(update=found))
         return f"application {serve_app.APP_NAME} RUNNING"
 
+    def admin() -> str:
+        created, password = serve_app.bootstrap_admin(settings)
+        if not created:
+            return "an admin exists"
+        shown = f" password {password}" if password else " (password from BANKFLOW_ADMIN_PASSWORD)"
+        return f"created {settings.admin_email}{shown} — shown once, keep it"
+
     steps: list[tuple[str, Callable[[], str]]] = [
         ("postgres", service("database_url", _postgres)),
         ("migrations", migrate),
@@ -136,6 +144,7 @@ def up(settings: Settings, progress: Progress = print) -> Endpoints:
         ("ray", service("ray_address", _ray)),
         ("ledger", start_ledger),
         ("serve", deploy),
+        ("admin", admin),
     ]
     with _stack_lock(settings):
         try:

@@ -1,20 +1,28 @@
 """The gateway: BankFlow's one HTTP ingress (FastAPI behind Ray Serve).
 
-It owns the cross-cutting concerns (request ids, the error shape, health) and, as the
-services land, authentication, roles and rate limits in front of their deployments.
+It owns the cross-cutting concerns — request ids, the error shape, health, CORS, access
+tokens, roles, rate limits — and calls the service deployments through their handles.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+from typing import Any
 
+import redis.asyncio as aioredis
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from ray import serve
+from ray.serve.handle import DeploymentHandle
 
+from actors.keys import JwtKeyRing
 from actors.probes import ProbeResult, probe_kafka, probe_ledger, probe_postgres, probe_ray, probe_redis
 from actors.settings import Settings
+from deployments import routes_auth
 from deployments.errors import install_error_handling
+from deployments.security import SecurityContext
 
 API_TITLE = "BankFlow API"
 API_VERSION = "1"
@@ -25,17 +33,44 @@ api = FastAPI(
     description="Digital banking on Ray: identity, customers, accounts, transactions, fraud, notifications.",
 )
 install_error_handling(api)
+api.include_router(routes_auth.router)
 
 
 @serve.deployment
 @serve.ingress(api)
 class Gateway:
-    def __init__(self) -> None:
-        self._settings = Settings()
+    def __init__(self, identity: DeploymentHandle[Any]) -> None:
+        settings = Settings()
+        self._settings = settings
+        keys = JwtKeyRing.from_pem(
+            settings.jwt_private_key_pem.get_secret_value(),
+            settings.jwt_key_id,
+            json.loads(settings.jwt_previous_public_keys or "{}"),
+        )
+        api.state.identity = identity
+        api.state.security = SecurityContext(
+            keys=keys,
+            redis=aioredis.from_url(settings.redis_url),
+            user_limit_per_minute=settings.rate_limit_per_minute,
+            ip_limit_per_minute=settings.auth_rate_limit_per_minute,
+        )
+        if settings.cors_allowed_origins:
+            api.add_middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_allowed_origins,
+                allow_methods=["GET", "POST", "PUT", "DELETE"],
+                allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
+                expose_headers=["X-Request-ID", "Retry-After"],
+            )
 
     @api.get("/healthz", tags=["platform"], summary="Liveness: the gateway answers")
     async def healthz(self) -> dict[str, str]:
         return {"status": "ok"}
+
+    @api.get("/.well-known/jwks.json", tags=["identity"], summary="Public keys that verify access tokens")
+    async def jwks(self) -> dict[str, Any]:
+        security: SecurityContext = api.state.security
+        return security.keys.jwks()
 
     @api.get("/readyz", tags=["platform"], summary="Readiness of PostgreSQL, Kafka, Redis, Ray and the ledger shards")
     async def readyz(self) -> JSONResponse:

@@ -17,6 +17,8 @@ from cluster import stack
 from cluster.embedded.postgres import dsn as postgres_dsn
 from cluster.embedded.process import free_ports
 
+ADMIN_PASSWORD = "Operator-Secret-For-Tests-1"
+
 
 def isolated_settings(data_dir: Path, **overrides: object) -> Settings:
     """Settings for a private stack: own data dir, free ports, nothing read from .env."""
@@ -36,6 +38,8 @@ def isolated_settings(data_dir: Path, **overrides: object) -> Settings:
         "ray_dashboard": False,
         "ray_num_cpus": 8,
         "ray_object_store_mb": 512,
+        "admin_password": ADMIN_PASSWORD,
+        "auth_rate_limit_per_minute": 1_000,
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -47,7 +51,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     own = isolated_settings(tmp_path_factory.mktemp("stack") / ".bankflow")
     endpoints = stack.up(own, progress=lambda line: None)
     try:
-        yield own.with_endpoints()
+        yield own.with_endpoints().with_dev_keys()
         assert endpoints.http_url == stack.http_url(own)
     finally:
         stack.down(own, progress=lambda line: None)

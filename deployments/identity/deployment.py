@@ -1,0 +1,68 @@
+"""The identity service as a Ray Serve deployment, called by the gateway through a handle."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import asyncpg
+import redis.asyncio as aioredis
+from ray import serve
+
+from actors.settings import Settings
+from deployments.identity.service import IdentityService
+from models.failures import Failure, ServiceFailure
+
+# What the gateway may call; everything else on the service stays internal.
+OPERATIONS = frozenset(
+    {
+        "register",
+        "login",
+        "refresh",
+        "logout",
+        "me",
+        "verify",
+        "forgot",
+        "reset",
+        "mfa_setup",
+        "mfa_enable",
+        "mfa_disable",
+    }
+)
+
+
+@serve.deployment
+class Identity:
+    def __init__(self) -> None:
+        self._settings = Settings()
+        self._service: IdentityService | None = None
+        self._lock = asyncio.Lock()
+
+    async def _ready(self) -> IdentityService:
+        async with self._lock:
+            if self._service is None:
+                pool = await asyncpg.create_pool(self._settings.database_url, min_size=1, max_size=8)
+                redis = aioredis.from_url(self._settings.redis_url)
+                service = IdentityService(self._settings, pool, redis)
+                await service.republish_recent_revocations()
+                self._service = service
+            return self._service
+
+    async def call(self, operation: str, arguments: dict[str, Any]) -> dict[str, Any] | Failure:
+        """Run one operation; a refusal comes back as a Failure value, not an exception."""
+        if operation not in OPERATIONS:
+            return Failure(404, "not_found", f"no operation {operation}")
+        service = await self._ready()
+        try:
+            result: dict[str, Any] = await getattr(service, operation)(**arguments)
+        except ServiceFailure as refusal:
+            return refusal.failure
+        return result
+
+    async def bootstrap_admin(self, email: str, password: str) -> bool | Failure:
+        """Create the first admin if there is none (called by `bankflow up`, never over HTTP)."""
+        service = await self._ready()
+        try:
+            return await service.ensure_admin(email, password)
+        except ServiceFailure as refusal:
+            return refusal.failure

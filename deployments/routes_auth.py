@@ -1,0 +1,145 @@
+"""/api/v1/auth: the identity endpoints of API.md, in front of the Identity deployment."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from deployments.errors import ApiError
+from deployments.security import CurrentPrincipal, limit_by_ip
+from models.failures import Failure
+
+router = APIRouter(prefix="/api/v1/auth", tags=["identity"])
+PublicLimit = Annotated[None, Depends(limit_by_ip)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class RegisterRequest(_Body):
+    email: str = Field(max_length=254, examples=["ada@example.com"])
+    password: str = Field(max_length=256)
+    phone: str | None = Field(default=None, max_length=16, examples=["+14155550123"])
+
+
+class LoginRequest(_Body):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=256)
+    totp: str | None = Field(default=None, pattern=r"^\d{6}$")
+
+
+class RefreshRequest(_Body):
+    refresh_token: str = Field(min_length=1, max_length=200)
+
+
+class ForgotRequest(_Body):
+    email: str = Field(max_length=254)
+
+
+class ResetRequest(_Body):
+    email: str = Field(max_length=254)
+    token: str = Field(min_length=1, max_length=200)
+    new_password: str = Field(max_length=256)
+
+
+class CodeRequest(_Body):
+    code: str = Field(pattern=r"^\d{6}$")
+
+
+class User(BaseModel):
+    user_id: str
+    email: str
+    phone: str | None = None
+    roles: list[str]
+    customer_id: str | None = None
+    email_verified: bool
+    mfa_enabled: bool = False
+
+
+class Registered(BaseModel):
+    user_id: str
+    email: str
+    email_verified: bool
+    roles: list[str]
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: str
+    expires_in: int
+
+
+class Status(BaseModel):
+    status: str
+
+
+class MfaSetup(BaseModel):
+    secret: str
+    otpauth_uri: str
+
+
+async def call_identity(request: Request, operation: str, **arguments: Any) -> dict[str, Any]:
+    result: dict[str, Any] | Failure = await request.app.state.identity.call.remote(operation, arguments)
+    if isinstance(result, Failure):
+        headers = {"Retry-After": str(result.retry_after_s)} if result.retry_after_s else None
+        raise ApiError(result.status, result.code, result.message, headers)
+    return result
+
+
+@router.post("/register", status_code=201, response_model=Registered, summary="Create a user (unverified)")
+async def register(body: RegisterRequest, request: Request, _: PublicLimit) -> dict[str, Any]:
+    return await call_identity(request, "register", email=body.email, password=body.password, phone=body.phone)
+
+
+@router.post("/login", response_model=TokenPair, summary="Email + password (+ TOTP) → access and refresh tokens")
+async def login(body: LoginRequest, request: Request, _: PublicLimit) -> dict[str, Any]:
+    return await call_identity(request, "login", email=body.email, password=body.password, totp=body.totp)
+
+
+@router.post("/refresh", response_model=TokenPair, summary="Rotate a refresh token into a new pair")
+async def refresh(body: RefreshRequest, request: Request, _: PublicLimit) -> dict[str, Any]:
+    return await call_identity(request, "refresh", refresh_token=body.refresh_token)
+
+
+@router.post("/logout", response_model=Status, summary="Revoke this session and its refresh tokens")
+async def logout(request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
+    return await call_identity(request, "logout", session_id=principal.session_id)
+
+
+@router.post("/forgot", status_code=202, response_model=Status, summary="Start a password reset")
+async def forgot(body: ForgotRequest, request: Request, _: PublicLimit) -> dict[str, Any]:
+    return await call_identity(request, "forgot", email=body.email)
+
+
+@router.post("/reset", response_model=Status, summary="Reset token + new password; revokes every session")
+async def reset(body: ResetRequest, request: Request, _: PublicLimit) -> dict[str, Any]:
+    return await call_identity(request, "reset", email=body.email, token=body.token, new_password=body.new_password)
+
+
+@router.post("/verify", response_model=User, summary="Confirm the email with its verification code")
+async def verify(body: CodeRequest, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
+    return await call_identity(request, "verify", user_id=principal.user_id, code=body.code)
+
+
+@router.get("/me", response_model=User, summary="The current user with roles and customer id")
+async def me(request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
+    return await call_identity(request, "me", user_id=principal.user_id)
+
+
+@router.post("/mfa/setup", response_model=MfaSetup, summary="Start TOTP: a secret for an authenticator app")
+async def mfa_setup(request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
+    return await call_identity(request, "mfa_setup", user_id=principal.user_id)
+
+
+@router.post("/mfa/enable", response_model=User, summary="Turn TOTP on with a first code")
+async def mfa_enable(body: CodeRequest, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
+    return await call_identity(request, "mfa_enable", user_id=principal.user_id, code=body.code)
+
+
+@router.post("/mfa/disable", response_model=User, summary="Turn TOTP off with a current code")
+async def mfa_disable(body: CodeRequest, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
+    return await call_identity(request, "mfa_disable", user_id=principal.user_id, code=body.code)
