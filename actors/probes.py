@@ -72,7 +72,9 @@ async def probe_kafka(bootstrap: str, timeout_s: float = PROBE_TIMEOUT_S) -> Pro
 
 async def probe_redis(url: str, timeout_s: float = PROBE_TIMEOUT_S) -> ProbeResult:
     async def check() -> ProbeResult:
-        client = aioredis.from_url(url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s)
+        client = aioredis.from_url(
+            url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
+        )  # no retries: a probe reports
         try:
             await client.ping()
         finally:

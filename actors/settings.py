@@ -67,6 +67,9 @@ class Settings(BaseSettings):
         default=30, ge=1, le=1_000_000, description="auth requests per IP per minute"
     )
     cors_allowed_origins: list[str] = Field(default_factory=list, description="JSON list of allowed browser origins")
+    document_store_url: str = Field(
+        default="", description="where KYC documents are kept: file:///path; empty is <data_dir>/documents"
+    )
     admin_email: str = Field(default="admin@bankflow.local", description="the first admin user, created by `up`")
     admin_password: SecretStr = Field(default=SecretStr(""), description="its password; empty generates one")
     http_host: str = Field(default="127.0.0.1", min_length=1, description="address the HTTP API listens on")
@@ -144,6 +147,11 @@ class Settings(BaseSettings):
         if not self.data_keys_json.get_secret_value():
             update |= {"data_keys_json": SecretStr(dev["data_keys_json"]), "data_key_id": dev["data_key_id"]}
         return self.model_copy(update=update)
+
+    def with_document_store(self) -> Settings:
+        if self.document_store_url:
+            return self
+        return self.model_copy(update={"document_store_url": (self.data_dir / "documents").as_uri()})
 
     def with_endpoints(self) -> Settings:
         """These settings with empty service addresses filled from the running stack."""

@@ -106,7 +106,7 @@ def _timed(progress: Progress, index: int, total: int, label: str, action: Calla
 
 def up(settings: Settings, progress: Progress = print) -> Endpoints:
     """Bring the stack up (or confirm it is up); return where each component answers."""
-    settings = settings.with_dev_keys()
+    settings = settings.with_dev_keys().with_document_store()
     found: dict[str, str] = {}
 
     def service(name: str, start: Callable[[Settings], tuple[str, str]]) -> Callable[[], str]:

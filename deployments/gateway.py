@@ -10,7 +10,6 @@ import asyncio
 import json
 from typing import Any
 
-import redis.asyncio as aioredis
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
@@ -19,8 +18,9 @@ from ray.serve.handle import DeploymentHandle
 
 from actors.keys import JwtKeyRing
 from actors.probes import ProbeResult, probe_kafka, probe_ledger, probe_postgres, probe_ray, probe_redis
+from actors.redis_client import connect_redis
 from actors.settings import Settings
-from deployments import routes_auth
+from deployments import routes_auth, routes_customers
 from deployments.errors import install_error_handling
 from deployments.security import SecurityContext
 
@@ -34,12 +34,14 @@ api = FastAPI(
 )
 install_error_handling(api)
 api.include_router(routes_auth.router)
+api.include_router(routes_customers.router)
+api.include_router(routes_customers.admin_router)
 
 
 @serve.deployment
 @serve.ingress(api)
 class Gateway:
-    def __init__(self, identity: DeploymentHandle[Any]) -> None:
+    def __init__(self, identity: DeploymentHandle[Any], customers: DeploymentHandle[Any]) -> None:
         settings = Settings()
         self._settings = settings
         keys = JwtKeyRing.from_pem(
@@ -48,9 +50,10 @@ class Gateway:
             json.loads(settings.jwt_previous_public_keys or "{}"),
         )
         api.state.identity = identity
+        api.state.customers = customers
         api.state.security = SecurityContext(
             keys=keys,
-            redis=aioredis.from_url(settings.redis_url),
+            redis=connect_redis(settings.redis_url),
             user_limit_per_minute=settings.rate_limit_per_minute,
             ip_limit_per_minute=settings.auth_rate_limit_per_minute,
         )

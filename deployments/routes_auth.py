@@ -7,9 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from deployments.errors import ApiError
+from deployments.calls import call_service
 from deployments.security import CurrentPrincipal, limit_by_ip
-from models.failures import Failure
 
 router = APIRouter(prefix="/api/v1/auth", tags=["identity"])
 PublicLimit = Annotated[None, Depends(limit_by_ip)]
@@ -83,11 +82,7 @@ class MfaSetup(BaseModel):
 
 
 async def call_identity(request: Request, operation: str, **arguments: Any) -> dict[str, Any]:
-    result: dict[str, Any] | Failure = await request.app.state.identity.call.remote(operation, arguments)
-    if isinstance(result, Failure):
-        headers = {"Retry-After": str(result.retry_after_s)} if result.retry_after_s else None
-        raise ApiError(result.status, result.code, result.message, headers)
-    return result
+    return await call_service(request.app.state.identity, operation, **arguments)
 
 
 @router.post("/register", status_code=201, response_model=Registered, summary="Create a user (unverified)")

@@ -6,10 +6,12 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 import redis.asyncio as aioredis
 from fastapi import Depends, Request
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 
 from actors.keys import InvalidTokenError, JwtKeyRing
 from deployments.errors import ApiError
@@ -54,13 +56,24 @@ async def within_limit(redis: aioredis.Redis, key: str, limit: int, now: float |
     """Count a request in the sliding window `key`; None if allowed, else seconds until it would be."""
     now = time.time() if now is None else now
     member = f"{now:.6f}-{uuid.uuid4().hex[:8]}"
-    async with redis.pipeline(transaction=True) as pipe:
-        pipe.zremrangebyscore(key, 0, now - WINDOW_S)
-        pipe.zadd(key, {member: now})
-        pipe.zcard(key)
-        pipe.zrange(key, 0, 0, withscores=True)
-        pipe.expire(key, WINDOW_S + 1)
-        _, _, count, oldest, _ = await pipe.execute()
+
+    async def count_in_window() -> list[Any]:
+        async with redis.pipeline(transaction=True) as pipe:
+            pipe.zremrangebyscore(key, 0, now - WINDOW_S)
+            pipe.zadd(key, {member: now})
+            pipe.zcard(key)
+            pipe.zrange(key, 0, 0, withscores=True)
+            pipe.expire(key, WINDOW_S + 1)
+            result: list[Any] = await pipe.execute()
+            return result
+
+    try:
+        replies = await count_in_window()
+    except RedisConnectionError:
+        # redis-py does not retry a MULTI/EXEC whose connection the server closed (e.g. after a
+        # restart); this one is safe to repeat: the member is the same, the window idempotent.
+        replies = await count_in_window()
+    _, _, count, oldest, _ = replies
     if count <= limit:
         return None
     await redis.zrem(key, member)  # a refused request does not use up the window
@@ -72,11 +85,19 @@ def _limited(retry_after_s: int) -> ApiError:
     return ApiError(429, "rate_limited", "too many requests", {"Retry-After": str(retry_after_s)})
 
 
+def _session_store_down() -> ApiError:
+    # Fail closed: without Redis, neither revocations nor rate limits can be checked.
+    return ApiError(503, "unavailable", "the session store is unavailable; try again shortly", {"Retry-After": "5"})
+
+
 async def limit_by_ip(request: Request) -> None:
     """For the endpoints anyone may call (register, login, refresh, forgot, reset)."""
     context = _context(request)
     address = request.client.host if request.client else "unknown"
-    wait_s = await within_limit(context.redis, f"rate:ip:{address}", context.ip_limit_per_minute)
+    try:
+        wait_s = await within_limit(context.redis, f"rate:ip:{address}", context.ip_limit_per_minute)
+    except RedisError:
+        raise _session_store_down() from None
     if wait_s is not None:
         raise _limited(wait_s)
 
@@ -92,9 +113,13 @@ async def current_principal(request: Request) -> Principal:
         claims = context.keys.verify(token)
     except InvalidTokenError as error:
         raise ApiError(401, "invalid_token", str(error), {"WWW-Authenticate": "Bearer"}) from None
-    if await context.redis.exists(revoked_session_key(claims["sid"])):
+    try:
+        revoked = await context.redis.exists(revoked_session_key(claims["sid"]))
+        wait_s = await within_limit(context.redis, f"rate:user:{claims['sub']}", context.user_limit_per_minute)
+    except RedisError:
+        raise _session_store_down() from None
+    if revoked:
         raise ApiError(401, "session_revoked", "this session was signed out", {"WWW-Authenticate": "Bearer"})
-    wait_s = await within_limit(context.redis, f"rate:user:{claims['sub']}", context.user_limit_per_minute)
     if wait_s is not None:
         raise _limited(wait_s)
     customer_id = claims.get("customer_id")

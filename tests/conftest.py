@@ -51,7 +51,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     own = isolated_settings(tmp_path_factory.mktemp("stack") / ".bankflow")
     endpoints = stack.up(own, progress=lambda line: None)
     try:
-        yield own.with_endpoints().with_dev_keys()
+        yield own.with_endpoints().with_dev_keys().with_document_store()
         assert endpoints.http_url == stack.http_url(own)
     finally:
         stack.down(own, progress=lambda line: None)

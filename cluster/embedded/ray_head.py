@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import shutil
 import subprocess  # nosec B404
 import sys
 from pathlib import Path
@@ -145,7 +146,11 @@ STOP_GRACE_S = 5.0
 
 
 def stop(settings: Settings) -> int:
-    return stop_session(settings.run_dir, NAME, timeout_s=STOP_GRACE_S)
+    """Stop the head and everything in its session; its session directory (logs) goes too."""
+    stopped = stop_session(settings.run_dir, NAME, timeout_s=STOP_GRACE_S)
+    if stopped:
+        shutil.rmtree(temp_dir(settings), ignore_errors=True)
+    return stopped
 
 
 def record(settings: Settings) -> ProcessRecord | None:

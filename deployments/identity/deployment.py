@@ -6,10 +6,11 @@ import asyncio
 from typing import Any
 
 import asyncpg
-import redis.asyncio as aioredis
 from ray import serve
 
+from actors.redis_client import connect_redis
 from actors.settings import Settings
+from deployments.calls import dispatch
 from deployments.identity.service import IdentityService
 from models.failures import Failure, ServiceFailure
 
@@ -42,7 +43,7 @@ class Identity:
         async with self._lock:
             if self._service is None:
                 pool = await asyncpg.create_pool(self._settings.database_url, min_size=1, max_size=8)
-                redis = aioredis.from_url(self._settings.redis_url)
+                redis = connect_redis(self._settings.redis_url)
                 service = IdentityService(self._settings, pool, redis)
                 await service.republish_recent_revocations()
                 self._service = service
@@ -50,14 +51,7 @@ class Identity:
 
     async def call(self, operation: str, arguments: dict[str, Any]) -> dict[str, Any] | Failure:
         """Run one operation; a refusal comes back as a Failure value, not an exception."""
-        if operation not in OPERATIONS:
-            return Failure(404, "not_found", f"no operation {operation}")
-        service = await self._ready()
-        try:
-            result: dict[str, Any] = await getattr(service, operation)(**arguments)
-        except ServiceFailure as refusal:
-            return refusal.failure
-        return result
+        return await dispatch(await self._ready(), OPERATIONS, operation, arguments)
 
     async def bootstrap_admin(self, email: str, password: str) -> bool | Failure:
         """Create the first admin if there is none (called by `bankflow up`, never over HTTP)."""

@@ -1,0 +1,1 @@
+"""The customers service: profiles, KYC review, identity documents."""

@@ -1,0 +1,50 @@
+"""The customers service as a Ray Serve deployment, called by the gateway through a handle."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import asyncpg
+from ray import serve
+
+from actors.documents import document_store
+from actors.keys import SecretBox
+from actors.settings import Settings
+from deployments.calls import dispatch
+from deployments.customers.service import CustomerService
+from models.failures import Failure
+
+OPERATIONS = frozenset(
+    {
+        "create",
+        "get",
+        "update",
+        "search",
+        "submit_kyc",
+        "kyc_status",
+        "decide_kyc",
+        "upload_document",
+        "list_documents",
+    }
+)
+
+
+@serve.deployment
+class Customers:
+    def __init__(self) -> None:
+        self._settings = Settings()
+        self._service: CustomerService | None = None
+        self._lock = asyncio.Lock()
+
+    async def _ready(self) -> CustomerService:
+        async with self._lock:
+            if self._service is None:
+                settings = self._settings
+                pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=8)
+                box = SecretBox.from_json(settings.data_keys_json.get_secret_value(), settings.data_key_id)
+                self._service = CustomerService(pool, box, document_store(settings.document_store_url))
+            return self._service
+
+    async def call(self, operation: str, arguments: dict[str, Any]) -> dict[str, Any] | Failure:
+        return await dispatch(await self._ready(), OPERATIONS, operation, arguments)

@@ -1,0 +1,345 @@
+"""Customers: profiles (SSN sealed at rest, only its last four digits ever shown), the KYC
+review, and identity documents. Every operation is on behalf of a principal: a customer
+sees only their own profile (any other is "not found", so ids cannot be probed); support
+and admin see all; only admin decides KYC.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+import asyncpg
+
+from actors.documents import DocumentStore
+from actors.keys import SecretBox
+from actors.outbox import write_events
+from deployments.security import Principal
+from models.customers import (
+    MAX_DOCUMENT_BYTES,
+    DocumentKind,
+    KycStatus,
+    birth_date_problem,
+    country_problem,
+    kyc_can_move,
+    name_problem,
+    normalize_ssn,
+    postal_code_problem,
+    sniff_content_type,
+)
+from models.events import DomainEvent
+from models.failures import ServiceFailure
+from models.identity import Role, phone_problem
+from models.paging import CursorError, decode_cursor, encode_cursor
+from models.topics import CUSTOMER_EVENTS
+
+SOURCE = "bankflow/customers"
+NOT_FOUND = ServiceFailure(404, "not_found", "no such customer")
+IDENTITY_FIELDS = frozenset({"first_name", "last_name", "date_of_birth"})
+
+
+def _invalid(field: str, problem: str) -> ServiceFailure:
+    return ServiceFailure(422, "validation_error", f"{field}: {problem}")
+
+
+def _event(event_type: str, customer_id: uuid.UUID, data: dict[str, Any], distinguisher: object) -> DomainEvent:
+    subject = str(customer_id)
+    event_id = uuid.uuid5(uuid.NAMESPACE_URL, f"{SOURCE}/{event_type}/{subject}/{distinguisher}")
+    return DomainEvent(event_id, event_type, CUSTOMER_EVENTS, SOURCE, subject, subject, int(time.time() * 1000), data)
+
+
+def _check_profile(fields: dict[str, Any], today: date) -> None:
+    for name in ("first_name", "last_name"):
+        if name in fields and (problem := name_problem(fields[name])):
+            raise _invalid(name, problem)
+    if "date_of_birth" in fields and (problem := birth_date_problem(fields["date_of_birth"], today)):
+        raise _invalid("date_of_birth", problem)
+    if fields.get("phone") is not None and (problem := phone_problem(fields["phone"])):
+        raise _invalid("phone", problem)
+    address = fields.get("address")
+    if address is not None:
+        if problem := postal_code_problem(address["postal_code"]):
+            raise _invalid("address.postal_code", problem)
+        if problem := country_problem(address["country"]):
+            raise _invalid("address.country", problem)
+
+
+def _view(row: asyncpg.Record | None) -> dict[str, Any]:
+    assert row is not None, "the row was just written or found"
+    return {
+        "customer_id": str(row["customer_id"]),
+        "user_id": str(row["user_id"]),
+        "email": row["email"],
+        "first_name": row["first_name"],
+        "last_name": row["last_name"],
+        "date_of_birth": row["date_of_birth"].isoformat(),
+        "ssn_last4": row["ssn_last4"],
+        "phone": row["phone"],
+        "address": {
+            "line1": row["address_line1"],
+            "line2": row["address_line2"],
+            "city": row["city"],
+            "region": row["region"],
+            "postal_code": row["postal_code"],
+            "country": row["country"],
+        },
+        "kyc_status": row["kyc_status"],
+        "kyc_reason": row["kyc_reason"],
+        "created_at": row["created_at"].isoformat(),
+        "updated_at": row["updated_at"].isoformat(),
+    }
+
+
+_SELECT = "SELECT c.*, u.email FROM customers c JOIN users u USING (user_id)"
+
+
+class CustomerService:
+    def __init__(self, pool: asyncpg.Pool, box: SecretBox, documents: DocumentStore) -> None:
+        self._pool = pool
+        self._box = box
+        self._documents = documents
+
+    async def _visible(self, principal: Principal, customer_id: uuid.UUID, connection: Any = None) -> asyncpg.Record:
+        row = await (connection or self._pool).fetchrow(f"{_SELECT} WHERE c.customer_id = $1", customer_id)
+        if row is None or (row["user_id"] != principal.user_id and not principal.is_staff):
+            raise NOT_FOUND
+        return row
+
+    # --- profiles --------------------------------------------------------------------------------
+
+    async def create(self, principal: Principal, profile: dict[str, Any]) -> dict[str, Any]:
+        _check_profile(profile, datetime.now(UTC).date())
+        ssn = normalize_ssn(profile["ssn"])
+        if ssn is None:
+            raise _invalid("ssn", "must be a valid US SSN, e.g. 123-45-6789")
+        customer_id = uuid.uuid4()
+        address = profile["address"]
+        async with self._pool.acquire() as connection, connection.transaction():
+            try:
+                await connection.execute(
+                    """INSERT INTO customers (customer_id, user_id, first_name, last_name, date_of_birth, ssn_sealed,
+                           ssn_last4, phone, address_line1, address_line2, city, region, postal_code, country)
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)""",
+                    customer_id,
+                    principal.user_id,
+                    profile["first_name"],
+                    profile["last_name"],
+                    profile["date_of_birth"],
+                    self._box.seal(ssn, f"ssn:{customer_id}"),
+                    ssn[-4:],
+                    profile.get("phone"),
+                    address["line1"],
+                    address.get("line2"),
+                    address["city"],
+                    address.get("region"),
+                    address["postal_code"],
+                    address["country"],
+                )
+            except asyncpg.UniqueViolationError:
+                raise ServiceFailure(409, "profile_exists", "this user already has a customer profile") from None
+            await connection.execute(
+                "UPDATE users SET customer_id = $2 WHERE user_id = $1", principal.user_id, customer_id
+            )
+            await write_events(
+                connection,
+                [
+                    _event(
+                        "customer.created",
+                        customer_id,
+                        {"customer_id": str(customer_id), "user_id": str(principal.user_id)},
+                        "created",
+                    )
+                ],
+            )
+            row = await connection.fetchrow(f"{_SELECT} WHERE c.customer_id = $1", customer_id)
+        return _view(row)
+
+    async def get(self, principal: Principal, customer_id: uuid.UUID) -> dict[str, Any]:
+        return _view(await self._visible(principal, customer_id))
+
+    async def update(self, principal: Principal, customer_id: uuid.UUID, changes: dict[str, Any]) -> dict[str, Any]:
+        _check_profile(changes, datetime.now(UTC).date())
+        async with self._pool.acquire() as connection, connection.transaction():
+            row = await self._visible(principal, customer_id, connection)
+            if row["kyc_status"] == KycStatus.APPROVED and IDENTITY_FIELDS & changes.keys():
+                raise ServiceFailure(409, "kyc_locked", "name and date of birth cannot change after KYC approval")
+            columns = {key: value for key, value in changes.items() if key != "address"}
+            if "address" in changes:
+                address = changes["address"]
+                columns |= {
+                    "address_line1": address["line1"],
+                    "address_line2": address.get("line2"),
+                    "city": address["city"],
+                    "region": address.get("region"),
+                    "postal_code": address["postal_code"],
+                    "country": address["country"],
+                }
+            if columns:
+                assignments = ", ".join(f"{name} = ${index}" for index, name in enumerate(columns, start=2))
+                await connection.execute(
+                    f"UPDATE customers SET {assignments}, updated_at = now() WHERE customer_id = $1",  # nosec B608
+                    customer_id,
+                    *columns.values(),
+                )
+                await write_events(
+                    connection,
+                    [
+                        _event(
+                            "customer.updated",
+                            customer_id,
+                            {"customer_id": str(customer_id), "fields": sorted(changes)},
+                            uuid.uuid4(),
+                        )
+                    ],
+                )
+            updated = await connection.fetchrow(f"{_SELECT} WHERE c.customer_id = $1", customer_id)
+        return _view(updated)
+
+    async def search(
+        self, principal: Principal, criteria: dict[str, Any], limit: int, cursor: str | None
+    ) -> dict[str, Any]:
+        if not principal.is_staff:
+            raise ServiceFailure(403, "forbidden", "searching customers is for support and admin")
+        conditions, values = [], []
+
+        def condition(template: str, value: object) -> None:
+            values.append(value)
+            conditions.append(template.format(f"${len(values)}"))
+
+        if criteria.get("name"):
+            condition("(c.first_name || ' ' || c.last_name) ILIKE '%' || {} || '%'", criteria["name"])
+        if criteria.get("email"):
+            condition("lower(u.email) = lower({})", criteria["email"])
+        if criteria.get("phone"):
+            condition("c.phone = {}", criteria["phone"])
+        if criteria.get("kyc_status"):
+            condition("c.kyc_status = {}", criteria["kyc_status"])
+        if cursor:
+            try:
+                last_name, last_id = decode_cursor(cursor, 2)
+            except CursorError as error:
+                raise _invalid("cursor", str(error)) from None
+            values.extend([last_name, uuid.UUID(last_id)])
+            conditions.append(f"(lower(c.last_name), c.customer_id) > (${len(values) - 1}, ${len(values)})")
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        values.append(limit + 1)
+        rows = await self._pool.fetch(
+            f"{_SELECT} {where} ORDER BY lower(c.last_name), c.customer_id LIMIT ${len(values)}",  # nosec B608
+            *values,
+        )
+        items = [_view(row) for row in rows[:limit]]
+        next_cursor = None
+        if len(rows) > limit:
+            last = rows[limit - 1]
+            next_cursor = encode_cursor([last["last_name"].lower(), str(last["customer_id"])])
+        return {"items": items, "next_cursor": next_cursor}
+
+    # --- KYC ------------------------------------------------------------------------------------------
+
+    async def _move_kyc(
+        self, customer_id: uuid.UUID, row: asyncpg.Record, target: KycStatus, reason: str | None, connection: Any
+    ) -> dict[str, Any]:
+        current = KycStatus(row["kyc_status"])
+        if not kyc_can_move(current, target):
+            raise ServiceFailure(409, "invalid_kyc_transition", f"KYC cannot go from {current} to {target}")
+        await connection.execute(
+            """UPDATE customers SET kyc_status = $2, kyc_reason = $3, kyc_updated_at = now(), updated_at = now()
+               WHERE customer_id = $1""",
+            customer_id,
+            target.value,
+            reason,
+        )
+        event_type = {
+            KycStatus.SUBMITTED: "kyc.submitted",
+            KycStatus.APPROVED: "kyc.approved",
+            KycStatus.REJECTED: "kyc.rejected",
+        }[target]
+        data = {"customer_id": str(customer_id), "user_id": str(row["user_id"]), "reason": reason}
+        await write_events(connection, [_event(event_type, customer_id, data, uuid.uuid4())])
+        return {"customer_id": str(customer_id), "kyc_status": target.value, "reason": reason}
+
+    async def submit_kyc(self, principal: Principal, customer_id: uuid.UUID) -> dict[str, Any]:
+        async with self._pool.acquire() as connection, connection.transaction():
+            row = await self._visible(principal, customer_id, connection)
+            documents = await connection.fetchval(
+                "SELECT count(*) FROM customer_documents WHERE customer_id = $1", customer_id
+            )
+            if documents == 0:
+                raise ServiceFailure(409, "documents_required", "upload an identity document before submitting")
+            return await self._move_kyc(customer_id, row, KycStatus.SUBMITTED, None, connection)
+
+    async def kyc_status(self, principal: Principal, customer_id: uuid.UUID) -> dict[str, Any]:
+        row = await self._visible(principal, customer_id)
+        return {"customer_id": str(customer_id), "kyc_status": row["kyc_status"], "reason": row["kyc_reason"]}
+
+    async def decide_kyc(
+        self, principal: Principal, customer_id: uuid.UUID, approve: bool, reason: str | None
+    ) -> dict[str, Any]:
+        if not principal.has_role(Role.ADMIN):
+            raise ServiceFailure(403, "forbidden", "KYC decisions are for admins")
+        if not approve and not reason:
+            raise _invalid("reason", "a rejection needs a reason")
+        async with self._pool.acquire() as connection, connection.transaction():
+            row = await self._visible(principal, customer_id, connection)
+            target = KycStatus.APPROVED if approve else KycStatus.REJECTED
+            result = await self._move_kyc(customer_id, row, target, reason, connection)
+            await connection.execute(
+                "UPDATE customer_documents SET review_status = $2 WHERE customer_id = $1 AND review_status = 'PENDING'",
+                customer_id,
+                "ACCEPTED" if approve else "REJECTED",
+            )
+            return result
+
+    # --- documents -----------------------------------------------------------------------------------
+
+    async def upload_document(
+        self, principal: Principal, customer_id: uuid.UUID, kind: DocumentKind, content: bytes
+    ) -> dict[str, Any]:
+        await self._visible(principal, customer_id)
+        if len(content) > MAX_DOCUMENT_BYTES:
+            raise ServiceFailure(413, "payload_too_large", f"a document is at most {MAX_DOCUMENT_BYTES} bytes")
+        if not content:
+            raise _invalid("file", "is empty")
+        content_type = sniff_content_type(content[:16])
+        if content_type is None:
+            raise ServiceFailure(415, "unsupported_media_type", "documents must be PDF, PNG or JPEG")
+        document_id = uuid.uuid4()
+        sha256 = hashlib.sha256(content).hexdigest()
+        key = f"{customer_id}/{document_id}"
+        await self._documents.put(key, content)
+        row = await self._pool.fetchrow(
+            """INSERT INTO customer_documents
+                   (document_id, customer_id, kind, content_type, size_bytes, sha256, storage_key)
+               VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *""",
+            document_id,
+            customer_id,
+            kind.value,
+            content_type,
+            len(content),
+            sha256,
+            key,
+        )
+        return _document_view(row)
+
+    async def list_documents(self, principal: Principal, customer_id: uuid.UUID) -> dict[str, Any]:
+        await self._visible(principal, customer_id)
+        rows = await self._pool.fetch(
+            "SELECT * FROM customer_documents WHERE customer_id = $1 ORDER BY uploaded_at", customer_id
+        )
+        return {"items": [_document_view(row) for row in rows]}
+
+
+def _document_view(row: asyncpg.Record | None) -> dict[str, Any]:
+    assert row is not None, "the row was just written or found"
+    return {
+        "document_id": str(row["document_id"]),
+        "kind": row["kind"],
+        "content_type": row["content_type"],
+        "size_bytes": row["size_bytes"],
+        "sha256": row["sha256"],
+        "review_status": row["review_status"],
+        "uploaded_at": row["uploaded_at"].isoformat(),
+    }
