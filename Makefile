@@ -25,7 +25,7 @@ install: $(STAMP_RUNTIME)
 install-dev: $(STAMP_DEV)
 
 run: install
-	$(BIN)/bankflow up --foreground
+	$(BIN)/bankflow up --foreground --demo
 
 down: install
 	$(BIN)/bankflow down

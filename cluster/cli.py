@@ -29,7 +29,7 @@ def _say(line: str) -> None:
 
 def _cmd_up(settings: Settings, arguments: argparse.Namespace) -> int:
     try:
-        endpoints = stack.up(settings, progress=_say)
+        endpoints = stack.up(settings, progress=_say, demo=arguments.demo)
     except (ServiceError, KeyboardInterrupt):
         if arguments.foreground:
             _say("start-up failed or was interrupted; stopping what was started…")
@@ -102,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     up = commands.add_parser("up", help="start (or confirm) the platform and print its URL")
     up.add_argument("--foreground", action="store_true", help="stay until Ctrl-C, then stop everything")
+    up.add_argument("--demo", action="store_true", help="also create a demo customer (KYC approved)")
     up.set_defaults(handler=_cmd_up)
     commands.add_parser("down", help="stop everything `up` started").set_defaults(handler=_cmd_down)
     commands.add_parser("status", help="each component and the API's readiness").set_defaults(handler=_cmd_status)

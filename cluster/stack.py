@@ -23,6 +23,7 @@ from actors.ledger import placement
 from actors.probes import ProbeResult, probe_kafka, probe_postgres, probe_redis
 from actors.settings import ENDPOINTS_FILE, Settings
 from cluster import migrations, ray_runtime, serve_app
+from cluster.demo import DemoError, seed_demo
 from cluster.embedded import kafka, postgres, ray_head, redis
 from cluster.embedded.process import ServiceError
 
@@ -104,8 +105,9 @@ def _timed(progress: Progress, index: int, total: int, label: str, action: Calla
     progress(f"[{index}/{total}] {label:<12} ok  {detail} ({time.monotonic() - started:.1f} s)")
 
 
-def up(settings: Settings, progress: Progress = print) -> Endpoints:
-    """Bring the stack up (or confirm it is up); return where each component answers."""
+def up(settings: Settings, progress: Progress = print, *, demo: bool = False) -> Endpoints:
+    """Bring the stack up (or confirm it is up); return where each component answers.
+    With `demo`, a demo customer is created too (once)."""
     settings = settings.with_dev_keys().with_document_store()
     found: dict[str, str] = {}
 
@@ -129,12 +131,22 @@ def up(settings: Settings, progress: Progress = print) -> Endpoints:
         serve_app.deploy(settings.model_copy(update=found))
         return f"application {serve_app.APP_NAME} RUNNING"
 
+    admin_password: list[str | None] = [settings.admin_password.get_secret_value() or None]
+
     def admin() -> str:
         created, password = serve_app.bootstrap_admin(settings)
         if not created:
             return "an admin exists"
+        if password:
+            admin_password[0] = password
         shown = f" password {password}" if password else " (password from BANKFLOW_ADMIN_PASSWORD)"
         return f"created {settings.admin_email}{shown} — shown once, keep it"
+
+    def seed() -> str:
+        try:
+            return seed_demo(http_url(settings), settings.admin_email, admin_password[0])
+        except DemoError as error:
+            raise ServiceError(f"demo: {error}") from None
 
     steps: list[tuple[str, Callable[[], str]]] = [
         ("postgres", service("database_url", _postgres)),
@@ -146,6 +158,8 @@ def up(settings: Settings, progress: Progress = print) -> Endpoints:
         ("serve", deploy),
         ("admin", admin),
     ]
+    if demo:
+        steps.append(("demo", seed))
     with _stack_lock(settings):
         try:
             for index, (label, action) in enumerate(steps, start=1):

@@ -35,6 +35,7 @@ def _environment(settings: Settings) -> dict[str, str]:
     )
     env = {key: value for key, value in os.environ.items() if not key.startswith(("BANKFLOW_", "RAY_"))}
     env.update({f"BANKFLOW_{name.upper()}": str(getattr(settings, name)) for name in names})
+    env["BANKFLOW_ADMIN_PASSWORD"] = settings.admin_password.get_secret_value()
     return env
 
 
@@ -79,9 +80,10 @@ def _ready(settings: Settings) -> int:
 
 def test_up_twice_is_harmless_and_down_leaves_nothing(tmp_path: Path) -> None:
     settings = isolated_settings(tmp_path / ".bankflow")
-    first = _bankflow(settings, "up")
+    first = _bankflow(settings, "up", "--demo")
     assert first.returncode == 0, first.stdout + first.stderr
     assert f"http://127.0.0.1:{settings.http_port}" in first.stdout
+    assert "KYC approved" in first.stdout, "a fresh install seeds the demo customer"
     sessions = _sessions(settings)
     assert _ready(settings) == 200
 
