@@ -17,6 +17,7 @@ from ray import serve
 from ray.serve.handle import DeploymentHandle
 
 from actors.keys import JwtKeyRing
+from actors.log_masking import install_masking
 from actors.probes import ProbeResult, probe_kafka, probe_ledger, probe_postgres, probe_ray, probe_redis
 from actors.redis_client import connect_redis
 from actors.settings import Settings
@@ -42,6 +43,7 @@ api.include_router(routes_customers.admin_router)
 @serve.ingress(api)
 class Gateway:
     def __init__(self, identity: DeploymentHandle[Any], customers: DeploymentHandle[Any]) -> None:
+        install_masking()
         settings = Settings()
         self._settings = settings
         keys = JwtKeyRing.from_pem(

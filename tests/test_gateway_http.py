@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import time
+import uuid
+from pathlib import Path
 
 import httpx
 
 from actors.settings import Settings
+from cluster.embedded import ray_head
 from cluster.embedded import redis as embedded_redis
 
 READY_WAIT_S = 30
@@ -62,3 +66,18 @@ def test_readyz_is_503_naming_redis_when_redis_is_stopped(api_url: str, settings
     finally:
         embedded_redis.start(settings)
     assert _readyz_until(api_url, 200).status_code == 200
+
+
+def test_log_lines_are_json_with_the_request_id(api_url: str, settings: Settings) -> None:
+    request_id = f"log-check-{uuid.uuid4().hex}"
+    assert httpx.get(f"{api_url}/healthz", headers={"X-Request-ID": request_id}, timeout=10).status_code == 200
+    deadline = time.monotonic() + READY_WAIT_S
+    found: list[dict[str, object]] = []
+    while not found and time.monotonic() < deadline:
+        for path in Path(ray_head.temp_dir(settings)).rglob("replica_bankflow_Gateway_*.log"):
+            for line in path.read_text(errors="replace").splitlines():
+                if request_id in line:
+                    found.append(json.loads(line))
+        time.sleep(0.2)
+    assert found, "the gateway logged the request"
+    assert all(entry.get("request_id") == request_id for entry in found)

@@ -15,6 +15,7 @@ from typing import Any
 import ray
 
 from actors.ledger.shard import AccountShard, ShardConfig
+from actors.log_masking import install_masking
 from models.ledger.commands import Command, idempotency_id
 from models.ledger.results import AccountBalance, CommandResult, WireResult, from_wire, to_wire
 
@@ -55,6 +56,7 @@ class ShardActor:
     def __init__(self, config: ShardConfig) -> None:
         # Ray runs an async actor's __init__ in its event loop: recovery (replay, open sagas,
         # expired holds) begins as soon as Ray (re)starts the actor, not at its first call.
+        install_masking()
         self._shard = AccountShard(config, RayPeers(config.ledger_name))
         self._starting = asyncio.get_running_loop().create_task(self._start_until_ready())
 

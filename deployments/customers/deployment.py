@@ -10,6 +10,7 @@ from ray import serve
 
 from actors.documents import document_store
 from actors.keys import SecretBox
+from actors.log_masking import install_masking
 from actors.settings import Settings
 from deployments.calls import dispatch
 from deployments.customers.service import CustomerService
@@ -33,6 +34,7 @@ OPERATIONS = frozenset(
 @serve.deployment
 class Customers:
     def __init__(self) -> None:
+        install_masking()
         self._settings = Settings()
         self._service: CustomerService | None = None
         self._lock = asyncio.Lock()

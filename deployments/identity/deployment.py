@@ -8,6 +8,7 @@ from typing import Any
 import asyncpg
 from ray import serve
 
+from actors.log_masking import install_masking
 from actors.redis_client import connect_redis
 from actors.settings import Settings
 from deployments.calls import dispatch
@@ -35,6 +36,7 @@ OPERATIONS = frozenset(
 @serve.deployment
 class Identity:
     def __init__(self) -> None:
+        install_masking()
         self._settings = Settings()
         self._service: IdentityService | None = None
         self._lock = asyncio.Lock()
