@@ -94,10 +94,17 @@ async def _on_unexpected(request: Request, error: Exception) -> Response:
 async def _assign_request_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
     offered = request.headers.get(REQUEST_ID_HEADER, "")
     request.state.request_id = offered if _CLIENT_REQUEST_ID.match(offered) else str(uuid.uuid4())
+    if "\x00" in request.url.path or "%00" in str(request.url.query):
+        # A NUL byte can be stored nowhere; refuse it before any handler sees it.
+        return _stamped(request, error_response(request, 422, "validation_error", "NUL characters are not allowed"))
     try:
         response = await call_next(request)
     except Exception as error:  # noqa: BLE001 -- the last line of defence keeps the error shape
         response = await _on_unexpected(request, error)
+    return _stamped(request, response)
+
+
+def _stamped(request: Request, response: Response) -> Response:
     if not _proxy_echoes_request_id():
         response.headers[REQUEST_ID_HEADER] = request.state.request_id
     return response

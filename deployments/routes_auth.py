@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from deployments.calls import call_service
+from deployments.schemas import ERROR_RESPONSES, RequestBody
 from deployments.security import CurrentPrincipal, limit_by_ip
 
-router = APIRouter(prefix="/api/v1/auth", tags=["identity"])
+router = APIRouter(prefix="/api/v1/auth", tags=["identity"], responses=ERROR_RESPONSES)
 PublicLimit = Annotated[None, Depends(limit_by_ip)]
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+_Body = RequestBody
 
 
 class RegisterRequest(_Body):

@@ -7,20 +7,20 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from deployments.calls import call_service
 from deployments.errors import ApiError
+from deployments.schemas import ERROR_RESPONSES, RequestBody
 from deployments.security import CurrentPrincipal
 from models.customers import MAX_DOCUMENT_BYTES, DocumentKind, KycStatus
 from models.paging import DEFAULT_LIMIT, MAX_LIMIT
 
-router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
-admin_router = APIRouter(prefix="/api/v1/admin/kyc", tags=["admin"])
+router = APIRouter(prefix="/api/v1/customers", tags=["customers"], responses=ERROR_RESPONSES)
+admin_router = APIRouter(prefix="/api/v1/admin/kyc", tags=["admin"], responses=ERROR_RESPONSES)
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+_Body = RequestBody
 
 
 class Address(_Body):
