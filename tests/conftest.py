@@ -18,6 +18,7 @@ from cluster.embedded.postgres import dsn as postgres_dsn
 from cluster.embedded.process import free_ports
 
 ADMIN_PASSWORD = "Operator-Secret-For-Tests-1"
+ALLOWED_ORIGIN = "https://app.bankflow.example"
 
 
 def isolated_settings(data_dir: Path, **overrides: object) -> Settings:
@@ -40,6 +41,7 @@ def isolated_settings(data_dir: Path, **overrides: object) -> Settings:
         "ray_object_store_mb": 512,
         "admin_password": ADMIN_PASSWORD,
         "auth_rate_limit_per_minute": 1_000,
+        "cors_allowed_origins": [ALLOWED_ORIGIN],
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

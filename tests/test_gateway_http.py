@@ -81,3 +81,16 @@ def test_log_lines_are_json_with_the_request_id(api_url: str, settings: Settings
         time.sleep(0.2)
     assert found, "the gateway logged the request"
     assert all(entry.get("request_id") == request_id for entry in found)
+
+
+def test_cors_answers_only_the_allowed_origins(api_url: str) -> None:
+    from tests.conftest import ALLOWED_ORIGIN
+
+    preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization"}
+    allowed = httpx.options(f"{api_url}/api/v1/auth/login", headers={"Origin": ALLOWED_ORIGIN, **preflight}, timeout=10)
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == ALLOWED_ORIGIN
+    other = httpx.options(
+        f"{api_url}/api/v1/auth/login", headers={"Origin": "https://evil.example", **preflight}, timeout=10
+    )
+    assert "access-control-allow-origin" not in other.headers
