@@ -70,6 +70,21 @@ class Settings(BaseSettings):
     document_store_url: str = Field(
         default="", description="where KYC documents are kept: file:///path; empty is <data_dir>/documents"
     )
+    max_transfer_units: int = Field(
+        default=1_000_000, ge=1, le=10**12, description="largest single outgoing movement, in major units"
+    )
+    daily_outgoing_limit_units: int = Field(
+        default=50_000, ge=0, le=10**12, description="default outgoing money per account per UTC day, major units"
+    )
+    fraud_review_units: int = Field(
+        default=10_000, ge=1, le=10**12, description="default fraud rule: hold for review at or above (major units)"
+    )
+    fraud_block_units: int = Field(
+        default=250_000, ge=1, le=10**12, description="default fraud rule: block at or above (major units)"
+    )
+    payment_authorisation_s: int = Field(
+        default=7 * 24 * 3600, ge=1, le=31 * 24 * 3600, description="how long a payment authorisation holds funds"
+    )
     admin_email: str = Field(default="admin@bankflow.local", description="the first admin user, created by `up`")
     admin_password: SecretStr = Field(default=SecretStr(""), description="its password; empty generates one")
     http_host: str = Field(default="127.0.0.1", min_length=1, description="address the HTTP API listens on")

@@ -1,8 +1,15 @@
 """The Serve application's entry point: `import_path: deployments.app:app`."""
 
+from deployments.accounts.deployment import Accounts
 from deployments.customers.deployment import Customers
 from deployments.gateway import Gateway
 from deployments.identity.deployment import Identity
+from deployments.transactions.deployment import Transactions
 
 # serve.deployment's overloads do not type the class it decorates, so mypy cannot see bind().
-app = Gateway.bind(Identity.bind(), Customers.bind())  # type: ignore[attr-defined]
+app = Gateway.bind(  # type: ignore[attr-defined]
+    Identity.bind(),  # type: ignore[attr-defined]
+    Customers.bind(),  # type: ignore[attr-defined]
+    Accounts.bind(),  # type: ignore[attr-defined]
+    Transactions.bind(),  # type: ignore[attr-defined]
+)

@@ -21,7 +21,7 @@ from actors.log_masking import install_masking
 from actors.probes import ProbeResult, probe_kafka, probe_ledger, probe_postgres, probe_ray, probe_redis
 from actors.redis_client import connect_redis
 from actors.settings import Settings
-from deployments import routes_auth, routes_customers
+from deployments import routes_accounts, routes_auth, routes_customers, routes_transactions
 from deployments.errors import install_error_handling
 from deployments.security import SecurityContext
 
@@ -37,12 +37,20 @@ install_error_handling(api)
 api.include_router(routes_auth.router)
 api.include_router(routes_customers.router)
 api.include_router(routes_customers.admin_router)
+api.include_router(routes_accounts.router)
+api.include_router(routes_transactions.router)
 
 
 @serve.deployment
 @serve.ingress(api)
 class Gateway:
-    def __init__(self, identity: DeploymentHandle[Any], customers: DeploymentHandle[Any]) -> None:
+    def __init__(
+        self,
+        identity: DeploymentHandle[Any],
+        customers: DeploymentHandle[Any],
+        accounts: DeploymentHandle[Any],
+        transactions: DeploymentHandle[Any],
+    ) -> None:
         install_masking()
         settings = Settings()
         self._settings = settings
@@ -53,6 +61,8 @@ class Gateway:
         )
         api.state.identity = identity
         api.state.customers = customers
+        api.state.accounts = accounts
+        api.state.transactions = transactions
         api.state.security = SecurityContext(
             keys=keys,
             redis=connect_redis(settings.redis_url),

@@ -6,6 +6,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from deployments.errors import ApiError
+from models.money import MoneyError, is_known_currency, parse_amount
+
 
 def _storable(value: Any) -> bool:
     """No NUL (PostgreSQL text cannot hold it) and no lone surrogate (not encodable as UTF-8)."""
@@ -62,3 +65,13 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (503, "Unavailable"),
     )
 }
+
+
+def amount_minor(field: str, amount: str, currency: str) -> int:
+    """A decimal-string amount in `currency` as minor units, or a 422 naming the field at fault."""
+    if not is_known_currency(currency):
+        raise ApiError(422, "validation_error", f"currency: {currency!r} is not an ISO 4217 currency code")
+    try:
+        return parse_amount(amount, currency)
+    except MoneyError as error:
+        raise ApiError(422, "validation_error", f"{field}: {error}") from None

@@ -16,25 +16,9 @@ from redis.exceptions import RedisError
 from actors.keys import InvalidTokenError, JwtKeyRing
 from deployments.errors import ApiError
 from deployments.identity.service import revoked_session_key
-from models.identity import Role
+from models.identity import Principal, Role
 
 WINDOW_S = 60
-
-
-@dataclass(frozen=True)
-class Principal:
-    user_id: uuid.UUID
-    email: str
-    roles: frozenset[str]
-    customer_id: uuid.UUID | None
-    session_id: uuid.UUID
-
-    def has_role(self, *roles: Role) -> bool:
-        return any(role.value in self.roles for role in roles)
-
-    @property
-    def is_staff(self) -> bool:
-        return self.has_role(Role.SUPPORT, Role.ADMIN)
 
 
 @dataclass

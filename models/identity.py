@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import uuid
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
@@ -34,6 +36,22 @@ class Role(StrEnum):
     CUSTOMER = "customer"
     SUPPORT = "support"
     ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: uuid.UUID
+    email: str
+    roles: frozenset[str]
+    customer_id: uuid.UUID | None
+    session_id: uuid.UUID
+
+    def has_role(self, *roles: Role) -> bool:
+        return any(role.value in self.roles for role in roles)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.has_role(Role.SUPPORT, Role.ADMIN)
 
 
 class CodePurpose(StrEnum):

@@ -41,6 +41,7 @@ def isolated_settings(data_dir: Path, **overrides: object) -> Settings:
         "ray_object_store_mb": 512,
         "admin_password": ADMIN_PASSWORD,
         "auth_rate_limit_per_minute": 1_000,
+        "rate_limit_per_minute": 600,
         "cors_allowed_origins": [ALLOWED_ORIGIN],
         **overrides,
     }

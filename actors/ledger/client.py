@@ -34,7 +34,7 @@ from models.ledger.commands import (
     idempotency_id,
 )
 from models.ledger.results import AccountBalance, CommandResult, from_wire
-from models.ledger.routing import shard_of
+from models.ledger.routing import internal_account_id, shard_of
 from models.ledger.types import AccountType, TransferStatus
 
 MAX_BATCH_COMMANDS = 8_190
@@ -62,6 +62,18 @@ class TransferRecord:
 
 
 @dataclass(frozen=True)
+class AccountRecord:
+    """What the journal says of an account besides its balance: number, owner, type."""
+
+    account_id: uuid.UUID
+    number: str
+    customer_id: uuid.UUID | None
+    account_type: AccountType
+    currency: str
+    opened_at: datetime
+
+
+@dataclass(frozen=True)
 class HistoryItem:
     account_version: int
     entry_id: uuid.UUID
@@ -79,6 +91,37 @@ class HistoryItem:
 class HistoryPage:
     items: list[HistoryItem]
     next_before_version: int | None  # pass it back to read the next (older) page
+
+
+_ACCOUNT_COLUMNS = "account_id, number, customer_id, account_type, currency, opened_at"
+_HISTORY_COLUMNS = """account_version, entry_id, transfer_id, kind, amount_minor, hold_delta_minor,
+                      balance_after_minor, held_after_minor, currency, created_at"""
+
+
+def _account_record(row: asyncpg.Record) -> AccountRecord:
+    return AccountRecord(
+        row["account_id"],
+        row["number"],
+        row["customer_id"],
+        AccountType(row["account_type"]),
+        row["currency"].strip(),
+        row["opened_at"],
+    )
+
+
+def _history_item(row: asyncpg.Record) -> HistoryItem:
+    return HistoryItem(
+        row["account_version"],
+        row["entry_id"],
+        row["transfer_id"],
+        row["kind"],
+        row["amount_minor"],
+        row["hold_delta_minor"],
+        row["balance_after_minor"],
+        row["held_after_minor"],
+        row["currency"].strip(),
+        row["created_at"],
+    )
 
 
 @dataclass
@@ -262,32 +305,59 @@ class LedgerClient:
         if not 1 <= limit <= HISTORY_MAX_LIMIT:
             raise ValueError(f"limit must be between 1 and {HISTORY_MAX_LIMIT}")
         rows = await (await self._db()).fetch(
-            """SELECT account_version, entry_id, transfer_id, kind, amount_minor, hold_delta_minor,
-                      balance_after_minor, held_after_minor, currency, created_at
-               FROM ledger_postings
+            f"""SELECT {_HISTORY_COLUMNS} FROM ledger_postings
                WHERE account_id = $1 AND account_version < $2
-               ORDER BY account_version DESC LIMIT $3""",
+               ORDER BY account_version DESC LIMIT $3""",  # nosec B608 -- constant columns
             account_id,
             before_version if before_version is not None else 2**62,
             limit + 1,
         )
-        items = [
-            HistoryItem(
-                r["account_version"],
-                r["entry_id"],
-                r["transfer_id"],
-                r["kind"],
-                r["amount_minor"],
-                r["hold_delta_minor"],
-                r["balance_after_minor"],
-                r["held_after_minor"],
-                r["currency"].strip(),
-                r["created_at"],
-            )
-            for r in rows[:limit]
-        ]
+        items = [_history_item(row) for row in rows[:limit]]
         more = len(rows) > limit
         return HistoryPage(items, items[-1].account_version if more and items else None)
+
+    def settlement_account_id(self, account_id: uuid.UUID, currency: str) -> uuid.UUID:
+        """The settlement account on `account_id`'s shard: where money leaves for the rails."""
+        return internal_account_id(
+            shard_of(account_id, self.shard_count), self.shard_count, AccountType.SETTLEMENT, currency
+        )
+
+    async def account_record(self, account_id: uuid.UUID) -> AccountRecord | None:
+        row = await (await self._db()).fetchrow(
+            f"SELECT {_ACCOUNT_COLUMNS} FROM ledger_accounts WHERE account_id = $1",  # nosec B608 -- constant columns
+            account_id,
+        )
+        return None if row is None else _account_record(row)
+
+    async def accounts_of_customer(self, customer_id: uuid.UUID) -> list[AccountRecord]:
+        rows = await (await self._db()).fetch(
+            f"SELECT {_ACCOUNT_COLUMNS} FROM ledger_accounts WHERE customer_id = $1"  # nosec B608 -- constant columns
+            " ORDER BY opened_at, account_id",
+            customer_id,
+        )
+        return [_account_record(row) for row in rows]
+
+    async def postings_between(
+        self, account_id: uuid.UUID, start: datetime, end: datetime, *, max_items: int
+    ) -> tuple[int, list[HistoryItem], bool]:
+        """(balance before `start`, the entries that moved the balance in [start, end), whether cut at max_items)."""
+        pool = await self._db()
+        opening = await pool.fetchval(
+            """SELECT balance_after_minor FROM ledger_postings
+               WHERE account_id = $1 AND created_at < $2 ORDER BY account_version DESC LIMIT 1""",
+            account_id,
+            start,
+        )
+        rows = await pool.fetch(
+            f"""SELECT {_HISTORY_COLUMNS} FROM ledger_postings
+               WHERE account_id = $1 AND created_at >= $2 AND created_at < $3 AND amount_minor <> 0
+               ORDER BY account_version LIMIT $4""",  # nosec B608 -- constant columns
+            account_id,
+            start,
+            end,
+            max_items + 1,
+        )
+        return opening or 0, [_history_item(row) for row in rows[:max_items]], len(rows) > max_items
 
     # --- plumbing ------------------------------------------------------------------------------
 

@@ -17,7 +17,6 @@ import asyncpg
 from actors.documents import DocumentStore
 from actors.keys import SecretBox
 from actors.outbox import write_events
-from deployments.security import Principal
 from models.customers import (
     MAX_DOCUMENT_BYTES,
     DocumentKind,
@@ -32,7 +31,7 @@ from models.customers import (
 )
 from models.events import DomainEvent
 from models.failures import ServiceFailure
-from models.identity import Role, phone_problem
+from models.identity import Principal, Role, phone_problem
 from models.paging import CursorError, decode_cursor, encode_cursor
 from models.topics import CUSTOMER_EVENTS
 

@@ -182,14 +182,22 @@ def _decide_transfer(view: LedgerView, command: Transfer) -> Decision:
     assert view.is_local(command.debit_account_id), "a transfer is decided on its debit account's shard"
     _debitable(view, command.debit_account_id, amount, currency)
     credit_is_local = view.is_local(command.credit_account_id)
-    if credit_is_local:
+    opening: tuple[JournalEntry, ...] = ()
+    if command.credit_account_id == view.internal_account_id(AccountType.SETTLEMENT, currency):
+        # Paying out through the rails (a merchant payment, an outgoing external transfer):
+        # the shard's settlement account receives it, opened on first use like a deposit's.
+        _, opening = _internal(view, AccountType.SETTLEMENT, currency)
+        if not opening:
+            _creditable(view, command.credit_account_id, currency)
+    elif credit_is_local:
         _creditable(view, command.credit_account_id, currency)
     if command.pending_timeout_ms is not None:
-        return _hold(view, command)
+        held = _hold(view, command)
+        return Decision(entries=(*opening, *held.entries), status=held.status)
     if credit_is_local:
         legs = (Leg(command.debit_account_id, -amount), Leg(command.credit_account_id, amount))
         entry = JournalEntry(command.transfer_id, EntryKind.TRANSFER, currency, legs, transfer_id=command.transfer_id)
-        return Decision(entries=(entry,), status=TransferStatus.COMPLETED)
+        return Decision(entries=(*opening, entry), status=TransferStatus.COMPLETED)
     clearing_id, opening = _internal(view, AccountType.CLEARING, currency)
     legs = (Leg(command.debit_account_id, -amount), Leg(clearing_id, amount))
     entry = JournalEntry(command.transfer_id, EntryKind.SAGA_DEBIT, currency, legs, transfer_id=command.transfer_id)

@@ -1,0 +1,205 @@
+"""Accounts on behalf of a person: open (KYC approved only), read, balance from the account's
+actor, freeze/unfreeze (support/admin), close (zero balance), daily limits (admin) and
+statements. Every write goes through LedgerClient."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Final
+
+from actors.banking.directory import ACCOUNT_NOT_FOUND, Directory
+from actors.banking.records import TransactionRecords
+from actors.banking.transactions import MoneyRules, invalid
+from actors.ledger.client import AccountRecord, LedgerClient
+from models.failures import ServiceFailure
+from models.identity import Principal, Role
+from models.ledger.commands import OpenAccount, StatusAction
+from models.ledger.results import AccountBalance
+from models.ledger.types import CUSTOMER_ACCOUNT_TYPES, AccountType, RejectReason, derived_id
+from models.money import format_amount, is_known_currency
+from models.statements import MAX_STATEMENT_LINES, Statement, StatementLine, period_problem
+
+KYC_APPROVED: Final = "APPROVED"
+_STATUS_ACTIONS: Final = {
+    "freeze": StatusAction.FREEZE,
+    "unfreeze": StatusAction.UNFREEZE,
+    "close": StatusAction.CLOSE,
+}
+_KIND_LABELS: Final = {
+    "DEPOSIT": "Deposit",
+    "WITHDRAWAL": "Withdrawal",
+    "TRANSFER": "Transfer",
+    "SAGA_DEBIT": "Transfer out",
+    "SAGA_CREDIT": "Transfer in",
+    "SAGA_REFUND": "Transfer refunded",
+    "POST": "Card payment",
+}
+
+
+def account_view(record: AccountRecord, balance: AccountBalance | None, daily_limit_minor: int) -> dict[str, Any]:
+    currency = record.currency
+    return {
+        "account_id": str(record.account_id),
+        "number": record.number,
+        "customer_id": None if record.customer_id is None else str(record.customer_id),
+        "account_type": record.account_type.value,
+        "currency": currency,
+        "status": None if balance is None else balance.status.value,
+        "balance": format_amount(0 if balance is None else balance.balance_minor, currency),
+        "available_balance": format_amount(0 if balance is None else balance.available_minor, currency),
+        "held": format_amount(0 if balance is None else balance.held_minor, currency),
+        "daily_outgoing_limit": format_amount(daily_limit_minor, currency),
+        "opened_at": record.opened_at.isoformat(),
+    }
+
+
+class AccountService:
+    def __init__(
+        self, ledger: LedgerClient, directory: Directory, records: TransactionRecords, rules: MoneyRules
+    ) -> None:
+        self._ledger = ledger
+        self._directory = directory
+        self._records = records
+        self._rules = rules
+
+    async def open(
+        self,
+        principal: Principal,
+        account_type: str,
+        currency: str,
+        command_id: uuid.UUID,
+        customer_id: uuid.UUID | None = None,
+    ) -> dict[str, Any]:
+        kind = AccountType(account_type)
+        if kind not in CUSTOMER_ACCOUNT_TYPES:
+            raise invalid("account_type", "must be CHECKING or SAVINGS")
+        if not is_known_currency(currency):
+            raise invalid("currency", f"{currency!r} is not an ISO 4217 currency code")
+        owner = await self._owner_for_opening(principal, customer_id)
+        account_id = derived_id(command_id, "account")
+        command = OpenAccount(
+            command_id, account_id, kind, currency, owner, debit_limit_minor=self._rules.max_transfer_minor(currency)
+        )
+        result = await self._ledger.execute(command)
+        if result.reason == RejectReason.DUPLICATE_ID_CONFLICT.value:
+            raise ServiceFailure(409, "idempotency_conflict", "this idempotency key opened a different account")
+        if not result.accepted:
+            raise ServiceFailure(422, result.reason or "rejected", f"the account cannot be opened: {result.reason}")
+        return await self.get(principal, account_id)
+
+    async def _owner_for_opening(self, principal: Principal, customer_id: uuid.UUID | None) -> uuid.UUID:
+        if customer_id is not None and not principal.has_role(Role.ADMIN):
+            raise ServiceFailure(403, "forbidden", "only an admin opens an account for another customer")
+        if customer_id is None:
+            standing = await self._directory.standing(principal.user_id)
+            if standing is None:
+                raise ServiceFailure(403, "kyc_required", "create your customer profile and pass KYC first")
+        else:
+            standing = await self._directory.standing_of_customer(customer_id)
+            if standing is None:
+                raise ServiceFailure(404, "not_found", "no such customer")
+        if standing.kyc_status != KYC_APPROVED:
+            raise ServiceFailure(403, "kyc_required", f"KYC must be approved first (it is {standing.kyc_status})")
+        return standing.customer_id
+
+    async def get(self, principal: Principal, account_id: uuid.UUID) -> dict[str, Any]:
+        record = await self._directory.readable_account(principal, account_id)
+        return account_view(record, await self._ledger.balance(account_id), await self._daily_limit(record))
+
+    async def _daily_limit(self, record: AccountRecord) -> int:
+        limit = await self._records.daily_limit(record.account_id)
+        return self._rules.daily_limit_minor(record.currency) if limit is None else limit
+
+    async def of_user(self, principal: Principal, user_id: uuid.UUID) -> dict[str, Any]:
+        if user_id != principal.user_id and not principal.is_staff:
+            raise ServiceFailure(404, "not_found", "no such user")
+        standing = await self._directory.standing(user_id)
+        if standing is None:
+            return {"items": []}
+        records = await self._ledger.accounts_of_customer(standing.customer_id)
+        balances = await self._ledger.balances([record.account_id for record in records])
+        return {
+            "items": [
+                account_view(record, balance, await self._daily_limit(record))
+                for record, balance in zip(records, balances, strict=True)
+            ]
+        }
+
+    async def balance(self, principal: Principal, account_id: uuid.UUID) -> dict[str, Any]:
+        record = await self._directory.readable_account(principal, account_id)
+        balance = await self._ledger.balance(account_id)
+        if balance is None:
+            raise ACCOUNT_NOT_FOUND
+        return {
+            "account_id": str(account_id),
+            "currency": record.currency,
+            "balance": format_amount(balance.balance_minor, record.currency),
+            "available_balance": format_amount(balance.available_minor, record.currency),
+            "held": format_amount(balance.held_minor, record.currency),
+            "status": balance.status.value,
+            "version": balance.version,
+        }
+
+    async def change_status(
+        self, principal: Principal, account_id: uuid.UUID, action: str, command_id: uuid.UUID
+    ) -> dict[str, Any]:
+        status_action = _STATUS_ACTIONS[action]
+        if status_action is StatusAction.CLOSE:
+            await self._directory.owned_account(principal, account_id)
+        else:
+            await self._directory.readable_account(principal, account_id)
+            if not principal.is_staff:
+                raise ServiceFailure(403, "forbidden", "only support or admin may freeze or unfreeze an account")
+        result = await self._ledger.change_status(command_id, account_id, status_action)
+        if not result.accepted:
+            reason = result.reason or "rejected"
+            conflict = "idempotency_conflict" if reason == RejectReason.DUPLICATE_ID_CONFLICT.value else reason
+            raise ServiceFailure(409, conflict, f"the account cannot {action}: {reason}")
+        return await self.get(principal, account_id)
+
+    async def set_daily_limit(self, principal: Principal, account_id: uuid.UUID, limit_minor: int) -> dict[str, Any]:
+        if not principal.has_role(Role.ADMIN):
+            raise ServiceFailure(403, "forbidden", "only an admin may change an account's limits")
+        await self._directory.readable_account(principal, account_id)
+        await self._records.set_daily_limit(account_id, limit_minor, principal.user_id)
+        return await self.get(principal, account_id)
+
+    async def statement(self, principal: Principal, account_id: uuid.UUID, start: date, end: date) -> Statement:
+        record = await self._directory.readable_account(principal, account_id)
+        if problem := period_problem(start, end):
+            raise invalid("to", problem)
+        begin = datetime.combine(start, time.min, UTC)
+        finish = datetime.combine(end + timedelta(days=1), time.min, UTC)
+        opening, items, cut = await self._ledger.postings_between(
+            account_id, begin, finish, max_items=MAX_STATEMENT_LINES
+        )
+        if cut:
+            raise invalid("to", f"more than {MAX_STATEMENT_LINES} entries: ask for a shorter period")
+        described = await self._records.descriptions([item.transfer_id for item in items if item.transfer_id])
+        lines = tuple(
+            StatementLine(
+                item.created_at,
+                item.transfer_id,
+                item.kind,
+                described.get(item.transfer_id) or _KIND_LABELS.get(item.kind, item.kind.title())
+                if item.transfer_id
+                else _KIND_LABELS.get(item.kind, item.kind.title()),
+                item.amount_minor,
+                item.balance_after_minor,
+            )
+            for item in items
+        )
+        closing = lines[-1].balance_after_minor if lines else opening
+        return Statement(
+            account_id,
+            record.number,
+            record.account_type.value,
+            record.currency,
+            await self._directory.holder_name(record.customer_id),
+            start,
+            end,
+            opening,
+            lines,
+            closing,
+        )

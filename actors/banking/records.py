@@ -1,0 +1,349 @@
+"""The transactions read model in PostgreSQL: one row per transaction, its status history,
+and the daily outgoing reservations. Every status change is one transaction that updates
+the row, appends to its history and queues its event."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, Final
+
+import asyncpg
+
+from actors.outbox import write_events
+from models.events import DomainEvent
+from models.money import format_amount
+from models.topics import TRANSACTION_EVENTS
+from models.transactions import TransactionKind, TransactionStatus
+
+SOURCE: Final = "bankflow/transactions"
+TRANSACTION_COLUMNS: Final = """transaction_id, kind, status, reason, from_account_id, to_account_id, amount_minor,
+    captured_minor, currency, description, counterparty, reversal_of, fraud_verdict, fraud_score, fraud_reasons,
+    initiated_by, fingerprint, created_at, updated_at"""
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A transaction about to be recorded."""
+
+    transaction_id: uuid.UUID
+    kind: TransactionKind
+    from_account_id: uuid.UUID | None
+    to_account_id: uuid.UUID | None
+    amount_minor: int
+    currency: str
+    description: str | None
+    counterparty: str | None
+    initiated_by: uuid.UUID
+    reversal_of: uuid.UUID | None = None
+
+    def fingerprint(self) -> str:
+        body = [
+            self.kind.value,
+            str(self.from_account_id),
+            str(self.to_account_id),
+            self.amount_minor,
+            self.currency,
+            self.description,
+            self.counterparty,
+            str(self.reversal_of),
+        ]
+        return json.dumps(body)
+
+
+def transaction_event(event_type: str, row: asyncpg.Record | dict[str, Any], **extra: Any) -> DomainEvent:
+    transaction_id = str(row["transaction_id"])
+    currency = row["currency"].strip()
+    data = {
+        "transaction_id": transaction_id,
+        "kind": row["kind"],
+        "status": row["status"],
+        "reason": row["reason"],
+        "from_account_id": None if row["from_account_id"] is None else str(row["from_account_id"]),
+        "to_account_id": None if row["to_account_id"] is None else str(row["to_account_id"]),
+        "amount": format_amount(row["amount_minor"], currency),
+        "currency": currency,
+        "description": row["description"],
+        **extra,
+    }
+    key = str(row["from_account_id"] or row["to_account_id"])
+    event_id = uuid.uuid5(uuid.NAMESPACE_URL, f"{SOURCE}/{event_type}/{transaction_id}/{row['status']}")
+    return DomainEvent(
+        event_id, event_type, TRANSACTION_EVENTS, SOURCE, transaction_id, key, int(time.time() * 1000), data
+    )
+
+
+class TransactionRecords:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def create(
+        self, draft: Draft, status: TransactionStatus, fraud: tuple[str, int, list[str]] | None = None
+    ) -> tuple[asyncpg.Record, bool]:
+        """(the row, whether this call created it); an existing row is returned as it is."""
+        verdict, score, reasons = fraud if fraud is not None else (None, None, None)
+        async with self.pool.acquire() as connection, connection.transaction():
+            row = await connection.fetchrow(
+                f"""INSERT INTO transactions (transaction_id, kind, status, from_account_id, to_account_id,
+                        amount_minor, currency, description, counterparty, reversal_of, fraud_verdict, fraud_score,
+                        fraud_reasons, initiated_by, fingerprint)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                    ON CONFLICT (transaction_id) DO NOTHING
+                    RETURNING {TRANSACTION_COLUMNS}""",  # nosec B608 -- a constant column list
+                draft.transaction_id,
+                draft.kind.value,
+                status.value,
+                draft.from_account_id,
+                draft.to_account_id,
+                draft.amount_minor,
+                draft.currency,
+                draft.description,
+                draft.counterparty,
+                draft.reversal_of,
+                verdict,
+                score,
+                None if reasons is None else json.dumps(reasons),
+                draft.initiated_by,
+                draft.fingerprint(),
+            )
+            if row is None:
+                existing = await self.get(draft.transaction_id, connection)
+                assert existing is not None
+                return existing, False
+            await connection.execute(
+                "INSERT INTO transaction_status_history (transaction_id, seq, status) VALUES ($1, 1, $2)",
+                draft.transaction_id,
+                status.value,
+            )
+            await write_events(connection, [transaction_event("transaction.initiated", row)])
+            return row, True
+
+    async def create_many(
+        self, drafts: Sequence[Draft], frauds: Sequence[tuple[str, int, list[str]] | None]
+    ) -> tuple[list[asyncpg.Record], set[uuid.UUID]]:
+        """Record many PROCESSING transactions at once: (rows in the order of `drafts`, ids created now)."""
+        assert len(drafts) == len(frauds)
+        ids = [draft.transaction_id for draft in drafts]
+        async with self.pool.acquire() as connection, connection.transaction():
+            inserted = await connection.fetch(
+                """INSERT INTO transactions (transaction_id, kind, status, from_account_id, to_account_id,
+                       amount_minor, currency, description, counterparty, fraud_verdict, fraud_score, fraud_reasons,
+                       initiated_by, fingerprint)
+                   SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::uuid[], $6::bigint[],
+                       $7::text[], $8::text[], $9::text[], $10::text[], $11::smallint[], $12::jsonb[], $13::uuid[],
+                       $14::text[])
+                   ON CONFLICT (transaction_id) DO NOTHING RETURNING transaction_id""",
+                ids,
+                [draft.kind.value for draft in drafts],
+                [TransactionStatus.PROCESSING.value] * len(drafts),
+                [draft.from_account_id for draft in drafts],
+                [draft.to_account_id for draft in drafts],
+                [draft.amount_minor for draft in drafts],
+                [draft.currency for draft in drafts],
+                [draft.description for draft in drafts],
+                [draft.counterparty for draft in drafts],
+                [None if fraud is None else fraud[0] for fraud in frauds],
+                [None if fraud is None else fraud[1] for fraud in frauds],
+                [None if fraud is None else json.dumps(fraud[2]) for fraud in frauds],
+                [draft.initiated_by for draft in drafts],
+                [draft.fingerprint() for draft in drafts],
+            )
+            created = {row["transaction_id"] for row in inserted}
+            await connection.execute(
+                """INSERT INTO transaction_status_history (transaction_id, seq, status)
+                   SELECT unnest($1::uuid[]), 1, $2""",
+                list(created),
+                TransactionStatus.PROCESSING.value,
+            )
+            rows = await self.many(ids, connection)
+            await write_events(
+                connection,
+                [transaction_event("transaction.initiated", row) for row in rows if row["transaction_id"] in created],
+            )
+        return rows, created
+
+    async def many(self, transaction_ids: Sequence[uuid.UUID], connection: Any = None) -> list[asyncpg.Record]:
+        """Rows in the order of `transaction_ids` (each must exist)."""
+        runner = connection or self.pool
+        found = await runner.fetch(
+            f"SELECT {TRANSACTION_COLUMNS} FROM transactions WHERE transaction_id = ANY($1::uuid[])",  # nosec B608
+            list(transaction_ids),
+        )
+        by_id = {row["transaction_id"]: row for row in found}
+        return [by_id[transaction_id] for transaction_id in transaction_ids]
+
+    async def settle_many(
+        self, outcomes: Sequence[tuple[uuid.UUID, TransactionStatus, str | None, str | None]]
+    ) -> None:
+        """Move PROCESSING transactions to their outcomes: (id, status, reason, event type or None)."""
+        if not outcomes:
+            return
+        async with self.pool.acquire() as connection, connection.transaction():
+            moved = await connection.fetch(
+                f"""UPDATE transactions t SET status = u.status, reason = u.reason, updated_at = now()
+                    FROM unnest($1::uuid[], $2::text[], $3::text[]) AS u(id, status, reason)
+                    WHERE t.transaction_id = u.id AND t.status = 'PROCESSING'
+                    RETURNING {", ".join("t." + c.strip() for c in TRANSACTION_COLUMNS.split(","))}""",  # nosec B608
+                [outcome[0] for outcome in outcomes],
+                [outcome[1].value for outcome in outcomes],
+                [outcome[2] for outcome in outcomes],
+            )
+            moved_ids = [row["transaction_id"] for row in moved]
+            await connection.execute(
+                """INSERT INTO transaction_status_history (transaction_id, seq, status, reason)
+                   SELECT t.transaction_id,
+                          (SELECT COALESCE(max(h.seq), 0) + 1 FROM transaction_status_history h
+                           WHERE h.transaction_id = t.transaction_id),
+                          t.status, t.reason
+                   FROM transactions t WHERE t.transaction_id = ANY($1::uuid[])""",
+                moved_ids,
+            )
+            event_types = {outcome[0]: outcome[3] for outcome in outcomes}
+            events = [
+                transaction_event(event_type, row)
+                for row in moved
+                if (event_type := event_types[row["transaction_id"]]) is not None
+            ]
+            await write_events(connection, events)
+
+    async def get(self, transaction_id: uuid.UUID, connection: Any = None) -> asyncpg.Record | None:
+        runner = connection or self.pool
+        row: asyncpg.Record | None = await runner.fetchrow(
+            f"SELECT {TRANSACTION_COLUMNS} FROM transactions WHERE transaction_id = $1",  # nosec B608
+            transaction_id,
+        )
+        return row
+
+    async def descriptions(self, transaction_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+        """What a statement shows for each transaction: its description, else its counterparty."""
+        rows = await self.pool.fetch(
+            """SELECT transaction_id, kind, COALESCE(description, counterparty) AS text FROM transactions
+               WHERE transaction_id = ANY($1::uuid[])""",
+            list(transaction_ids),
+        )
+        return {row["transaction_id"]: row["text"] or row["kind"].replace("_", " ").title() for row in rows}
+
+    async def history(self, transaction_id: uuid.UUID) -> list[asyncpg.Record]:
+        rows: list[asyncpg.Record] = await self.pool.fetch(
+            "SELECT status, reason, at FROM transaction_status_history WHERE transaction_id = $1 ORDER BY seq",
+            transaction_id,
+        )
+        return rows
+
+    async def move(
+        self,
+        transaction_id: uuid.UUID,
+        status: TransactionStatus,
+        reason: str | None,
+        *,
+        event_type: str | None = None,
+        captured_minor: int | None = None,
+        only_from: frozenset[TransactionStatus] | None = None,
+    ) -> asyncpg.Record | None:
+        """Set a new status (recorded in the history, with its event).
+
+        None when the row is not in one of `only_from` (or already in `status`): a concurrent
+        or repeated move changes nothing, so each status is entered at most once per step.
+        """
+        allowed = [s.value for s in (only_from if only_from is not None else TransactionStatus)]
+        async with self.pool.acquire() as connection, connection.transaction():
+            row = await connection.fetchrow(
+                f"""UPDATE transactions SET status = $2, reason = $3, captured_minor = COALESCE($4, captured_minor),
+                        updated_at = now()
+                    WHERE transaction_id = $1 AND status = ANY($5::text[]) AND status <> $2
+                    RETURNING {TRANSACTION_COLUMNS}""",  # nosec B608 -- a constant column list
+                transaction_id,
+                status.value,
+                reason,
+                captured_minor,
+                allowed,
+            )
+            if row is None:
+                return None
+            await connection.execute(
+                """INSERT INTO transaction_status_history (transaction_id, seq, status, reason)
+                   SELECT $1, COALESCE(max(seq), 0) + 1, $2, $3 FROM transaction_status_history
+                   WHERE transaction_id = $1""",
+                transaction_id,
+                status.value,
+                reason,
+            )
+            if event_type is not None:
+                await write_events(connection, [transaction_event(event_type, row)])
+            return row
+
+    async def of_account(
+        self, account_id: uuid.UUID, limit: int, after: tuple[datetime, uuid.UUID] | None
+    ) -> list[asyncpg.Record]:
+        """An account's transactions (either side), newest first, after the keyset `after`."""
+        at, last_id = after if after is not None else (datetime.max.replace(tzinfo=UTC), uuid.UUID(int=2**128 - 1))
+        side = f"""SELECT {TRANSACTION_COLUMNS} FROM transactions
+                   WHERE {{column}} = $1 AND (created_at, transaction_id) < ($2, $3)
+                   ORDER BY created_at DESC, transaction_id DESC LIMIT $4"""  # nosec B608 -- constants
+        rows: list[asyncpg.Record] = await self.pool.fetch(
+            f"""SELECT * FROM (({side.format(column="from_account_id")})
+                               UNION ({side.format(column="to_account_id")})) t
+                ORDER BY created_at DESC, transaction_id DESC LIMIT $4""",  # nosec B608 -- constants
+            account_id,
+            at,
+            last_id,
+            limit,
+        )
+        return rows
+
+    # --- daily outgoing limits -------------------------------------------------------------------
+
+    async def reserve_outgoing(self, account_id: uuid.UUID, amount_minor: int, limit_minor: int) -> bool:
+        """Count `amount_minor` against today's outgoing limit; False (nothing counted) if it would pass it."""
+        used = await self.pool.fetchval(
+            """INSERT INTO daily_outgoing AS d (account_id, day, used_minor) VALUES ($1, $2, $3)
+               ON CONFLICT (account_id, day) DO UPDATE SET used_minor = d.used_minor + EXCLUDED.used_minor
+               WHERE d.used_minor + EXCLUDED.used_minor <= $4
+               RETURNING used_minor""",
+            account_id,
+            _today(),
+            amount_minor,
+            limit_minor,
+        )
+        return used is not None and used <= limit_minor
+
+    async def release_outgoing(self, account_id: uuid.UUID, amount_minor: int, day: date | None = None) -> None:
+        await self.pool.execute(
+            """UPDATE daily_outgoing SET used_minor = greatest(0, used_minor - $3)
+               WHERE account_id = $1 AND day = $2""",
+            account_id,
+            day or _today(),
+            amount_minor,
+        )
+
+    async def outgoing_today(self, account_id: uuid.UUID) -> int:
+        used = await self.pool.fetchval(
+            "SELECT used_minor FROM daily_outgoing WHERE account_id = $1 AND day = $2", account_id, _today()
+        )
+        return int(used or 0)
+
+    async def daily_limit(self, account_id: uuid.UUID) -> int | None:
+        """The limit an admin set for this account, or None for the default."""
+        value = await self.pool.fetchval(
+            "SELECT daily_outgoing_minor FROM account_limits WHERE account_id = $1", account_id
+        )
+        return None if value is None else int(value)
+
+    async def set_daily_limit(self, account_id: uuid.UUID, limit_minor: int, set_by: uuid.UUID) -> None:
+        await self.pool.execute(
+            """INSERT INTO account_limits (account_id, daily_outgoing_minor, set_by) VALUES ($1, $2, $3)
+               ON CONFLICT (account_id) DO UPDATE
+               SET daily_outgoing_minor = EXCLUDED.daily_outgoing_minor, set_by = EXCLUDED.set_by,
+                   updated_at = now()""",
+            account_id,
+            limit_minor,
+            set_by,
+        )
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()

@@ -1,0 +1,548 @@
+"""Moving money on behalf of a person: transfers, deposits, withdrawals, payments (authorise,
+capture, void), reversals and batches — each recorded in the read model, checked against the
+limits and the fraud scorer, then executed through LedgerClient (never around it).
+
+Used by the Transactions deployment and by the actors that move money on their own
+(scheduler, settlement), so every path obeys the same rules.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Final
+
+import asyncpg
+
+from actors.banking.directory import Directory
+from actors.banking.records import Draft, TransactionRecords
+from actors.ledger.client import AccountRecord, LedgerClient, PendingTransferNotFoundError
+from models.failures import ServiceFailure
+from models.fraud_check import Assessment, Scorer, ScoringRequest, Verdict
+from models.identity import Principal, Role
+from models.ledger.commands import Command, Deposit, Transfer, Withdrawal
+from models.ledger.results import CommandResult
+from models.ledger.types import RejectReason, TransferStatus, derived_id
+from models.money import format_amount, minor_units
+from models.paging import CursorError, decode_cursor, encode_cursor
+from models.transactions import (
+    OUTGOING_KINDS,
+    REVERSIBLE_KINDS,
+    TransactionKind,
+    TransactionStatus,
+    reason_of_ledger,
+    status_of_ledger,
+)
+
+TRANSACTION_NOT_FOUND: Final = ServiceFailure(404, "not_found", "no such transaction")
+SCORED_KINDS: Final = frozenset(
+    {TransactionKind.TRANSFER, TransactionKind.WITHDRAWAL, TransactionKind.PAYMENT, TransactionKind.EXTERNAL_OUT}
+)
+UNSETTLED: Final = frozenset(
+    {TransactionStatus.PROCESSING, TransactionStatus.PENDING, TransactionStatus.PENDING_REVIEW}
+)
+
+
+@dataclass(frozen=True)
+class MoneyRules:
+    max_transfer_units: int
+    daily_outgoing_limit_units: int
+    authorisation_s: int
+    review_hold_s: int = 3 * 24 * 3600
+
+    def max_transfer_minor(self, currency: str) -> int:
+        return self.max_transfer_units * int(10 ** minor_units(currency))
+
+    def daily_limit_minor(self, currency: str) -> int:
+        return self.daily_outgoing_limit_units * int(10 ** minor_units(currency))
+
+
+@dataclass(frozen=True)
+class Movement:
+    """One requested movement, as parsed at the edge (amounts already in minor units)."""
+
+    kind: TransactionKind
+    account_id: uuid.UUID  # the customer's account: source of outgoing money, destination of incoming
+    amount_minor: int
+    currency: str
+    counterparty_account_id: uuid.UUID | None = None  # a transfer's destination
+    description: str | None = None
+    counterparty: str | None = None  # a merchant's or another bank's name
+    hold_s: int | None = None  # a payment authorisation's lifetime, if not the default
+
+
+def invalid(field: str, problem: str, code: str = "validation_error") -> ServiceFailure:
+    return ServiceFailure(422, code, f"{field}: {problem}")
+
+
+def transaction_view(row: asyncpg.Record, history: Sequence[asyncpg.Record] | None = None) -> dict[str, Any]:
+    currency = row["currency"].strip()
+    captured = row["captured_minor"]
+    view: dict[str, Any] = {
+        "transaction_id": str(row["transaction_id"]),
+        "kind": row["kind"],
+        "status": row["status"],
+        "failure_reason": row["reason"] if row["status"] in ("FAILED", "RETURNED") else None,
+        "from_account_id": None if row["from_account_id"] is None else str(row["from_account_id"]),
+        "to_account_id": None if row["to_account_id"] is None else str(row["to_account_id"]),
+        "amount": format_amount(row["amount_minor"], currency),
+        "captured_amount": None if captured is None else format_amount(captured, currency),
+        "currency": currency,
+        "description": row["description"],
+        "counterparty": row["counterparty"],
+        "reversal_of": None if row["reversal_of"] is None else str(row["reversal_of"]),
+        "fraud": None
+        if row["fraud_verdict"] is None
+        else {
+            "verdict": row["fraud_verdict"],
+            "score": row["fraud_score"],
+            "reasons": _json_list(row["fraud_reasons"]),
+        },
+        "created_at": row["created_at"].isoformat(),
+        "updated_at": row["updated_at"].isoformat(),
+    }
+    if history is not None:
+        view["status_history"] = [
+            {"status": item["status"], "reason": item["reason"], "at": item["at"].isoformat()} for item in history
+        ]
+    return view
+
+
+def _json_list(value: Any) -> list[str]:
+    return list(json.loads(value)) if isinstance(value, str) else list(value or [])
+
+
+class TransactionService:
+    def __init__(
+        self, records: TransactionRecords, ledger: LedgerClient, directory: Directory, scorer: Scorer, rules: MoneyRules
+    ) -> None:
+        self.records = records
+        self._ledger = ledger
+        self._directory = directory
+        self._scorer = scorer
+        self._rules = rules
+
+    # --- movements ----------------------------------------------------------------------------
+
+    async def move(self, principal: Principal, movement: Movement, transaction_id: uuid.UUID) -> dict[str, Any]:
+        """Transfer, deposit, withdrawal or payment authorisation, as the principal."""
+        await self._check_movement(principal, movement)
+        return transaction_view(await self.execute(principal.user_id, movement, transaction_id))
+
+    async def _check_movement(
+        self, principal: Principal, movement: Movement, seen: dict[uuid.UUID, AccountRecord] | None = None
+    ) -> None:
+        """Access, currency, per-movement maximum and destination; `seen` caches accounts across a batch."""
+        seen = {} if seen is None else seen
+        account = seen.get(movement.account_id)
+        if account is None:
+            account = seen[movement.account_id] = await self._directory.owned_account(principal, movement.account_id)
+        if account.currency != movement.currency:
+            raise invalid("currency", f"the account holds {account.currency}", "currency_mismatch")
+        if movement.kind in OUTGOING_KINDS and movement.amount_minor > self._rules.max_transfer_minor(
+            movement.currency
+        ):
+            raise invalid("amount", "is above the largest single movement allowed", "limit_exceeded")
+        if movement.hold_s is not None and not 1 <= movement.hold_s <= self._rules.authorisation_s:
+            raise invalid("expires_in_s", f"must be between 1 and {self._rules.authorisation_s} seconds")
+        if movement.kind is TransactionKind.TRANSFER:
+            destination = movement.counterparty_account_id
+            assert destination is not None
+            if destination == movement.account_id:
+                raise invalid("to_account_id", "must differ from the source account", "same_account")
+            target = seen.get(destination)
+            if target is None:
+                target = seen[destination] = await self._directory.customer_account(destination)
+            if target.currency != movement.currency:
+                raise invalid("to_account_id", f"the destination holds {target.currency}", "currency_mismatch")
+
+    async def execute(self, user_id: uuid.UUID, movement: Movement, transaction_id: uuid.UUID) -> asyncpg.Record:
+        """Record, check limits and fraud, and run one movement through the ledger (access already checked).
+
+        The same transaction id again returns the recorded transaction (resuming it if a crash
+        interrupted it); the same id with another body is a conflict.
+        """
+        draft = _draft(movement, transaction_id, user_id)
+        assessment = None
+        if movement.kind in SCORED_KINDS:
+            assessment = await self._scorer.assess(_scoring_request(movement, transaction_id, user_id))
+        fraud = None if assessment is None else (assessment.verdict.value, assessment.score, list(assessment.reasons))
+        row, created = await self.records.create(draft, TransactionStatus.PROCESSING, fraud)
+        if not created:
+            if row["fingerprint"] != draft.fingerprint():
+                raise ServiceFailure(409, "idempotency_conflict", "this idempotency key was used for another request")
+            if TransactionStatus(row["status"]) is not TransactionStatus.PROCESSING:
+                return await self.refresh(row)
+            assessment = _stored_assessment(row)
+        if assessment is not None and assessment.verdict is Verdict.BLOCK:
+            return await self._fail(transaction_id, "fraud_blocked")
+        outgoing = movement.kind in OUTGOING_KINDS
+        if created and outgoing and not await self._reserve(movement):
+            return await self._fail(transaction_id, "daily_limit_exceeded")
+        review = assessment is not None and assessment.verdict is Verdict.REVIEW
+        result = await self._ledger.execute(self._command(movement, transaction_id, review))
+        if result.reason == RejectReason.DUPLICATE_ID_CONFLICT:
+            raise ServiceFailure(409, "idempotency_conflict", "this transaction id was used for another movement")
+        status = status_of_ledger(result.status, held_for_review=review)
+        if status is TransactionStatus.FAILED:
+            await self._release(movement, outgoing)
+        moved = await self.records.move(
+            transaction_id,
+            status,
+            reason_of_ledger(result.status, result.reason),
+            event_type="transaction.processing" if status is TransactionStatus.PENDING_REVIEW else None,
+            only_from=frozenset({TransactionStatus.PROCESSING}),
+        )
+        return moved or await self._current(transaction_id)
+
+    def _command(self, movement: Movement, transaction_id: uuid.UUID, review: bool) -> Command:
+        amount, currency, account = movement.amount_minor, movement.currency, movement.account_id
+        match movement.kind:
+            case TransactionKind.DEPOSIT | TransactionKind.EXTERNAL_IN:
+                return Deposit(transaction_id, account, amount, currency)
+            case TransactionKind.WITHDRAWAL | TransactionKind.EXTERNAL_OUT if not review:
+                return Withdrawal(transaction_id, account, amount, currency)
+            case TransactionKind.TRANSFER:
+                destination = movement.counterparty_account_id
+                assert destination is not None
+                timeout_ms = self._rules.review_hold_s * 1000 if review else None
+                return Transfer(transaction_id, account, destination, amount, currency, timeout_ms)
+            case TransactionKind.PAYMENT:
+                settlement = self._ledger.settlement_account_id(account, currency)
+                timeout_s = self._rules.review_hold_s if review else (movement.hold_s or self._rules.authorisation_s)
+                return Transfer(transaction_id, account, settlement, amount, currency, timeout_s * 1000)
+            case _:  # an outgoing movement held for review: towards the rails once an analyst posts it
+                settlement = self._ledger.settlement_account_id(account, currency)
+                return Transfer(transaction_id, account, settlement, amount, currency, self._rules.review_hold_s * 1000)
+
+    async def _reserve(self, movement: Movement) -> bool:
+        limit = await self.records.daily_limit(movement.account_id)
+        if limit is None:
+            limit = self._rules.daily_limit_minor(movement.currency)
+        return await self.records.reserve_outgoing(movement.account_id, movement.amount_minor, limit)
+
+    async def _release(self, movement: Movement, reserved: bool) -> None:
+        if reserved:
+            await self.records.release_outgoing(movement.account_id, movement.amount_minor)
+
+    async def _fail(self, transaction_id: uuid.UUID, reason: str) -> asyncpg.Record:
+        moved = await self.records.move(
+            transaction_id,
+            TransactionStatus.FAILED,
+            reason,
+            event_type="transaction.failed",
+            only_from=frozenset({TransactionStatus.PROCESSING}),
+        )
+        return moved or await self._current(transaction_id)
+
+    async def _current(self, transaction_id: uuid.UUID) -> asyncpg.Record:
+        row = await self.records.get(transaction_id)
+        assert row is not None
+        return row
+
+    # --- payments: capture and void -------------------------------------------------------------
+
+    async def capture(
+        self, principal: Principal, transaction_id: uuid.UUID, amount_minor: int | None
+    ) -> dict[str, Any]:
+        row = await self._payment(principal, transaction_id)
+        if amount_minor is not None and amount_minor > row["amount_minor"]:
+            raise invalid("amount", "is more than was authorised", "amount_exceeds_authorisation")
+        try:
+            result = await self._ledger.post_pending(
+                derived_id(transaction_id, "capture"), transaction_id, amount_minor
+            )
+        except PendingTransferNotFoundError:
+            raise TRANSACTION_NOT_FOUND from None
+        captured = amount_minor if amount_minor is not None else row["amount_minor"]
+        return await self._finish_hold(row, result, TransactionStatus.COMPLETED, captured)
+
+    async def void(self, principal: Principal, transaction_id: uuid.UUID) -> dict[str, Any]:
+        row = await self._payment(principal, transaction_id)
+        try:
+            result = await self._ledger.void_pending(derived_id(transaction_id, "void"), transaction_id)
+        except PendingTransferNotFoundError:
+            raise TRANSACTION_NOT_FOUND from None
+        return await self._finish_hold(row, result, TransactionStatus.FAILED, None)
+
+    async def _payment(self, principal: Principal, transaction_id: uuid.UUID) -> asyncpg.Record:
+        row = await self._visible(principal, transaction_id)
+        if row["from_account_id"] is not None:
+            await self._directory.owned_account(principal, row["from_account_id"])
+        if row["kind"] != TransactionKind.PAYMENT.value:
+            raise ServiceFailure(409, "not_a_payment", "only a payment authorisation can be captured or voided")
+        if row["status"] == TransactionStatus.PENDING_REVIEW.value:
+            raise ServiceFailure(409, "under_review", "the payment is held for a fraud review")
+        return row
+
+    async def _finish_hold(
+        self, row: asyncpg.Record, result: CommandResult, status: TransactionStatus, captured: int | None
+    ) -> dict[str, Any]:
+        transaction_id = row["transaction_id"]
+        if not result.accepted:
+            if result.reason == RejectReason.PENDING_EXPIRED.value:
+                await self.refresh(row)
+            if result.reason == RejectReason.DUPLICATE_ID_CONFLICT.value:
+                raise ServiceFailure(409, "idempotency_conflict", "the payment was already captured differently")
+            raise ServiceFailure(409, result.reason or "rejected", f"the authorisation cannot change: {result.reason}")
+        reason = reason_of_ledger(result.status, None) if status is TransactionStatus.FAILED else None
+        moved = await self.records.move(
+            transaction_id, status, reason, captured_minor=captured, only_from=frozenset({TransactionStatus.PENDING})
+        )
+        released = row["amount_minor"] - (captured or 0)
+        if moved is not None and released > 0:
+            await self.records.release_outgoing(row["from_account_id"], released, row["created_at"].date())
+        return transaction_view(moved or await self._current(transaction_id))
+
+    # --- reversal -------------------------------------------------------------------------------
+
+    async def reverse(
+        self, principal: Principal, transaction_id: uuid.UUID, reason: str, reversal_id: uuid.UUID
+    ) -> dict[str, Any]:
+        if not principal.has_role(Role.ADMIN):
+            raise ServiceFailure(403, "forbidden", "only an admin may reverse a transaction")
+        original = await self.records.get(transaction_id)
+        if original is None:
+            raise TRANSACTION_NOT_FOUND
+        if original["status"] == TransactionStatus.REVERSED.value:
+            raise ServiceFailure(409, "already_reversed", "this transaction was reversed already")
+        if TransactionKind(original["kind"]) not in REVERSIBLE_KINDS:
+            raise ServiceFailure(409, "not_reversible", f"a {original['kind']} cannot be reversed")
+        if original["status"] != TransactionStatus.COMPLETED.value:
+            raise ServiceFailure(409, "not_reversible", "only a completed transaction can be reversed")
+        currency = original["currency"].strip()
+        amount = original["captured_minor"] or original["amount_minor"]
+        source, destination = original["from_account_id"], original["to_account_id"]
+        draft = Draft(
+            reversal_id,
+            TransactionKind.REVERSAL,
+            destination,
+            source,
+            amount,
+            currency,
+            reason,
+            None,
+            principal.user_id,
+            reversal_of=transaction_id,
+        )
+        try:
+            row, created = await self.records.create(draft, TransactionStatus.PROCESSING)
+        except asyncpg.UniqueViolationError:
+            raise ServiceFailure(409, "already_reversed", "this transaction is being or was reversed") from None
+        if not created and row["fingerprint"] != draft.fingerprint():
+            raise ServiceFailure(409, "idempotency_conflict", "this idempotency key was used for another request")
+        kind = TransactionKind(original["kind"])
+        command: Command
+        if kind is TransactionKind.DEPOSIT:
+            command = Withdrawal(reversal_id, destination, amount, currency)
+        elif kind is TransactionKind.WITHDRAWAL:
+            command = Deposit(reversal_id, source, amount, currency)
+        else:
+            payee = destination or self._ledger.settlement_account_id(source, currency)
+            command = Transfer(reversal_id, payee, source, amount, currency)
+        result = await self._ledger.execute(command)
+        status = status_of_ledger(result.status)
+        moved = await self.records.move(
+            reversal_id,
+            status,
+            reason_of_ledger(result.status, result.reason),
+            only_from=frozenset({TransactionStatus.PROCESSING}),
+        )
+        if status is TransactionStatus.COMPLETED:
+            await self.records.move(
+                transaction_id,
+                TransactionStatus.REVERSED,
+                None,
+                event_type="transaction.reversed",
+                only_from=frozenset({TransactionStatus.COMPLETED}),
+            )
+        return transaction_view(moved or await self._current(reversal_id))
+
+    # --- batches --------------------------------------------------------------------------------
+
+    async def transfer_batch(
+        self, principal: Principal, movements: Sequence[Movement], transaction_ids: Sequence[uuid.UUID]
+    ) -> dict[str, Any]:
+        """Each transfer with its own result, in one pass: checks, one insert, one ledger batch, one update."""
+        seen: dict[uuid.UUID, AccountRecord] = {}
+        for position, movement in enumerate(movements):
+            try:
+                await self._check_movement(principal, movement, seen)
+            except ServiceFailure as refusal:
+                failure = refusal.failure
+                raise ServiceFailure(
+                    failure.status, failure.code, f"transfers[{position}]: {failure.message}"
+                ) from None
+        assessments = [
+            await self._scorer.assess(_scoring_request(movement, transaction_id, principal.user_id))
+            for movement, transaction_id in zip(movements, transaction_ids, strict=True)
+        ]
+        drafts = [
+            _draft(movement, transaction_id, principal.user_id)
+            for movement, transaction_id in zip(movements, transaction_ids, strict=True)
+        ]
+        rows, created = await self.records.create_many(
+            drafts, [(a.verdict.value, a.score, list(a.reasons)) for a in assessments]
+        )
+        for position, (row, draft) in enumerate(zip(rows, drafts, strict=True)):
+            if row["fingerprint"] != draft.fingerprint():
+                raise ServiceFailure(
+                    409, "idempotency_conflict", f"transfers[{position}]: this id was used for another request"
+                )
+        batch = _Batch(movements, transaction_ids, rows, created, assessments)
+        await self._admit(batch)
+        commands = [self._command(movements[p], transaction_ids[p], _held_for_review(rows[p])) for p in batch.runnable]
+        results = await self._ledger.execute_many(commands) if commands else []
+        for position, result in zip(batch.runnable, results, strict=True):
+            status = status_of_ledger(result.status, held_for_review=_held_for_review(rows[position]))
+            transaction_id = transaction_ids[position]
+            if status is TransactionStatus.FAILED and transaction_id in batch.reserved:
+                await self.records.release_outgoing(movements[position].account_id, batch.reserved[transaction_id])
+            event = "transaction.processing" if status is TransactionStatus.PENDING_REVIEW else None
+            batch.outcomes.append((transaction_id, status, reason_of_ledger(result.status, result.reason), event))
+        await self.records.settle_many(batch.outcomes)
+        return {"items": [transaction_view(row) for row in await self.records.many(transaction_ids)]}
+
+    async def _admit(self, batch: _Batch) -> None:
+        """Decide which recorded transfers go to the ledger: blocked ones and those over the daily limit do not."""
+        wanted: dict[uuid.UUID, tuple[int, str]] = {}
+        for position, movement in enumerate(batch.movements):
+            if batch.transaction_ids[position] in batch.created and not batch.blocked(position):
+                total, _ = wanted.get(movement.account_id, (0, movement.currency))
+                wanted[movement.account_id] = (total + movement.amount_minor, movement.currency)
+        granted: dict[uuid.UUID, bool] = {}
+        for account_id, (total, currency) in wanted.items():
+            limit = await self.records.daily_limit(account_id)
+            limit = self._rules.daily_limit_minor(currency) if limit is None else limit
+            granted[account_id] = await self.records.reserve_outgoing(account_id, total, limit)
+        for position, (movement, row) in enumerate(zip(batch.movements, batch.rows, strict=True)):
+            transaction_id = batch.transaction_ids[position]
+            fresh = transaction_id in batch.created
+            if TransactionStatus(row["status"]) is not TransactionStatus.PROCESSING:
+                continue
+            if fresh and batch.blocked(position):
+                batch.outcomes.append((transaction_id, TransactionStatus.FAILED, "fraud_blocked", "transaction.failed"))
+            elif fresh and not granted[movement.account_id]:
+                failed = (transaction_id, TransactionStatus.FAILED, "daily_limit_exceeded", "transaction.failed")
+                batch.outcomes.append(failed)
+            else:
+                if fresh:
+                    batch.reserved[transaction_id] = movement.amount_minor
+                batch.runnable.append(position)
+
+    # --- reads ----------------------------------------------------------------------------------
+
+    async def get(self, principal: Principal, transaction_id: uuid.UUID) -> dict[str, Any]:
+        row = await self.refresh(await self._visible(principal, transaction_id))
+        return transaction_view(row, await self.records.history(transaction_id))
+
+    async def _visible(self, principal: Principal, transaction_id: uuid.UUID) -> asyncpg.Record:
+        row = await self.records.get(transaction_id)
+        if row is None:
+            raise TRANSACTION_NOT_FOUND
+        if principal.is_staff:
+            return row
+        for account_id in (row["from_account_id"], row["to_account_id"]):
+            if account_id is None:
+                continue
+            try:
+                await self._directory.readable_account(principal, account_id)
+            except ServiceFailure:
+                continue
+            return row
+        raise TRANSACTION_NOT_FOUND
+
+    async def refresh(self, row: asyncpg.Record) -> asyncpg.Record:
+        """Bring an unsettled transaction up to its ledger transfer (a hold expired, a saga ended)."""
+        status = TransactionStatus(row["status"])
+        if status not in UNSETTLED or row["kind"] in (TransactionKind.EXTERNAL_IN, TransactionKind.EXTERNAL_OUT):
+            return row
+        record = await self._ledger.transfer_record(row["transaction_id"])
+        if record is None or record.settling or record.status is TransferStatus.PENDING:
+            return row
+        new_status = status_of_ledger(record.status)
+        if new_status is status:
+            return row
+        captured = record.posted_minor if record.posted_minor is not None and record.kind == "PENDING" else None
+        moved = await self.records.move(
+            row["transaction_id"],
+            new_status,
+            reason_of_ledger(record.status, record.reason),
+            captured_minor=captured,
+            only_from=frozenset({status}),
+        )
+        return moved or await self._current(row["transaction_id"])
+
+    async def of_account(
+        self, principal: Principal, account_id: uuid.UUID, limit: int, cursor: str | None
+    ) -> dict[str, Any]:
+        await self._directory.readable_account(principal, account_id)
+        after: tuple[datetime, uuid.UUID] | None = None
+        if cursor is not None:
+            try:
+                at, last_id = decode_cursor(cursor, 2)
+                after = (datetime.fromisoformat(at), uuid.UUID(last_id))
+            except (CursorError, ValueError):
+                raise invalid("cursor", "is not one this API returned") from None
+        rows = await self.records.of_account(account_id, limit + 1, after)
+        page = [await self.refresh(row) for row in rows[:limit]]
+        next_cursor = None
+        if len(rows) > limit:
+            last = rows[limit - 1]
+            next_cursor = encode_cursor([last["created_at"].isoformat(), str(last["transaction_id"])])
+        return {"items": [transaction_view(row) for row in page], "next_cursor": next_cursor}
+
+
+@dataclass
+class _Batch:
+    movements: Sequence[Movement]
+    transaction_ids: Sequence[uuid.UUID]
+    rows: list[asyncpg.Record]
+    created: set[uuid.UUID]
+    assessments: list[Assessment]
+    runnable: list[int] = field(default_factory=list)
+    reserved: dict[uuid.UUID, int] = field(default_factory=dict)
+    outcomes: list[tuple[uuid.UUID, TransactionStatus, str | None, str | None]] = field(default_factory=list)
+
+    def blocked(self, position: int) -> bool:
+        return self.assessments[position].verdict is Verdict.BLOCK
+
+
+def _held_for_review(row: asyncpg.Record) -> bool:
+    return bool(row["fraud_verdict"] == Verdict.REVIEW.value)
+
+
+def _scoring_request(movement: Movement, transaction_id: uuid.UUID, user_id: uuid.UUID) -> ScoringRequest:
+    return ScoringRequest(
+        transaction_id,
+        movement.kind.value,
+        movement.account_id,
+        movement.counterparty_account_id,
+        movement.amount_minor,
+        movement.currency,
+        user_id,
+    )
+
+
+def _draft(movement: Movement, transaction_id: uuid.UUID, user_id: uuid.UUID) -> Draft:
+    incoming = movement.kind in (TransactionKind.DEPOSIT, TransactionKind.EXTERNAL_IN)
+    return Draft(
+        transaction_id,
+        movement.kind,
+        None if incoming else movement.account_id,
+        movement.account_id if incoming else movement.counterparty_account_id,
+        movement.amount_minor,
+        movement.currency,
+        movement.description,
+        movement.counterparty,
+        user_id,
+    )
+
+
+def _stored_assessment(row: asyncpg.Record) -> Assessment | None:
+    if row["fraud_verdict"] is None:
+        return None
+    return Assessment(Verdict(row["fraud_verdict"]), row["fraud_score"], tuple(_json_list(row["fraud_reasons"])))

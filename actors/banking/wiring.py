@@ -1,0 +1,50 @@
+"""Building the banking services from settings: one database pool, one LedgerClient."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import asyncpg
+
+from actors.banking.accounts import AccountService
+from actors.banking.directory import Directory
+from actors.banking.records import TransactionRecords
+from actors.banking.transactions import MoneyRules, TransactionService
+from actors.ledger.client import LedgerClient
+from actors.settings import Settings
+from models.fraud_check import AmountThresholdScorer, Scorer
+
+
+@dataclass
+class Banking:
+    pool: asyncpg.Pool
+    ledger: LedgerClient
+    accounts: AccountService
+    transactions: TransactionService
+
+    async def close(self) -> None:
+        await self.ledger.close()
+        await self.pool.close()
+
+
+def money_rules(settings: Settings) -> MoneyRules:
+    return MoneyRules(
+        max_transfer_units=settings.max_transfer_units,
+        daily_outgoing_limit_units=settings.daily_outgoing_limit_units,
+        authorisation_s=settings.payment_authorisation_s,
+    )
+
+
+def default_scorer(settings: Settings) -> Scorer:
+    return AmountThresholdScorer(settings.fraud_review_units, settings.fraud_block_units)
+
+
+async def connect_banking(settings: Settings, scorer: Scorer | None = None, pool_size: int = 8) -> Banking:
+    pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=pool_size)
+    ledger = LedgerClient(settings.database_url, settings.account_shards)
+    directory = Directory(pool, ledger)
+    records = TransactionRecords(pool)
+    rules = money_rules(settings)
+    transactions = TransactionService(records, ledger, directory, scorer or default_scorer(settings), rules)
+    accounts = AccountService(ledger, directory, records, rules)
+    return Banking(pool, ledger, accounts, transactions)

@@ -1,0 +1,194 @@
+"""/api/v1/accounts: open, read, balance, statements, freeze/unfreeze, close, limits (API.md)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from deployments.calls import call_service
+from deployments.schemas import ERROR_RESPONSES, RequestBody, amount_minor
+from deployments.security import CurrentPrincipal
+from models.transactions import MAX_IDEMPOTENCY_KEY_CHARS, transaction_id_for
+
+router = APIRouter(prefix="/api/v1/accounts", tags=["accounts"], responses=ERROR_RESPONSES)
+
+IdempotencyKey = Annotated[
+    str | None, Header(alias="Idempotency-Key", min_length=1, max_length=MAX_IDEMPOTENCY_KEY_CHARS)
+]
+
+
+class AccountOpen(RequestBody):
+    account_type: Literal["CHECKING", "SAVINGS"]
+    currency: str = Field(min_length=3, max_length=3, examples=["USD"])
+    customer_id: uuid.UUID | None = Field(default=None, description="admin only: open for this customer")
+
+
+class DailyLimit(RequestBody):
+    daily_outgoing_limit: str = Field(min_length=1, max_length=32, examples=["2500.00"])
+
+
+class Account(BaseModel):
+    account_id: str
+    number: str
+    customer_id: str | None
+    account_type: str
+    currency: str
+    status: str | None
+    balance: str
+    available_balance: str
+    held: str
+    daily_outgoing_limit: str
+    opened_at: str
+
+
+class AccountList(BaseModel):
+    items: list[Account]
+
+
+class Balance(BaseModel):
+    account_id: str
+    currency: str
+    balance: str
+    available_balance: str
+    held: str
+    status: str
+    version: int
+
+
+class StatementEntry(BaseModel):
+    posted_at: str
+    transaction_id: str | None
+    kind: str
+    description: str
+    amount: str
+    running_balance: str
+
+
+class Statement(BaseModel):
+    account_id: str
+    account_number: str
+    account_type: str
+    currency: str
+    holder: str
+    from_: str = Field(alias="from")
+    to: str
+    opening_balance: str
+    money_in: str
+    money_out: str
+    closing_balance: str
+    entries: list[StatementEntry]
+
+
+async def _accounts(request: Request, operation: str, **arguments: Any) -> dict[str, Any]:
+    return await call_service(request.app.state.accounts, operation, **arguments)
+
+
+@router.post("", status_code=201, response_model=Account, summary="Open a CHECKING or SAVINGS account (KYC approved)")
+async def open_account(
+    body: AccountOpen, request: Request, principal: CurrentPrincipal, idempotency_key: IdempotencyKey = None
+) -> dict[str, Any]:
+    amount_minor("currency", "1", body.currency)  # the currency is a known ISO 4217 code
+    return await _accounts(
+        request,
+        "open",
+        principal=principal,
+        account_type=body.account_type,
+        currency=body.currency,
+        command_id=transaction_id_for(principal.user_id, idempotency_key),
+        customer_id=body.customer_id,
+    )
+
+
+@router.get("/user/{user_id}", response_model=AccountList, summary="A user's accounts (own, or support/admin)")
+async def of_user(user_id: uuid.UUID, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
+    return await _accounts(request, "of_user", principal=principal, user_id=user_id)
+
+
+@router.get("/{account_id}", response_model=Account, summary="An account: number, type, balances, status")
+async def get_account(account_id: uuid.UUID, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
+    return await _accounts(request, "get", principal=principal, account_id=account_id)
+
+
+@router.get("/{account_id}/balance", response_model=Balance, summary="Balance and available balance, from its actor")
+async def balance(account_id: uuid.UUID, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
+    return await _accounts(request, "balance", principal=principal, account_id=account_id)
+
+
+@router.get(
+    "/{account_id}/statement",
+    response_model=Statement,
+    summary="Entries with running balance for a date range (json, csv or pdf)",
+    responses={200: {"content": {"text/csv": {}, "application/pdf": {}}}},
+)
+async def statement(
+    account_id: uuid.UUID,
+    request: Request,
+    principal: CurrentPrincipal,
+    from_: Annotated[
+        date | None, Query(alias="from", description="first day (UTC); default: the 1st of this month")
+    ] = None,
+    to: Annotated[date | None, Query(description="last day, inclusive (UTC); default: today")] = None,
+    format: Literal["json", "csv", "pdf"] = "json",
+) -> Any:
+    today = datetime.now(UTC).date()
+    end = to or today
+    start = from_ or end.replace(day=1)
+    result = await _accounts(
+        request, "statement", principal=principal, account_id=account_id, start=start, end=end, output=format
+    )
+    if format == "json":
+        return result
+    return Response(
+        content=result["content"],
+        media_type=result["media_type"],
+        headers={"Content-Disposition": f'attachment; filename="{result["filename"]}"'},
+    )
+
+
+@router.post("/{account_id}/freeze", response_model=Account, summary="Support/admin: freeze an account")
+async def freeze(
+    account_id: uuid.UUID, request: Request, principal: CurrentPrincipal, idempotency_key: IdempotencyKey = None
+) -> dict[str, Any]:
+    command_id = transaction_id_for(principal.user_id, idempotency_key)
+    return await _accounts(
+        request, "change_status", principal=principal, account_id=account_id, action="freeze", command_id=command_id
+    )
+
+
+@router.post("/{account_id}/unfreeze", response_model=Account, summary="Support/admin: unfreeze an account")
+async def unfreeze(
+    account_id: uuid.UUID, request: Request, principal: CurrentPrincipal, idempotency_key: IdempotencyKey = None
+) -> dict[str, Any]:
+    command_id = transaction_id_for(principal.user_id, idempotency_key)
+    return await _accounts(
+        request, "change_status", principal=principal, account_id=account_id, action="unfreeze", command_id=command_id
+    )
+
+
+@router.delete("/{account_id}", response_model=Account, summary="Close an account (its balance must be zero)")
+async def close(
+    account_id: uuid.UUID, request: Request, principal: CurrentPrincipal, idempotency_key: IdempotencyKey = None
+) -> dict[str, Any]:
+    command_id = transaction_id_for(principal.user_id, idempotency_key)
+    return await _accounts(
+        request, "change_status", principal=principal, account_id=account_id, action="close", command_id=command_id
+    )
+
+
+@router.put("/{account_id}/limits", response_model=Account, summary="Admin: set the daily outgoing limit")
+async def set_limits(
+    account_id: uuid.UUID, body: DailyLimit, request: Request, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    account = await _accounts(request, "get", principal=principal, account_id=account_id)
+    text = body.daily_outgoing_limit
+    limit_minor = (
+        0 if text.strip() in ("0", "0.0", "0.00") else amount_minor("daily_outgoing_limit", text, account["currency"])
+    )
+    return await _accounts(
+        request, "set_daily_limit", principal=principal, account_id=account_id, limit_minor=limit_minor
+    )

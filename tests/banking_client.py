@@ -1,0 +1,80 @@
+"""Helpers for driving accounts and transactions over HTTP: customers with approved KYC,
+funded accounts, and the admin's token."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from tests.identity_client import bearer, login, new_email, register
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+@dataclass
+class Customer:
+    user_id: str
+    customer_id: str
+    headers: dict[str, str]
+
+
+def _ssn() -> str:
+    n = uuid.uuid4().int
+    return f"{100 + n % 500:03d}-{10 + (n >> 16) % 89:02d}-{1000 + (n >> 32) % 8999:04d}"
+
+
+def new_customer(api: httpx.Client, admin: dict[str, str] | None, *, approve: bool = True) -> Customer:
+    """A registered user with a profile; KYC submitted and, with `admin`, approved."""
+    email = new_email()
+    user = register(api, email)
+    headers = bearer(login(api, email).json()["access_token"])
+    profile = {
+        "first_name": "Grace",
+        "last_name": "Hopper",
+        "date_of_birth": "1980-12-09",
+        "ssn": _ssn(),
+        "phone": "+14155550199",
+        "address": {"line1": "1 Navy Way", "city": "Arlington", "postal_code": "22202", "country": "US"},
+    }
+    created = api.post("/api/v1/customers", json=profile, headers=headers)
+    assert created.status_code == 201, created.text
+    customer_id = created.json()["customer_id"]
+    files = {"file": ("passport.pdf", PDF, "application/pdf")}
+    uploaded = api.post(
+        f"/api/v1/customers/{customer_id}/documents", data={"kind": "passport"}, files=files, headers=headers
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    assert api.post(f"/api/v1/customers/{customer_id}/kyc", headers=headers).status_code == 200
+    if approve and admin is not None:
+        decided = api.post(f"/api/v1/admin/kyc/{customer_id}/approve", headers=admin)
+        assert decided.status_code == 200, decided.text
+    return Customer(str(user["user_id"]), customer_id, headers)
+
+
+def open_account(api: httpx.Client, customer: Customer, currency: str = "USD", kind: str = "CHECKING") -> str:
+    response = api.post("/api/v1/accounts", json={"account_type": kind, "currency": currency}, headers=customer.headers)
+    assert response.status_code == 201, response.text
+    return str(response.json()["account_id"])
+
+
+def deposit(
+    api: httpx.Client, customer: Customer, account_id: str, amount: str, currency: str = "USD"
+) -> dict[str, Any]:
+    response = api.post(
+        "/api/v1/transactions/deposit",
+        json={"account_id": account_id, "amount": amount, "currency": currency},
+        headers=customer.headers,
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def balance(api: httpx.Client, headers: dict[str, str], account_id: str) -> dict[str, Any]:
+    response = api.get(f"/api/v1/accounts/{account_id}/balance", headers=headers)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body

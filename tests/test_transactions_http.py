@@ -1,0 +1,218 @@
+"""Transactions over HTTP: transfers, idempotency, payments (capture, void, expiry),
+reversals, batches, the fraud check, and bad input that must be a 4xx naming its field."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from actors.settings import Settings
+from tests.banking_client import Customer, balance, deposit, new_customer, open_account
+from tests.conftest import ADMIN_PASSWORD
+from tests.identity_client import bearer, login
+
+
+@pytest.fixture(scope="module")
+def api(api_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=api_url, timeout=120) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def admin(api: httpx.Client, settings: Settings) -> dict[str, str]:
+    response = login(api, settings.admin_email, ADMIN_PASSWORD)
+    assert response.status_code == 200, response.text
+    return bearer(response.json()["access_token"])
+
+
+@pytest.fixture(scope="module")
+def ada(api: httpx.Client, admin: dict[str, str]) -> Customer:
+    return new_customer(api, admin)
+
+
+@pytest.fixture(scope="module")
+def bob(api: httpx.Client, admin: dict[str, str]) -> Customer:
+    return new_customer(api, admin)
+
+
+def _transfer(api: httpx.Client, who: Customer, source: str, destination: str, amount: str, **headers: str) -> Any:
+    body = {"from_account_id": source, "to_account_id": destination, "amount": amount, "currency": "USD"}
+    return api.post("/api/v1/transactions/transfer", json=body, headers={**who.headers, **headers})
+
+
+def test_a_transfer_moves_money_and_both_sides_see_it(api: httpx.Client, ada: Customer, bob: Customer) -> None:
+    source, destination = open_account(api, ada), open_account(api, bob)
+    deposit(api, ada, source, "100.00")
+    response = _transfer(api, ada, source, destination, "30.25")
+    assert response.status_code == 201, response.text
+    sent = response.json()
+    assert sent["status"] == "COMPLETED" and sent["amount"] == "30.25" and sent["kind"] == "TRANSFER"
+    assert balance(api, ada.headers, source)["balance"] == "69.75"
+    assert balance(api, bob.headers, destination)["balance"] == "30.25"
+    for who in (ada, bob):
+        seen = api.get(f"/api/v1/transactions/{sent['transaction_id']}", headers=who.headers)
+        assert seen.status_code == 200
+        assert [change["status"] for change in seen.json()["status_history"]] == ["PROCESSING", "COMPLETED"]
+    listed = api.get(f"/api/v1/transactions/account/{destination}", headers=bob.headers).json()["items"]
+    assert [item["transaction_id"] for item in listed] == [sent["transaction_id"]]
+    stranger = new_customer(api, None, approve=False)
+    assert api.get(f"/api/v1/transactions/{sent['transaction_id']}", headers=stranger.headers).status_code == 404
+    stolen = _transfer(api, stranger, source, destination, "1.00")
+    assert stolen.status_code == 404 and balance(api, ada.headers, source)["balance"] == "69.75"
+
+
+def test_insufficient_funds_is_a_failed_transaction_with_its_reason(
+    api: httpx.Client, ada: Customer, bob: Customer
+) -> None:
+    source, destination = open_account(api, ada), open_account(api, bob)
+    deposit(api, ada, source, "10.00")
+    failed = _transfer(api, ada, source, destination, "10.01")
+    assert failed.status_code == 201
+    assert failed.json()["status"] == "FAILED" and failed.json()["failure_reason"] == "insufficient_funds"
+    assert balance(api, ada.headers, source)["balance"] == "10.00"
+
+
+def test_an_idempotency_key_moves_money_once(api: httpx.Client, ada: Customer, bob: Customer) -> None:
+    source, destination = open_account(api, ada), open_account(api, bob)
+    deposit(api, ada, source, "100.00")
+    key = f"rent-{uuid.uuid4()}"
+    first = _transfer(api, ada, source, destination, "40.00", **{"Idempotency-Key": key})
+    again = _transfer(api, ada, source, destination, "40.00", **{"Idempotency-Key": key})
+    assert first.json()["transaction_id"] == again.json()["transaction_id"]
+    assert balance(api, ada.headers, source)["balance"] == "60.00"
+    conflict = _transfer(api, ada, source, destination, "41.00", **{"Idempotency-Key": key})
+    assert conflict.status_code == 409 and conflict.json()["error"]["code"] == "idempotency_conflict"
+
+
+def test_a_payment_is_authorised_then_captured_in_part(api: httpx.Client, ada: Customer) -> None:
+    account = open_account(api, ada)
+    deposit(api, ada, account, "100.00")
+    body = {"account_id": account, "amount": "80.00", "currency": "USD", "merchant": "Corner Coffee"}
+    authorised = api.post("/api/v1/transactions/payment", json=body, headers=ada.headers)
+    assert authorised.status_code == 201 and authorised.json()["status"] == "PENDING"
+    payment_id = authorised.json()["transaction_id"]
+    held = balance(api, ada.headers, account)
+    assert held["balance"] == "100.00" and held["available_balance"] == "20.00"
+    captured = api.post(f"/api/v1/transactions/{payment_id}/capture", json={"amount": "55.00"}, headers=ada.headers)
+    assert captured.status_code == 200, captured.text
+    assert captured.json()["status"] == "COMPLETED" and captured.json()["captured_amount"] == "55.00"
+    after = balance(api, ada.headers, account)
+    assert after["balance"] == "45.00" and after["available_balance"] == "45.00"
+    late_void = api.post(f"/api/v1/transactions/{payment_id}/void", headers=ada.headers)
+    assert late_void.status_code == 409
+
+
+def test_a_voided_or_expired_authorisation_releases_its_hold(api: httpx.Client, ada: Customer) -> None:
+    account = open_account(api, ada)
+    deposit(api, ada, account, "100.00")
+    body: dict[str, Any] = {"account_id": account, "amount": "30.00", "currency": "USD", "merchant": "Hotel"}
+    voided = api.post("/api/v1/transactions/payment", json=body, headers=ada.headers).json()
+    result = api.post(f"/api/v1/transactions/{voided['transaction_id']}/void", headers=ada.headers)
+    assert result.json()["status"] == "FAILED" and result.json()["failure_reason"] == "voided"
+    capture = api.post(f"/api/v1/transactions/{voided['transaction_id']}/capture", headers=ada.headers)
+    assert capture.status_code == 409
+    expiring = api.post("/api/v1/transactions/payment", json={**body, "expires_in_s": 1}, headers=ada.headers).json()
+    assert balance(api, ada.headers, account)["available_balance"] == "70.00"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        state = api.get(f"/api/v1/transactions/{expiring['transaction_id']}", headers=ada.headers).json()
+        if state["status"] != "PENDING":
+            break
+        time.sleep(0.25)
+    assert state["status"] == "FAILED" and state["failure_reason"] == "expired"
+    assert balance(api, ada.headers, account)["available_balance"] == "100.00"
+
+
+def test_an_admin_reverses_a_transfer_once(
+    api: httpx.Client, ada: Customer, bob: Customer, admin: dict[str, str]
+) -> None:
+    source, destination = open_account(api, ada), open_account(api, bob)
+    deposit(api, ada, source, "20.00")
+    sent = _transfer(api, ada, source, destination, "20.00").json()
+    path = f"/api/v1/transactions/{sent['transaction_id']}/reverse"
+    assert api.post(path, json={"reason": "duplicate"}, headers=ada.headers).status_code == 403
+    reversal = api.post(path, json={"reason": "sent in error"}, headers=admin)
+    assert reversal.status_code == 201, reversal.text
+    assert reversal.json()["status"] == "COMPLETED" and reversal.json()["reversal_of"] == sent["transaction_id"]
+    assert balance(api, ada.headers, source)["balance"] == "20.00"
+    assert balance(api, bob.headers, destination)["balance"] == "0.00"
+    original = api.get(f"/api/v1/transactions/{sent['transaction_id']}", headers=ada.headers).json()
+    assert original["status"] == "REVERSED"
+    twice = api.post(path, json={"reason": "again"}, headers=admin)
+    assert twice.status_code == 409 and twice.json()["error"]["code"] == "already_reversed"
+
+
+def test_a_batch_answers_each_transfer(api: httpx.Client, ada: Customer, bob: Customer) -> None:
+    source, destination = open_account(api, ada), open_account(api, bob)
+    deposit(api, ada, source, "10.00")
+    items = [
+        {"from_account_id": source, "to_account_id": destination, "amount": amount, "currency": "USD"}
+        for amount in ("4.00", "5.00", "2.00")
+    ]
+    response = api.post("/api/v1/transactions/transfer/batch", json={"transfers": items}, headers=ada.headers)
+    assert response.status_code == 201, response.text
+    results = response.json()["items"]
+    assert [(item["status"], item["failure_reason"]) for item in results] == [
+        ("COMPLETED", None),
+        ("COMPLETED", None),
+        ("FAILED", "insufficient_funds"),
+    ]
+    assert balance(api, bob.headers, destination)["balance"] == "9.00"
+    too_many = {"transfers": [items[0]] * 8_191}
+    refused = api.post("/api/v1/transactions/transfer/batch", json=too_many, headers=ada.headers)
+    assert refused.status_code == 422 and "transfers" in refused.json()["error"]["message"]
+
+
+def test_the_fraud_check_holds_or_blocks_large_movements(
+    api: httpx.Client, ada: Customer, bob: Customer, admin: dict[str, str], settings: Settings
+) -> None:
+    source, destination = open_account(api, ada), open_account(api, bob)
+    big = settings.fraud_block_units * 2
+    api.put(f"/api/v1/accounts/{source}/limits", json={"daily_outgoing_limit": f"{big}.00"}, headers=admin)
+    deposit(api, ada, source, f"{big}.00")
+    blocked = _transfer(api, ada, source, destination, f"{settings.fraud_block_units}.00").json()
+    assert blocked["status"] == "FAILED" and blocked["failure_reason"] == "fraud_blocked"
+    assert blocked["fraud"]["verdict"] == "block"
+    held = _transfer(api, ada, source, destination, f"{settings.fraud_review_units}.00").json()
+    assert held["status"] == "PENDING_REVIEW" and held["fraud"]["verdict"] == "review"
+    state = balance(api, ada.headers, source)
+    assert state["balance"] == f"{big}.00"
+    assert state["available_balance"] == f"{big - settings.fraud_review_units}.00"
+    assert balance(api, bob.headers, destination)["balance"] == "0.00"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"amount": 12.5}, "amount"),
+        ({"amount": "12.345"}, "amount"),
+        ({"amount": "-5.00"}, "amount"),
+        ({"amount": "0"}, "amount"),
+        ({"amount": "1e3"}, "amount"),
+        ({"currency": "ABC"}, "currency"),
+        ({"currency": "usd"}, "currency"),
+        ({"from_account_id": "12345"}, "from_account_id"),
+        ({"to_account_id": None}, "to_account_id"),
+        ({"memo": "unknown field"}, "memo"),
+    ],
+)
+def test_bad_transfer_input_is_422_naming_the_field(
+    api: httpx.Client, ada: Customer, change: dict[str, Any], field: str
+) -> None:
+    body = {"from_account_id": str(uuid.uuid4()), "to_account_id": str(uuid.uuid4()), "amount": "1.00"}
+    body["currency"] = "USD"
+    body.update(change)
+    response = api.post("/api/v1/transactions/transfer", json=body, headers=ada.headers)
+    assert response.status_code == 422, response.text
+    assert field in response.json()["error"]["message"]
+
+
+def test_a_transfer_to_the_same_account_is_refused(api: httpx.Client, ada: Customer) -> None:
+    account = open_account(api, ada)
+    response = _transfer(api, ada, account, account, "1.00")
+    assert response.status_code == 422 and "to_account_id" in response.json()["error"]["message"]
