@@ -85,6 +85,11 @@ class Settings(BaseSettings):
     payment_authorisation_s: int = Field(
         default=7 * 24 * 3600, ge=1, le=31 * 24 * 3600, description="how long a payment authorisation holds funds"
     )
+    ach_window_s: int = Field(default=60, ge=1, le=86_400, description="the rails simulator's ACH batching window")
+    wire_delay_s: float = Field(default=1.0, ge=0, le=86_400, description="the rails simulator's delay for wires")
+    jobs_poll_interval_ms: int = Field(
+        default=500, ge=10, le=60_000, description="how often the scheduler and the settlement rails look for work"
+    )
     admin_email: str = Field(default="admin@bankflow.local", description="the first admin user, created by `up`")
     admin_password: SecretStr = Field(default=SecretStr(""), description="its password; empty generates one")
     http_host: str = Field(default="127.0.0.1", min_length=1, description="address the HTTP API listens on")

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 import ray
 
 from actors import outbox_relay
+from actors.banking import jobs
 from actors.kafka_admin import ensure_topics
 from actors.ledger import placement
 from actors.probes import ProbeResult, probe_kafka, probe_postgres, probe_redis
@@ -176,8 +177,9 @@ def ledger_up(settings: Settings) -> str:
     handles = placement.ensure_shards(settings.database_url, settings.account_shards)
     outbox_relay.ensure_relay(settings.database_url, settings.kafka_bootstrap)
     shards = asyncio.run(placement.wait_ready(handles, settings.service_start_timeout_s * 5))
+    jobs.ensure_jobs(settings)
     accounts = sum(shard["accounts"] for shard in shards)
-    return f"{len(shards)} shards, {accounts} accounts, outbox relay running"
+    return f"{len(shards)} shards, {accounts} accounts, outbox relay, scheduler and settlement running"
 
 
 def ledger_down(settings: Settings, progress: Progress) -> None:
@@ -187,14 +189,20 @@ def ledger_down(settings: Settings, progress: Progress) -> None:
     except ValueError:
         progress(f"{'ledger':<10} not running")
         return
+    _stop_actor(jobs.JOBS_ACTOR_NAME, jobs.JOBS_NAMESPACE)
     placement.stop_shards(handles, LEDGER_STOP_TIMEOUT_S)
+    _stop_actor(outbox_relay.RELAY_ACTOR_NAME, outbox_relay.RELAY_NAMESPACE)
+    progress(f"{'ledger':<10} stopped ({len(handles)} shards snapshotted)")
+
+
+def _stop_actor(name: str, namespace: str) -> None:
+    """Stop a named actor that has a `stop` method, then remove it for good; absent is fine."""
     try:
-        relay = ray.get_actor(outbox_relay.RELAY_ACTOR_NAME, namespace=outbox_relay.RELAY_NAMESPACE)
-        ray.get(relay.stop.remote(), timeout=LEDGER_STOP_TIMEOUT_S)
-        ray.kill(relay, no_restart=True)
+        actor = ray.get_actor(name, namespace=namespace)
+        ray.get(actor.stop.remote(), timeout=LEDGER_STOP_TIMEOUT_S)
+        ray.kill(actor, no_restart=True)
     except (ValueError, ray.exceptions.RayError):
         pass
-    progress(f"{'ledger':<10} stopped ({len(handles)} shards snapshotted)")
 
 
 def down(settings: Settings, progress: Progress = print) -> int:

@@ -4,17 +4,23 @@ capture and void, reversals, and reading transactions (API.md)."""
 from __future__ import annotations
 
 import uuid
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
 from pydantic import BaseModel, Field
 
+from actors.banking.external import ExternalRequest
+from actors.banking.scheduler import ScheduleRequest
 from actors.banking.transactions import Movement
 from deployments.calls import call_service
+from deployments.errors import ApiError
 from deployments.schemas import ERROR_RESPONSES, RequestBody, amount_minor
 from deployments.security import CurrentPrincipal
+from models.external import Direction, Rail, account_number_problem, routing_number_problem
 from models.ledger.types import derived_id
 from models.paging import DEFAULT_LIMIT, MAX_LIMIT
+from models.schedules import MAX_OCCURRENCES, Frequency
 from models.transactions import (
     MAX_BATCH_TRANSFERS,
     MAX_DESCRIPTION_CHARS,
@@ -75,6 +81,64 @@ class CaptureRequest(RequestBody):
 
 class ReverseRequest(RequestBody):
     reason: str = Field(min_length=1, max_length=MAX_DESCRIPTION_CHARS)
+
+
+class ExternalParty(RequestBody):
+    name: str = Field(min_length=1, max_length=200, examples=["Ada Lovelace"])
+    routing_number: str = Field(min_length=9, max_length=9, examples=["021000021"])
+    account_number: str = Field(min_length=4, max_length=17, examples=["12345678"])
+
+
+class ExternalRequestBody(RequestBody):
+    direction: Direction
+    rail: Rail
+    account_id: uuid.UUID = Field(description="the BankFlow account money leaves (OUT) or lands in (IN)")
+    amount: Amount
+    currency: Currency
+    counterparty: ExternalParty
+    description: Description = None
+
+
+class ScheduleBody(RequestBody):
+    from_account_id: uuid.UUID
+    to_account_id: uuid.UUID
+    amount: Amount
+    currency: Currency
+    description: Description = None
+    frequency: Frequency
+    start_at: datetime | None = Field(default=None, description="first run (with a time zone); default now")
+    end_date: date | None = Field(default=None, description="no run after this day (UTC)")
+    count: int | None = Field(default=None, ge=1, le=MAX_OCCURRENCES, description="stop after this many runs")
+
+
+class ScheduledRun(BaseModel):
+    occurrence: int
+    due_at: str
+    transaction_id: str
+    status: str
+    reason: str | None
+
+
+class Schedule(BaseModel):
+    schedule_id: str
+    from_account_id: str
+    to_account_id: str
+    amount: str
+    currency: str
+    description: str | None
+    frequency: str
+    start_at: str
+    end_date: str | None
+    count: int | None
+    status: str
+    next_run_at: str | None
+    runs_done: int
+    recent_runs: list[ScheduledRun]
+
+
+class SchedulePage(BaseModel):
+    items: list[Schedule]
+    next_cursor: str | None
 
 
 class Fraud(BaseModel):
@@ -234,6 +298,81 @@ async def reverse(
         reason=body.reason,
         reversal_id=reversal_id,
     )
+
+
+@router.post(
+    "/external",
+    status_code=201,
+    response_model=Transaction,
+    summary="ACH or wire to/from another bank: PENDING until the rails settle or return it",
+)
+async def external(
+    body: ExternalRequestBody, request: Request, principal: CurrentPrincipal, idempotency_key: IdempotencyKey = None
+) -> dict[str, Any]:
+    party = body.counterparty
+    for field, problem in (
+        ("counterparty.routing_number", routing_number_problem(party.routing_number)),
+        ("counterparty.account_number", account_number_problem(party.account_number)),
+    ):
+        if problem is not None:
+            raise ApiError(422, "validation_error", f"{field}: {problem}")
+    external_request = ExternalRequest(
+        body.direction,
+        body.rail,
+        body.account_id,
+        amount_minor("amount", body.amount, body.currency),
+        body.currency,
+        party.routing_number,
+        party.account_number,
+        party.name,
+        body.description,
+    )
+    return await _transactions(
+        request,
+        "external",
+        principal=principal,
+        external=external_request,
+        transaction_id=transaction_id_for(principal.user_id, idempotency_key),
+    )
+
+
+@router.post("/scheduled", status_code=201, response_model=Schedule, summary="A one-off or recurring transfer")
+async def schedule(
+    body: ScheduleBody, request: Request, principal: CurrentPrincipal, idempotency_key: IdempotencyKey = None
+) -> dict[str, Any]:
+    schedule_request = ScheduleRequest(
+        body.from_account_id,
+        body.to_account_id,
+        amount_minor("amount", body.amount, body.currency),
+        body.currency,
+        body.description,
+        body.frequency,
+        body.start_at,
+        body.end_date,
+        body.count,
+    )
+    return await _transactions(
+        request,
+        "schedule",
+        principal=principal,
+        schedule=schedule_request,
+        schedule_id=transaction_id_for(principal.user_id, idempotency_key),
+    )
+
+
+@router.get("/scheduled", response_model=SchedulePage, summary="The caller's scheduled transfers with recent runs")
+async def schedules(
+    request: Request,
+    principal: CurrentPrincipal,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> dict[str, Any]:
+    return await _transactions(request, "schedules", principal=principal, limit=limit, cursor=cursor)
+
+
+@router.delete("/scheduled/{schedule_id}", response_model=Schedule, summary="Cancel a scheduled transfer")
+async def cancel_schedule(schedule_id: uuid.UUID, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
+    return await _transactions(request, "cancel_schedule", principal=principal, schedule_id=schedule_id)
 
 
 @router.get("/account/{account_id}", response_model=TransactionPage, summary="An account's transactions, newest first")

@@ -42,6 +42,9 @@ def isolated_settings(data_dir: Path, **overrides: object) -> Settings:
         "admin_password": ADMIN_PASSWORD,
         "auth_rate_limit_per_minute": 1_000,
         "rate_limit_per_minute": 600,
+        "ach_window_s": 2,
+        "wire_delay_s": 0.2,
+        "jobs_poll_interval_ms": 100,
         "cors_allowed_origins": [ALLOWED_ORIGIN],
         **overrides,
     }

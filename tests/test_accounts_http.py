@@ -161,9 +161,7 @@ def test_an_admin_sets_the_daily_outgoing_limit(
     assert balance(api, ada.headers, source)["balance"] == "400.00"
 
 
-def test_statements_agree_with_the_balance_in_every_format(
-    api: httpx.Client, ada: Customer, bob: Customer
-) -> None:
+def test_statements_agree_with_the_balance_in_every_format(api: httpx.Client, ada: Customer, bob: Customer) -> None:
     account, other = open_account(api, ada), open_account(api, bob)
     deposit(api, ada, account, "1000.00")
     transfer = {

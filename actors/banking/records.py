@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Final
@@ -21,6 +21,8 @@ from models.topics import TRANSACTION_EVENTS
 from models.transactions import TransactionKind, TransactionStatus
 
 SOURCE: Final = "bankflow/transactions"
+# Work that must commit with a transaction's row: given the open connection.
+InTransaction = Callable[[Any], Awaitable[None]]
 TRANSACTION_COLUMNS: Final = """transaction_id, kind, status, reason, from_account_id, to_account_id, amount_minor,
     captured_minor, currency, description, counterparty, reversal_of, fraud_verdict, fraud_score, fraud_reasons,
     initiated_by, fingerprint, created_at, updated_at"""
@@ -82,9 +84,17 @@ class TransactionRecords:
         self.pool = pool
 
     async def create(
-        self, draft: Draft, status: TransactionStatus, fraud: tuple[str, int, list[str]] | None = None
+        self,
+        draft: Draft,
+        status: TransactionStatus,
+        fraud: tuple[str, int, list[str]] | None = None,
+        also: InTransaction | None = None,
     ) -> tuple[asyncpg.Record, bool]:
-        """(the row, whether this call created it); an existing row is returned as it is."""
+        """(the row, whether this call created it); an existing row is returned as it is.
+
+        `also` writes what belongs with a new transaction (e.g. its external transfer) in the
+        same database transaction.
+        """
         verdict, score, reasons = fraud if fraud is not None else (None, None, None)
         async with self.pool.acquire() as connection, connection.transaction():
             row = await connection.fetchrow(
@@ -120,6 +130,8 @@ class TransactionRecords:
                 status.value,
             )
             await write_events(connection, [transaction_event("transaction.initiated", row)])
+            if also is not None:
+                await also(connection)
             return row, True
 
     async def create_many(
@@ -243,6 +255,7 @@ class TransactionRecords:
         event_type: str | None = None,
         captured_minor: int | None = None,
         only_from: frozenset[TransactionStatus] | None = None,
+        also: InTransaction | None = None,
     ) -> asyncpg.Record | None:
         """Set a new status (recorded in the history, with its event).
 
@@ -274,6 +287,8 @@ class TransactionRecords:
             )
             if event_type is not None:
                 await write_events(connection, [transaction_event(event_type, row)])
+            if also is not None:
+                await also(connection)
             return row
 
     async def of_account(

@@ -18,7 +18,7 @@ from typing import Any, Final
 import asyncpg
 
 from actors.banking.directory import Directory
-from actors.banking.records import Draft, TransactionRecords
+from actors.banking.records import Draft, InTransaction, TransactionRecords
 from actors.ledger.client import AccountRecord, LedgerClient, PendingTransferNotFoundError
 from models.failures import ServiceFailure
 from models.fraud_check import Assessment, Scorer, ScoringRequest, Verdict
@@ -129,10 +129,10 @@ class TransactionService:
 
     async def move(self, principal: Principal, movement: Movement, transaction_id: uuid.UUID) -> dict[str, Any]:
         """Transfer, deposit, withdrawal or payment authorisation, as the principal."""
-        await self._check_movement(principal, movement)
+        await self.check_movement(principal, movement)
         return transaction_view(await self.execute(principal.user_id, movement, transaction_id))
 
-    async def _check_movement(
+    async def check_movement(
         self, principal: Principal, movement: Movement, seen: dict[uuid.UUID, AccountRecord] | None = None
     ) -> None:
         """Access, currency, per-movement maximum and destination; `seen` caches accounts across a batch."""
@@ -159,7 +159,9 @@ class TransactionService:
             if target.currency != movement.currency:
                 raise invalid("to_account_id", f"the destination holds {target.currency}", "currency_mismatch")
 
-    async def execute(self, user_id: uuid.UUID, movement: Movement, transaction_id: uuid.UUID) -> asyncpg.Record:
+    async def execute(
+        self, user_id: uuid.UUID, movement: Movement, transaction_id: uuid.UUID, also: InTransaction | None = None
+    ) -> asyncpg.Record:
         """Record, check limits and fraud, and run one movement through the ledger (access already checked).
 
         The same transaction id again returns the recorded transaction (resuming it if a crash
@@ -170,7 +172,7 @@ class TransactionService:
         if movement.kind in SCORED_KINDS:
             assessment = await self._scorer.assess(_scoring_request(movement, transaction_id, user_id))
         fraud = None if assessment is None else (assessment.verdict.value, assessment.score, list(assessment.reasons))
-        row, created = await self.records.create(draft, TransactionStatus.PROCESSING, fraud)
+        row, created = await self.records.create(draft, TransactionStatus.PROCESSING, fraud, also)
         if not created:
             if row["fingerprint"] != draft.fingerprint():
                 raise ServiceFailure(409, "idempotency_conflict", "this idempotency key was used for another request")
@@ -189,14 +191,27 @@ class TransactionService:
         status = status_of_ledger(result.status, held_for_review=review)
         if status is TransactionStatus.FAILED:
             await self._release(movement, outgoing)
+        if movement.kind is TransactionKind.EXTERNAL_OUT and status is TransactionStatus.COMPLETED:
+            status = TransactionStatus.PENDING  # the money has left the account; the rails answer later
+        waiting = status in (TransactionStatus.PENDING_REVIEW, TransactionStatus.PENDING)
         moved = await self.records.move(
             transaction_id,
             status,
             reason_of_ledger(result.status, result.reason),
-            event_type="transaction.processing" if status is TransactionStatus.PENDING_REVIEW else None,
+            event_type="transaction.processing" if waiting and movement.kind in SCORED_KINDS else None,
             only_from=frozenset({TransactionStatus.PROCESSING}),
         )
         return moved or await self._current(transaction_id)
+
+    async def record_incoming(
+        self, user_id: uuid.UUID, movement: Movement, transaction_id: uuid.UUID, also: InTransaction
+    ) -> asyncpg.Record:
+        """An incoming external transfer: PENDING, no money yet; the rails credit it when they settle."""
+        draft = _draft(movement, transaction_id, user_id)
+        row, created = await self.records.create(draft, TransactionStatus.PENDING, None, also)
+        if not created and row["fingerprint"] != draft.fingerprint():
+            raise ServiceFailure(409, "idempotency_conflict", "this idempotency key was used for another request")
+        return row
 
     def _command(self, movement: Movement, transaction_id: uuid.UUID, review: bool) -> Command:
         amount, currency, account = movement.amount_minor, movement.currency, movement.account_id
@@ -370,7 +385,7 @@ class TransactionService:
         seen: dict[uuid.UUID, AccountRecord] = {}
         for position, movement in enumerate(movements):
             try:
-                await self._check_movement(principal, movement, seen)
+                await self.check_movement(principal, movement, seen)
             except ServiceFailure as refusal:
                 failure = refusal.failure
                 raise ServiceFailure(

@@ -8,7 +8,9 @@ import asyncpg
 
 from actors.banking.accounts import AccountService
 from actors.banking.directory import Directory
+from actors.banking.external import ExternalTransfers, RailsTimetable
 from actors.banking.records import TransactionRecords
+from actors.banking.scheduler import ScheduledTransfers
 from actors.banking.transactions import MoneyRules, TransactionService
 from actors.ledger.client import LedgerClient
 from actors.settings import Settings
@@ -21,6 +23,8 @@ class Banking:
     ledger: LedgerClient
     accounts: AccountService
     transactions: TransactionService
+    external: ExternalTransfers
+    schedules: ScheduledTransfers
 
     async def close(self) -> None:
         await self.ledger.close()
@@ -47,4 +51,12 @@ async def connect_banking(settings: Settings, scorer: Scorer | None = None, pool
     rules = money_rules(settings)
     transactions = TransactionService(records, ledger, directory, scorer or default_scorer(settings), rules)
     accounts = AccountService(ledger, directory, records, rules)
-    return Banking(pool, ledger, accounts, transactions)
+    timetable = RailsTimetable(settings.ach_window_s, settings.wire_delay_s)
+    return Banking(
+        pool,
+        ledger,
+        accounts,
+        transactions,
+        ExternalTransfers(transactions, timetable),
+        ScheduledTransfers(pool, transactions),
+    )

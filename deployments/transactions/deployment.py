@@ -7,14 +7,45 @@ from typing import Any
 
 from ray import serve
 
-from actors.banking.transactions import TransactionService
-from actors.banking.wiring import connect_banking
+from actors.banking.wiring import Banking, connect_banking
 from actors.log_masking import install_masking
 from actors.settings import Settings
 from deployments.calls import dispatch
 from models.failures import Failure
 
-OPERATIONS = frozenset({"move", "capture", "void", "reverse", "transfer_batch", "get", "of_account"})
+OPERATIONS = frozenset(
+    {
+        "move",
+        "capture",
+        "void",
+        "reverse",
+        "transfer_batch",
+        "get",
+        "of_account",
+        "external",
+        "schedule",
+        "schedules",
+        "cancel_schedule",
+    }
+)
+
+
+class _TransactionOperations:
+    """The operations the gateway may call, over the transactions, external and scheduled services."""
+
+    def __init__(self, banking: Banking) -> None:
+        service = banking.transactions
+        self.move = service.move
+        self.capture = service.capture
+        self.void = service.void
+        self.reverse = service.reverse
+        self.transfer_batch = service.transfer_batch
+        self.get = service.get
+        self.of_account = service.of_account
+        self.external = banking.external.request
+        self.schedule = banking.schedules.create
+        self.schedules = banking.schedules.of_owner
+        self.cancel_schedule = banking.schedules.cancel
 
 
 @serve.deployment
@@ -22,14 +53,14 @@ class Transactions:
     def __init__(self) -> None:
         install_masking()
         self._settings = Settings()
-        self._service: TransactionService | None = None
+        self._operations: _TransactionOperations | None = None
         self._lock = asyncio.Lock()
 
-    async def _ready(self) -> TransactionService:
+    async def _ready(self) -> _TransactionOperations:
         async with self._lock:
-            if self._service is None:
-                self._service = (await connect_banking(self._settings)).transactions
-            return self._service
+            if self._operations is None:
+                self._operations = _TransactionOperations(await connect_banking(self._settings))
+            return self._operations
 
     async def call(self, operation: str, arguments: dict[str, Any]) -> dict[str, Any] | Failure:
         return await dispatch(await self._ready(), OPERATIONS, operation, arguments)
