@@ -12,10 +12,11 @@ from pydantic import BaseModel, Field
 
 from actors.banking.external import ExternalRequest
 from actors.banking.scheduler import ScheduleRequest
+from actors.banking.search import MAX_TEXT_CHARS, SearchCriteria
 from actors.banking.transactions import Movement
 from deployments.calls import call_service
 from deployments.errors import ApiError
-from deployments.schemas import ERROR_RESPONSES, RequestBody, amount_minor
+from deployments.schemas import ERROR_RESPONSES, RequestBody, amount_minor, storable
 from deployments.security import CurrentPrincipal
 from models.external import Direction, Rail, account_number_problem, routing_number_problem
 from models.ledger.types import derived_id
@@ -26,6 +27,7 @@ from models.transactions import (
     MAX_DESCRIPTION_CHARS,
     MAX_IDEMPOTENCY_KEY_CHARS,
     TransactionKind,
+    TransactionStatus,
     transaction_id_for,
 )
 
@@ -373,6 +375,33 @@ async def schedules(
 @router.delete("/scheduled/{schedule_id}", response_model=Schedule, summary="Cancel a scheduled transfer")
 async def cancel_schedule(schedule_id: uuid.UUID, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
     return await _transactions(request, "cancel_schedule", principal=principal, schedule_id=schedule_id)
+
+
+@router.get("/search", response_model=TransactionPage, summary="Search transactions, newest first")
+async def search(
+    request: Request,
+    principal: CurrentPrincipal,
+    account_id: uuid.UUID | None = None,
+    from_: Annotated[datetime | None, Query(alias="from", description="created at or after (RFC 3339)")] = None,
+    to: Annotated[datetime | None, Query(description="created before (RFC 3339)")] = None,
+    min_amount: Annotated[str | None, Query(max_length=32)] = None,
+    max_amount: Annotated[str | None, Query(max_length=32)] = None,
+    currency: Annotated[str | None, Query(min_length=3, max_length=3)] = None,
+    kind: TransactionKind | None = None,
+    status: TransactionStatus | None = None,
+    counterparty: Annotated[str | None, Query(min_length=1, max_length=MAX_TEXT_CHARS)] = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=MAX_TEXT_CHARS, description="text in descriptions")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> dict[str, Any]:
+    for field, value in (("from", from_), ("to", to)):
+        if value is not None and value.tzinfo is None:
+            raise ApiError(422, "validation_error", f"{field}: needs a time zone offset, e.g. 2026-12-01T00:00:00Z")
+    for field, text in (("counterparty", counterparty), ("q", q), ("min_amount", min_amount)):
+        if text is not None and not storable(text):
+            raise ApiError(422, "validation_error", f"{field}: must not contain NUL characters")
+    criteria = SearchCriteria(account_id, from_, to, min_amount, max_amount, currency, kind, status, counterparty, q)
+    return await _transactions(request, "search", principal=principal, criteria=criteria, limit=limit, cursor=cursor)
 
 
 @router.get("/account/{account_id}", response_model=TransactionPage, summary="An account's transactions, newest first")

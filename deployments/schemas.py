@@ -10,7 +10,7 @@ from deployments.errors import ApiError
 from models.money import MoneyError, is_known_currency, parse_amount
 
 
-def _storable(value: Any) -> bool:
+def storable(value: Any) -> bool:
     """No NUL (PostgreSQL text cannot hold it) and no lone surrogate (not encodable as UTF-8)."""
     if isinstance(value, str):
         if "\x00" in value:
@@ -21,9 +21,9 @@ def _storable(value: Any) -> bool:
             return False
         return True
     if isinstance(value, dict):
-        return all(_storable(key) and _storable(item) for key, item in value.items())
+        return all(storable(key) and storable(item) for key, item in value.items())
     if isinstance(value, list):
-        return all(_storable(item) for item in value)
+        return all(storable(item) for item in value)
     return True
 
 
@@ -35,7 +35,7 @@ class RequestBody(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _strings_are_storable(cls, data: Any) -> Any:
-        if not _storable(data):
+        if not storable(data):
             raise ValueError("text must not contain NUL characters or unpaired surrogates")
         return data
 

@@ -1,4 +1,5 @@
-"""The banking jobs actor: the scheduler and the settlement rails, polling PostgreSQL.
+"""The banking jobs actor: the scheduler, the settlement rails and the read-model projector,
+polling PostgreSQL.
 
 Both keep all their state in PostgreSQL and make every step idempotent, so Ray restarting
 this actor after a crash (max_restarts=-1) resumes exactly where the database says they
@@ -14,6 +15,7 @@ from typing import Any, Final
 import ray
 
 from actors.banking.external import SettlementRails
+from actors.banking.projector import ReadModelProjector
 from actors.banking.scheduler import Scheduler
 from actors.banking.wiring import connect_banking
 from actors.log_masking import install_masking
@@ -33,6 +35,7 @@ class BankingJobs:
         self._rounds = 0
         self._scheduler: Scheduler | None = None
         self._rails: SettlementRails | None = None
+        self._projector: ReadModelProjector | None = None
         self._task = asyncio.get_running_loop().create_task(self._run_forever())
 
     async def _run_forever(self) -> None:
@@ -45,11 +48,13 @@ class BankingJobs:
                 await asyncio.sleep(1.0)
         self._scheduler = Scheduler(banking.pool, banking.transactions)
         self._rails = SettlementRails(banking.pool, banking.ledger, banking.transactions)
+        self._projector = ReadModelProjector(banking.pool, banking.transactions.records)
         interval_s = self._settings.jobs_poll_interval_ms / 1000
         while True:
             try:
                 await self._scheduler.run_once()
                 await self._rails.run_once()
+                await self._projector.run_once()
             except Exception:
                 logger.exception("banking jobs round failed; next round in %.1f s", interval_s)
             self._rounds += 1
@@ -62,6 +67,7 @@ class BankingJobs:
             "occurrences_run": 0 if self._scheduler is None else self._scheduler.occurrences_run,
             "settled": 0 if self._rails is None else self._rails.settled,
             "returned": 0 if self._rails is None else self._rails.returned,
+            "projected": 0 if self._projector is None else self._projector.projected,
         }
 
     async def stop(self) -> None:

@@ -11,6 +11,7 @@ from actors.banking.directory import Directory
 from actors.banking.external import ExternalTransfers, RailsTimetable
 from actors.banking.records import TransactionRecords
 from actors.banking.scheduler import ScheduledTransfers
+from actors.banking.search import TransactionSearch
 from actors.banking.transactions import MoneyRules, TransactionService
 from actors.ledger.client import LedgerClient
 from actors.settings import Settings
@@ -25,6 +26,7 @@ class Banking:
     transactions: TransactionService
     external: ExternalTransfers
     schedules: ScheduledTransfers
+    search: TransactionSearch
 
     async def close(self) -> None:
         await self.ledger.close()
@@ -59,4 +61,5 @@ async def connect_banking(settings: Settings, scorer: Scorer | None = None, pool
         transactions,
         ExternalTransfers(transactions, timetable),
         ScheduledTransfers(pool, transactions),
+        TransactionSearch(pool, ledger, directory),
     )

@@ -51,3 +51,16 @@ CREATE TABLE scheduled_runs (
     executed_at    timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (schedule_id, occurrence)
 );
+
+-- How far the read-model projector has read each shard's journal (by batch).
+CREATE TABLE read_model_positions (
+    shard      integer     PRIMARY KEY,
+    batch      bigint      NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- Search: newest first over everything (staff), and text within descriptions and counterparties.
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE INDEX transactions_newest ON transactions (created_at DESC, transaction_id DESC);
+CREATE INDEX transactions_text ON transactions
+    USING gin ((coalesce(description, '') || ' ' || coalesce(counterparty, '')) gin_trgm_ops);

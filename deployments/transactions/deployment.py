@@ -26,6 +26,7 @@ OPERATIONS = frozenset(
         "schedule",
         "schedules",
         "cancel_schedule",
+        "search",
     }
 )
 
@@ -46,6 +47,7 @@ class _TransactionOperations:
         self.schedule = banking.schedules.create
         self.schedules = banking.schedules.of_owner
         self.cancel_schedule = banking.schedules.cancel
+        self.search = banking.search.search
 
 
 @serve.deployment

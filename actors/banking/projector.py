@@ -1,0 +1,138 @@
+"""The read-model projector: follows each shard's journal and brings the transactions read
+model up to what the ledger decided.
+
+The services write a transaction's row as they run it, so the read model agrees with the
+balances as soon as a write is acknowledged. What happens in the ledger afterwards on its own —
+a hold expiring, a cross-shard saga finishing or refunding — and movements made through
+LedgerClient directly (pipelines, operators) reach the read model from the journal here: by
+shard and batch, only batches the shard has committed (`ledger_shards.last_batch`), so no
+journal row is ever skipped.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Final
+
+import asyncpg
+
+from actors.banking.records import Draft, TransactionRecords
+from models.ledger.types import FINAL_TRANSFER_STATUSES, INTERNAL_ACCOUNT_TYPES, TransferStatus
+from models.transactions import TransactionKind, TransactionStatus, reason_of_ledger, status_of_ledger
+
+MAX_BATCHES_PER_ROUND: Final = 1_000
+# The initiator of a transaction the read model learnt from the journal, not from a request.
+SYSTEM_USER: Final = uuid.UUID(int=0)
+_KINDS: Final = {
+    "TRANSFER": TransactionKind.TRANSFER,
+    "PENDING": TransactionKind.TRANSFER,
+    "DEPOSIT": TransactionKind.DEPOSIT,
+    "WITHDRAWAL": TransactionKind.WITHDRAWAL,
+}
+# The rails own these kinds' statuses (money leaves at once, the transaction ends when answered).
+_RAILS_KINDS: Final = frozenset({TransactionKind.EXTERNAL_OUT.value, TransactionKind.EXTERNAL_IN.value})
+
+
+class ReadModelProjector:
+    def __init__(self, pool: asyncpg.Pool, records: TransactionRecords) -> None:
+        self._pool = pool
+        self._records = records
+        self.projected = 0
+
+    async def run_once(self) -> int:
+        shards = await self._pool.fetch(
+            """SELECT s.shard, s.last_batch, COALESCE(p.batch, 0) AS position
+               FROM ledger_shards s LEFT JOIN read_model_positions p USING (shard)
+               WHERE s.last_batch > COALESCE(p.batch, 0)"""
+        )
+        changed = 0
+        for shard in shards:
+            upto = min(shard["last_batch"], shard["position"] + MAX_BATCHES_PER_ROUND)
+            changed += await self._project(shard["shard"], shard["position"], upto)
+            await self._pool.execute(
+                """INSERT INTO read_model_positions (shard, batch) VALUES ($1, $2)
+                   ON CONFLICT (shard) DO UPDATE SET batch = EXCLUDED.batch, updated_at = now()""",
+                shard["shard"],
+                upto,
+            )
+        self.projected += changed
+        return changed
+
+    async def _project(self, shard: int, after_batch: int, upto_batch: int) -> int:
+        transfers = await self._pool.fetch(
+            """SELECT t.*, d.account_type AS debit_type, c.account_type AS credit_type
+               FROM ledger_transfers t
+               JOIN ledger_accounts d ON d.account_id = t.debit_account_id
+               JOIN ledger_accounts c ON c.account_id = t.credit_account_id
+               WHERE t.transfer_id IN (SELECT DISTINCT transfer_id FROM ledger_postings
+                                       WHERE shard = $1 AND batch > $2 AND batch <= $3 AND transfer_id IS NOT NULL)""",
+            shard,
+            after_batch,
+            upto_batch,
+        )
+        if not transfers:
+            return 0
+        existing = {
+            row["transaction_id"]: row
+            for row in await self._pool.fetch(
+                "SELECT transaction_id, kind, status FROM transactions WHERE transaction_id = ANY($1::uuid[])",
+                [transfer["transfer_id"] for transfer in transfers],
+            )
+        }
+        changed = 0
+        for transfer in transfers:
+            row = existing.get(transfer["transfer_id"])
+            if row is None:
+                await self._adopt(transfer)
+                changed += 1
+            elif await self._catch_up(row, transfer):
+                changed += 1
+        return changed
+
+    async def _catch_up(self, row: asyncpg.Record, transfer: asyncpg.Record) -> bool:
+        """Move a known transaction to the ledger's final outcome (never to an intermediate status)."""
+        ledger_status = TransferStatus(transfer["status"])
+        if row["kind"] in _RAILS_KINDS or ledger_status not in FINAL_TRANSFER_STATUSES:
+            return False
+        if transfer["saga_stage"] is not None:
+            return False
+        target = status_of_ledger(ledger_status)
+        current = TransactionStatus(row["status"])
+        if current is target or current not in (
+            TransactionStatus.PROCESSING,
+            TransactionStatus.PENDING,
+            TransactionStatus.PENDING_REVIEW,
+        ):
+            return False
+        posted = transfer["posted_minor"] if transfer["kind"] == "PENDING" else None
+        moved = await self._records.move(
+            row["transaction_id"],
+            target,
+            reason_of_ledger(ledger_status, transfer["reason"]),
+            captured_minor=posted if target is TransactionStatus.COMPLETED else None,
+            only_from=frozenset({current}),
+        )
+        return moved is not None
+
+    async def _adopt(self, transfer: asyncpg.Record) -> None:
+        """A movement made around the API: recorded as the ledger tells it."""
+        internal = {kind.value for kind in INTERNAL_ACCOUNT_TYPES}
+        draft = Draft(
+            transfer["transfer_id"],
+            _KINDS.get(transfer["kind"], TransactionKind.TRANSFER),
+            None if transfer["debit_type"] in internal else transfer["debit_account_id"],
+            None if transfer["credit_type"] in internal else transfer["credit_account_id"],
+            transfer["amount_minor"],
+            transfer["currency"],
+            None,
+            None,
+            SYSTEM_USER,
+        )
+        ledger_status = TransferStatus(transfer["status"])
+        status = status_of_ledger(ledger_status) if transfer["saga_stage"] is None else TransactionStatus.PENDING
+        await self._records.create(draft, status)
+        reason = reason_of_ledger(ledger_status, transfer["reason"])
+        if reason is not None:
+            await self._pool.execute(
+                "UPDATE transactions SET reason = $2 WHERE transaction_id = $1", transfer["transfer_id"], reason
+            )
