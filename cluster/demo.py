@@ -1,5 +1,5 @@
-"""A demo customer for `make run`: signed up, verified-free, profiled, KYC approved — through
-the public HTTP API, the way a person and an admin would do it."""
+"""A demo customer for `make run`: signed up, profiled, KYC approved, with a funded checking
+account — through the public HTTP API, the way a person and an admin would do it."""
 
 from __future__ import annotations
 
@@ -99,4 +99,23 @@ def seed_demo(http_url: str, admin_email: str, admin_password: str | None) -> st
     status, _ = _json(f"{api}/admin/kyc/{customer_id}/approve", "POST", None, admin)
     if status != 200:
         raise DemoError(f"approving the demo customer's KYC failed with {status}")
-    return f"demo customer {DEMO_EMAIL} password {DEMO_PASSWORD}, KYC approved"
+    number = _open_funded_account(api, token)
+    return f"demo customer {DEMO_EMAIL} password {DEMO_PASSWORD}, KYC approved, checking {number} with 1000.00 USD"
+
+
+def _open_funded_account(api: str, token: str) -> str:
+    """A checking account with an opening deposit; idempotency keys make a re-run harmless."""
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    body = json.dumps({"account_type": "CHECKING", "currency": "USD"}).encode()
+    status, account = _request(f"{api}/accounts", "POST", body, {**headers, "Idempotency-Key": "demo-checking"})
+    if status != 201:
+        raise DemoError(f"opening the demo account failed: {account}")
+    deposit = json.dumps(
+        {"account_id": account["account_id"], "amount": "1000.00", "currency": "USD", "description": "Opening deposit"}
+    ).encode()
+    status, made = _request(
+        f"{api}/transactions/deposit", "POST", deposit, {**headers, "Idempotency-Key": "demo-deposit"}
+    )
+    if status != 201:
+        raise DemoError(f"the demo deposit failed: {made}")
+    return str(account["number"])
