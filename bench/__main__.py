@@ -1,5 +1,6 @@
-"""`python -m bench`: the ledger benchmark (see bench/ledger.py)."""
+"""`python -m bench`: the ledger benchmark, then the API benchmark (bench/ledger.py, bench/api.py)."""
 
-from bench.ledger import main
+from bench import api, ledger
 
-main()
+ledger.main([])
+api.main([])

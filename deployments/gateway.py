@@ -35,6 +35,7 @@ api = FastAPI(
 )
 install_error_handling(api)
 api.include_router(routes_auth.router)
+api.include_router(routes_auth.admin_router)
 api.include_router(routes_customers.router)
 api.include_router(routes_customers.admin_router)
 api.include_router(routes_accounts.router)

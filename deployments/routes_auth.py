@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -10,8 +11,10 @@ from pydantic import BaseModel, Field
 from deployments.calls import call_service
 from deployments.schemas import ERROR_RESPONSES, RequestBody
 from deployments.security import CurrentPrincipal, limit_by_ip
+from models.identity import Role
 
 router = APIRouter(prefix="/api/v1/auth", tags=["identity"], responses=ERROR_RESPONSES)
+admin_router = APIRouter(prefix="/api/v1/admin/users", tags=["admin"], responses=ERROR_RESPONSES)
 PublicLimit = Annotated[None, Depends(limit_by_ip)]
 
 
@@ -138,3 +141,16 @@ async def mfa_enable(body: CodeRequest, request: Request, principal: CurrentPrin
 @router.post("/mfa/disable", response_model=User, summary="Turn TOTP off with a current code")
 async def mfa_disable(body: CodeRequest, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
     return await call_identity(request, "mfa_disable", user_id=principal.user_id, code=body.code)
+
+
+class RolesRequest(RequestBody):
+    roles: list[Role] = Field(min_length=1, max_length=3, examples=[["customer", "support"]])
+
+
+@admin_router.put("/{user_id}/roles", response_model=User, summary="Admin: set a user's roles (ends their sessions)")
+async def set_roles(
+    user_id: uuid.UUID, body: RolesRequest, request: Request, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    return await call_identity(
+        request, "set_roles", principal=principal, user_id=user_id, roles=[role.value for role in body.roles]
+    )

@@ -78,3 +78,24 @@ def balance(api: httpx.Client, headers: dict[str, str], account_id: str) -> dict
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+async def transaction_event_types(database_url: str, transaction_id: str) -> list[str]:
+    """The types of the transactions service's events about one transaction, oldest first."""
+    import json
+
+    import asyncpg
+
+    connection = await asyncpg.connect(database_url)
+    try:
+        rows = await connection.fetch(
+            "SELECT events FROM outbox WHERE format = 'events' AND topic = 'transaction-events' ORDER BY position"
+        )
+    finally:
+        await connection.close()
+    return [
+        event["type"].removeprefix("com.bankflow.")
+        for row in rows
+        for event in json.loads(row["events"])
+        if event["subject"] == transaction_id
+    ]

@@ -204,3 +204,43 @@ def test_statements_agree_with_the_balance_in_every_format(api: httpx.Client, ad
     backwards = {"from": today.isoformat(), "to": (today - timedelta(days=3)).isoformat()}
     refused = api.get(f"/api/v1/accounts/{account}/statement", params=backwards, headers=ada.headers)
     assert refused.status_code == 422 and "to" in refused.json()["error"]["message"]
+
+
+def test_support_reads_and_freezes_but_moves_no_money(api: httpx.Client, ada: Customer, admin: dict[str, str]) -> None:
+    email = new_email()
+    user = register(api, email)
+    customer_token = bearer(login(api, email).json()["access_token"])
+    assert (
+        api.put(
+            f"/api/v1/admin/users/{user['user_id']}/roles", json={"roles": ["support"]}, headers=customer_token
+        ).status_code
+        == 403
+    )
+    granted = api.put(f"/api/v1/admin/users/{user['user_id']}/roles", json={"roles": ["support"]}, headers=admin)
+    assert granted.status_code == 200 and granted.json()["roles"] == ["support"]
+    assert api.get("/api/v1/auth/me", headers=customer_token).status_code == 401  # its session ended
+    support = bearer(login(api, email).json()["access_token"])
+    account = open_account(api, ada)
+    deposit(api, ada, account, "30.00")
+    assert api.get(f"/api/v1/accounts/{account}", headers=support).status_code == 200
+    assert api.get(f"/api/v1/accounts/user/{ada.user_id}", headers=support).status_code == 200
+    assert api.get(f"/api/v1/transactions/account/{account}", headers=support).status_code == 200
+    other = open_account(api, ada)
+    body = {"from_account_id": account, "to_account_id": other, "amount": "1.00", "currency": "USD"}
+    assert api.post("/api/v1/transactions/transfer", json=body, headers=support).status_code == 403
+    assert (
+        api.put(
+            f"/api/v1/accounts/{account}/limits", json={"daily_outgoing_limit": "1.00"}, headers=support
+        ).status_code
+        == 403
+    )
+    assert api.post(f"/api/v1/accounts/{account}/freeze", headers=support).json()["status"] == "FROZEN"
+    assert api.post(f"/api/v1/accounts/{account}/unfreeze", headers=support).json()["status"] == "ACTIVE"
+    deposited = api.get(f"/api/v1/transactions/account/{account}", headers=support).json()["items"][0]
+    reverse = api.post(
+        f"/api/v1/transactions/{deposited['transaction_id']}/reverse", json={"reason": "x"}, headers=support
+    )
+    assert reverse.status_code == 403
+    admin_id = api.get("/api/v1/auth/me", headers=admin).json()["user_id"]
+    demote = api.put(f"/api/v1/admin/users/{admin_id}/roles", json={"roles": ["support"]}, headers=admin)
+    assert demote.status_code == 422

@@ -3,6 +3,7 @@ reversals, batches, the fraud check, and bad input that must be a 4xx naming its
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Iterator
@@ -12,7 +13,7 @@ import httpx
 import pytest
 
 from actors.settings import Settings
-from tests.banking_client import Customer, balance, deposit, new_customer, open_account
+from tests.banking_client import Customer, balance, deposit, new_customer, open_account, transaction_event_types
 from tests.conftest import ADMIN_PASSWORD
 from tests.identity_client import bearer, login
 
@@ -129,7 +130,7 @@ def test_a_voided_or_expired_authorisation_releases_its_hold(api: httpx.Client, 
 
 
 def test_an_admin_reverses_a_transfer_once(
-    api: httpx.Client, ada: Customer, bob: Customer, admin: dict[str, str]
+    api: httpx.Client, ada: Customer, bob: Customer, admin: dict[str, str], settings: Settings
 ) -> None:
     source, destination = open_account(api, ada), open_account(api, bob)
     deposit(api, ada, source, "20.00")
@@ -145,6 +146,50 @@ def test_an_admin_reverses_a_transfer_once(
     assert original["status"] == "REVERSED"
     twice = api.post(path, json={"reason": "again"}, headers=admin)
     assert twice.status_code == 409 and twice.json()["error"]["code"] == "already_reversed"
+    events = asyncio.run(transaction_event_types(settings.database_url, sent["transaction_id"]))
+    assert events == ["transaction.initiated", "transaction.reversed"]
+
+
+def test_nobody_moves_or_reads_money_in_an_account_not_theirs(
+    api: httpx.Client, ada: Customer, bob: Customer, admin: dict[str, str]
+) -> None:
+    account, own = open_account(api, ada), open_account(api, bob)
+    deposit(api, ada, account, "100.00")
+    payment = {"account_id": account, "amount": "5.00", "currency": "USD", "merchant": "Shop"}
+    authorised = api.post("/api/v1/transactions/payment", json=payment, headers=ada.headers).json()
+    money = {"amount": "1.00", "currency": "USD"}
+    party = {"name": "X", "routing_number": "021000021", "account_number": "12345678"}
+    attempts = [
+        ("/api/v1/transactions/transfer", {"from_account_id": account, "to_account_id": own, **money}),
+        (
+            "/api/v1/transactions/transfer/batch",
+            {"transfers": [{"from_account_id": account, "to_account_id": own, **money}]},
+        ),
+        ("/api/v1/transactions/withdrawal", {"account_id": account, **money}),
+        ("/api/v1/transactions/deposit", {"account_id": account, **money}),
+        ("/api/v1/transactions/payment", {"account_id": account, "merchant": "Shop", **money}),
+        (
+            "/api/v1/transactions/external",
+            {"direction": "OUT", "rail": "WIRE", "account_id": account, "counterparty": party, **money},
+        ),
+        (
+            "/api/v1/transactions/scheduled",
+            {"from_account_id": account, "to_account_id": own, "frequency": "ONCE", **money},
+        ),
+        (f"/api/v1/transactions/{authorised['transaction_id']}/capture", None),
+        (f"/api/v1/transactions/{authorised['transaction_id']}/void", None),
+    ]
+    for path, body in attempts:
+        response = api.post(path, json=body, headers=bob.headers)
+        assert response.status_code == 404, (path, response.text)
+    for path in (
+        f"/api/v1/transactions/{authorised['transaction_id']}",
+        f"/api/v1/transactions/account/{account}",
+        f"/api/v1/transactions/search?account_id={account}",
+    ):
+        assert api.get(path, headers=bob.headers).status_code == 404, path
+    assert balance(api, ada.headers, account) == balance(api, admin, account)
+    assert balance(api, ada.headers, account)["available_balance"] == "95.00"
 
 
 def test_a_batch_answers_each_transfer(api: httpx.Client, ada: Customer, bob: Customer) -> None:

@@ -29,6 +29,7 @@ OPERATIONS = frozenset(
         "mfa_setup",
         "mfa_enable",
         "mfa_disable",
+        "set_roles",
     }
 )
 

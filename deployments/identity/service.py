@@ -29,6 +29,7 @@ from models.events import DomainEvent
 from models.failures import ServiceFailure
 from models.identity import (
     CodePurpose,
+    Principal,
     Role,
     code_is_well_formed,
     email_problem,
@@ -368,6 +369,27 @@ class IdentityService:
                 await self._revoke(connection, session["session_id"], "password reset")
         await self._publish_revocations([session["session_id"] for session in sessions])
         return {"status": "password changed; every session was signed out"}
+
+    async def set_roles(self, principal: Principal, user_id: uuid.UUID, roles: list[str]) -> dict[str, Any]:
+        """Admin: a user's roles; their sessions end, so the next login's token carries the new roles."""
+        if not principal.has_role(Role.ADMIN):
+            raise ServiceFailure(403, "forbidden", "only an admin may change roles")
+        wanted = sorted({Role(role).value for role in roles})
+        if user_id == principal.user_id and Role.ADMIN.value not in wanted:
+            raise _invalid("roles", "an admin cannot remove their own admin role")
+        async with self._pool.acquire() as connection, connection.transaction():
+            updated = await connection.execute(
+                "UPDATE users SET roles = $2, updated_at = now() WHERE user_id = $1", user_id, wanted
+            )
+            if updated != "UPDATE 1":
+                raise ServiceFailure(404, "not_found", "no such user")
+            sessions = await connection.fetch(
+                "SELECT session_id FROM auth_sessions WHERE user_id = $1 AND revoked_at IS NULL", user_id
+            )
+            for session in sessions:
+                await self._revoke(connection, session["session_id"], "roles changed")
+        await self._publish_revocations([session["session_id"] for session in sessions])
+        return await self.me(user_id)
 
     # --- the user and MFA ------------------------------------------------------------------------
 
