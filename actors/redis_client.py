@@ -3,6 +3,9 @@ restarted server (a pooled connection it closed is replaced, not reported as a f
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 import redis.asyncio as aioredis
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -22,3 +25,19 @@ def connect_redis(url: str) -> aioredis.Redis:
         retry_on_error=[RedisConnectionError, RedisTimeoutError],
         health_check_interval=30,
     )
+
+
+T = TypeVar("T")
+
+
+async def repeat_once_if_disconnected(call: Callable[[], Awaitable[T]]) -> T:
+    """Run an idempotent Redis call, once more if the server had closed the connection.
+
+    redis-py does not retry every path over a connection the server closed (a restarted
+    server): a MULTI/EXEC, or a pipeline whose health-check PING meets the closed socket.
+    The caller vouches that running `call` twice does no harm.
+    """
+    try:
+        return await call()
+    except RedisConnectionError:
+        return await call()

@@ -10,10 +10,10 @@ from typing import Annotated, Any
 
 import redis.asyncio as aioredis
 from fastapi import Depends, Request
-from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from actors.keys import InvalidTokenError, JwtKeyRing
+from actors.redis_client import repeat_once_if_disconnected
 from deployments.errors import ApiError
 from deployments.identity.service import revoked_session_key
 from models.identity import Principal, Role
@@ -51,12 +51,8 @@ async def within_limit(redis: aioredis.Redis, key: str, limit: int, now: float |
             result: list[Any] = await pipe.execute()
             return result
 
-    try:
-        replies = await count_in_window()
-    except RedisConnectionError:
-        # redis-py does not retry a MULTI/EXEC whose connection the server closed (e.g. after a
-        # restart); this one is safe to repeat: the member is the same, the window idempotent.
-        replies = await count_in_window()
+    # Safe to repeat: the member is the same, so the window counts the request once.
+    replies = await repeat_once_if_disconnected(count_in_window)
     _, _, count, oldest, _ = replies
     if count <= limit:
         return None

@@ -24,6 +24,7 @@ from passlib.context import CryptContext
 
 from actors.keys import JwtKeyRing, SecretBox
 from actors.outbox import write_events
+from actors.redis_client import repeat_once_if_disconnected
 from actors.settings import Settings
 from models.events import DomainEvent
 from models.failures import ServiceFailure
@@ -256,10 +257,14 @@ class IdentityService:
     async def _publish_revocations(self, session_ids: list[uuid.UUID]) -> None:
         """Tell the gateways at once: a revoked session's access tokens stop working now."""
         ttl_s = self._settings.access_token_ttl_s + 60
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for session_id in session_ids:
-                pipe.set(revoked_session_key(str(session_id)), "1", ex=ttl_s)
-            await pipe.execute()
+
+        async def set_revoked() -> None:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for session_id in session_ids:
+                    pipe.set(revoked_session_key(str(session_id)), "1", ex=ttl_s)
+                await pipe.execute()
+
+        await repeat_once_if_disconnected(set_revoked)
 
     async def republish_recent_revocations(self) -> int:
         """At start: Redis may have lost keys; sessions revoked within an access token's life are set again."""
