@@ -76,11 +76,14 @@ class Settings(BaseSettings):
     daily_outgoing_limit_units: int = Field(
         default=50_000, ge=0, le=10**12, description="default outgoing money per account per UTC day, major units"
     )
-    fraud_review_units: int = Field(
-        default=10_000, ge=1, le=10**12, description="default fraud rule: hold for review at or above (major units)"
+    fraud_timeout_ms: int = Field(
+        default=250, ge=1, le=60_000, description="how long the money path waits for a fraud score"
     )
-    fraud_block_units: int = Field(
-        default=250_000, ge=1, le=10**12, description="default fraud rule: block at or above (major units)"
+    fraud_timeout_allow_units: int = Field(
+        default=100,
+        ge=0,
+        le=10**12,
+        description="unscored movements below this (major units) go through; others wait for review",
     )
     payment_authorisation_s: int = Field(
         default=7 * 24 * 3600, ge=1, le=31 * 24 * 3600, description="how long a payment authorisation holds funds"

@@ -2,14 +2,18 @@
 
 from deployments.accounts.deployment import Accounts
 from deployments.customers.deployment import Customers
+from deployments.fraud.deployment import Fraud
 from deployments.gateway import Gateway
 from deployments.identity.deployment import Identity
 from deployments.transactions.deployment import Transactions
 
 # serve.deployment's overloads do not type the class it decorates, so mypy cannot see bind().
+# The money path reaches Fraud by name (actors/banking/fraud_client.py), so that the actors
+# moving money on their own (scheduler, settlement) score the same way.
 app = Gateway.bind(  # type: ignore[attr-defined]
     Identity.bind(),  # type: ignore[attr-defined]
     Customers.bind(),  # type: ignore[attr-defined]
     Accounts.bind(),  # type: ignore[attr-defined]
     Transactions.bind(),  # type: ignore[attr-defined]
+    Fraud.bind(),  # type: ignore[attr-defined]
 )

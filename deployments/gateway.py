@@ -21,7 +21,7 @@ from actors.log_masking import install_masking
 from actors.probes import ProbeResult, probe_kafka, probe_ledger, probe_postgres, probe_ray, probe_redis
 from actors.redis_client import connect_redis
 from actors.settings import Settings
-from deployments import routes_accounts, routes_auth, routes_customers, routes_transactions
+from deployments import routes_accounts, routes_auth, routes_customers, routes_fraud, routes_transactions
 from deployments.errors import install_error_handling
 from deployments.security import SecurityContext
 
@@ -40,6 +40,7 @@ api.include_router(routes_customers.router)
 api.include_router(routes_customers.admin_router)
 api.include_router(routes_accounts.router)
 api.include_router(routes_transactions.router)
+api.include_router(routes_fraud.router)
 
 
 @serve.deployment
@@ -51,6 +52,7 @@ class Gateway:
         customers: DeploymentHandle[Any],
         accounts: DeploymentHandle[Any],
         transactions: DeploymentHandle[Any],
+        fraud: DeploymentHandle[Any],
     ) -> None:
         install_masking()
         settings = Settings()
@@ -64,6 +66,7 @@ class Gateway:
         api.state.customers = customers
         api.state.accounts = accounts
         api.state.transactions = transactions
+        api.state.fraud = fraud
         api.state.security = SecurityContext(
             keys=keys,
             redis=connect_redis(settings.redis_url),

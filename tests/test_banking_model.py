@@ -3,7 +3,6 @@ default fraud rule, and how ledger outcomes become transaction statuses."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -12,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from models.external import Direction, Rail, due_at, rails_outcome, routing_number_problem
-from models.fraud_check import AmountThresholdScorer, ScoringRequest, Verdict
+from models.fraud.check import ScoringRequest, Verdict, unavailable_policy
 from models.ledger.types import TransferStatus
 from models.schedules import Frequency, next_due, occurrence_at, schedule_problem
 from models.statements import Statement, StatementLine, statement_csv
@@ -88,17 +87,14 @@ def test_a_statement_refuses_running_balances_that_disagree() -> None:
         Statement(uuid.uuid4(), "N", "CHECKING", "USD", "A B", START.date(), START.date(), 500, lines[1:], 1_250)
 
 
-def test_the_default_fraud_rule_reviews_then_blocks_by_amount() -> None:
-    scorer = AmountThresholdScorer(review_units=100, block_units=1_000)
-
-    def verdict(amount_minor: int, currency: str = "USD") -> Verdict:
+def test_when_scoring_is_unavailable_small_amounts_pass_and_large_ones_wait() -> None:
+    def policy(amount_minor: int, currency: str = "USD") -> Verdict:
         request = ScoringRequest(uuid.uuid4(), "TRANSFER", uuid.uuid4(), None, amount_minor, currency, uuid.uuid4())
-        return asyncio.run(scorer.assess(request)).verdict
+        return unavailable_policy(request, allow_under_units=100).verdict
 
-    assert verdict(9_999) is Verdict.ALLOW
-    assert verdict(10_000) is Verdict.REVIEW
-    assert verdict(100_000) is Verdict.BLOCK
-    assert verdict(100, "JPY") is Verdict.REVIEW  # thresholds are in major units of any currency
+    assert policy(9_999) is Verdict.ALLOW
+    assert policy(10_000) is Verdict.REVIEW
+    assert policy(99, "JPY") is Verdict.ALLOW and policy(100, "JPY") is Verdict.REVIEW
 
 
 def test_ledger_outcomes_become_transaction_statuses() -> None:

@@ -213,21 +213,20 @@ def test_a_batch_answers_each_transfer(api: httpx.Client, ada: Customer, bob: Cu
     assert refused.status_code == 422 and "transfers" in refused.json()["error"]["message"]
 
 
-def test_the_fraud_check_holds_or_blocks_large_movements(
-    api: httpx.Client, ada: Customer, bob: Customer, admin: dict[str, str], settings: Settings
+def test_the_default_fraud_rules_hold_or_block_large_movements(
+    api: httpx.Client, ada: Customer, bob: Customer, admin: dict[str, str]
 ) -> None:
+    """The rules a new bank starts with: review at 10,000, block at 250,000 (cluster/migrations/0007)."""
     source, destination = open_account(api, ada), open_account(api, bob)
-    big = settings.fraud_block_units * 2
-    api.put(f"/api/v1/accounts/{source}/limits", json={"daily_outgoing_limit": f"{big}.00"}, headers=admin)
-    deposit(api, ada, source, f"{big}.00")
-    blocked = _transfer(api, ada, source, destination, f"{settings.fraud_block_units}.00").json()
+    api.put(f"/api/v1/accounts/{source}/limits", json={"daily_outgoing_limit": "500000.00"}, headers=admin)
+    deposit(api, ada, source, "500000.00")
+    blocked = _transfer(api, ada, source, destination, "250000.00").json()
     assert blocked["status"] == "FAILED" and blocked["failure_reason"] == "fraud_blocked"
     assert blocked["fraud"]["verdict"] == "block"
-    held = _transfer(api, ada, source, destination, f"{settings.fraud_review_units}.00").json()
+    held = _transfer(api, ada, source, destination, "10000.00").json()
     assert held["status"] == "PENDING_REVIEW" and held["fraud"]["verdict"] == "review"
     state = balance(api, ada.headers, source)
-    assert state["balance"] == f"{big}.00"
-    assert state["available_balance"] == f"{big - settings.fraud_review_units}.00"
+    assert state["balance"] == "500000.00" and state["available_balance"] == "490000.00"
     assert balance(api, bob.headers, destination)["balance"] == "0.00"
 
 

@@ -21,7 +21,7 @@ from actors.banking.directory import Directory
 from actors.banking.records import Draft, InTransaction, TransactionRecords
 from actors.ledger.client import AccountRecord, LedgerClient, PendingTransferNotFoundError
 from models.failures import ServiceFailure
-from models.fraud_check import Assessment, Scorer, ScoringRequest, Verdict
+from models.fraud.check import Assessment, Scorer, ScoringRequest, Verdict
 from models.identity import Principal, Role
 from models.ledger.commands import Command, Deposit, Transfer, Withdrawal
 from models.ledger.results import CommandResult
@@ -312,6 +312,42 @@ class TransactionService:
             await self.records.release_outgoing(row["from_account_id"], released, row["created_at"].date())
         return transaction_view(moved or await self._current(transaction_id))
 
+    # --- fraud review -----------------------------------------------------------------------------
+
+    async def decide_review(self, principal: Principal, transaction_id: uuid.UUID, approve: bool) -> dict[str, Any]:
+        """An analyst's decision on a movement held for review: let it go on, or void its hold."""
+        if not principal.has_role(Role.ADMIN):
+            raise ServiceFailure(403, "forbidden", "only an admin may decide a fraud review")
+        row = await self.records.get(transaction_id)
+        if row is None:
+            raise TRANSACTION_NOT_FOUND
+        if row["status"] != TransactionStatus.PENDING_REVIEW.value:
+            return transaction_view(await self.refresh(row))
+        kind = TransactionKind(row["kind"])
+        if not approve:
+            result = await self._ledger.void_pending(derived_id(transaction_id, "void"), transaction_id)
+            status, reason = TransactionStatus.FAILED, "fraud_confirmed"
+        elif kind is TransactionKind.PAYMENT:  # the hold is the authorisation: it now waits for capture
+            result, status, reason = None, TransactionStatus.PENDING, None
+        else:
+            result = await self._ledger.post_pending(derived_id(transaction_id, "capture"), transaction_id)
+            status = status_of_ledger(result.status)
+            if kind is TransactionKind.EXTERNAL_OUT and status is TransactionStatus.COMPLETED:
+                status = TransactionStatus.PENDING  # towards the rails, which answer later
+            reason = reason_of_ledger(result.status, result.reason)
+        if result is not None and not result.accepted:
+            return transaction_view(await self.refresh(row))
+        if status is TransactionStatus.FAILED:
+            await self.records.release_outgoing(row["from_account_id"], row["amount_minor"], row["created_at"].date())
+        moved = await self.records.move(
+            transaction_id,
+            status,
+            reason,
+            event_type="transaction.failed" if status is TransactionStatus.FAILED else None,
+            only_from=frozenset({TransactionStatus.PENDING_REVIEW}),
+        )
+        return transaction_view(moved or await self._current(transaction_id))
+
     # --- reversal -------------------------------------------------------------------------------
 
     async def reverse(
@@ -539,6 +575,7 @@ def _scoring_request(movement: Movement, transaction_id: uuid.UUID, user_id: uui
         movement.amount_minor,
         movement.currency,
         user_id,
+        counterparty=movement.counterparty,
     )
 
 

@@ -9,13 +9,14 @@ import asyncpg
 from actors.banking.accounts import AccountService
 from actors.banking.directory import Directory
 from actors.banking.external import ExternalTransfers, RailsTimetable
+from actors.banking.fraud_client import ServeScorer
 from actors.banking.records import TransactionRecords
 from actors.banking.scheduler import ScheduledTransfers
 from actors.banking.search import TransactionSearch
 from actors.banking.transactions import MoneyRules, TransactionService
 from actors.ledger.client import LedgerClient
 from actors.settings import Settings
-from models.fraud_check import AmountThresholdScorer, Scorer
+from models.fraud.check import Scorer
 
 
 @dataclass
@@ -42,7 +43,7 @@ def money_rules(settings: Settings) -> MoneyRules:
 
 
 def default_scorer(settings: Settings) -> Scorer:
-    return AmountThresholdScorer(settings.fraud_review_units, settings.fraud_block_units)
+    return ServeScorer(settings.fraud_timeout_ms, settings.fraud_timeout_allow_units)
 
 
 async def connect_banking(settings: Settings, scorer: Scorer | None = None, pool_size: int = 8) -> Banking:

@@ -27,6 +27,7 @@ OPERATIONS = frozenset(
         "schedules",
         "cancel_schedule",
         "search",
+        "decide_review",
     }
 )
 
@@ -48,6 +49,7 @@ class _TransactionOperations:
         self.schedules = banking.schedules.of_owner
         self.cancel_schedule = banking.schedules.cancel
         self.search = banking.search.search
+        self.decide_review = service.decide_review
 
 
 @serve.deployment

@@ -1,0 +1,386 @@
+"""Fraud: scoring (lists, rules, velocity; the model joins when one is promoted), rule and
+list management, stored assessments, and the cases analysts resolve.
+
+Scoring is called in the money path for batches of movements (see deployment.py). Support
+reads scores, rules and cases; admin manages rules and lists and resolves cases. Customers
+reach none of it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, Final
+
+import asyncpg
+
+from actors.fraud.velocity import Observation, VelocityStore
+from actors.outbox import write_events
+from models.events import DomainEvent
+from models.failures import ServiceFailure
+from models.fraud.check import Assessment, ScoringRequest, Verdict, risk_level
+from models.fraud.features import Behaviour, Movement, features
+from models.fraud.rules import HIGH_RISK_SCORE, ListHit, ListKind, Rule, RuleError, check_condition, decide
+from models.identity import Principal, Role
+from models.money import format_amount, minor_units
+from models.paging import CursorError, decode_cursor, encode_cursor
+from models.topics import FRAUD_EVENTS
+
+SOURCE: Final = "bankflow/fraud"
+CACHE_TTL_S: Final = 1.0
+SUSPICIOUS_CASES_PER_DAY: Final = 3
+OUTGOING_KINDS: Final = frozenset({"TRANSFER", "WITHDRAWAL", "PAYMENT", "EXTERNAL_OUT"})
+
+
+def _event(event_type: str, subject: str, key: str, data: dict[str, Any], distinguisher: object) -> DomainEvent:
+    event_id = uuid.uuid5(uuid.NAMESPACE_URL, f"{SOURCE}/{event_type}/{subject}/{distinguisher}")
+    return DomainEvent(event_id, event_type, FRAUD_EVENTS, SOURCE, subject, key, int(time.time() * 1000), data)
+
+
+def _staff(principal: Principal) -> None:
+    if not principal.is_staff:
+        raise ServiceFailure(403, "forbidden", "fraud tools are for support and admin")
+
+
+def _admin(principal: Principal) -> None:
+    if not principal.has_role(Role.ADMIN):
+        raise ServiceFailure(403, "forbidden", "only an admin may change fraud rules, lists or cases")
+
+
+def _rule_view(row: asyncpg.Record) -> dict[str, Any]:
+    return {
+        "rule_id": str(row["rule_id"]),
+        "name": row["name"],
+        "condition": json.loads(row["condition"]),
+        "action": row["action"],
+        "priority": row["priority"],
+        "active": row["active"],
+        "updated_at": row["updated_at"].isoformat(),
+    }
+
+
+def _case_view(row: asyncpg.Record, history: Sequence[asyncpg.Record] | None = None) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "case_id": str(row["case_id"]),
+        "transaction_id": str(row["transaction_id"]),
+        "account_id": str(row["account_id"]),
+        "verdict": row["verdict"],
+        "score": row["score"],
+        "reasons": json.loads(row["reasons"]),
+        "status": row["status"],
+        "resolution": row["resolution"],
+        "note": row["note"],
+        "opened_at": row["opened_at"].isoformat(),
+        "resolved_at": None if row["resolved_at"] is None else row["resolved_at"].isoformat(),
+    }
+    if history is not None:
+        view["history"] = [
+            {
+                "action": item["action"],
+                "actor": None if item["actor"] is None else str(item["actor"]),
+                "note": item["note"],
+                "at": item["at"].isoformat(),
+            }
+            for item in history
+        ]
+    return view
+
+
+class FraudService:
+    def __init__(self, pool: asyncpg.Pool, velocity: VelocityStore) -> None:
+        self._pool = pool
+        self._velocity = velocity
+        self._rules: list[Rule] = []
+        self._lists: dict[tuple[str, str], bool] = {}
+        self._loaded_at = 0.0
+        self.model_version: str | None = None
+
+    # --- scoring --------------------------------------------------------------------------------
+
+    async def _current_rules(self) -> tuple[list[Rule], dict[tuple[str, str], bool]]:
+        if time.monotonic() - self._loaded_at > CACHE_TTL_S:
+            rows = await self._pool.fetch("SELECT * FROM fraud_rules WHERE active ORDER BY priority DESC, name")
+            self._rules = [
+                Rule(row["rule_id"], row["name"], json.loads(row["condition"]), Verdict(row["action"]), row["priority"])
+                for row in rows
+            ]
+            listed = await self._pool.fetch("SELECT kind, value, blocked FROM fraud_lists")
+            self._lists = {(row["kind"], row["value"]): row["blocked"] for row in listed}
+            self._loaded_at = time.monotonic()
+        return self._rules, self._lists
+
+    async def evaluate(
+        self, requests: Sequence[ScoringRequest]
+    ) -> list[tuple[Assessment, dict[str, float], list[Observation]]]:
+        """Each request's assessment and the features behind it (nothing recorded)."""
+        rules, lists = await self._current_rules()
+        now_ms = int(time.time() * 1000)
+        observations = [
+            Observation(
+                str(request.transaction_id),
+                str(request.account_id),
+                request.payee,
+                request.amount_minor,
+                request.at_ms or now_ms,
+            )
+            for request in requests
+        ]
+        behaviours: list[Behaviour] = await self._velocity.behaviours(
+            observations, [request.balance_minor for request in requests]
+        )
+        results = []
+        for request, seen, behaviour in zip(requests, observations, behaviours, strict=True):
+            values = features(Movement(request.kind, request.amount_minor, seen.at_ms, seen.counterparty), behaviour)
+            values["amount"] = request.amount_minor / 10 ** minor_units(request.currency)
+            hits = [
+                ListHit(kind, value, lists[(kind.value, value)])
+                for kind, value in (
+                    (ListKind.ACCOUNT, str(request.account_id)),
+                    (ListKind.COUNTERPARTY, request.payee),
+                    (ListKind.DEVICE, request.device_id),
+                    (ListKind.IP, request.ip),
+                )
+                if value is not None and (kind.value, value) in lists
+            ]
+            results.append((decide(values, rules, hits, None), values, [seen]))
+        return results
+
+    async def assess_many(self, requests: Sequence[ScoringRequest]) -> list[Assessment]:
+        """Score movements in the money path: stored, cases opened, velocity recorded."""
+        evaluated = await self.evaluate(requests)
+        async with self._pool.acquire() as connection, connection.transaction():
+            await connection.executemany(
+                """INSERT INTO fraud_assessments (transaction_id, account_id, verdict, score, reasons, features,
+                       model_version)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (transaction_id) DO NOTHING""",
+                [
+                    (
+                        request.transaction_id,
+                        request.account_id,
+                        assessment.verdict.value,
+                        assessment.score,
+                        json.dumps(list(assessment.reasons)),
+                        json.dumps(values),
+                        self.model_version,
+                    )
+                    for request, (assessment, values, _) in zip(requests, evaluated, strict=True)
+                ],
+            )
+            for request, (assessment, _, _) in zip(requests, evaluated, strict=True):
+                if assessment.verdict is not Verdict.ALLOW or assessment.score >= HIGH_RISK_SCORE:
+                    await self._open_case(connection, request, assessment)
+        await self._velocity.record([seen for _, _, observed in evaluated for seen in observed])
+        return [assessment for assessment, _, _ in evaluated]
+
+    async def _open_case(self, connection: Any, request: ScoringRequest, assessment: Assessment) -> None:
+        case_id = uuid.uuid5(uuid.NAMESPACE_URL, f"{SOURCE}/case/{request.transaction_id}")
+        opened = await connection.fetchval(
+            """INSERT INTO fraud_cases (case_id, transaction_id, account_id, verdict, score, reasons)
+               VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (transaction_id) DO NOTHING RETURNING case_id""",
+            case_id,
+            request.transaction_id,
+            request.account_id,
+            assessment.verdict.value,
+            assessment.score,
+            json.dumps(list(assessment.reasons)),
+        )
+        if opened is None:
+            return
+        await connection.execute(
+            "INSERT INTO fraud_case_history (case_id, seq, action, note) VALUES ($1, 1, 'opened', $2)",
+            case_id,
+            ", ".join(assessment.reasons),
+        )
+        account = str(request.account_id)
+        data = {
+            "case_id": str(case_id),
+            "transaction_id": str(request.transaction_id),
+            "account_id": account,
+            "amount": format_amount(request.amount_minor, request.currency),
+            "currency": request.currency,
+            "verdict": assessment.verdict.value,
+            "score": assessment.score,
+            "reasons": list(assessment.reasons),
+        }
+        events = [_event("fraud.detected", str(case_id), account, data, "opened")]
+        if assessment.verdict is Verdict.BLOCK or assessment.score >= HIGH_RISK_SCORE:
+            events.append(_event("fraud.high_risk", str(case_id), account, data, "opened"))
+        recent = await connection.fetchval(
+            "SELECT count(*) FROM fraud_cases WHERE account_id = $1 AND opened_at > now() - interval '1 day'",
+            request.account_id,
+        )
+        if recent >= SUSPICIOUS_CASES_PER_DAY:
+            day = time.strftime("%Y-%m-%d", time.gmtime())
+            suspicious = {"account_id": account, "cases_last_24h": recent}
+            events.append(_event("account.suspicious", account, account, suspicious, day))
+        await write_events(connection, events)
+
+    async def analyze(self, principal: Principal, scoring: ScoringRequest) -> dict[str, Any]:
+        """A dry run: what the check would say now, and why (nothing stored or counted)."""
+        _staff(principal)
+        ((assessment, values, _),) = await self.evaluate([scoring])
+        return {
+            "score": assessment.score,
+            "risk_level": risk_level(assessment.score),
+            "verdict": assessment.verdict.value,
+            "reasons": list(assessment.reasons),
+            "features": values,
+            "model_version": self.model_version,
+        }
+
+    async def score(self, principal: Principal, transaction_id: uuid.UUID) -> dict[str, Any]:
+        _staff(principal)
+        row = await self._pool.fetchrow("SELECT * FROM fraud_assessments WHERE transaction_id = $1", transaction_id)
+        if row is None:
+            raise ServiceFailure(404, "not_found", "no score for this transaction")
+        return {
+            "transaction_id": str(transaction_id),
+            "account_id": str(row["account_id"]),
+            "score": row["score"],
+            "risk_level": risk_level(row["score"]),
+            "verdict": row["verdict"],
+            "reasons": json.loads(row["reasons"]),
+            "features": json.loads(row["features"]),
+            "model_version": row["model_version"],
+            "scored_at": row["created_at"].isoformat(),
+        }
+
+    # --- rules and lists ------------------------------------------------------------------------
+
+    async def create_rule(
+        self, principal: Principal, name: str, condition: Any, action: str, priority: int, active: bool
+    ) -> dict[str, Any]:
+        _admin(principal)
+        try:
+            check_condition(condition)
+        except RuleError as error:
+            raise ServiceFailure(422, "invalid_rule", str(error)) from None
+        try:
+            row = await self._pool.fetchrow(
+                """INSERT INTO fraud_rules (rule_id, name, condition, action, priority, active, created_by)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *""",
+                uuid.uuid4(),
+                name,
+                json.dumps(condition),
+                Verdict(action).value,
+                priority,
+                active,
+                principal.user_id,
+            )
+        except asyncpg.UniqueViolationError:
+            raise ServiceFailure(409, "rule_exists", f"a rule named {name!r} exists") from None
+        assert row is not None
+        self._loaded_at = 0.0
+        return _rule_view(row)
+
+    async def update_rule(
+        self, principal: Principal, rule_id: uuid.UUID, active: bool | None, priority: int | None
+    ) -> dict[str, Any]:
+        _admin(principal)
+        row = await self._pool.fetchrow(
+            """UPDATE fraud_rules SET active = COALESCE($2, active), priority = COALESCE($3, priority),
+                   updated_at = now() WHERE rule_id = $1 RETURNING *""",
+            rule_id,
+            active,
+            priority,
+        )
+        if row is None:
+            raise ServiceFailure(404, "not_found", "no such rule")
+        self._loaded_at = 0.0
+        return _rule_view(row)
+
+    async def rules(self, principal: Principal) -> dict[str, Any]:
+        _staff(principal)
+        rows = await self._pool.fetch("SELECT * FROM fraud_rules ORDER BY priority DESC, name")
+        return {"items": [_rule_view(row) for row in rows]}
+
+    async def add_to_list(
+        self, principal: Principal, blocked: bool, kind: str, value: str, reason: str | None
+    ) -> dict[str, Any]:
+        _admin(principal)
+        await self._pool.execute(
+            """INSERT INTO fraud_lists (kind, value, blocked, reason, created_by) VALUES ($1, $2, $3, $4, $5)
+               ON CONFLICT (kind, value) DO UPDATE SET blocked = EXCLUDED.blocked, reason = EXCLUDED.reason,
+                   created_by = EXCLUDED.created_by, created_at = now()""",
+            ListKind(kind).value,
+            value,
+            blocked,
+            reason,
+            principal.user_id,
+        )
+        self._loaded_at = 0.0
+        return {"kind": kind, "value": value, "list": "blacklist" if blocked else "whitelist", "reason": reason}
+
+    # --- cases ----------------------------------------------------------------------------------
+
+    async def cases(self, principal: Principal, status: str, limit: int, cursor: str | None) -> dict[str, Any]:
+        _staff(principal)
+        after_at, after_id = datetime.min.replace(tzinfo=UTC), uuid.UUID(int=0)
+        if cursor is not None:
+            try:
+                at_text, id_text = decode_cursor(cursor, 2)
+                after_at, after_id = datetime.fromisoformat(at_text), uuid.UUID(id_text)
+            except (CursorError, ValueError):
+                raise ServiceFailure(422, "validation_error", "cursor: is not one this API returned") from None
+        rows = await self._pool.fetch(
+            """SELECT * FROM fraud_cases WHERE status = $1 AND (opened_at, case_id) > ($2, $3)
+               ORDER BY opened_at, case_id LIMIT $4""",
+            status,
+            after_at,
+            after_id,
+            limit + 1,
+        )
+        next_cursor = None
+        if len(rows) > limit:
+            last = rows[limit - 1]
+            next_cursor = encode_cursor([last["opened_at"].isoformat(), str(last["case_id"])])
+        return {"items": [_case_view(row) for row in rows[:limit]], "next_cursor": next_cursor}
+
+    async def case(self, principal: Principal, case_id: uuid.UUID) -> dict[str, Any]:
+        _staff(principal)
+        row = await self._pool.fetchrow("SELECT * FROM fraud_cases WHERE case_id = $1", case_id)
+        if row is None:
+            raise ServiceFailure(404, "not_found", "no such case")
+        history = await self._pool.fetch("SELECT * FROM fraud_case_history WHERE case_id = $1 ORDER BY seq", case_id)
+        return _case_view(row, history)
+
+    async def resolve(
+        self, principal: Principal, case_id: uuid.UUID, resolution: str, note: str | None
+    ) -> dict[str, Any]:
+        """Close a case as FRAUD or FALSE_POSITIVE (a training label); a second resolution is refused."""
+        _admin(principal)
+        async with self._pool.acquire() as connection, connection.transaction():
+            row = await connection.fetchrow(
+                """UPDATE fraud_cases SET status = 'RESOLVED', resolution = $2, note = $3, resolved_by = $4,
+                       resolved_at = now()
+                   WHERE case_id = $1 AND status = 'OPEN' RETURNING *""",
+                case_id,
+                resolution,
+                note,
+                principal.user_id,
+            )
+            if row is None:
+                exists = await connection.fetchval("SELECT status FROM fraud_cases WHERE case_id = $1", case_id)
+                if exists is None:
+                    raise ServiceFailure(404, "not_found", "no such case")
+                raise ServiceFailure(409, "case_resolved", "this case is resolved already")
+            await connection.execute(
+                """INSERT INTO fraud_case_history (case_id, seq, action, actor, note)
+                   SELECT $1, COALESCE(max(seq), 0) + 1, $2, $3, $4 FROM fraud_case_history WHERE case_id = $1""",
+                case_id,
+                f"resolved:{resolution}",
+                principal.user_id,
+                note,
+            )
+        return await self.case(principal, case_id)
+
+    async def model(self, principal: Principal) -> dict[str, Any]:
+        _staff(principal)
+        return {
+            "model_version": self.model_version,
+            "serving": "rules and velocity" if self.model_version is None else "model, rules and velocity",
+            "metrics": None,
+        }

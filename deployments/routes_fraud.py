@@ -1,0 +1,233 @@
+"""/api/v1/fraud: analyze, stored scores, rules, allow/block lists, cases, the model (API.md)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
+
+from deployments.calls import call_service
+from deployments.schemas import ERROR_RESPONSES, RequestBody, amount_minor
+from deployments.security import CurrentPrincipal
+from models.fraud.check import ScoringRequest
+from models.fraud.rules import ListKind
+from models.paging import DEFAULT_LIMIT, MAX_LIMIT
+
+router = APIRouter(prefix="/api/v1/fraud", tags=["fraud"], responses=ERROR_RESPONSES)
+
+
+class AnalyzeRequest(RequestBody):
+    account_id: uuid.UUID
+    amount: str = Field(min_length=1, max_length=32, examples=["250.00"])
+    currency: str = Field(min_length=3, max_length=3, examples=["USD"])
+    kind: Literal["TRANSFER", "WITHDRAWAL", "PAYMENT", "EXTERNAL_OUT"] = "TRANSFER"
+    to_account_id: uuid.UUID | None = None
+    counterparty: str | None = Field(default=None, max_length=200)
+    device_id: str | None = Field(default=None, max_length=200)
+    ip: str | None = Field(default=None, max_length=64)
+
+
+class Analysis(BaseModel):
+    score: int
+    risk_level: str
+    verdict: str
+    reasons: list[str]
+    features: dict[str, float]
+    model_version: str | None
+
+
+class StoredScore(Analysis):
+    transaction_id: str
+    account_id: str
+    scored_at: str
+
+
+class RuleRequest(RequestBody):
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9_]+$", examples=["night_drain"])
+    condition: dict[str, Any] = Field(examples=[{"all": [{"feature": "is_night", "op": "==", "value": 1}]}])
+    action: Literal["allow", "review", "block"]
+    priority: int = Field(default=0, ge=-1000, le=1000)
+    active: bool = True
+
+
+class RuleChange(RequestBody):
+    active: bool | None = None
+    priority: int | None = Field(default=None, ge=-1000, le=1000)
+
+
+class RuleView(BaseModel):
+    rule_id: str
+    name: str
+    condition: dict[str, Any]
+    action: str
+    priority: int
+    active: bool
+    updated_at: str
+
+
+class RuleList(BaseModel):
+    items: list[RuleView]
+
+
+class ListEntryRequest(RequestBody):
+    kind: ListKind
+    value: str = Field(min_length=1, max_length=200)
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class ListEntry(BaseModel):
+    kind: str
+    value: str
+    list: str
+    reason: str | None
+
+
+class CaseEvent(BaseModel):
+    action: str
+    actor: str | None
+    note: str | None
+    at: str
+
+
+class Case(BaseModel):
+    case_id: str
+    transaction_id: str
+    account_id: str
+    verdict: str
+    score: int
+    reasons: list[str]
+    status: str
+    resolution: str | None
+    note: str | None
+    opened_at: str
+    resolved_at: str | None
+    history: list[CaseEvent] | None = None
+
+
+class CasePage(BaseModel):
+    items: list[Case]
+    next_cursor: str | None
+
+
+class Resolution(RequestBody):
+    resolution: Literal["FRAUD", "FALSE_POSITIVE"]
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class ModelInfo(BaseModel):
+    model_version: str | None
+    serving: str
+    metrics: dict[str, float] | None
+
+
+async def _fraud(request: Request, operation: str, **arguments: Any) -> dict[str, Any]:
+    return await call_service(request.app.state.fraud, operation, **arguments)
+
+
+@router.post("/analyze", response_model=Analysis, summary="Support/admin: score a movement without making it")
+async def analyze(body: AnalyzeRequest, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
+    scoring = ScoringRequest(
+        uuid.uuid4(),
+        body.kind,
+        body.account_id,
+        body.to_account_id,
+        amount_minor("amount", body.amount, body.currency),
+        body.currency,
+        principal.user_id,
+        counterparty=body.counterparty,
+        device_id=body.device_id,
+        ip=body.ip,
+    )
+    return await _fraud(request, "analyze", principal=principal, scoring=scoring)
+
+
+@router.get("/score/{transaction_id}", response_model=StoredScore, summary="Support/admin: a transaction's score")
+async def score(transaction_id: uuid.UUID, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
+    return await _fraud(request, "score", principal=principal, transaction_id=transaction_id)
+
+
+@router.post("/rules", status_code=201, response_model=RuleView, summary="Admin: add a rule")
+async def create_rule(body: RuleRequest, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
+    return await _fraud(
+        request,
+        "create_rule",
+        principal=principal,
+        name=body.name,
+        condition=body.condition,
+        action=body.action,
+        priority=body.priority,
+        active=body.active,
+    )
+
+
+@router.get("/rules", response_model=RuleList, summary="Support/admin: the rules")
+async def rules(request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
+    return await _fraud(request, "rules", principal=principal)
+
+
+@router.patch("/rules/{rule_id}", response_model=RuleView, summary="Admin: switch a rule on or off, or reorder it")
+async def update_rule(
+    rule_id: uuid.UUID, body: RuleChange, request: Request, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    return await _fraud(
+        request, "update_rule", principal=principal, rule_id=rule_id, active=body.active, priority=body.priority
+    )
+
+
+@router.post("/whitelist", status_code=201, response_model=ListEntry, summary="Admin: always allow a party")
+async def whitelist(body: ListEntryRequest, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
+    return await _fraud(
+        request, "add_to_list", principal=principal, blocked=False, kind=body.kind, value=body.value, reason=body.reason
+    )
+
+
+@router.post("/blacklist", status_code=201, response_model=ListEntry, summary="Admin: always block a party")
+async def blacklist(body: ListEntryRequest, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
+    return await _fraud(
+        request, "add_to_list", principal=principal, blocked=True, kind=body.kind, value=body.value, reason=body.reason
+    )
+
+
+@router.get("/cases", response_model=CasePage, summary="Support/admin: cases, oldest first")
+async def cases(
+    request: Request,
+    principal: CurrentPrincipal,
+    status: Literal["OPEN", "RESOLVED"] = "OPEN",
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> dict[str, Any]:
+    return await _fraud(request, "cases", principal=principal, status=status, limit=limit, cursor=cursor)
+
+
+@router.get("/cases/{case_id}", response_model=Case, summary="Support/admin: a case with its history")
+async def case(case_id: uuid.UUID, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
+    return await _fraud(request, "case", principal=principal, case_id=case_id)
+
+
+@router.post(
+    "/cases/{case_id}/resolve",
+    response_model=Case,
+    summary="Admin: confirm fraud (the held money is released back) or a false positive (the movement goes on)",
+)
+async def resolve(
+    case_id: uuid.UUID, body: Resolution, request: Request, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    found = await _fraud(request, "case", principal=principal, case_id=case_id)
+    if found["status"] == "OPEN" and found["verdict"] == "review":
+        await call_service(
+            request.app.state.transactions,
+            "decide_review",
+            principal=principal,
+            transaction_id=uuid.UUID(found["transaction_id"]),
+            approve=body.resolution == "FALSE_POSITIVE",
+        )
+    return await _fraud(
+        request, "resolve", principal=principal, case_id=case_id, resolution=body.resolution, note=body.note
+    )
+
+
+@router.get("/model", response_model=ModelInfo, summary="Support/admin: the model in service")
+async def model(request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
+    return await _fraud(request, "model", principal=principal)
