@@ -318,8 +318,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             daily_outgoing_limit_units=10**11,
         )
         say("starting the whole stack for the API benchmark…")
-        stack.up(settings, progress=lambda line: say(f"  {line}"))
         try:
+            stack.up(settings, progress=lambda line: say(f"  {line}"))
             resolved = settings.with_endpoints()
             admin, parties = setup(resolved, args)
             asyncio.run(measure(resolved, args, admin, parties))

@@ -11,6 +11,7 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from types import FrameType
 
 from actors.settings import Settings, SettingsError, load_settings
@@ -94,6 +95,39 @@ def _cmd_migrate(settings: Settings, arguments: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _pipeline_settings(settings: Settings) -> Settings | None:
+    resolved = settings.with_endpoints().with_document_store()
+    if not resolved.database_url:
+        _say("pipelines: no database: set BANKFLOW_DATABASE_URL or run `bankflow up` first")
+        return None
+    return resolved
+
+
+def _cmd_pipelines(settings: Settings, arguments: argparse.Namespace) -> int:
+    # Imported here: every other command starts without loading scikit-learn and pyarrow.
+    from pipelines import commands  # noqa: PLC0415
+    from pipelines.synthetic import StoryConfig  # noqa: PLC0415
+
+    if arguments.step == "generate":
+        config = StoryConfig(arguments.customers, arguments.days, seed=arguments.seed)
+        commands.write_story(Path(arguments.out), config, _say)
+        return EXIT_OK
+    resolved = _pipeline_settings(settings)
+    if resolved is None:
+        return EXIT_FAILED
+    try:
+        if arguments.step == "train":
+            asyncio.run(commands.train_and_register(resolved, Path(arguments.data), _say))
+        elif arguments.step == "evaluate":
+            asyncio.run(commands.evaluate_serving(resolved, Path(arguments.data), _say))
+        else:
+            asyncio.run(commands.promote(resolved, arguments.version, arguments.force, _say))
+    except (RuntimeError, FileNotFoundError, KeyError) as error:  # RegistryError is a RuntimeError
+        _say(f"pipelines {arguments.step}: {error}")
+        return EXIT_FAILED
+    return EXIT_OK
+
+
 Command = Callable[[Settings, argparse.Namespace], int]
 
 
@@ -107,6 +141,21 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("down", help="stop everything `up` started").set_defaults(handler=_cmd_down)
     commands.add_parser("status", help="each component and the API's readiness").set_defaults(handler=_cmd_status)
     commands.add_parser("migrate", help="apply pending database migrations").set_defaults(handler=_cmd_migrate)
+    pipelines = commands.add_parser("pipelines", help="fraud model: generate data, train, evaluate, promote")
+    steps = pipelines.add_subparsers(dest="step", required=True, metavar="STEP")
+    generate = steps.add_parser("generate", help="a seeded synthetic history with injected fraud (Parquet)")
+    generate.add_argument("--out", default="transactions.parquet")
+    generate.add_argument("--customers", type=int, default=2_000)
+    generate.add_argument("--days", type=int, default=40)
+    generate.add_argument("--seed", type=int, default=7)
+    train = steps.add_parser("train", help="train on a history, evaluate on its latest 30%%, register")
+    train.add_argument("--data", default="transactions.parquet")
+    evaluate = steps.add_parser("evaluate", help="the serving model on a labelled file (PaySim CSV or Parquet)")
+    evaluate.add_argument("--data", required=True)
+    promote = steps.add_parser("promote", help="make a registered version the serving model")
+    promote.add_argument("version")
+    promote.add_argument("--force", action="store_true", help="even if its AUC-PR is below the serving model's")
+    pipelines.set_defaults(handler=_cmd_pipelines)
     return parser
 
 

@@ -119,7 +119,7 @@ class Resolution(RequestBody):
 class ModelInfo(BaseModel):
     model_version: str | None
     serving: str
-    metrics: dict[str, float] | None
+    metrics: dict[str, Any] | None
 
 
 async def _fraud(request: Request, operation: str, **arguments: Any) -> dict[str, Any]:

@@ -15,6 +15,7 @@ logger = logging.getLogger("bankflow.fraud")
 
 APP_NAME: Final = "bankflow"
 DEPLOYMENT_NAME: Final = "Fraud"
+MOVEMENTS_PER_TIMEOUT: Final = 200
 
 
 class ServeScorer:
@@ -25,16 +26,24 @@ class ServeScorer:
         self._handle: Any = None
 
     async def assess(self, request: ScoringRequest) -> Assessment:
+        return (await self._call("assess", request, [request]))[0]
+
+    async def assess_many(self, requests: list[ScoringRequest]) -> list[Assessment]:
+        return await self._call("assess_many", requests, requests)
+
+    async def _call(self, method: str, argument: Any, requests: list[ScoringRequest]) -> list[Assessment]:
         try:
             if self._handle is None:
                 self._handle = serve.get_deployment_handle(DEPLOYMENT_NAME, app_name=self._app_name)
-            response = self._handle.assess.remote(request)
+            response = getattr(self._handle, method).remote(argument)
             try:
-                result: Assessment = await asyncio.wait_for(response, self._timeout_s)
+                # A list takes longer than one movement; its time limit grows with its size.
+                timeout_s = self._timeout_s * max(1, len(requests) / MOVEMENTS_PER_TIMEOUT)
+                result = await asyncio.wait_for(response, timeout_s)
             except TimeoutError:
                 response.cancel()
                 raise
-            return result
+            return [result] if method == "assess" else list(result)
         except Exception as error:  # noqa: BLE001 -- any failure to score follows the policy
             logger.warning("fraud scoring unavailable (%s): policy applies", type(error).__name__)
-            return unavailable_policy(request, self._allow_under_units)
+            return [unavailable_policy(request, self._allow_under_units) for request in requests]

@@ -427,10 +427,12 @@ class TransactionService:
                 raise ServiceFailure(
                     failure.status, failure.code, f"transfers[{position}]: {failure.message}"
                 ) from None
-        assessments = [
-            await self._scorer.assess(_scoring_request(movement, transaction_id, principal.user_id))
-            for movement, transaction_id in zip(movements, transaction_ids, strict=True)
-        ]
+        assessments = await self._scorer.assess_many(
+            [
+                _scoring_request(movement, transaction_id, principal.user_id)
+                for movement, transaction_id in zip(movements, transaction_ids, strict=True)
+            ]
+        )
         drafts = [
             _draft(movement, transaction_id, principal.user_id)
             for movement, transaction_id in zip(movements, transaction_ids, strict=True)

@@ -4,11 +4,14 @@ management operations the gateway calls through its handle."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any, Final
 
 import asyncpg
 from ray import serve
 
+from actors.documents import document_store
+from actors.fraud.registry import ModelRegistry
 from actors.fraud.velocity import VelocityStore
 from actors.log_masking import install_masking
 from actors.redis_client import connect_redis
@@ -23,6 +26,10 @@ OPERATIONS: Final = frozenset(
 )
 MAX_SCORING_BATCH: Final = 64
 SCORING_BATCH_WAIT_S: Final = 0.002
+MAX_LIST_SLICE: Final = 1_000
+MODEL_POLL_S: Final = 2.0
+
+logger = logging.getLogger("bankflow.fraud")
 
 
 @serve.deployment
@@ -32,18 +39,44 @@ class Fraud:
         self._settings = Settings()
         self._service: FraudService | None = None
         self._lock = asyncio.Lock()
+        self._follower: asyncio.Task[None] | None = None
 
     async def _ready(self) -> FraudService:
         async with self._lock:
             if self._service is None:
-                pool = await asyncpg.create_pool(self._settings.database_url, min_size=1, max_size=8)
-                self._service = FraudService(pool, VelocityStore(connect_redis(self._settings.redis_url)))
+                settings = self._settings
+                pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=8)
+                registry = ModelRegistry(pool, document_store(settings.document_store_url))
+                service = FraudService(pool, VelocityStore(connect_redis(settings.redis_url)), registry)
+                await self._follow(service)
+                self._follower = asyncio.get_running_loop().create_task(self._follow_forever(service))
+                self._service = service
             return self._service
+
+    async def _follow(self, service: FraudService) -> None:
+        try:
+            await service.follow_registry()
+        except Exception:
+            logger.exception("cannot load the serving fraud model; scoring goes on with the one loaded")
+
+    async def _follow_forever(self, service: FraudService) -> None:
+        """A promoted model is picked up within MODEL_POLL_S, by every replica, without a restart."""
+        while True:
+            await asyncio.sleep(MODEL_POLL_S)
+            await self._follow(service)
 
     async def assess(self, request: ScoringRequest) -> Assessment:
         """One movement in the money path; concurrent calls are scored together."""
         result: Assessment = await self._assess_batch(request)
         return result
+
+    async def assess_many(self, requests: list[ScoringRequest]) -> list[Assessment]:
+        """A batch transfer's movements, scored in one call (in slices, to bound each transaction)."""
+        service = await self._ready()
+        results: list[Assessment] = []
+        for start in range(0, len(requests), MAX_LIST_SLICE):
+            results.extend(await service.assess_many(requests[start : start + MAX_LIST_SLICE]))
+        return results
 
     @serve.batch(max_batch_size=MAX_SCORING_BATCH, batch_wait_timeout_s=SCORING_BATCH_WAIT_S)
     async def _assess_batch(self, requests: list[ScoringRequest]) -> list[Assessment]:

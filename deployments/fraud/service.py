@@ -16,13 +16,15 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 import asyncpg
+import numpy as np
 
+from actors.fraud.registry import ModelRegistry, RegistryError
 from actors.fraud.velocity import Observation, VelocityStore
 from actors.outbox import write_events
 from models.events import DomainEvent
 from models.failures import ServiceFailure
 from models.fraud.check import Assessment, ScoringRequest, Verdict, risk_level
-from models.fraud.features import Behaviour, Movement, features
+from models.fraud.features import FEATURE_NAMES, Behaviour, Movement, features, vector
 from models.fraud.rules import HIGH_RISK_SCORE, ListHit, ListKind, Rule, RuleError, check_condition, decide
 from models.identity import Principal, Role
 from models.money import format_amount, minor_units
@@ -90,13 +92,36 @@ def _case_view(row: asyncpg.Record, history: Sequence[asyncpg.Record] | None = N
 
 
 class FraudService:
-    def __init__(self, pool: asyncpg.Pool, velocity: VelocityStore) -> None:
+    def __init__(self, pool: asyncpg.Pool, velocity: VelocityStore, registry: ModelRegistry) -> None:
         self._pool = pool
         self._velocity = velocity
+        self._registry = registry
         self._rules: list[Rule] = []
         self._lists: dict[tuple[str, str], bool] = {}
         self._loaded_at = 0.0
         self.model_version: str | None = None
+        self.model_metrics: dict[str, Any] | None = None
+        self._model: Any = None
+
+    async def follow_registry(self) -> None:
+        """Load the serving model if it changed; the swap is one assignment, between batches."""
+        record = await self._registry.serving()
+        if record is None:
+            self._model, self.model_version, self.model_metrics = None, None, None
+            return
+        if record.version == self.model_version:
+            return
+        loaded = await self._registry.load(record)
+        if list(loaded["features"]) != list(FEATURE_NAMES):
+            raise RegistryError(f"{record.version} was trained on other features than this scorer computes")
+        self._model, self.model_version, self.model_metrics = loaded["model"], record.version, record.metrics
+
+    def _model_scores(self, vectors: list[list[float]]) -> list[int | None]:
+        model = self._model
+        if model is None or not vectors:
+            return [None] * len(vectors)
+        probabilities = model.predict_proba(np.asarray(vectors, dtype=np.float64))[:, 1]
+        return [round(100 * float(p)) for p in probabilities]
 
     # --- scoring --------------------------------------------------------------------------------
 
@@ -131,9 +156,13 @@ class FraudService:
         behaviours: list[Behaviour] = await self._velocity.behaviours(
             observations, [request.balance_minor for request in requests]
         )
+        named = [
+            features(Movement(request.kind, request.amount_minor, seen.at_ms, seen.counterparty), behaviour)
+            for request, seen, behaviour in zip(requests, observations, behaviours, strict=True)
+        ]
+        model_scores = self._model_scores([vector(values) for values in named])
         results = []
-        for request, seen, behaviour in zip(requests, observations, behaviours, strict=True):
-            values = features(Movement(request.kind, request.amount_minor, seen.at_ms, seen.counterparty), behaviour)
+        for request, seen, values, model_score in zip(requests, observations, named, model_scores, strict=True):
             values["amount"] = request.amount_minor / 10 ** minor_units(request.currency)
             hits = [
                 ListHit(kind, value, lists[(kind.value, value)])
@@ -145,7 +174,7 @@ class FraudService:
                 )
                 if value is not None and (kind.value, value) in lists
             ]
-            results.append((decide(values, rules, hits, None), values, [seen]))
+            results.append((decide(values, rules, hits, model_score), values, [seen]))
         return results
 
     async def assess_many(self, requests: Sequence[ScoringRequest]) -> list[Assessment]:
@@ -382,5 +411,5 @@ class FraudService:
         return {
             "model_version": self.model_version,
             "serving": "rules and velocity" if self.model_version is None else "model, rules and velocity",
-            "metrics": None,
+            "metrics": self.model_metrics,
         }

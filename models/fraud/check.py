@@ -53,6 +53,10 @@ class Assessment:
 class Scorer(Protocol):
     async def assess(self, request: ScoringRequest) -> Assessment: ...
 
+    async def assess_many(self, requests: list[ScoringRequest]) -> list[Assessment]:
+        """Many movements at once (a batch transfer): one call, not one per movement."""
+        ...
+
 
 def unavailable_policy(request: ScoringRequest, allow_under_units: int) -> Assessment:
     """When the scorer is slow or down: small movements go through, the rest wait for review.

@@ -1,0 +1,130 @@
+"""The fraud model registry: versions with their figures in PostgreSQL, artifacts in the
+document store (a directory under the data dir, or S3), and which version is serving.
+
+A loaded artifact is checked against the SHA-256 recorded when it was registered before it
+is unpickled: only what our own training wrote is ever loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle  # nosec B403 -- artifacts are checked against their registered SHA-256 before loading
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from actors.documents import DocumentStore
+
+
+class RegistryError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class ModelRecord:
+    version: str
+    artifact_key: str
+    sha256: str
+    features: list[str]
+    metrics: dict[str, Any]
+    data_window: dict[str, Any]
+    serving: bool
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "sha256": self.sha256,
+            "features": self.features,
+            "metrics": self.metrics,
+            "data_window": self.data_window,
+            "serving": self.serving,
+        }
+
+
+def _record(row: asyncpg.Record) -> ModelRecord:
+    return ModelRecord(
+        row["version"],
+        row["artifact_key"],
+        row["sha256"],
+        json.loads(row["features"]),
+        json.loads(row["metrics"]),
+        json.loads(row["data_window"]),
+        row["serving"],
+    )
+
+
+class ModelRegistry:
+    def __init__(self, pool: asyncpg.Pool, store: DocumentStore) -> None:
+        self._pool = pool
+        self._store = store
+
+    async def register(
+        self,
+        version: str,
+        artifact: bytes,
+        features: list[str],
+        metrics: dict[str, Any],
+        data_window: dict[str, Any],
+    ) -> ModelRecord:
+        key = f"models/{version}"
+        await self._store.put(key, artifact)
+        row = await self._pool.fetchrow(
+            """INSERT INTO fraud_models (version, artifact_key, sha256, features, metrics, data_window)
+               VALUES ($1, $2, $3, $4, $5, $6) RETURNING *""",
+            version,
+            key,
+            hashlib.sha256(artifact).hexdigest(),
+            json.dumps(features),
+            json.dumps(metrics),
+            json.dumps(data_window),
+        )
+        assert row is not None
+        return _record(row)
+
+    async def get(self, version: str) -> ModelRecord | None:
+        row = await self._pool.fetchrow("SELECT * FROM fraud_models WHERE version = $1", version)
+        return None if row is None else _record(row)
+
+    async def serving(self) -> ModelRecord | None:
+        row = await self._pool.fetchrow("SELECT * FROM fraud_models WHERE serving")
+        return None if row is None else _record(row)
+
+    async def versions(self) -> list[ModelRecord]:
+        return [_record(row) for row in await self._pool.fetch("SELECT * FROM fraud_models ORDER BY created_at")]
+
+    async def promote(self, version: str, *, force: bool = False) -> ModelRecord:
+        """Make `version` the serving model; refused when its AUC-PR is below the serving one's, unless forced."""
+        candidate = await self.get(version)
+        if candidate is None:
+            raise RegistryError(f"no model version {version!r}")
+        current = await self.serving()
+        worse = current is not None and candidate.metrics.get("auc_pr", 0.0) < current.metrics.get("auc_pr", 0.0)
+        if current is not None and current.version != version and worse and not force:
+            raise RegistryError(
+                f"{version} has AUC-PR {candidate.metrics.get('auc_pr')} below the serving "
+                f"{current.version}'s {current.metrics.get('auc_pr')}; use --force to promote it anyway"
+            )
+        async with self._pool.acquire() as connection, connection.transaction():
+            await connection.execute("UPDATE fraud_models SET serving = false WHERE serving AND version <> $1", version)
+            await connection.execute(
+                "UPDATE fraud_models SET serving = true, promoted_at = now() WHERE version = $1", version
+            )
+        promoted = await self.get(version)
+        assert promoted is not None
+        return promoted
+
+    async def stop_serving(self) -> None:
+        """No model serves: scoring goes on with rules and velocity alone."""
+        await self._pool.execute("UPDATE fraud_models SET serving = false WHERE serving")
+
+    async def load(self, record: ModelRecord) -> Any:
+        artifact = await self._store.get(record.artifact_key)
+        if hashlib.sha256(artifact).hexdigest() != record.sha256:
+            raise RegistryError(f"the artifact of {record.version} does not match its registered SHA-256")
+        # The checksum above proves these bytes are the ones our training registered.
+        loaded = pickle.loads(artifact)  # nosec B301
+        if loaded.get("features") is None:
+            raise RegistryError(f"the artifact of {record.version} names no feature list")
+        return loaded
