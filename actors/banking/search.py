@@ -53,6 +53,7 @@ class _Query:
     def __init__(self) -> None:
         self.conditions: list[str] = []
         self.values: list[Any] = []
+        self.account: str | None = None  # the placeholder of the one account searched, if any
 
     def bind(self, value: Any) -> str:
         self.values.append(value)
@@ -95,10 +96,20 @@ class TransactionSearch:
         if cursor is not None:
             query.where("(created_at, transaction_id) < ({}, {})", *_keyset(cursor))
         where = " AND ".join(query.conditions) or "TRUE"
-        sql = (
-            f"SELECT {TRANSACTION_COLUMNS} FROM transactions WHERE {where} "  # nosec B608 -- constant fragments
-            f"ORDER BY created_at DESC, transaction_id DESC LIMIT {query.bind(limit + 1)}"
-        )
+        newest = f"ORDER BY created_at DESC, transaction_id DESC LIMIT {query.bind(limit + 1)}"
+        if query.account is None:
+            sql = f"SELECT {TRANSACTION_COLUMNS} FROM transactions WHERE {where} {newest}"  # nosec B608
+        else:
+            # One account: each side walks its own (account, created_at) index newest first and
+            # stops at the page size; an OR of the sides would sort every match of a busy account.
+            side = "SELECT {columns} FROM transactions WHERE {column} = {account} AND {where} {newest}"
+            sides = [
+                side.format(
+                    columns=TRANSACTION_COLUMNS, column=column, account=query.account, where=where, newest=newest
+                )
+                for column in ("from_account_id", "to_account_id")
+            ]
+            sql = f"SELECT * FROM (({sides[0]}) UNION ({sides[1]})) AS sides {newest}"  # nosec B608
         rows = await self._pool.fetch(sql, *query.values)
         next_cursor = None
         if len(rows) > limit:
@@ -110,7 +121,7 @@ class TransactionSearch:
         """Which accounts the search may see; the currency amounts are in."""
         if criteria.account_id is not None:
             record = await self._directory.readable_account(principal, criteria.account_id)
-            query.where("(from_account_id = {} OR to_account_id = {})", criteria.account_id, criteria.account_id)
+            query.account = query.bind(criteria.account_id)
             return criteria.currency or record.currency
         if not principal.is_staff:
             customer_id = await self._directory.customer_of(principal)

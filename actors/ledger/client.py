@@ -171,10 +171,7 @@ class LedgerClient:
             results = [await self._gathered(commands[0])]
         else:
             results = await self._direct(commands)
-        return [
-            await self._settled(command, result) if result.status is TransferStatus.PENDING else result
-            for command, result in zip(commands, results, strict=True)
-        ]
+        return await self._settled(commands, results)
 
     async def _gathered(self, command: Command) -> CommandResult:
         shard = shard_of(command.routing_account_id, self.shard_count)
@@ -417,11 +414,31 @@ class LedgerClient:
                 await asyncio.sleep(min(1.0, 0.02 * 2**attempt))
                 attempt += 1
 
-    async def _settled(self, command: Command, result: CommandResult) -> CommandResult:
-        """A cross-shard transfer answered PENDING (its saga outlived the call): wait for its end."""
-        holds = isinstance(command, Transfer) and command.pending_timeout_ms is not None
-        if result.status is not TransferStatus.PENDING or holds:
-            return result
+    async def _settled(self, commands: Sequence[Command], results: list[CommandResult]) -> list[CommandResult]:
+        """Cross-shard transfers answered PENDING (their sagas outlived the call): wait for their end,
+        all of them together — one query per round, not one per transfer."""
+        waiting: dict[uuid.UUID, int] = {}
+        for position, (command, result) in enumerate(zip(commands, results, strict=True)):
+            holds = isinstance(command, Transfer) and command.pending_timeout_ms is not None
+            if result.status is TransferStatus.PENDING and not holds:
+                transfer_id = command.pending_id if isinstance(command, PostPending) else result.command_id
+                waiting[transfer_id] = position
+        settled = list(results)
+        deadline = time.monotonic() + self._settle_timeout_s
+        while waiting and time.monotonic() < deadline:
+            rows = await (await self._db()).fetch(
+                """SELECT transfer_id, status, reason FROM ledger_transfers
+                   WHERE transfer_id = ANY($1::uuid[]) AND saga_stage IS NULL""",
+                list(waiting),
+            )
+            for row in rows:
+                position = waiting.pop(row["transfer_id"])
+                status = TransferStatus(row["status"])
+                command_id = results[position].command_id
+                settled[position] = CommandResult(command_id, status is TransferStatus.COMPLETED, status, row["reason"])
+            if waiting:
+                await asyncio.sleep(0.05)
+        return settled
         transfer_id = command.pending_id if isinstance(command, PostPending) else result.command_id
         deadline = time.monotonic() + self._settle_timeout_s
         while time.monotonic() < deadline:
