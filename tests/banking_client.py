@@ -3,7 +3,9 @@ funded accounts, and the admin's token."""
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,3 +101,13 @@ async def transaction_event_types(database_url: str, transaction_id: str) -> lis
         for event in json.loads(row["events"])
         if event["subject"] == transaction_id
     ]
+
+
+def wait_for(check: Callable[[], bool], timeout_s: float = 60) -> None:
+    """Poll `check` until it holds; fail the test if it does not within `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    raise AssertionError("condition not reached in time")

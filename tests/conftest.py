@@ -10,12 +10,15 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
+import httpx
 import pytest
 
 from actors.settings import Settings
 from cluster import stack
 from cluster.embedded.postgres import dsn as postgres_dsn
 from cluster.embedded.process import free_ports
+from tests.banking_client import Customer, new_customer
+from tests.identity_client import bearer, login
 
 ADMIN_PASSWORD = "Operator-Secret-For-Tests-1"
 ALLOWED_ORIGIN = "https://app.bankflow.example"
@@ -98,3 +101,29 @@ def ray_driver(settings: Settings) -> Iterator[None]:
     ray_runtime.connect(settings)
     yield
     ray_runtime.disconnect()
+
+
+@pytest.fixture(scope="module")
+def api(api_url: str) -> Iterator[httpx.Client]:
+    """An HTTP client on the session's API, one per test module."""
+    with httpx.Client(base_url=api_url, timeout=120) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def admin(api: httpx.Client, settings: Settings) -> dict[str, str]:
+    """The first admin's Authorization header."""
+    response = login(api, settings.admin_email, ADMIN_PASSWORD)
+    assert response.status_code == 200, response.text
+    return bearer(response.json()["access_token"])
+
+
+@pytest.fixture(scope="module")
+def ada(api: httpx.Client, admin: dict[str, str]) -> Customer:
+    """A customer with approved KYC, one per test module."""
+    return new_customer(api, admin)
+
+
+@pytest.fixture(scope="module")
+def bob(api: httpx.Client, admin: dict[str, str]) -> Customer:
+    return new_customer(api, admin)

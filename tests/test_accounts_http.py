@@ -6,40 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
-import pytest
 from pypdf import PdfReader
 
-from actors.settings import Settings
 from tests.banking_client import Customer, balance, deposit, new_customer, open_account
-from tests.conftest import ADMIN_PASSWORD
 from tests.identity_client import bearer, login, new_email, register
-
-
-@pytest.fixture(scope="module")
-def api(api_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=api_url, timeout=60) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def admin(api: httpx.Client, settings: Settings) -> dict[str, str]:
-    response = login(api, settings.admin_email, ADMIN_PASSWORD)
-    assert response.status_code == 200, response.text
-    return bearer(response.json()["access_token"])
-
-
-@pytest.fixture(scope="module")
-def ada(api: httpx.Client, admin: dict[str, str]) -> Customer:
-    return new_customer(api, admin)
-
-
-@pytest.fixture(scope="module")
-def bob(api: httpx.Client, admin: dict[str, str]) -> Customer:
-    return new_customer(api, admin)
 
 
 def test_opening_an_account_needs_a_profile_and_approved_kyc(api: httpx.Client, admin: dict[str, str]) -> None:

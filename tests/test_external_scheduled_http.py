@@ -4,9 +4,7 @@ no settlement twice, no occurrence lost or doubled."""
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,29 +17,9 @@ from actors.banking.jobs import JOBS_ACTOR_NAME, JOBS_NAMESPACE
 from actors.banking.scheduler import occurrence_transaction_id
 from actors.settings import Settings
 from models.ledger.types import derived_id
-from tests.banking_client import Customer, balance, deposit, new_customer, open_account
-from tests.conftest import ADMIN_PASSWORD
-from tests.identity_client import bearer, login
+from tests.banking_client import Customer, balance, deposit, new_customer, open_account, wait_for
 
 ROUTING = "021000021"  # a valid ABA check digit
-
-
-@pytest.fixture(scope="module")
-def api(api_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=api_url, timeout=120) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def admin(api: httpx.Client, settings: Settings) -> dict[str, str]:
-    response = login(api, settings.admin_email, ADMIN_PASSWORD)
-    assert response.status_code == 200, response.text
-    return bearer(response.json()["access_token"])
-
-
-@pytest.fixture(scope="module")
-def ada(api: httpx.Client, admin: dict[str, str]) -> Customer:
-    return new_customer(api, admin)
 
 
 def _external(
@@ -61,15 +39,6 @@ def _external(
     return result
 
 
-def _wait_for(check: Callable[[], bool], timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError("condition not reached in time")
-
-
 def _status(api: httpx.Client, who: Customer, transaction_id: str) -> dict[str, Any]:
     response = api.get(f"/api/v1/transactions/{transaction_id}", headers=who.headers)
     assert response.status_code == 200, response.text
@@ -83,7 +52,7 @@ def test_an_outgoing_wire_leaves_at_once_and_completes_when_settled(api: httpx.C
     sent = _external(api, ada, account, "OUT", "WIRE", "60.00", "12345678")
     assert sent["status"] == "PENDING" and sent["kind"] == "EXTERNAL_OUT"
     assert balance(api, ada.headers, account)["balance"] == "40.00"
-    _wait_for(lambda: _status(api, ada, sent["transaction_id"])["status"] == "COMPLETED")
+    wait_for(lambda: _status(api, ada, sent["transaction_id"])["status"] == "COMPLETED")
     assert balance(api, ada.headers, account)["balance"] == "40.00"
 
 
@@ -92,7 +61,7 @@ def test_a_returned_transfer_gives_the_money_back(api: httpx.Client, ada: Custom
     deposit(api, ada, account, "100.00")
     sent = _external(api, ada, account, "OUT", "ACH", "70.00", "99990000")
     assert balance(api, ada.headers, account)["balance"] == "30.00"
-    _wait_for(lambda: _status(api, ada, sent["transaction_id"])["status"] == "RETURNED")
+    wait_for(lambda: _status(api, ada, sent["transaction_id"])["status"] == "RETURNED")
     returned = _status(api, ada, sent["transaction_id"])
     assert returned["failure_reason"] == "R03"
     assert [change["status"] for change in returned["status_history"]] == ["PROCESSING", "PENDING", "RETURNED"]
@@ -105,8 +74,8 @@ def test_incoming_money_lands_only_when_the_rails_settle_it(api: httpx.Client, a
     bounced = _external(api, ada, account, "IN", "ACH", "30.00", "55550001")
     assert incoming["status"] == bounced["status"] == "PENDING"
     assert balance(api, ada.headers, account)["balance"] == "0.00"
-    _wait_for(lambda: _status(api, ada, incoming["transaction_id"])["status"] == "COMPLETED")
-    _wait_for(lambda: _status(api, ada, bounced["transaction_id"])["status"] == "RETURNED")
+    wait_for(lambda: _status(api, ada, incoming["transaction_id"])["status"] == "COMPLETED")
+    wait_for(lambda: _status(api, ada, bounced["transaction_id"])["status"] == "RETURNED")
     assert _status(api, ada, bounced["transaction_id"])["failure_reason"] == "R01"
     assert balance(api, ada.headers, account)["balance"] == "25.00"
 
@@ -147,7 +116,7 @@ def test_a_one_off_scheduled_transfer_runs_once(api: httpx.Client, ada: Customer
         items = api.get("/api/v1/transactions/scheduled", headers=ada.headers).json()["items"]
         return any(item["schedule_id"] == schedule_id and item["status"] == "FINISHED" for item in items)
 
-    _wait_for(finished)
+    wait_for(finished)
     assert balance(api, bob.headers, destination)["balance"] == "12.00"
     assert api.get("/api/v1/transactions/scheduled", headers=bob.headers).json()["items"] == []
     assert api.delete(f"/api/v1/transactions/scheduled/{schedule_id}", headers=bob.headers).status_code == 404
@@ -175,7 +144,7 @@ def test_a_failed_occurrence_is_reported_and_a_schedule_can_be_cancelled(
         ]
         return runs
 
-    _wait_for(lambda: bool(first_run()))
+    wait_for(lambda: bool(first_run()))
     run = first_run()[0]
     assert run["status"] == "FAILED" and run["reason"] == "insufficient_funds"
     cancelled = api.delete(f"/api/v1/transactions/scheduled/{schedule['schedule_id']}", headers=ada.headers)
@@ -250,11 +219,11 @@ def test_a_restart_mid_schedule_loses_and_doubles_no_occurrence(
         )
         return int(rows[0]["n"])
 
-    _wait_for(lambda: runs_done() > 0)
+    wait_for(lambda: runs_done() > 0)
     _kill_jobs()
-    _wait_for(lambda: runs_done() > occurrences // 2, timeout_s=120)
+    wait_for(lambda: runs_done() > occurrences // 2, timeout_s=120)
     _kill_jobs()
-    _wait_for(lambda: runs_done() == occurrences, timeout_s=120)
+    wait_for(lambda: runs_done() == occurrences, timeout_s=120)
     runs = asyncio.run(
         _fetch(
             settings,
@@ -277,10 +246,10 @@ def test_a_restart_mid_settlement_settles_nothing_twice(
     deposit(api, ada, account, "1000.00")
     sent = [_external(api, ada, account, "OUT", "ACH", "10.00", "12345678" if n % 3 else "12340000") for n in range(24)]
     _kill_jobs()
-    _wait_for(lambda: _status(api, ada, sent[0]["transaction_id"])["status"] != "PENDING")
+    wait_for(lambda: _status(api, ada, sent[0]["transaction_id"])["status"] != "PENDING")
     _kill_jobs()
     for item in sent:
-        _wait_for(lambda item=item: _status(api, ada, item["transaction_id"])["status"] in ("COMPLETED", "RETURNED"))
+        wait_for(lambda item=item: _status(api, ada, item["transaction_id"])["status"] in ("COMPLETED", "RETURNED"))
     returned = [item for item in sent if _status(api, ada, item["transaction_id"])["status"] == "RETURNED"]
     assert len(returned) == 8
     assert balance(api, ada.headers, account)["balance"] == "840.00"

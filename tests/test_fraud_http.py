@@ -6,36 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 
 from actors.banking.fraud_client import ServeScorer
-from actors.settings import Settings
 from models.fraud.check import ScoringRequest, Verdict
 from tests.banking_client import Customer, balance, deposit, new_customer, open_account
-from tests.conftest import ADMIN_PASSWORD
-from tests.identity_client import bearer, login
-
-
-@pytest.fixture(scope="module")
-def api(api_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=api_url, timeout=120) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def admin(api: httpx.Client, settings: Settings) -> dict[str, str]:
-    response = login(api, settings.admin_email, ADMIN_PASSWORD)
-    assert response.status_code == 200, response.text
-    return bearer(response.json()["access_token"])
-
-
-@pytest.fixture(scope="module")
-def ada(api: httpx.Client, admin: dict[str, str]) -> Customer:
-    return new_customer(api, admin)
 
 
 def _send(api: httpx.Client, who: Customer, source: str, destination: str, amount: str) -> dict[str, Any]:

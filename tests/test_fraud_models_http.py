@@ -18,19 +18,6 @@ from actors.fraud.registry import ModelRegistry, RegistryError
 from actors.settings import Settings
 from cluster import cli
 from tests.banking_client import new_customer, open_account
-from tests.conftest import ADMIN_PASSWORD
-from tests.identity_client import bearer, login
-
-
-@pytest.fixture(scope="module")
-def api(api_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=api_url, timeout=60) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def admin(api: httpx.Client, settings: Settings) -> dict[str, str]:
-    return bearer(login(api, settings.admin_email, ADMIN_PASSWORD).json()["access_token"])
 
 
 async def _registry_call(settings: Settings, call: str, *args: object) -> object:

@@ -5,45 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import random
-import time
 import uuid
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import httpx
-import pytest
 
 from actors.ledger.client import LedgerClient
 from actors.settings import Settings
-from tests.banking_client import Customer, balance, deposit, new_customer, open_account
-from tests.conftest import ADMIN_PASSWORD
-from tests.identity_client import bearer, login
+from tests.banking_client import Customer, balance, deposit, new_customer, open_account, wait_for
 
 ROUTING = "021000021"
-
-
-@pytest.fixture(scope="module")
-def api(api_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=api_url, timeout=120) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def admin(api: httpx.Client, settings: Settings) -> dict[str, str]:
-    response = login(api, settings.admin_email, ADMIN_PASSWORD)
-    assert response.status_code == 200, response.text
-    return bearer(response.json()["access_token"])
-
-
-def _wait_for(check: Callable[[], bool], timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError("condition not reached in time")
 
 
 def _search(api: httpx.Client, who: dict[str, str], **params: Any) -> list[dict[str, Any]]:
@@ -132,7 +105,7 @@ def test_movements_made_around_the_api_reach_the_read_model(
         found = [item for item in _history(api, ada.headers, account) if item["transaction_id"] == str(transfer_id)]
         return bool(found) and found[0]["status"] == "COMPLETED" and found[0]["kind"] == "DEPOSIT"
 
-    _wait_for(projected)
+    wait_for(projected)
     assert balance(api, ada.headers, account)["balance"] == "42.00"
 
 
@@ -197,7 +170,7 @@ def test_money_is_conserved_and_every_view_agrees_after_a_mixed_workload(
                 return False
         return True
 
-    _wait_for(settled, timeout_s=120)
+    wait_for(settled, timeout_s=120)
 
     async def all_balances() -> tuple[int, int]:
         client = LedgerClient(settings.database_url, settings.account_shards)
