@@ -66,6 +66,7 @@ def test_a_blacklisted_payee_is_blocked_and_a_whitelisted_one_passes(
     assert balance(api, ada.headers, source)["balance"] == "95.00"
     stored = api.get(f"/api/v1/fraud/score/{blocked['transaction_id']}", headers=admin).json()
     assert stored["verdict"] == "block" and stored["risk_level"] == "critical" and "count_1m" in stored["features"]
+    assert stored["features"]["drained_fraction"] == 0.05  # 5.00 of the 100.00 available, as in training
     assert api.get(f"/api/v1/fraud/score/{blocked['transaction_id']}", headers=ada.headers).status_code == 403
 
 

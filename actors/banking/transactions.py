@@ -170,7 +170,10 @@ class TransactionService:
         draft = _draft(movement, transaction_id, user_id)
         assessment = None
         if movement.kind in SCORED_KINDS:
-            assessment = await self._scorer.assess(_scoring_request(movement, transaction_id, user_id))
+            # The balance before the movement is a feature (how much of it the movement drains).
+            balance = await self._ledger.balance(movement.account_id)
+            available = None if balance is None else balance.available_minor
+            assessment = await self._scorer.assess(_scoring_request(movement, transaction_id, user_id, available))
         fraud = None if assessment is None else (assessment.verdict.value, assessment.score, list(assessment.reasons))
         row, created = await self.records.create(draft, TransactionStatus.PROCESSING, fraud, also)
         if not created:
@@ -427,9 +430,14 @@ class TransactionService:
                 raise ServiceFailure(
                     failure.status, failure.code, f"transfers[{position}]: {failure.message}"
                 ) from None
+        sources = list({movement.account_id for movement in movements})
+        available = {
+            account_id: None if balance is None else balance.available_minor
+            for account_id, balance in zip(sources, await self._ledger.balances(sources), strict=True)
+        }
         assessments = await self._scorer.assess_many(
             [
-                _scoring_request(movement, transaction_id, principal.user_id)
+                _scoring_request(movement, transaction_id, principal.user_id, available[movement.account_id])
                 for movement, transaction_id in zip(movements, transaction_ids, strict=True)
             ]
         )
@@ -568,7 +576,9 @@ def _held_for_review(row: asyncpg.Record) -> bool:
     return bool(row["fraud_verdict"] == Verdict.REVIEW.value)
 
 
-def _scoring_request(movement: Movement, transaction_id: uuid.UUID, user_id: uuid.UUID) -> ScoringRequest:
+def _scoring_request(
+    movement: Movement, transaction_id: uuid.UUID, user_id: uuid.UUID, balance_minor: int | None
+) -> ScoringRequest:
     return ScoringRequest(
         transaction_id,
         movement.kind.value,
@@ -578,6 +588,7 @@ def _scoring_request(movement: Movement, transaction_id: uuid.UUID, user_id: uui
         movement.currency,
         user_id,
         counterparty=movement.counterparty,
+        balance_minor=balance_minor,
     )
 
 
