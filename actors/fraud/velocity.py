@@ -45,10 +45,11 @@ class VelocityStore:
             async with self._redis.pipeline(transaction=False) as pipe:
                 for seen in observations:
                     recent, stats, payees = _keys(seen.account)
-                    pipe.zrangebyscore(recent, seen.at_ms - DAY_MS, "+inf", withscores=True)
+                    # "(" makes the bound exclusive: a day means (at - 24 h, at], as in features.py.
+                    pipe.zrangebyscore(recent, f"({seen.at_ms - DAY_MS}", "+inf", withscores=True)
                     pipe.hmget(stats, "count", "sum")
                     pipe.hget(payees, seen.counterparty or "")
-                    pipe.zcount(f"fraud:fanin:{seen.counterparty or ''}", seen.at_ms - DAY_MS, "+inf")
+                    pipe.zcount(f"fraud:fanin:{seen.counterparty or ''}", f"({seen.at_ms - DAY_MS}", "+inf")
                 replies: list[object] = await pipe.execute()
                 return replies
 
