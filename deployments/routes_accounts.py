@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from deployments.calls import call_service
 from deployments.schemas import ERROR_RESPONSES, RequestBody, amount_minor
 from deployments.security import CurrentPrincipal
+from models.identity import Principal
 from models.transactions import MAX_IDEMPOTENCY_KEY_CHARS, transaction_id_for
 
 router = APIRouter(prefix="/api/v1/accounts", tags=["accounts"], responses=ERROR_RESPONSES)
@@ -150,34 +151,34 @@ async def statement(
     )
 
 
+async def _change_status(
+    request: Request, principal: Principal, account_id: uuid.UUID, action: str, idempotency_key: str | None
+) -> dict[str, Any]:
+    command_id = transaction_id_for(principal.user_id, idempotency_key)
+    return await _accounts(
+        request, "change_status", principal=principal, account_id=account_id, action=action, command_id=command_id
+    )
+
+
 @router.post("/{account_id}/freeze", response_model=Account, summary="Support/admin: freeze an account")
 async def freeze(
     account_id: uuid.UUID, request: Request, principal: CurrentPrincipal, idempotency_key: IdempotencyKey = None
 ) -> dict[str, Any]:
-    command_id = transaction_id_for(principal.user_id, idempotency_key)
-    return await _accounts(
-        request, "change_status", principal=principal, account_id=account_id, action="freeze", command_id=command_id
-    )
+    return await _change_status(request, principal, account_id, "freeze", idempotency_key)
 
 
 @router.post("/{account_id}/unfreeze", response_model=Account, summary="Support/admin: unfreeze an account")
 async def unfreeze(
     account_id: uuid.UUID, request: Request, principal: CurrentPrincipal, idempotency_key: IdempotencyKey = None
 ) -> dict[str, Any]:
-    command_id = transaction_id_for(principal.user_id, idempotency_key)
-    return await _accounts(
-        request, "change_status", principal=principal, account_id=account_id, action="unfreeze", command_id=command_id
-    )
+    return await _change_status(request, principal, account_id, "unfreeze", idempotency_key)
 
 
 @router.delete("/{account_id}", response_model=Account, summary="Close an account (its balance must be zero)")
 async def close(
     account_id: uuid.UUID, request: Request, principal: CurrentPrincipal, idempotency_key: IdempotencyKey = None
 ) -> dict[str, Any]:
-    command_id = transaction_id_for(principal.user_id, idempotency_key)
-    return await _accounts(
-        request, "change_status", principal=principal, account_id=account_id, action="close", command_id=command_id
-    )
+    return await _change_status(request, principal, account_id, "close", idempotency_key)
 
 
 @router.put("/{account_id}/limits", response_model=Account, summary="Admin: set the daily outgoing limit")

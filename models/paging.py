@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
+from datetime import datetime
 from typing import Final
 
 DEFAULT_LIMIT: Final = 50
@@ -26,3 +28,17 @@ def decode_cursor(cursor: str, length: int) -> list[str]:
     if not isinstance(values, list) or len(values) != length or not all(isinstance(v, str) for v in values):
         raise CursorError("cursor is not one this API returned")
     return values
+
+
+def encode_time_keyset(at: datetime, row_id: uuid.UUID) -> str:
+    """The cursor after a row of a list ordered by (time, id)."""
+    return encode_cursor([at.isoformat(), str(row_id)])
+
+
+def decode_time_keyset(cursor: str) -> tuple[datetime, uuid.UUID]:
+    """What encode_time_keyset encoded; CursorError for anything else."""
+    at, row_id = decode_cursor(cursor, 2)
+    try:
+        return datetime.fromisoformat(at), uuid.UUID(row_id)
+    except ValueError as error:
+        raise CursorError("cursor is not one this API returned") from error

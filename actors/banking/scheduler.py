@@ -22,7 +22,7 @@ from models.failures import ServiceFailure
 from models.identity import Principal
 from models.ledger.types import derived_id
 from models.money import format_amount
-from models.paging import CursorError, decode_cursor, encode_cursor
+from models.paging import CursorError, decode_time_keyset, encode_time_keyset
 from models.schedules import Frequency, ScheduleStatus, next_due, schedule_problem
 from models.transactions import TransactionKind
 
@@ -148,9 +148,8 @@ class ScheduledTransfers:
         at, last = datetime.max.replace(tzinfo=UTC), uuid.UUID(int=2**128 - 1)
         if cursor is not None:
             try:
-                at_text, last_text = decode_cursor(cursor, 2)
-                at, last = datetime.fromisoformat(at_text), uuid.UUID(last_text)
-            except (CursorError, ValueError):
+                at, last = decode_time_keyset(cursor)
+            except CursorError:
                 raise invalid("cursor", "is not one this API returned") from None
         rows = await self._pool.fetch(
             """SELECT * FROM scheduled_transfers WHERE owner_user_id = $1 AND (created_at, schedule_id) < ($2, $3)
@@ -164,7 +163,7 @@ class ScheduledTransfers:
         next_cursor = None
         if len(rows) > limit:
             tail = rows[limit - 1]
-            next_cursor = encode_cursor([tail["created_at"].isoformat(), str(tail["schedule_id"])])
+            next_cursor = encode_time_keyset(tail["created_at"], tail["schedule_id"])
         return {"items": items, "next_cursor": next_cursor}
 
     async def _recent_runs(self, schedule_id: uuid.UUID) -> list[asyncpg.Record]:

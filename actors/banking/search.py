@@ -21,7 +21,7 @@ from actors.banking.transactions import invalid, transaction_view
 from actors.ledger.client import LedgerClient
 from models.identity import Principal
 from models.money import MoneyError, parse_amount
-from models.paging import CursorError, decode_cursor, encode_cursor
+from models.paging import CursorError, decode_time_keyset, encode_time_keyset
 from models.transactions import TransactionKind, TransactionStatus
 
 MAX_TEXT_CHARS: Final = 100
@@ -75,9 +75,8 @@ def _amount_minor(field: str, text: str, currency: str | None) -> int:
 
 def _keyset(cursor: str) -> tuple[datetime, uuid.UUID]:
     try:
-        at, last_id = decode_cursor(cursor, 2)
-        return datetime.fromisoformat(at), uuid.UUID(last_id)
-    except (CursorError, ValueError):
+        return decode_time_keyset(cursor)
+    except CursorError:
         raise invalid("cursor", "is not one this API returned") from None
 
 
@@ -114,7 +113,7 @@ class TransactionSearch:
         next_cursor = None
         if len(rows) > limit:
             last = rows[limit - 1]
-            next_cursor = encode_cursor([last["created_at"].isoformat(), str(last["transaction_id"])])
+            next_cursor = encode_time_keyset(last["created_at"], last["transaction_id"])
         return {"items": [transaction_view(row) for row in rows[:limit]], "next_cursor": next_cursor}
 
     async def _scope(self, principal: Principal, criteria: SearchCriteria, query: _Query) -> str | None:

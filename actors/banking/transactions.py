@@ -27,7 +27,7 @@ from models.ledger.commands import Command, Deposit, Transfer, Withdrawal
 from models.ledger.results import CommandResult
 from models.ledger.types import RejectReason, TransferStatus, derived_id
 from models.money import format_amount, minor_units
-from models.paging import CursorError, decode_cursor, encode_cursor
+from models.paging import CursorError, decode_time_keyset, encode_time_keyset
 from models.transactions import (
     OUTGOING_KINDS,
     REVERSIBLE_KINDS,
@@ -544,16 +544,15 @@ class TransactionService:
         after: tuple[datetime, uuid.UUID] | None = None
         if cursor is not None:
             try:
-                at, last_id = decode_cursor(cursor, 2)
-                after = (datetime.fromisoformat(at), uuid.UUID(last_id))
-            except (CursorError, ValueError):
+                after = decode_time_keyset(cursor)
+            except CursorError:
                 raise invalid("cursor", "is not one this API returned") from None
         rows = await self.records.of_account(account_id, limit + 1, after)
         page = [await self.refresh(row) for row in rows[:limit]]
         next_cursor = None
         if len(rows) > limit:
             last = rows[limit - 1]
-            next_cursor = encode_cursor([last["created_at"].isoformat(), str(last["transaction_id"])])
+            next_cursor = encode_time_keyset(last["created_at"], last["transaction_id"])
         return {"items": [transaction_view(row) for row in page], "next_cursor": next_cursor}
 
 

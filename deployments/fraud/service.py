@@ -28,7 +28,7 @@ from models.fraud.features import FEATURE_NAMES, Behaviour, Movement, features, 
 from models.fraud.rules import HIGH_RISK_SCORE, ListHit, ListKind, Rule, RuleError, check_condition, decide
 from models.identity import Principal, Role
 from models.money import format_amount, minor_units
-from models.paging import CursorError, decode_cursor, encode_cursor
+from models.paging import CursorError, decode_time_keyset, encode_time_keyset
 from models.topics import FRAUD_EVENTS
 
 SOURCE: Final = "bankflow/fraud"
@@ -350,9 +350,8 @@ class FraudService:
         after_at, after_id = datetime.min.replace(tzinfo=UTC), uuid.UUID(int=0)
         if cursor is not None:
             try:
-                at_text, id_text = decode_cursor(cursor, 2)
-                after_at, after_id = datetime.fromisoformat(at_text), uuid.UUID(id_text)
-            except (CursorError, ValueError):
+                after_at, after_id = decode_time_keyset(cursor)
+            except CursorError:
                 raise ServiceFailure(422, "validation_error", "cursor: is not one this API returned") from None
         rows = await self._pool.fetch(
             """SELECT * FROM fraud_cases WHERE status = $1 AND (opened_at, case_id) > ($2, $3)
@@ -365,7 +364,7 @@ class FraudService:
         next_cursor = None
         if len(rows) > limit:
             last = rows[limit - 1]
-            next_cursor = encode_cursor([last["opened_at"].isoformat(), str(last["case_id"])])
+            next_cursor = encode_time_keyset(last["opened_at"], last["case_id"])
         return {"items": [_case_view(row) for row in rows[:limit]], "next_cursor": next_cursor}
 
     async def case(self, principal: Principal, case_id: uuid.UUID) -> dict[str, Any]:
