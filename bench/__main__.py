@@ -1,6 +1,7 @@
-"""`python -m bench`: the ledger benchmark, then the API benchmark (bench/ledger.py, bench/api.py)."""
+"""`python -m bench`: the ledger, API and fraud benchmarks (bench/ledger.py, bench/api.py, bench/fraud.py)."""
 
-from bench import api, ledger
+from bench import api, fraud, ledger
 
 ledger.main([])
 api.main([])
+fraud.main([])

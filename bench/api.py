@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import random
 import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -298,9 +299,10 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    args = parse(argv)
-    with tempfile.TemporaryDirectory(prefix="bankflow-bench-api-") as scratch:
+@contextlib.contextmanager
+def bench_stack(label: str) -> Iterator[Settings]:
+    """A whole stack (as `bankflow up` starts it) in a temporary directory, with limits out of the way."""
+    with tempfile.TemporaryDirectory(prefix=f"bankflow-bench-{label}-") as scratch:
         ports = free_ports(6)
         settings = Settings(
             _env_file=None,
@@ -317,14 +319,19 @@ def main(argv: Sequence[str] | None = None) -> None:
             auth_rate_limit_per_minute=1_000_000,
             daily_outgoing_limit_units=10**11,
         )
-        say("starting the whole stack for the API benchmark…")
+        say(f"starting the whole stack for the {label} benchmark…")
         try:
             stack.up(settings, progress=lambda line: say(f"  {line}"))
-            resolved = settings.with_endpoints()
-            admin, parties = setup(resolved, args)
-            asyncio.run(measure(resolved, args, admin, parties))
+            yield settings.with_endpoints()
         finally:
             stack.down(settings, progress=lambda line: None)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parse(argv)
+    with bench_stack("api") as settings:
+        admin, parties = setup(settings, args)
+        asyncio.run(measure(settings, args, admin, parties))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from pathlib import Path
 from types import FrameType
 
 from actors.settings import Settings, SettingsError, load_settings
-from cluster import migrations, stack
+from cluster import migrations, ray_runtime, stack
 from cluster.embedded.process import ServiceError
 
 EXIT_OK = 0
@@ -116,19 +116,36 @@ def _cmd_pipelines(settings: Settings, arguments: argparse.Namespace) -> int:
     if resolved is None:
         return EXIT_FAILED
     try:
+        if arguments.step in ("train", "evaluate", "replay"):
+            ray_runtime.connect(resolved)  # Ray Data reads, training runs as a task, replay uses the shards
         if arguments.step == "train":
-            asyncio.run(commands.train_and_register(resolved, Path(arguments.data), _say))
+            source = commands.HistorySource(days=arguments.days) if arguments.from_db else commands.HistorySource(
+                path=Path(arguments.data)
+            )
+            asyncio.run(commands.train_and_register(resolved, source, _say))
         elif arguments.step == "evaluate":
             asyncio.run(commands.evaluate_serving(resolved, Path(arguments.data), _say))
+        elif arguments.step == "replay":
+            report = asyncio.run(
+                commands.replay_story(resolved, Path(arguments.data), arguments.story, arguments.limit, _say)
+            )
+            return EXIT_OK if report.completed == report.movements else EXIT_FAILED
         else:
             asyncio.run(commands.promote(resolved, arguments.version, arguments.force, _say))
-    except (RuntimeError, FileNotFoundError, KeyError) as error:  # RegistryError is a RuntimeError
+    except (RuntimeError, FileNotFoundError, KeyError, ValueError) as error:  # RegistryError is a RuntimeError
         _say(f"pipelines {arguments.step}: {error}")
         return EXIT_FAILED
     return EXIT_OK
 
 
 Command = Callable[[Settings, argparse.Namespace], int]
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive whole number (got {text})")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -141,7 +158,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("down", help="stop everything `up` started").set_defaults(handler=_cmd_down)
     commands.add_parser("status", help="each component and the API's readiness").set_defaults(handler=_cmd_status)
     commands.add_parser("migrate", help="apply pending database migrations").set_defaults(handler=_cmd_migrate)
-    pipelines = commands.add_parser("pipelines", help="fraud model: generate data, train, evaluate, promote")
+    pipelines = commands.add_parser("pipelines", help="fraud model: generate data, replay it, train, evaluate, promote")
     steps = pipelines.add_subparsers(dest="step", required=True, metavar="STEP")
     generate = steps.add_parser("generate", help="a seeded synthetic history with injected fraud (Parquet)")
     generate.add_argument("--out", default="transactions.parquet")
@@ -149,7 +166,16 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--days", type=int, default=40)
     generate.add_argument("--seed", type=int, default=7)
     train = steps.add_parser("train", help="train on a history, evaluate on its latest 30%%, register")
-    train.add_argument("--data", default="transactions.parquet")
+    source = train.add_mutually_exclusive_group()
+    source.add_argument("--data", default="transactions.parquet", help="a generated story (Parquet)")
+    source.add_argument(
+        "--from-db", action="store_true", help="the bank's own labelled history in PostgreSQL (Ray Data read_sql)"
+    )
+    train.add_argument("--days", type=_positive, default=90, help="with --from-db: how far back to read")
+    replay = steps.add_parser("replay", help="move a generated story's money in the running bank (LedgerClient)")
+    replay.add_argument("--data", default="transactions.parquet")
+    replay.add_argument("--story", help="the story's name; its ids derive from it (default: the file's name)")
+    replay.add_argument("--limit", type=_positive, help="only the first N movements")
     evaluate = steps.add_parser("evaluate", help="the serving model on a labelled file (PaySim CSV or Parquet)")
     evaluate.add_argument("--data", required=True)
     promote = steps.add_parser("promote", help="make a registered version the serving model")

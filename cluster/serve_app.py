@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 from pydantic import SecretStr
 from ray import serve
+from ray.serve import context as serve_context
 from ray.serve._private import api as serve_private_api
 from ray.serve.config import gRPCOptions
 from ray.serve.schema import ServeDeploySchema
@@ -102,6 +103,33 @@ def deploy(settings: Settings) -> None:
     )
     client.deploy_apps(config, _blocking=False)
     wait_running(settings.service_start_timeout_s * 2)
+
+
+def reconfigure(deployment: str, user_config: dict[str, Any], timeout_s: float) -> None:
+    """Change one deployment's `user_config` in the running app, all else as deployed.
+
+    Serve applies a change of user_config alone to the live replicas (their `reconfigure`),
+    without restarting them; an experiment (a benchmark) uses this to compare settings.
+    """
+    client = serve_context._get_global_client()
+    if client is None:
+        raise ServiceError("serve: not running on this Ray cluster")
+    details = client.get_serve_details()
+    application = details["applications"][APP_NAME]["deployed_app_config"]
+    changed = [entry for entry in application.get("deployments", []) if entry["name"] == deployment]
+    if not changed:
+        raise ServiceError(f"serve: no deployment {deployment} in the config of {APP_NAME}")
+    changed[0]["user_config"] = {**(changed[0].get("user_config") or {}), **user_config}
+    config = ServeDeploySchema.model_validate(
+        {
+            "proxy_location": details["proxy_location"],
+            "http_options": {key: details["http_options"][key] for key in ("host", "port")},
+            "applications": [application],
+        }
+    )
+    client.deploy_apps(config, _blocking=False)
+    time.sleep(POLL_INTERVAL_S)  # the controller marks the app as updating only once it takes the config
+    wait_running(timeout_s)
 
 
 def wait_running(timeout_s: float) -> None:

@@ -4,10 +4,10 @@ the serving model on any PaySim-schema file, promote a version."""
 from __future__ import annotations
 
 import csv
-import json
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -16,18 +16,22 @@ from typing import Any, Final
 import asyncpg
 import pyarrow as pa
 import pyarrow.parquet as pq
+import ray
 
 from actors.documents import document_store
 from actors.fraud.registry import ModelRecord, ModelRegistry
+from actors.fraud.rules_store import active_rules
 from actors.settings import Settings
-from models.fraud.check import Verdict
 from models.fraud.features import FEATURE_NAMES
-from models.fraud.rules import Rule
+from pipelines.history import read_database_history, read_parquet_history
+from pipelines.replay import ReplayReport, replay
 from pipelines.synthetic import START_MS, Record, StoryConfig, generate
-from pipelines.training import build_dataset, evaluate, serialize, split_by_time, train
+from pipelines.training import Dataset, Trained, build_dataset, evaluate, fit_and_evaluate
 
 Progress = Callable[[str], None]
 HOUR_MS: Final = 3_600_000
+TRAINING_CPUS: Final = 1
+TRAINING_PROGRESS_S: Final = 5.0
 # PaySim's transaction types as BankFlow's movement kinds.
 _PAYSIM_KINDS: Final = {
     "TRANSFER": "TRANSFER",
@@ -50,10 +54,6 @@ def write_story(path: Path, config: StoryConfig, progress: Progress) -> int:
     return len(records)
 
 
-def read_story(path: Path) -> list[Record]:
-    return [Record(**row) for row in pq.read_table(path).to_pylist()]
-
-
 def read_paysim(path: Path) -> list[Record]:
     """A CSV in the public PaySim column schema, as BankFlow records (amounts parsed as decimals)."""
     records = []
@@ -74,31 +74,57 @@ def read_paysim(path: Path) -> list[Record]:
     return records
 
 
-async def _rules(pool: asyncpg.Pool) -> list[Rule]:
-    rows = await pool.fetch("SELECT * FROM fraud_rules WHERE active")
-    return [
-        Rule(row["rule_id"], row["name"], json.loads(row["condition"]), Verdict(row["action"]), row["priority"])
-        for row in rows
-    ]
-
-
 def _registry(pool: asyncpg.Pool, settings: Settings) -> ModelRegistry:
     return ModelRegistry(pool, document_store(settings.document_store_url))
 
 
-async def train_and_register(settings: Settings, data: Path, progress: Progress) -> ModelRecord:
-    records = read_story(data)
+@dataclass(frozen=True)
+class HistorySource:
+    """Where training reads its labelled history: a story file, or the bank's own database."""
+
+    path: Path | None = None
+    days: int | None = None
+
+    def describe(self) -> str:
+        return str(self.path) if self.path is not None else f"postgres:last {self.days} days"
+
+    def read(self, settings: Settings, progress: Progress) -> list[Record]:
+        if self.path is not None:
+            return read_parquet_history(self.path, progress)
+        assert self.days is not None
+        return read_database_history(settings.database_url, self.days, progress)
+
+
+def _fit_on_cluster(dataset: Dataset, progress: Progress) -> Trained:
+    """Training runs as a Ray task (on a training worker of the cluster), watched from here."""
+    started = time.monotonic()
+    remote_fit = ray.remote(num_cpus=TRAINING_CPUS)(fit_and_evaluate)
+    pending = remote_fit.remote(dataset)
+    while True:
+        ready, _ = ray.wait([pending], timeout=TRAINING_PROGRESS_S)
+        if ready:
+            trained: Trained = ray.get(pending)
+            return trained
+        progress(f"  training on the cluster… {time.monotonic() - started:.0f} s")
+
+
+async def train_and_register(settings: Settings, source: HistorySource, progress: Progress) -> ModelRecord:
+    records = source.read(settings, progress)
+    if not records:
+        raise RuntimeError(f"no transactions to train on in {source.describe()}")
     pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=2)
     try:
-        rules = await _rules(pool)
+        rules = await active_rules(pool)
         progress(f"building features for {len(records):,} transactions (the scorer's own feature code)…")
         dataset = build_dataset(records, rules, lambda done, total: progress(f"  features {done:,}/{total:,}"))
-        train_mask, holdout_mask = split_by_time(dataset)
-        progress(f"training on {int(train_mask.sum()):,}, holding out the latest {int(holdout_mask.sum()):,}…")
-        model = train(dataset, train_mask)
-        figures = evaluate(model, dataset, holdout_mask).as_json()
+        if not dataset.y.any() or dataset.y.all():
+            raise RuntimeError("the history needs both fraud and legitimate movements to train on")
+        progress(f"training on the earliest 70% of {len(dataset.y):,} scored movements…")
+        trained = _fit_on_cluster(dataset, progress)
+        figures = trained.evaluation.as_json()
         progress(
-            f"holdout: AUC-PR {figures['auc_pr']:.3f}, recall at 1% FPR {figures['recall_at_1pct_fpr']:.3f}; "
+            f"holdout ({trained.held_out:,} latest): AUC-PR {figures['auc_pr']:.3f}, "
+            f"recall at 1% FPR {figures['recall_at_1pct_fpr']:.3f}; "
             f"rules alone: AUC-PR {figures['rules_auc_pr']:.3f}, recall {figures['rules_recall_at_1pct_fpr']:.3f}"
         )
         for pattern, recall in figures["recall_by_pattern"].items():
@@ -108,10 +134,10 @@ async def train_and_register(settings: Settings, data: Path, progress: Progress)
             "from_ms": int(dataset.at_ms.min()),
             "to_ms": int(dataset.at_ms.max()),
             "transactions": len(records),
-            "source": str(data),
+            "source": source.describe(),
         }
         record = await _registry(pool, settings).register(
-            version, serialize(model), list(FEATURE_NAMES), figures, window
+            version, trained.artifact, list(FEATURE_NAMES), figures, window
         )
         progress(f"registered {version} (promote it with `bankflow pipelines promote {version}`)")
         return record
@@ -119,9 +145,24 @@ async def train_and_register(settings: Settings, data: Path, progress: Progress)
         await pool.close()
 
 
+async def replay_story(
+    settings: Settings, data: Path, story: str | None, limit: int | None, progress: Progress
+) -> ReplayReport:
+    records = read_parquet_history(data, progress)[:limit]
+    name = story or data.stem
+    progress(f"replaying {len(records):,} movements of story {name!r} through LedgerClient…")
+    report = await replay(settings.database_url, settings.account_shards, name, records, progress)
+    refused = ", ".join(f"{reason} {count:,}" for reason, count in sorted(report.refused.items())) or "none"
+    progress(
+        f"replayed {report.movements:,} movements over {report.accounts:,} accounts: {report.completed:,} completed, "
+        f"refused: {refused}; {report.labelled:,} fraud labels recorded"
+    )
+    return report
+
+
 async def evaluate_serving(settings: Settings, data: Path, progress: Progress) -> dict[str, Any]:
     """The serving model (or a named one) on a labelled PaySim-schema CSV or a generated Parquet file."""
-    records = read_paysim(data) if data.suffix.lower() == ".csv" else read_story(data)
+    records = read_paysim(data) if data.suffix.lower() == ".csv" else read_parquet_history(data, progress)
     pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=2)
     try:
         registry = _registry(pool, settings)
@@ -129,7 +170,7 @@ async def evaluate_serving(settings: Settings, data: Path, progress: Progress) -
         if serving is None:
             raise RuntimeError("no model is serving: train one and promote it first")
         loaded = await registry.load(serving)
-        dataset = build_dataset(records, await _rules(pool))
+        dataset = build_dataset(records, await active_rules(pool))
         everything = dataset.at_ms >= 0
         figures = evaluate(loaded["model"], dataset, everything).as_json()
         progress(

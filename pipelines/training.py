@@ -22,11 +22,11 @@ from sklearn.metrics import average_precision_score, roc_curve
 from models.fraud.features import FEATURE_NAMES, Movement, features, vector
 from models.fraud.rules import Rule, decide
 from models.fraud.tracker import BehaviourTracker
+from models.transactions import OUTGOING_KINDS
 from pipelines.synthetic import Record
 
 HOLDOUT_SHARE: Final = 0.3
 TARGET_FPR: Final = 0.01
-SCORED_KINDS: Final = frozenset({"TRANSFER", "PAYMENT", "WITHDRAWAL"})
 
 
 @dataclass
@@ -71,7 +71,7 @@ def build_dataset(
     for index, record in enumerate(ordered):
         if progress is not None and index % 50_000 == 0:
             progress(index, len(ordered))
-        if record.kind not in SCORED_KINDS:
+        if record.kind not in OUTGOING_KINDS:
             continue
         behaviour = tracker.behaviour(record.account, record.counterparty, record.at_ms, record.balance_before_minor)
         named = features(Movement(record.kind, record.amount_minor, record.at_ms, record.counterparty), behaviour)
@@ -137,6 +137,23 @@ def evaluate(model: Any, dataset: Dataset, mask: np.ndarray) -> Evaluation:
         recall_by_pattern=by_pattern,
         positives=int(labels.sum()),
         negatives=int((labels == 0).sum()),
+    )
+
+
+@dataclass(frozen=True)
+class Trained:
+    artifact: bytes
+    evaluation: Evaluation
+    trained_on: int
+    held_out: int
+
+
+def fit_and_evaluate(dataset: Dataset) -> Trained:
+    """Train on all but the latest share of the history, judge on that share."""
+    train_mask, holdout_mask = split_by_time(dataset)
+    model = train(dataset, train_mask)
+    return Trained(
+        serialize(model), evaluate(model, dataset, holdout_mask), int(train_mask.sum()), int(holdout_mask.sum())
     )
 
 

@@ -103,6 +103,15 @@ def ray_driver(settings: Settings) -> Iterator[None]:
     ray_runtime.disconnect()
 
 
+@pytest.fixture
+def pipeline_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The environment `bankflow pipelines …` reads, pointing at the session's stack."""
+    monkeypatch.setenv("BANKFLOW_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("BANKFLOW_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("BANKFLOW_DOCUMENT_STORE_URL", settings.document_store_url)
+    return settings
+
+
 @pytest.fixture(scope="module")
 def api(api_url: str) -> Iterator[httpx.Client]:
     """An HTTP client on the session's API, one per test module."""

@@ -45,12 +45,10 @@ def _wait_serving(api: httpx.Client, admin: dict[str, str], version: str | None)
 
 @pytest.fixture
 def models(
-    api: httpx.Client, admin: dict[str, str], settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    api: httpx.Client, admin: dict[str, str], pipeline_env: Settings, tmp_path: Path
 ) -> Iterator[list[str]]:
     """Two versions trained through the CLI on two stories; no model serves afterwards."""
-    monkeypatch.setenv("BANKFLOW_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("BANKFLOW_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("BANKFLOW_DOCUMENT_STORE_URL", settings.document_store_url)
+    settings = pipeline_env
     before = {record.version for record in asyncio.run(_registry_call(settings, "versions"))}  # type: ignore[attr-defined]
     for seed in (11, 12):
         story = tmp_path / f"story-{seed}.parquet"

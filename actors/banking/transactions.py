@@ -38,9 +38,7 @@ from models.transactions import (
 )
 
 TRANSACTION_NOT_FOUND: Final = ServiceFailure(404, "not_found", "no such transaction")
-SCORED_KINDS: Final = frozenset(
-    {TransactionKind.TRANSFER, TransactionKind.WITHDRAWAL, TransactionKind.PAYMENT, TransactionKind.EXTERNAL_OUT}
-)
+SCORED_KINDS: Final = OUTGOING_KINDS  # every movement of money out of an account is scored
 UNSETTLED: Final = frozenset(
     {TransactionStatus.PROCESSING, TransactionStatus.PENDING, TransactionStatus.PENDING_REVIEW}
 )

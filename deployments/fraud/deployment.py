@@ -8,6 +8,7 @@ import logging
 from typing import Any, Final
 
 import asyncpg
+from pydantic import BaseModel, ConfigDict, Field
 from ray import serve
 
 from actors.documents import document_store
@@ -30,6 +31,19 @@ MAX_LIST_SLICE: Final = 1_000
 MODEL_POLL_S: Final = 2.0
 
 logger = logging.getLogger("bankflow.fraud")
+
+
+class ScoringBatching(BaseModel):
+    """How concurrent scoring requests are gathered: the Fraud deployment's `user_config`.
+
+    A change in the deploy config reaches the running replicas without a restart;
+    `scoring_max_batch_size: 1` turns batching off (each request scored on its own).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    scoring_max_batch_size: int = Field(default=MAX_SCORING_BATCH, ge=1, le=1_024)
+    scoring_batch_wait_ms: float = Field(default=SCORING_BATCH_WAIT_S * 1000, ge=0, le=100)
 
 
 @serve.deployment
@@ -64,6 +78,17 @@ class Fraud:
         while True:
             await asyncio.sleep(MODEL_POLL_S)
             await self._follow(service)
+
+    def reconfigure(self, user_config: dict[str, Any]) -> None:
+        batching = ScoringBatching.model_validate(user_config)
+        batcher: Any = self._assess_batch  # @serve.batch adds setters that its declared type does not show
+        batcher.set_max_batch_size(batching.scoring_max_batch_size)
+        batcher.set_batch_wait_timeout_s(batching.scoring_batch_wait_ms / 1000)
+        logger.info(
+            "scoring batches of up to %d, gathered for %.1f ms",
+            batching.scoring_max_batch_size,
+            batching.scoring_batch_wait_ms,
+        )
 
     async def assess(self, request: ScoringRequest) -> Assessment:
         """One movement in the money path; concurrent calls are scored together."""

@@ -19,6 +19,7 @@ import asyncpg
 import numpy as np
 
 from actors.fraud.registry import ModelRegistry, RegistryError
+from actors.fraud.rules_store import active_rules, listed_parties
 from actors.fraud.velocity import Observation, VelocityStore
 from actors.outbox import write_events
 from models.events import DomainEvent
@@ -34,7 +35,6 @@ from models.topics import FRAUD_EVENTS
 SOURCE: Final = "bankflow/fraud"
 CACHE_TTL_S: Final = 1.0
 SUSPICIOUS_CASES_PER_DAY: Final = 3
-OUTGOING_KINDS: Final = frozenset({"TRANSFER", "WITHDRAWAL", "PAYMENT", "EXTERNAL_OUT"})
 
 
 def _event(event_type: str, subject: str, key: str, data: dict[str, Any], distinguisher: object) -> DomainEvent:
@@ -127,13 +127,8 @@ class FraudService:
 
     async def _current_rules(self) -> tuple[list[Rule], dict[tuple[str, str], bool]]:
         if time.monotonic() - self._loaded_at > CACHE_TTL_S:
-            rows = await self._pool.fetch("SELECT * FROM fraud_rules WHERE active ORDER BY priority DESC, name")
-            self._rules = [
-                Rule(row["rule_id"], row["name"], json.loads(row["condition"]), Verdict(row["action"]), row["priority"])
-                for row in rows
-            ]
-            listed = await self._pool.fetch("SELECT kind, value, blocked FROM fraud_lists")
-            self._lists = {(row["kind"], row["value"]): row["blocked"] for row in listed}
+            self._rules = await active_rules(self._pool)
+            self._lists = await listed_parties(self._pool)
             self._loaded_at = time.monotonic()
         return self._rules, self._lists
 
