@@ -8,10 +8,17 @@ import asyncio
 import uuid
 from typing import Any
 
+import asyncpg
 import httpx
 
 from actors.banking.fraud_client import ServeScorer
+from actors.banking.transactions import Movement
+from actors.banking.wiring import connect_banking
+from actors.settings import Settings
 from models.fraud.check import ScoringRequest, Verdict
+from models.ledger.commands import OpenAccount
+from models.ledger.types import AccountType
+from models.transactions import TransactionKind
 from tests.banking_client import Customer, balance, deposit, new_customer, open_account
 
 
@@ -146,7 +153,8 @@ def test_analyze_is_a_dry_run(api: httpx.Client, ada: Customer, admin: dict[str,
     assert api.get("/api/v1/fraud/model", headers=admin).json()["model_version"] is None
 
 
-def test_when_the_scorer_does_not_answer_the_policy_applies(ray_driver: None) -> None:
+def test_when_the_scorer_does_not_answer_the_policy_applies(ray_driver: None, settings: Settings) -> None:
+    """With no Fraud deployment answering, small transfers go through and large ones wait for review."""
     scorer = ServeScorer(timeout_ms=200, allow_under_units=100, app_name="no-such-app")
 
     def verdict(amount_minor: int) -> Verdict:
@@ -155,3 +163,26 @@ def test_when_the_scorer_does_not_answer_the_policy_applies(ray_driver: None) ->
 
     assert verdict(5_000) is Verdict.ALLOW
     assert verdict(50_000) is Verdict.REVIEW
+
+    async def transfers() -> list[asyncpg.Record]:
+        banking = await connect_banking(settings, scorer)
+        try:
+            source, destination = uuid.uuid4(), uuid.uuid4()
+            opened = await banking.ledger.execute_many(
+                [OpenAccount(uuid.uuid4(), account, AccountType.CHECKING, "USD") for account in (source, destination)]
+            )
+            funded = await banking.ledger.deposit(uuid.uuid4(), source, 100_000, "USD")
+            assert all(result.accepted for result in [*opened, funded])
+            user = uuid.uuid4()
+            return [
+                await banking.transactions.execute(
+                    user, Movement(TransactionKind.TRANSFER, source, amount_minor, "USD", destination), uuid.uuid4()
+                )
+                for amount_minor in (5_000, 50_000)
+            ]
+        finally:
+            await banking.close()
+
+    small, large = asyncio.run(transfers())
+    assert small["status"] == "COMPLETED" and small["fraud_verdict"] == "allow"
+    assert large["status"] == "PENDING_REVIEW" and large["fraud_verdict"] == "review"
