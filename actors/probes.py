@@ -10,15 +10,18 @@ import asyncio
 from collections.abc import Awaitable
 from dataclasses import dataclass
 
+import aiosmtplib
 import asyncpg
 import ray
 import redis.asyncio as aioredis
 from aiokafka.admin import AIOKafkaAdminClient
 
+from actors.smtp_url import parse_smtp_url
 from models.topics import ALL_TOPICS
 
 PROBE_TIMEOUT_S = 3.0
 DETAIL_MAX_CHARS = 300
+EHLO_NAME = "localhost"  # what a probe calls itself; avoids looking up this machine's FQDN
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,29 @@ async def probe_redis(url: str, timeout_s: float = PROBE_TIMEOUT_S) -> ProbeResu
         return ProbeResult("redis", True, "PONG")
 
     return await _bounded("redis", check(), timeout_s)
+
+
+async def probe_smtp(url: str, timeout_s: float = PROBE_TIMEOUT_S) -> ProbeResult:
+    """Connect (TLS for smtps://), EHLO, log in when the URL has a user, NOOP; never sends mail."""
+
+    async def check() -> ProbeResult:
+        server = parse_smtp_url(url)
+        client = aiosmtplib.SMTP(
+            hostname=server.host,
+            port=server.port,
+            use_tls=server.implicit_tls,
+            local_hostname=EHLO_NAME,
+            timeout=timeout_s,
+        )
+        async with client:  # connects (STARTTLS when a plain server offers it); QUITs on the way out
+            if client.is_ehlo_or_helo_needed:
+                await client.ehlo()
+            if server.username:
+                await client.login(server.username, server.password.get_secret_value())
+            response = await client.noop()
+        return ProbeResult("smtp", True, f"{server.address} NOOP {response.code}")
+
+    return await _bounded("smtp", check(), timeout_s)
 
 
 async def probe_ray(timeout_s: float = PROBE_TIMEOUT_S) -> ProbeResult:

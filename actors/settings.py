@@ -1,6 +1,6 @@
 """BankFlow settings: one typed object read from BANKFLOW_* environment variables or `.env`.
 
-An empty service setting (database, Kafka, Redis, Ray) means "start the embedded one";
+An empty service setting (database, Kafka, Redis, SMTP, Ray) means "start the embedded one";
 the resolved addresses of a running stack are kept in `<data_dir>/run/endpoints.json`.
 """
 
@@ -8,15 +8,33 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from actors.smtp_url import parse_smtp_url
+
 ENV_PREFIX = "BANKFLOW_"
 ENDPOINTS_FILE = Path("run") / "endpoints.json"
-_SECRET_FIELDS = frozenset({"jwt_private_key_pem", "database_url", "redis_url", "data_keys_json", "admin_password"})
+_SECRET_FIELDS = frozenset(
+    {
+        "jwt_private_key_pem",
+        "database_url",
+        "redis_url",
+        "smtp_url",
+        "data_keys_json",
+        "admin_password",
+        "sms_auth_token",
+        "push_access_token",
+    }
+)
+# The service addresses `bankflow up` resolves and records in ENDPOINTS_FILE.
+_ADDRESS_FIELDS = ("database_url", "kafka_bootstrap", "redis_url", "smtp_url", "ray_address")
+MAIL_FROM_MAX_CHARS = 320  # a header line stays well under SMTP's 998-character line limit
 _HOST_PORT = re.compile(r"^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$")
 
 
@@ -39,6 +57,16 @@ class Settings(BaseSettings):
         default="", description="Kafka bootstrap servers host:port[,…]; empty starts the embedded broker"
     )
     redis_url: str = Field(default="", description="Redis URL; empty starts embedded Redis")
+    smtp_url: SecretStr = Field(
+        default=SecretStr(""),
+        description="smtp://host:port or smtps://user:password@host:port; empty starts the embedded SMTP server",
+    )
+    mail_from: str = Field(
+        default="BankFlow <no-reply@bankflow.local>",
+        min_length=3,
+        max_length=MAIL_FROM_MAX_CHARS,
+        description="the From of every email BankFlow sends",
+    )
     ray_address: str = Field(
         default="",
         validation_alias=AliasChoices("BANKFLOW_RAY_ADDRESS", "RAY_ADDRESS"),
@@ -93,6 +121,23 @@ class Settings(BaseSettings):
     jobs_poll_interval_ms: int = Field(
         default=500, ge=10, le=60_000, description="how often the scheduler and the settlement rails look for work"
     )
+    sms_api_url: str = Field(
+        default="", max_length=2048, description="Twilio-shaped SMS API base URL; empty: SMS is not configured"
+    )
+    sms_account_sid: str = Field(default="", max_length=128, description="the SMS provider's account id")
+    sms_auth_token: SecretStr = Field(default=SecretStr(""), description="the SMS provider's auth token")
+    sms_from: str = Field(default="", max_length=32, description="the number SMS messages come from")
+    push_api_url: str = Field(
+        default="", max_length=2048, description="FCM-HTTP-v1-shaped push API base URL; empty: push is not configured"
+    )
+    push_project_id: str = Field(default="", max_length=128, description="the push provider's project")
+    push_access_token: SecretStr = Field(default=SecretStr(""), description="the push provider's bearer token")
+    notification_retry_base_ms: int = Field(
+        default=1_000, ge=1, le=600_000, description="first retry delay of a failed delivery (doubles, with jitter)"
+    )
+    notification_retry_cap_ms: int = Field(
+        default=300_000, ge=1, le=86_400_000, description="longest delay between delivery attempts"
+    )
     admin_email: str = Field(default="admin@bankflow.local", description="the first admin user, created by `up`")
     admin_password: SecretStr = Field(default=SecretStr(""), description="its password; empty generates one")
     http_host: str = Field(default="127.0.0.1", min_length=1, description="address the HTTP API listens on")
@@ -100,6 +145,7 @@ class Settings(BaseSettings):
     postgres_port: int = Field(default=54329, ge=1, le=65535, description="port of embedded PostgreSQL")
     kafka_port: int = Field(default=19092, ge=1, le=65535, description="port of the embedded Kafka broker")
     redis_port: int = Field(default=16379, ge=1, le=65535, description="port of embedded Redis")
+    smtp_port: int = Field(default=10025, ge=1, le=65535, description="port of the embedded SMTP server")
     ray_port: int = Field(default=26380, ge=1, le=65535, description="GCS port of the local Ray head")
     ray_num_cpus: int = Field(default=8, ge=1, le=1024, description="logical CPUs of the local Ray head")
     ray_object_store_mb: int = Field(
@@ -137,6 +183,32 @@ class Settings(BaseSettings):
     def _redis_scheme(cls, value: str) -> str:
         if value and not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must start with redis://, rediss:// or unix:// (or be empty for embedded Redis)")
+        return value
+
+    @field_validator("sms_api_url", "push_api_url")
+    @classmethod
+    def _provider_url(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s):// URL (or empty: the channel is not configured)")
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: SecretStr) -> SecretStr:
+        if value.get_secret_value():
+            parse_smtp_url(value.get_secret_value())
+        return value
+
+    @field_validator("mail_from")
+    @classmethod
+    def _mail_from(cls, value: str) -> str:
+        # A line break would let the setting write further headers into every email.
+        if "\r" in value or "\n" in value:
+            raise ValueError("must be one line")
+        _, address = parseaddr(value)
+        local, _, domain = address.rpartition("@")
+        if not local or "." not in domain:
+            raise ValueError('must be an address like "BankFlow <no-reply@bank.example>" or no-reply@bank.example')
         return value
 
     @field_validator("ray_address")
@@ -182,12 +254,16 @@ class Settings(BaseSettings):
         if not path.exists():
             return self
         recorded = json.loads(path.read_text())
-        filled = {
-            name: recorded[name]
-            for name in ("database_url", "kafka_bootstrap", "redis_url", "ray_address")
-            if not getattr(self, name) and recorded.get(name)
+        filled = {name: recorded[name] for name in _ADDRESS_FIELDS if not getattr(self, name) and recorded.get(name)}
+        return self.with_addresses(filled)
+
+    def with_addresses(self, addresses: Mapping[str, str]) -> Settings:
+        """These settings with service addresses as `up` resolved them (secret ones kept secret)."""
+        update = {
+            name: SecretStr(value) if isinstance(getattr(self, name), SecretStr) else value
+            for name, value in addresses.items()
         }
-        return self.model_copy(update=filled)
+        return self.model_copy(update=update)
 
 
 def describe_validation_error(error: ValidationError) -> str:

@@ -1,7 +1,8 @@
-"""`python -m bench`: the ledger, API and fraud benchmarks (bench/ledger.py, bench/api.py, bench/fraud.py)."""
+"""`python -m bench`: the ledger, API, fraud and notification benchmarks (bench/*.py), each against its baseline."""
 
-from bench import api, fraud, ledger
+from bench import api, fraud, ledger, notifications
 
 ledger.main([])
 api.main([])
 fraud.main([])
+notifications.main([])

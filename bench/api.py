@@ -303,7 +303,7 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
 def bench_stack(label: str) -> Iterator[Settings]:
     """A whole stack (as `bankflow up` starts it) in a temporary directory, with limits out of the way."""
     with tempfile.TemporaryDirectory(prefix=f"bankflow-bench-{label}-") as scratch:
-        ports = free_ports(6)
+        ports = free_ports(7)
         settings = Settings(
             _env_file=None,
             data_dir=Path(scratch) / ".bankflow",
@@ -314,6 +314,7 @@ def bench_stack(label: str) -> Iterator[Settings]:
             http_port=ports[4],
             ray_dashboard=False,
             ray_dashboard_port=ports[5],
+            smtp_port=ports[6],
             admin_password=ADMIN_PASSWORD,
             rate_limit_per_minute=1_000_000,
             auth_rate_limit_per_minute=1_000_000,

@@ -1,4 +1,4 @@
-"""`bankflow`: bring the platform up and down, see its status, migrate its database."""
+"""`bankflow`: bring the platform up and down, see its status, migrate its database, read its mail."""
 
 from __future__ import annotations
 
@@ -15,13 +15,15 @@ from pathlib import Path
 from types import FrameType
 
 from actors.settings import Settings, SettingsError, load_settings
-from cluster import migrations, ray_runtime, stack
+from cluster import mailbox_reader, migrations, ray_runtime, stack
+from cluster.embedded import smtp
 from cluster.embedded.process import ServiceError
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_SETTINGS = 2
 READYZ_TIMEOUT_S = 10
+MAIL_LIST_DEFAULT_LIMIT = 20
 
 
 def _say(line: str) -> None:
@@ -95,6 +97,31 @@ def _cmd_migrate(settings: Settings, arguments: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_mail(settings: Settings, arguments: argparse.Namespace) -> int:
+    if settings.smtp_url.get_secret_value():
+        _say("mail: BANKFLOW_SMTP_URL names an external SMTP server; its mail is read there, not here")
+        return EXIT_FAILED
+    maildir = smtp.mail_dir(settings)
+    if arguments.action == "show":
+        try:
+            _say(mailbox_reader.show_message(maildir, arguments.key))
+        except KeyError:
+            _say(f"mail: no message {arguments.key} in {maildir} (`bankflow mail` lists them)")
+            return EXIT_FAILED
+        return EXIT_OK
+    messages = mailbox_reader.list_messages(maildir, arguments.limit)
+    if not messages:
+        _say(f"mail: no messages in {maildir}")
+        return EXIT_OK
+    _say(f"{'date':<16}  {'from':<30}  {'to':<30}  {'subject':<40}  key")
+    for message in messages:
+        date = message.date.astimezone().strftime("%Y-%m-%d %H:%M")
+        _say(
+            f"{date:<16}  {message.sender:<30.30}  {message.recipients:<30.30}  {message.subject:<40.40}  {message.key}"
+        )
+    return EXIT_OK
+
+
 def _pipeline_settings(settings: Settings) -> Settings | None:
     resolved = settings.with_endpoints().with_document_store()
     if not resolved.database_url:
@@ -158,6 +185,12 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("down", help="stop everything `up` started").set_defaults(handler=_cmd_down)
     commands.add_parser("status", help="each component and the API's readiness").set_defaults(handler=_cmd_status)
     commands.add_parser("migrate", help="apply pending database migrations").set_defaults(handler=_cmd_migrate)
+    mail = commands.add_parser("mail", help="the mail the embedded SMTP server received, newest first")
+    mail.add_argument("--limit", type=_positive, default=MAIL_LIST_DEFAULT_LIMIT, help="list at most N messages")
+    mail.set_defaults(handler=_cmd_mail, action="list")
+    mail_actions = mail.add_subparsers(dest="action", metavar="ACTION")
+    show = mail_actions.add_parser("show", help="one message: its headers and text")
+    show.add_argument("key", help="the key `bankflow mail` lists")
     pipelines = commands.add_parser("pipelines", help="fraud model: generate data, replay it, train, evaluate, promote")
     steps = pipelines.add_subparsers(dest="step", required=True, metavar="STEP")
     generate = steps.add_parser("generate", help="a seeded synthetic history with injected fraud (Parquet)")

@@ -40,6 +40,7 @@ _LOCAL_ONLY = frozenset(
         "postgres_port",
         "kafka_port",
         "redis_port",
+        "smtp_port",
         "ray_port",
         "ray_num_cpus",
         "ray_object_store_mb",

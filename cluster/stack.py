@@ -11,21 +11,23 @@ import asyncio
 import fcntl
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
 import ray
+from pydantic import SecretStr
 
 from actors import outbox_relay
 from actors.banking import jobs
 from actors.kafka_admin import ensure_topics
 from actors.ledger import placement
-from actors.probes import ProbeResult, probe_kafka, probe_postgres, probe_redis
+from actors.notifications import actor as notifications
+from actors.probes import ProbeResult, probe_kafka, probe_postgres, probe_redis, probe_smtp
 from actors.settings import ENDPOINTS_FILE, Settings
 from cluster import migrations, ray_runtime, serve_app
 from cluster.demo import DemoError, seed_demo
-from cluster.embedded import kafka, postgres, ray_head, redis
+from cluster.embedded import kafka, postgres, ray_head, redis, smtp
 from cluster.embedded.process import ServiceError
 
 Progress = Callable[[str], None]
@@ -38,6 +40,7 @@ class Endpoints:
     database_url: str
     kafka_bootstrap: str
     redis_url: str
+    smtp_url: str
     ray_address: str
     http_url: str
 
@@ -87,6 +90,14 @@ def _redis(settings: Settings) -> tuple[str, str]:
     return redis.start(settings), f"embedded 127.0.0.1:{settings.redis_port}"
 
 
+def _smtp(settings: Settings) -> tuple[str, str]:
+    external = settings.smtp_url.get_secret_value()
+    if external:
+        _require(asyncio.run(probe_smtp(external)), "BANKFLOW_SMTP_URL")
+        return external, "external"
+    return smtp.start(settings), f"embedded 127.0.0.1:{settings.smtp_port}"
+
+
 def _ray(settings: Settings) -> tuple[str, str]:
     if settings.ray_address:
         return settings.ray_address, "external"
@@ -124,12 +135,12 @@ def up(settings: Settings, progress: Progress = print, *, demo: bool = False) ->
         return f"{len(applied)} applied" if applied else "up to date"
 
     def start_ledger() -> str:
-        resolved = settings.model_copy(update=found)
+        resolved = settings.with_addresses(found)
         ray_runtime.connect(resolved)
         return ledger_up(resolved)
 
     def deploy() -> str:
-        serve_app.deploy(settings.model_copy(update=found))
+        serve_app.deploy(settings.with_addresses(found))
         return f"application {serve_app.APP_NAME} RUNNING"
 
     admin_password: list[str | None] = [settings.admin_password.get_secret_value() or None]
@@ -154,6 +165,7 @@ def up(settings: Settings, progress: Progress = print, *, demo: bool = False) ->
         ("migrations", migrate),
         ("kafka", service("kafka_bootstrap", _kafka)),
         ("redis", service("redis_url", _redis)),
+        ("smtp", service("smtp_url", _smtp)),
         ("ray", service("ray_address", _ray)),
         ("ledger", start_ledger),
         ("serve", deploy),
@@ -178,8 +190,9 @@ def ledger_up(settings: Settings) -> str:
     outbox_relay.ensure_relay(settings.database_url, settings.kafka_bootstrap)
     shards = asyncio.run(placement.wait_ready(handles, settings.service_start_timeout_s * 5))
     jobs.ensure_jobs(settings)
+    notifications.ensure_notifications(settings)
     accounts = sum(shard["accounts"] for shard in shards)
-    return f"{len(shards)} shards, {accounts} accounts, outbox relay, scheduler and settlement running"
+    return f"{len(shards)} shards, {accounts} accounts, outbox relay, scheduler, settlement and notifications running"
 
 
 def ledger_down(settings: Settings, progress: Progress) -> None:
@@ -190,6 +203,7 @@ def ledger_down(settings: Settings, progress: Progress) -> None:
         progress(f"{'ledger':<10} not running")
         return
     _stop_actor(jobs.JOBS_ACTOR_NAME, jobs.JOBS_NAMESPACE)
+    _stop_actor(notifications.NOTIFICATIONS_ACTOR_NAME, notifications.NOTIFICATIONS_NAMESPACE)
     placement.stop_shards(handles, LEDGER_STOP_TIMEOUT_S)
     _stop_actor(outbox_relay.RELAY_ACTOR_NAME, outbox_relay.RELAY_NAMESPACE)
     progress(f"{'ledger':<10} stopped ({len(handles)} shards snapshotted)")
@@ -220,6 +234,7 @@ def down(settings: Settings, progress: Progress = print) -> int:
                 ray_runtime.disconnect()
         for label, stop in (
             ("ray", ray_head.stop),
+            ("smtp", smtp.stop),
             ("redis", redis.stop),
             ("kafka", kafka.stop),
             ("postgres", postgres.stop),
@@ -239,29 +254,38 @@ class ComponentStatus:
     detail: str
 
 
+# The components `status` probes: (name, the setting naming its server, probe of that address).
+_PROBED: tuple[tuple[str, str, Callable[[str], Awaitable[ProbeResult]]], ...] = (
+    ("postgres", "database_url", probe_postgres),
+    ("kafka", "kafka_bootstrap", probe_kafka),
+    ("redis", "redis_url", probe_redis),
+    ("smtp", "smtp_url", probe_smtp),
+)
+
+
+def _address(settings: Settings, field: str) -> str:
+    value = getattr(settings, field)
+    return value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+
+
 def status(settings: Settings) -> list[ComponentStatus]:
     """Each component: embedded or external, and whether it answers right now."""
     resolved = settings.with_endpoints()
 
     async def probe_all() -> list[ProbeResult]:
-        missing = ProbeResult("?", False, "not started (run `bankflow up`)")
-        checks = [
-            probe_postgres(resolved.database_url) if resolved.database_url else None,
-            probe_kafka(resolved.kafka_bootstrap) if resolved.kafka_bootstrap else None,
-            probe_redis(resolved.redis_url) if resolved.redis_url else None,
-        ]
         results = []
-        for name, check in zip(("postgres", "kafka", "redis"), checks, strict=True):
-            results.append(await check if check else ProbeResult(name, False, missing.detail))
+        for name, field, probe in _PROBED:
+            address = _address(resolved, field)
+            results.append(
+                await probe(address) if address else ProbeResult(name, False, "not started (run `bankflow up`)")
+            )
         return results
 
     report = [
         ComponentStatus(
-            result.component, "external" if getattr(settings, field) else "embedded", result.ok, result.detail
+            result.component, "external" if _address(settings, field) else "embedded", result.ok, result.detail
         )
-        for result, field in zip(
-            asyncio.run(probe_all()), ("database_url", "kafka_bootstrap", "redis_url"), strict=True
-        )
+        for result, (_, field, _) in zip(asyncio.run(probe_all()), _PROBED, strict=True)
     ]
     ray_running = bool(settings.ray_address) or ray_head.record(settings) is not None
     report.append(

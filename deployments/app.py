@@ -5,6 +5,7 @@ from deployments.customers.deployment import Customers
 from deployments.fraud.deployment import Fraud
 from deployments.gateway import Gateway
 from deployments.identity.deployment import Identity
+from deployments.notifications.deployment import Notifications
 from deployments.transactions.deployment import Transactions
 
 # serve.deployment's overloads do not type the class it decorates, so mypy cannot see bind().
@@ -16,4 +17,5 @@ app = Gateway.bind(  # type: ignore[attr-defined]
     Accounts.bind(),  # type: ignore[attr-defined]
     Transactions.bind(),  # type: ignore[attr-defined]
     Fraud.bind(),  # type: ignore[attr-defined]
+    Notifications.bind(),  # type: ignore[attr-defined]
 )

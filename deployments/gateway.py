@@ -21,7 +21,14 @@ from actors.log_masking import install_masking
 from actors.probes import ProbeResult, probe_kafka, probe_ledger, probe_postgres, probe_ray, probe_redis
 from actors.redis_client import connect_redis
 from actors.settings import Settings
-from deployments import routes_accounts, routes_auth, routes_customers, routes_fraud, routes_transactions
+from deployments import (
+    routes_accounts,
+    routes_auth,
+    routes_customers,
+    routes_fraud,
+    routes_notifications,
+    routes_transactions,
+)
 from deployments.errors import install_error_handling
 from deployments.security import SecurityContext
 
@@ -41,6 +48,7 @@ api.include_router(routes_customers.admin_router)
 api.include_router(routes_accounts.router)
 api.include_router(routes_transactions.router)
 api.include_router(routes_fraud.router)
+api.include_router(routes_notifications.router)
 
 
 @serve.deployment
@@ -53,6 +61,7 @@ class Gateway:
         accounts: DeploymentHandle[Any],
         transactions: DeploymentHandle[Any],
         fraud: DeploymentHandle[Any],
+        notifications: DeploymentHandle[Any],
     ) -> None:
         install_masking()
         settings = Settings()
@@ -67,6 +76,7 @@ class Gateway:
         api.state.accounts = accounts
         api.state.transactions = transactions
         api.state.fraud = fraud
+        api.state.notifications = notifications
         api.state.security = SecurityContext(
             keys=keys,
             redis=connect_redis(settings.redis_url),

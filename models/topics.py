@@ -17,3 +17,6 @@ ALL_TOPICS: Final = (
     FRAUD_EVENTS,
     NOTIFICATION_EVENTS,
 )
+
+# Messages the notification consumer could not handle, with the reason in their headers.
+NOTIFICATION_DEAD_LETTERS: Final = "notification-dead-letters"

@@ -1,4 +1,4 @@
-"""The test harness: one embedded stack (PostgreSQL, broker, Redis, Ray + Serve) per session.
+"""The test harness: one embedded stack (PostgreSQL, broker, Redis, SMTP, Ray + Serve) per session.
 
 Tests isolate themselves with fresh ids, databases or topics, never by restarting servers.
 """
@@ -26,16 +26,18 @@ ALLOWED_ORIGIN = "https://app.bankflow.example"
 
 def isolated_settings(data_dir: Path, **overrides: object) -> Settings:
     """Settings for a private stack: own data dir, free ports, nothing read from .env."""
-    postgres_port, kafka_port, redis_port, ray_port, http_port, dashboard_port = free_ports(6)
+    postgres_port, kafka_port, redis_port, smtp_port, ray_port, http_port, dashboard_port = free_ports(7)
     values: dict[str, object] = {
         "data_dir": data_dir,
         "database_url": "",
         "kafka_bootstrap": "",
         "redis_url": "",
+        "smtp_url": "",
         "ray_address": "",
         "postgres_port": postgres_port,
         "kafka_port": kafka_port,
         "redis_port": redis_port,
+        "smtp_port": smtp_port,
         "ray_port": ray_port,
         "http_port": http_port,
         "ray_dashboard_port": dashboard_port,
@@ -48,6 +50,8 @@ def isolated_settings(data_dir: Path, **overrides: object) -> Settings:
         "ach_window_s": 2,
         "wire_delay_s": 0.2,
         "jobs_poll_interval_ms": 100,
+        "notification_retry_base_ms": 50,
+        "notification_retry_cap_ms": 400,
         "cors_allowed_origins": [ALLOWED_ORIGIN],
         **overrides,
     }

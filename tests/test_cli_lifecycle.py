@@ -17,7 +17,7 @@ from actors.settings import Settings
 from cluster.embedded.process import load_record
 from tests.conftest import isolated_settings
 
-SERVICES = ("postgres", "kafka", "redis", "ray")
+SERVICES = ("postgres", "kafka", "redis", "smtp", "ray")
 COMMAND_TIMEOUT_S = 240
 
 
@@ -27,6 +27,7 @@ def _environment(settings: Settings) -> dict[str, str]:
         "postgres_port",
         "kafka_port",
         "redis_port",
+        "smtp_port",
         "ray_port",
         "http_port",
         "ray_dashboard",

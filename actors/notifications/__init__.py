@@ -1,0 +1,1 @@
+"""Customer notifications: events in, rendered messages out, delivered with retries."""

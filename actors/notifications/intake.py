@@ -1,0 +1,174 @@
+"""From an event to the notifications it causes, recorded in PostgreSQL.
+
+Each event is handled in one database transaction that first claims its CloudEvent id in
+`notification_events`: an event seen before (redelivered after a crash, or a topic replayed)
+claims nothing and notifies nobody again. The messages are rendered and stored as `pending`;
+the delivery loop sends them. A live stream hears of new rows through NOTIFY.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+import asyncpg
+from jinja2 import TemplateError
+
+from actors.notifications.recipients import Person, people
+from actors.notifications.rendering import Renderer, RenderError
+from models.events import EVENT_TYPE_PREFIX
+from models.money import MoneyError
+from models.notifications import Channel, Route, UnknownEventError, route_of
+
+NOTIFY_CHANNEL: Final = "bankflow_notifications"
+MAX_EVENT_BYTES: Final = 256 * 1024
+LEDGER_SOURCE: Final = "bankflow/ledger"
+_NAMESPACE: Final = uuid.UUID("0b6f4a0c-9d0e-4e57-8f5e-3c4f2b1d7a99")
+# Messages that carry a code or reset token: withheld from every view, blanked once delivered.
+CODE_EVENTS: Final = frozenset({"user.verification_requested", "user.password_reset_requested"})
+
+
+class PoisonEventError(ValueError):
+    """An event no consumer can handle: unparsable, not a CloudEvent, or of an unknown type."""
+
+
+@dataclass(frozen=True)
+class Event:
+    event_id: str
+    event_type: str  # without the com.bankflow. prefix
+    source: str
+    topic: str
+    subject: str
+    data: Mapping[str, Any]
+
+    @property
+    def fact(self) -> str:
+        """What the event tells of. A transfer's outcome is told by the ledger and, for some, by the
+        transactions service too (each with its own event id): one fact, heard of once."""
+        if self.event_type.startswith("transaction."):
+            return f"{self.event_type}/{self.subject}"
+        return self.event_id
+
+    def facts_for_templates(self) -> Mapping[str, Any]:
+        """The event's data in the shape the templates read (the ledger names a transfer's sides
+        as debit and credit, the transactions service as from and to)."""
+        if self.source != LEDGER_SOURCE or not self.event_type.startswith("transaction."):
+            return self.data
+        data = self.data
+        return {
+            "transaction_id": data.get("transfer_id"),
+            "kind": data.get("kind"),
+            "status": data.get("status"),
+            "reason": data.get("reason"),
+            "from_account_id": data.get("debit_account_id"),
+            "to_account_id": data.get("credit_account_id"),
+            "amount": data.get("amount"),
+            "currency": data.get("currency"),
+            "description": None,
+        }
+
+
+def parse_event(topic: str, value: bytes | None) -> Event:
+    """A Kafka message (structured-mode CloudEvent JSON) → Event, or PoisonEventError saying why."""
+    if not value:
+        raise PoisonEventError("empty message")
+    if len(value) > MAX_EVENT_BYTES:
+        raise PoisonEventError(f"message over {MAX_EVENT_BYTES} bytes")
+    try:
+        body = json.loads(value)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise PoisonEventError("not JSON") from None
+    if not isinstance(body, dict) or body.get("specversion") != "1.0":
+        raise PoisonEventError("not a CloudEvent 1.0 in structured mode")
+    event_id, event_type, source, data = body.get("id"), body.get("type"), body.get("source"), body.get("data")
+    subject = body.get("subject")
+    if not (isinstance(event_id, str) and event_id and isinstance(source, str) and isinstance(data, dict)):
+        raise PoisonEventError("missing id, source or data")
+    if not isinstance(event_type, str) or not event_type.startswith(EVENT_TYPE_PREFIX):
+        raise PoisonEventError("type is not a BankFlow event type")
+    short_type = event_type.removeprefix(EVENT_TYPE_PREFIX)
+    try:
+        route_of(short_type)
+    except UnknownEventError:
+        raise PoisonEventError(f"unknown event type {short_type!r}") from None
+    return Event(event_id, short_type, source, topic, subject if isinstance(subject, str) else event_id, data)
+
+
+def notification_id(fact: str, user_id: uuid.UUID, channel: Channel) -> uuid.UUID:
+    """One person hears of one fact at most once per channel."""
+    return uuid.uuid5(_NAMESPACE, f"{fact}/{user_id}/{channel.value}")
+
+
+def _channels(route: Route, person: Person) -> list[tuple[Channel, str]]:
+    """(channel, address) pairs this person wants this kind of message on and can be reached by."""
+    addresses = {Channel.EMAIL: person.email, Channel.SMS: person.phone, Channel.PUSH: person.push_token}
+    return [
+        (channel, address)
+        for channel, address in addresses.items()
+        if address and person.preferences.allows(route.category, channel)
+    ]
+
+
+class NotificationIntake:
+    def __init__(self, pool: asyncpg.Pool, renderer: Renderer) -> None:
+        self._pool = pool
+        self._renderer = renderer
+        self.recorded = 0
+        self.duplicates = 0
+
+    async def handle(self, event: Event) -> int:
+        """Record what the event causes; the number of notifications recorded (0 for a duplicate)."""
+        async with self._pool.acquire() as connection, connection.transaction():
+            claimed = await connection.fetchval(
+                """INSERT INTO notification_events (event_id, event_type, topic) VALUES ($1, $2, $3)
+                   ON CONFLICT (event_id) DO NOTHING RETURNING event_id""",
+                event.event_id,
+                event.event_type,
+                event.topic,
+            )
+            if claimed is None:
+                self.duplicates += 1
+                return 0
+            route = route_of(event.event_type)
+            if route is None:
+                return 0
+            recorded = 0
+            for person in await people(connection, route.audience, event.facts_for_templates()):
+                for channel, address in _channels(route, person):
+                    recorded += await self._record(connection, event, route, person, channel, address)
+            if recorded:
+                await connection.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
+        self.recorded += recorded
+        return recorded
+
+    async def _record(
+        self, connection: Any, event: Event, route: Route, person: Person, channel: Channel, address: str
+    ) -> int:
+        context = {"event_type": event.event_type, "data": dict(event.facts_for_templates()), "email": person.email}
+        try:
+            rendered = self._renderer.render(route.template, channel, context, person.locale)
+        except (RenderError, TemplateError, MoneyError) as error:
+            raise PoisonEventError(f"cannot render {route.template}: {type(error).__name__}: {error}") from None
+        inserted = await connection.fetchval(
+            """INSERT INTO notifications (notification_id, user_id, event_id, event_type, channel, recipient,
+                   subject, body, html, template, status, next_attempt_at, metadata)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', now(), $11)
+               ON CONFLICT (notification_id) DO NOTHING RETURNING notification_id""",
+            notification_id(event.fact, person.user_id, channel),
+            person.user_id,
+            event.event_id,
+            event.event_type,
+            channel.value,
+            address,
+            rendered.subject,
+            rendered.body,
+            rendered.html,
+            route.template,
+            json.dumps(
+                {"category": route.category.value, "source": event.source, "secret": event.event_type in CODE_EVENTS}
+            ),
+        )
+        return 0 if inserted is None else 1

@@ -1,0 +1,1 @@
+"""The notifications service deployment (history, preferences, templates, admin sends, stream)."""
