@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -166,8 +167,18 @@ class RelayActor:
         await asyncio.gather(self._task, return_exceptions=True)
 
 
-def ensure_relay(database_url: str, kafka_bootstrap: str, name: str = RELAY_ACTOR_NAME) -> Any:
+def ensure_relay(
+    database_url: str,
+    kafka_bootstrap: str,
+    name: str = RELAY_ACTOR_NAME,
+    resources: Mapping[str, float] | None = None,
+) -> Any:
     """The relay actor (detached, so it outlives the caller), created if missing."""
     return RelayActor.options(  # type: ignore[attr-defined]
-        name=name, namespace=RELAY_NAMESPACE, lifetime="detached", get_if_exists=True, num_cpus=0.25
+        name=name,
+        namespace=RELAY_NAMESPACE,
+        lifetime="detached",
+        get_if_exists=True,
+        num_cpus=0.25,
+        resources=dict(resources or {}),
     ).remote(database_url, kafka_bootstrap)

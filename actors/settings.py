@@ -73,6 +73,11 @@ class Settings(BaseSettings):
         description="Ray GCS address host:port; empty starts a local Ray head",
     )
     account_shards: int = Field(default=4, ge=1, le=256, description="number of AccountShard actors")
+    ledger_actor_resources: dict[str, float] = Field(
+        default_factory=dict,
+        description="custom Ray resources the shards, relay, jobs and notifications actors ask for (JSON), "
+        'e.g. {"ledger": 1} to place them on a cluster\'s ledger worker group',
+    )
     jwt_private_key_pem: SecretStr = Field(
         default=SecretStr(""), description="Ed25519 PEM key signing access tokens; empty uses a generated dev key"
     )

@@ -15,7 +15,7 @@ from pathlib import Path
 from types import FrameType
 
 from actors.settings import Settings, SettingsError, load_settings
-from cluster import mailbox_reader, migrations, ray_runtime, stack
+from cluster import kuberay, mailbox_reader, migrations, ray_runtime, stack
 from cluster.embedded import smtp
 from cluster.embedded.process import ServiceError
 
@@ -165,6 +165,26 @@ def _cmd_pipelines(settings: Settings, arguments: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_kuberay(settings: Settings, arguments: argparse.Namespace) -> int:
+    root = Path(arguments.root)
+    if not (root / kuberay.TEMPLATE).exists():
+        _say(f"kuberay: no {kuberay.TEMPLATE} under {root.resolve()}: run it from the repository's root (or --root)")
+        return EXIT_FAILED
+    try:
+        if arguments.check:
+            if kuberay.drifted(root):
+                _say(f"kuberay: {kuberay.RENDERED} is out of date: run `bankflow kuberay render`")
+                return EXIT_FAILED
+            _say(f"kuberay: {kuberay.RENDERED} matches the deploy config")
+            return EXIT_OK
+        rendered = kuberay.write(root)
+    except kuberay.RenderError as error:
+        _say(f"kuberay: {error}")
+        return EXIT_FAILED
+    _say(f"kuberay: wrote {rendered.path} (serveConfigV2 from deployments/serve_config.yaml)")
+    return EXIT_OK
+
+
 Command = Callable[[Settings, argparse.Namespace], int]
 
 
@@ -215,6 +235,12 @@ def _parser() -> argparse.ArgumentParser:
     promote.add_argument("version")
     promote.add_argument("--force", action="store_true", help="even if its AUC-PR is below the serving model's")
     pipelines.set_defaults(handler=_cmd_pipelines)
+    manifests = commands.add_parser("kuberay", help="KubeRay manifests: render the RayService from the deploy config")
+    manifests_steps = manifests.add_subparsers(dest="step", required=True, metavar="STEP")
+    render = manifests_steps.add_parser("render", help="write kuberay/base/rayservice.yaml")
+    render.add_argument("--check", action="store_true", help="only check that the committed file is up to date")
+    render.add_argument("--root", default=".", help="the repository's root (default: here)")
+    manifests.set_defaults(handler=_cmd_kuberay)
     return parser
 
 

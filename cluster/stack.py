@@ -186,8 +186,9 @@ def up(settings: Settings, progress: Progress = print, *, demo: bool = False) ->
 
 def ledger_up(settings: Settings) -> str:
     """The account shards (recovered) and the outbox relay, on the connected Ray cluster."""
-    handles = placement.ensure_shards(settings.database_url, settings.account_shards)
-    outbox_relay.ensure_relay(settings.database_url, settings.kafka_bootstrap)
+    resources = settings.ledger_actor_resources
+    handles = placement.ensure_shards(settings.database_url, settings.account_shards, resources=resources)
+    outbox_relay.ensure_relay(settings.database_url, settings.kafka_bootstrap, resources=resources)
     shards = asyncio.run(placement.wait_ready(handles, settings.service_start_timeout_s * 5))
     jobs.ensure_jobs(settings)
     notifications.ensure_notifications(settings)

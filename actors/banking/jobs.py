@@ -78,5 +78,10 @@ class BankingJobs:
 def ensure_jobs(settings: Settings, name: str = JOBS_ACTOR_NAME) -> Any:
     """The jobs actor (detached, so it outlives the caller), created if missing."""
     return BankingJobs.options(  # type: ignore[attr-defined]
-        name=name, namespace=JOBS_NAMESPACE, lifetime="detached", get_if_exists=True, num_cpus=0.25
+        name=name,
+        namespace=JOBS_NAMESPACE,
+        lifetime="detached",
+        get_if_exists=True,
+        num_cpus=0.25,
+        resources=dict(settings.ledger_actor_resources),
     ).remote(settings)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import ray
@@ -90,8 +90,15 @@ class ShardActor:
         await self._shard.shutdown()
 
 
-def ensure_shards(database_url: str, shard_count: int, ledger_name: str = "ledger", **options: Any) -> list[Any]:
-    """The shard actors, created if missing (detached: they outlive the caller)."""
+def ensure_shards(
+    database_url: str,
+    shard_count: int,
+    ledger_name: str = "ledger",
+    resources: Mapping[str, float] | None = None,
+    **options: Any,
+) -> list[Any]:
+    """The shard actors, created if missing (detached: they outlive the caller), on nodes that
+    offer `resources` (a cluster's ledger worker group) when given."""
     handles = []
     for index in range(shard_count):
         config = ShardConfig(index, shard_count, database_url, ledger_name, **options)
@@ -102,6 +109,7 @@ def ensure_shards(database_url: str, shard_count: int, ledger_name: str = "ledge
                 lifetime="detached",
                 get_if_exists=True,
                 num_cpus=SHARD_CPUS,
+                resources=dict(resources or {}),
                 max_concurrency=10_000,
             ).remote(config)
         )

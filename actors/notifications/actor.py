@@ -107,5 +107,10 @@ class Notifications:
 def ensure_notifications(settings: Settings, name: str = NOTIFICATIONS_ACTOR_NAME) -> Any:
     """The notifications actor (detached, so it outlives the caller), created if missing."""
     return Notifications.options(  # type: ignore[attr-defined]
-        name=name, namespace=NOTIFICATIONS_NAMESPACE, lifetime="detached", get_if_exists=True, num_cpus=0.25
+        name=name,
+        namespace=NOTIFICATIONS_NAMESPACE,
+        lifetime="detached",
+        get_if_exists=True,
+        num_cpus=0.25,
+        resources=dict(settings.ledger_actor_resources),
     ).remote(settings)
