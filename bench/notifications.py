@@ -161,7 +161,7 @@ async def measure(settings: Settings, args: argparse.Namespace) -> None:
         f"outbox commit → live stream ({args.stream_events} events at {args.stream_rate:.0f}/s): "
         f"p50 {latency.percentile(0.5):.1f} ms  p99 {latency.percentile(0.99):.1f} ms"
     )
-    say(f"notifications: {recorded / raw:.2f} of raw consume rate, outbox→stream p99 {latency.percentile(0.99):.0f} ms")
+    say(f"notifications: {recorded / raw:.3f} of raw consume rate, outbox→stream p99 {latency.percentile(0.99):.0f} ms")
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:

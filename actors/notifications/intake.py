@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 import asyncpg
 from jinja2 import TemplateError
 
-from actors.notifications.recipients import Person, people
+from actors.notifications.recipients import Person, people_of_many
 from actors.notifications.rendering import Renderer, RenderError
 from models.events import EVENT_TYPE_PREFIX
 from models.money import MoneyError
@@ -112,6 +112,20 @@ def _channels(route: Route, person: Person) -> list[tuple[Channel, str]]:
     ]
 
 
+@dataclass(frozen=True)
+class _Row:
+    notification_id: uuid.UUID
+    user_id: uuid.UUID
+    event: Event
+    channel: Channel
+    address: str
+    subject: str | None
+    body: str
+    html: str | None
+    template: str
+    metadata: str
+
+
 class NotificationIntake:
     def __init__(self, pool: asyncpg.Pool, renderer: Renderer) -> None:
         self._pool = pool
@@ -120,55 +134,103 @@ class NotificationIntake:
         self.duplicates = 0
 
     async def handle(self, event: Event) -> int:
-        """Record what the event causes; the number of notifications recorded (0 for a duplicate)."""
+        """Record what one event causes (see handle_many); PoisonEventError when it cannot be rendered."""
+        recorded, poison = await self.handle_many([event])
+        if poison:
+            raise PoisonEventError(poison[0][1])
+        return recorded
+
+    async def handle_many(self, events: Sequence[Event]) -> tuple[int, list[tuple[Event, str]]]:
+        """Record what a poll's events cause, in one transaction: (notifications recorded, the
+        events that cannot be rendered with why). Events seen before are skipped; a poison
+        event's claim is withdrawn, so it stays unhandled until dead-lettered."""
         async with self._pool.acquire() as connection, connection.transaction():
-            claimed = await connection.fetchval(
-                """INSERT INTO notification_events (event_id, event_type, topic) VALUES ($1, $2, $3)
-                   ON CONFLICT (event_id) DO NOTHING RETURNING event_id""",
-                event.event_id,
-                event.event_type,
-                event.topic,
+            claimed_ids = {
+                row["event_id"]
+                for row in await connection.fetch(
+                    """INSERT INTO notification_events (event_id, event_type, topic)
+                       SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+                       ON CONFLICT (event_id) DO NOTHING RETURNING event_id""",
+                    [event.event_id for event in events],
+                    [event.event_type for event in events],
+                    [event.topic for event in events],
+                )
+            }
+            fresh = list({event.event_id: event for event in events if event.event_id in claimed_ids}.values())
+            self.duplicates += len(events) - len(fresh)
+            routed = [(event, route) for event in fresh if (route := route_of(event.event_type)) is not None]
+            audiences = await people_of_many(
+                connection, [(route.audience, event.facts_for_templates()) for event, route in routed]
             )
-            if claimed is None:
-                self.duplicates += 1
-                return 0
-            route = route_of(event.event_type)
-            if route is None:
-                return 0
-            recorded = 0
-            for person in await people(connection, route.audience, event.facts_for_templates()):
-                for channel, address in _channels(route, person):
-                    recorded += await self._record(connection, event, route, person, channel, address)
+            rows: list[_Row] = []
+            poison: list[tuple[Event, str]] = []
+            for (event, route), people in zip(routed, audiences, strict=True):
+                try:
+                    rows.extend(self._rows(event, route, people))
+                except PoisonEventError as error:
+                    poison.append((event, str(error)))
+            if poison:
+                await connection.execute(
+                    "DELETE FROM notification_events WHERE event_id = ANY($1::text[])",
+                    [event.event_id for event, _ in poison],
+                )
+            recorded = await self._insert(connection, rows)
             if recorded:
                 await connection.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
         self.recorded += recorded
-        return recorded
+        return recorded, poison
 
-    async def _record(
-        self, connection: Any, event: Event, route: Route, person: Person, channel: Channel, address: str
-    ) -> int:
-        context = {"event_type": event.event_type, "data": dict(event.facts_for_templates()), "email": person.email}
-        try:
-            rendered = self._renderer.render(route.template, channel, context, person.locale)
-        except (RenderError, TemplateError, MoneyError) as error:
-            raise PoisonEventError(f"cannot render {route.template}: {type(error).__name__}: {error}") from None
-        inserted = await connection.fetchval(
+    def _rows(self, event: Event, route: Route, people: Sequence[Person]) -> list[_Row]:
+        facts = dict(event.facts_for_templates())
+        metadata = json.dumps(
+            {"category": route.category.value, "source": event.source, "secret": event.event_type in CODE_EVENTS}
+        )
+        rows = []
+        for person in people:
+            for channel, address in _channels(route, person):
+                context = {"event_type": event.event_type, "data": facts, "email": person.email}
+                try:
+                    rendered = self._renderer.render(route.template, channel, context, person.locale)
+                except (RenderError, TemplateError, MoneyError) as error:
+                    raise PoisonEventError(f"cannot render {route.template}: {type(error).__name__}: {error}") from None
+                rows.append(
+                    _Row(
+                        notification_id(event.fact, person.user_id, channel),
+                        person.user_id,
+                        event,
+                        channel,
+                        address,
+                        rendered.subject,
+                        rendered.body,
+                        rendered.html,
+                        route.template,
+                        metadata,
+                    )
+                )
+        return rows
+
+    async def _insert(self, connection: Any, rows: Sequence[_Row]) -> int:
+        if not rows:
+            return 0
+        inserted = await connection.fetch(
             """INSERT INTO notifications (notification_id, user_id, event_id, event_type, channel, recipient,
                    subject, body, html, template, status, next_attempt_at, metadata)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', now(), $11)
+               SELECT id, user_id, event_id, event_type, channel, recipient, subject, body, html, template,
+                      'pending', now(), metadata::jsonb
+               FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                           $8::text[], $9::text[], $10::text[], $11::text[])
+                    AS r(id, user_id, event_id, event_type, channel, recipient, subject, body, html, template, metadata)
                ON CONFLICT (notification_id) DO NOTHING RETURNING notification_id""",
-            notification_id(event.fact, person.user_id, channel),
-            person.user_id,
-            event.event_id,
-            event.event_type,
-            channel.value,
-            address,
-            rendered.subject,
-            rendered.body,
-            rendered.html,
-            route.template,
-            json.dumps(
-                {"category": route.category.value, "source": event.source, "secret": event.event_type in CODE_EVENTS}
-            ),
+            [row.notification_id for row in rows],
+            [row.user_id for row in rows],
+            [row.event.event_id for row in rows],
+            [row.event.event_type for row in rows],
+            [row.channel.value for row in rows],
+            [row.address for row in rows],
+            [row.subject for row in rows],
+            [row.body for row in rows],
+            [row.html for row in rows],
+            [row.template for row in rows],
+            [row.metadata for row in rows],
         )
-        return 0 if inserted is None else 1
+        return len(inserted)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -37,44 +37,71 @@ def _uuid(value: Any) -> uuid.UUID | None:
         return None
 
 
-async def _user_ids(connection: Any, audience: Audience, data: Mapping[str, Any]) -> list[uuid.UUID]:
-    if audience is Audience.USER:
-        user = _uuid(data.get("user_id"))
-        return [] if user is None else [user]
-    if audience is Audience.CUSTOMER:
-        customer = _uuid(data.get("customer_id"))
-        found = await connection.fetchval("SELECT user_id FROM customers WHERE customer_id = $1", customer)
-        return [] if found is None else [found]
-    if audience is Audience.ACCOUNT_OWNERS:
-        accounts = [account for key in _ACCOUNT_KEYS if (account := _uuid(data.get(key))) is not None]
+def _accounts_named(data: Mapping[str, Any]) -> list[uuid.UUID]:
+    return [account for key in _ACCOUNT_KEYS if (account := _uuid(data.get(key))) is not None]
+
+
+async def people_of_many(
+    connection: asyncpg.Connection | Any, wanted: Sequence[tuple[Audience, Mapping[str, Any]]]
+) -> list[list[Person]]:
+    """For each (audience, event data), the people it means; a handful of queries for the lot."""
+    customers, accounts = set(), set()
+    for audience, data in wanted:
+        if audience is Audience.CUSTOMER and (customer := _uuid(data.get("customer_id"))) is not None:
+            customers.add(customer)
+        elif audience is Audience.ACCOUNT_OWNERS:
+            accounts.update(_accounts_named(data))
+    user_of_customer: dict[uuid.UUID, uuid.UUID] = {}
+    if customers:
         rows = await connection.fetch(
-            """SELECT DISTINCT c.user_id FROM ledger_accounts a JOIN customers c USING (customer_id)
-               WHERE a.account_id = ANY($1::uuid[])""",
-            accounts,
+            "SELECT customer_id, user_id FROM customers WHERE customer_id = ANY($1::uuid[])", list(customers)
         )
-        return [row["user_id"] for row in rows]
-    assert audience is Audience.ADMINS, audience
-    rows = await connection.fetch(
-        "SELECT user_id FROM users WHERE 'admin' = ANY(roles) ORDER BY created_at LIMIT $1", MAX_ADMINS_NOTIFIED
-    )
-    return [row["user_id"] for row in rows]
+        user_of_customer = {row["customer_id"]: row["user_id"] for row in rows}
+    owner_of_account: dict[uuid.UUID, uuid.UUID] = {}
+    if accounts:
+        rows = await connection.fetch(
+            """SELECT a.account_id, c.user_id FROM ledger_accounts a JOIN customers c USING (customer_id)
+               WHERE a.account_id = ANY($1::uuid[])""",
+            list(accounts),
+        )
+        owner_of_account = {row["account_id"]: row["user_id"] for row in rows}
+    admins: list[uuid.UUID] = []
+    if any(audience is Audience.ADMINS for audience, _ in wanted):
+        rows = await connection.fetch(
+            "SELECT user_id FROM users WHERE 'admin' = ANY(roles) ORDER BY created_at LIMIT $1", MAX_ADMINS_NOTIFIED
+        )
+        admins = [row["user_id"] for row in rows]
+    user_lists: list[list[uuid.UUID]] = []
+    for audience, data in wanted:
+        if audience is Audience.USER:
+            user = _uuid(data.get("user_id"))
+            user_lists.append([] if user is None else [user])
+        elif audience is Audience.CUSTOMER:
+            user = user_of_customer.get(_uuid(data.get("customer_id")) or uuid.UUID(int=0))
+            user_lists.append([] if user is None else [user])
+        elif audience is Audience.ACCOUNT_OWNERS:
+            owners = [owner_of_account[a] for a in _accounts_named(data) if a in owner_of_account]
+            user_lists.append(list(dict.fromkeys(owners)))
+        else:
+            assert audience is Audience.ADMINS, audience
+            user_lists.append(admins)
+    known = await _people_by_id(connection, {user for users in user_lists for user in users})
+    return [[known[user] for user in users if user in known] for users in user_lists]
 
 
-async def people(connection: asyncpg.Connection | Any, audience: Audience, data: Mapping[str, Any]) -> list[Person]:
-    """The people `audience` means for an event with this data (none when it names nobody we know)."""
-    user_ids = await _user_ids(connection, audience, data)
+async def _people_by_id(connection: asyncpg.Connection | Any, user_ids: set[uuid.UUID]) -> dict[uuid.UUID, Person]:
     if not user_ids:
-        return []
+        return {}
     rows = await connection.fetch(
         """SELECT u.user_id, u.email, u.phone, c.country, p.channels, p.push_token
            FROM users u
            LEFT JOIN customers c ON c.user_id = u.user_id
            LEFT JOIN notification_preferences p ON p.user_id = u.user_id
-           WHERE u.user_id = ANY($1::uuid[]) ORDER BY u.user_id""",
-        user_ids,
+           WHERE u.user_id = ANY($1::uuid[])""",
+        list(user_ids),
     )
-    return [
-        Person(
+    return {
+        row["user_id"]: Person(
             row["user_id"],
             row["email"],
             row["phone"],
@@ -83,7 +110,7 @@ async def people(connection: asyncpg.Connection | Any, audience: Audience, data:
             row["push_token"],
         )
         for row in rows
-    ]
+    }
 
 
 def preferences_of(stored: str | None, *, has_phone: bool) -> Preferences:
