@@ -24,6 +24,7 @@ from cloudevents.core.v1.event import CloudEvent
 
 from actors.kafka_admin import ensure_topics
 from actors.outbox import EVENTS_FORMAT, LEDGER_BATCH_FORMAT
+from actors.singletons import singleton_options
 from models.ledger.events import expand
 
 logger = logging.getLogger("bankflow.outbox")
@@ -174,11 +175,5 @@ def ensure_relay(
     resources: Mapping[str, float] | None = None,
 ) -> Any:
     """The relay actor (detached, so it outlives the caller), created if missing."""
-    return RelayActor.options(  # type: ignore[attr-defined]
-        name=name,
-        namespace=RELAY_NAMESPACE,
-        lifetime="detached",
-        get_if_exists=True,
-        num_cpus=0.25,
-        resources=dict(resources or {}),
-    ).remote(database_url, kafka_bootstrap)
+    options = singleton_options(name, RELAY_NAMESPACE, resources)
+    return RelayActor.options(**options).remote(database_url, kafka_bootstrap)  # type: ignore[attr-defined]

@@ -149,7 +149,9 @@ def _cmd_pipelines(settings: Settings, arguments: argparse.Namespace) -> int:
             source = commands.HistorySource(days=arguments.days) if arguments.from_db else commands.HistorySource(
                 path=Path(arguments.data)
             )
-            asyncio.run(commands.train_and_register(resolved, source, _say))
+            asyncio.run(
+                commands.train_and_register(resolved, source, _say, promote_if_better=arguments.promote_if_better)
+            )
         elif arguments.step == "evaluate":
             asyncio.run(commands.evaluate_serving(resolved, Path(arguments.data), _say))
         elif arguments.step == "replay":
@@ -225,6 +227,11 @@ def _parser() -> argparse.ArgumentParser:
         "--from-db", action="store_true", help="the bank's own labelled history in PostgreSQL (Ray Data read_sql)"
     )
     train.add_argument("--days", type=_positive, default=90, help="with --from-db: how far back to read")
+    train.add_argument(
+        "--promote-if-better",
+        action="store_true",
+        help="then make it the serving model, unless its AUC-PR is below the serving model's",
+    )
     replay = steps.add_parser("replay", help="move a generated story's money in the running bank (LedgerClient)")
     replay.add_argument("--data", default="transactions.parquet")
     replay.add_argument("--story", help="the story's name; its ids derive from it (default: the file's name)")

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 import ray
 
 from actors.documents import document_store
-from actors.fraud.registry import ModelRecord, ModelRegistry
+from actors.fraud.registry import ModelRecord, ModelRegistry, RegistryError
 from actors.fraud.rules_store import active_rules
 from actors.settings import Settings
 from models.fraud.features import FEATURE_NAMES
@@ -108,7 +108,9 @@ def _fit_on_cluster(dataset: Dataset, progress: Progress) -> Trained:
         progress(f"  training on the cluster… {time.monotonic() - started:.0f} s")
 
 
-async def train_and_register(settings: Settings, source: HistorySource, progress: Progress) -> ModelRecord:
+async def train_and_register(
+    settings: Settings, source: HistorySource, progress: Progress, *, promote_if_better: bool = False
+) -> ModelRecord:
     records = source.read(settings, progress)
     if not records:
         raise RuntimeError(f"no transactions to train on in {source.describe()}")
@@ -136,10 +138,17 @@ async def train_and_register(settings: Settings, source: HistorySource, progress
             "transactions": len(records),
             "source": source.describe(),
         }
-        record = await _registry(pool, settings).register(
-            version, trained.artifact, list(FEATURE_NAMES), figures, window
-        )
-        progress(f"registered {version} (promote it with `bankflow pipelines promote {version}`)")
+        registry = _registry(pool, settings)
+        record = await registry.register(version, trained.artifact, list(FEATURE_NAMES), figures, window)
+        if not promote_if_better:
+            progress(f"registered {version} (promote it with `bankflow pipelines promote {version}`)")
+            return record
+        try:
+            record = await registry.promote(version)
+        except RegistryError as refusal:
+            progress(f"registered {version}; the serving model stays: {refusal}")
+            return record
+        progress(f"registered and promoted {version}: Fraud replicas load it within seconds")
         return record
     finally:
         await pool.close()

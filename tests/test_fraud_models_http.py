@@ -120,3 +120,28 @@ def test_a_weaker_model_is_refused_unless_forced(settings: Settings, models: lis
         asyncio.run(_registry_call(settings, "promote", weaker))
     assert cli.main(["pipelines", "promote", weaker]) != 0
     assert cli.main(["pipelines", "promote", "no-such-version"]) != 0
+
+
+def test_training_promotes_only_a_model_at_least_as_good_as_the_serving_one(
+    api: httpx.Client, admin: dict[str, str], pipeline_env: Settings, models: list[str], tmp_path: Path
+) -> None:
+    settings = pipeline_env
+    first = models[0]
+    record = asyncio.run(_registry_call(settings, "get", first))
+    artifact = Path(str(settings.document_store_url).removeprefix("file://")) / record.artifact_key  # type: ignore[attr-defined]
+    stronger = f"{first}-stronger"
+    asyncio.run(
+        _registry_call(settings, "register", stronger, artifact.read_bytes(), record.features, {"auc_pr": 1.5}, {})  # type: ignore[attr-defined]
+    )
+    asyncio.run(_registry_call(settings, "promote", stronger))
+    story = tmp_path / "story.parquet"
+    generate = ["pipelines", "generate", "--out", str(story), "--customers", "600", "--days", "25", "--seed", "13"]
+    assert cli.main(generate) == 0
+    assert cli.main(["pipelines", "train", "--data", str(story), "--promote-if-better"]) == 0
+    assert asyncio.run(_registry_call(settings, "serving")).version == stronger  # type: ignore[attr-defined]
+
+    asyncio.run(_registry_call(settings, "stop_serving"))
+    assert cli.main(["pipelines", "train", "--data", str(story), "--promote-if-better"]) == 0
+    serving = asyncio.run(_registry_call(settings, "serving"))
+    assert serving is not None and serving.version not in (*models, stronger)  # type: ignore[attr-defined]
+    _wait_serving(api, admin, serving.version)  # type: ignore[attr-defined]

@@ -20,6 +20,7 @@ from actors.banking.scheduler import Scheduler
 from actors.banking.wiring import connect_banking
 from actors.log_masking import install_masking
 from actors.settings import Settings
+from actors.singletons import singleton_options
 
 logger = logging.getLogger("bankflow.jobs")
 
@@ -77,11 +78,5 @@ class BankingJobs:
 
 def ensure_jobs(settings: Settings, name: str = JOBS_ACTOR_NAME) -> Any:
     """The jobs actor (detached, so it outlives the caller), created if missing."""
-    return BankingJobs.options(  # type: ignore[attr-defined]
-        name=name,
-        namespace=JOBS_NAMESPACE,
-        lifetime="detached",
-        get_if_exists=True,
-        num_cpus=0.25,
-        resources=dict(settings.ledger_actor_resources),
-    ).remote(settings)
+    options = singleton_options(name, JOBS_NAMESPACE, settings.ledger_actor_resources)
+    return BankingJobs.options(**options).remote(settings)  # type: ignore[attr-defined]

@@ -21,6 +21,7 @@ from actors.notifications.delivery import Delivery
 from actors.notifications.intake import NotificationIntake
 from actors.notifications.rendering import Renderer
 from actors.settings import Settings
+from actors.singletons import singleton_options
 from models.notifications import Channel
 
 logger = logging.getLogger("bankflow.notifications")
@@ -106,11 +107,5 @@ class Notifications:
 
 def ensure_notifications(settings: Settings, name: str = NOTIFICATIONS_ACTOR_NAME) -> Any:
     """The notifications actor (detached, so it outlives the caller), created if missing."""
-    return Notifications.options(  # type: ignore[attr-defined]
-        name=name,
-        namespace=NOTIFICATIONS_NAMESPACE,
-        lifetime="detached",
-        get_if_exists=True,
-        num_cpus=0.25,
-        resources=dict(settings.ledger_actor_resources),
-    ).remote(settings)
+    options = singleton_options(name, NOTIFICATIONS_NAMESPACE, settings.ledger_actor_resources)
+    return Notifications.options(**options).remote(settings)  # type: ignore[attr-defined]
