@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -23,12 +22,11 @@ from actors.fraud.registry import ModelRecord, ModelRegistry, RegistryError
 from actors.fraud.rules_store import active_rules
 from actors.settings import Settings
 from models.fraud.features import FEATURE_NAMES
-from pipelines.history import read_database_history, read_parquet_history
+from pipelines.history import Progress, read_database_history, read_parquet_history
 from pipelines.replay import ReplayReport, replay
 from pipelines.synthetic import START_MS, Record, StoryConfig, generate
 from pipelines.training import Dataset, Trained, build_dataset, evaluate, fit_and_evaluate
 
-Progress = Callable[[str], None]
 HOUR_MS: Final = 3_600_000
 TRAINING_CPUS: Final = 1
 TRAINING_PROGRESS_S: Final = 5.0

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -25,9 +25,9 @@ import asyncpg
 from actors.ledger.client import LedgerClient
 from models.ledger.commands import Command, Deposit, OpenAccount, Transfer, Withdrawal
 from models.ledger.types import AccountType, TransferStatus
+from pipelines.history import Progress
 from pipelines.synthetic import Record
 
-Progress = Callable[[str], None]
 CURRENCY: Final = "USD"
 MAX_CHUNK_MOVEMENTS: Final = 4_000
 MAX_OPENINGS_PER_CALL: Final = 4_000

@@ -133,13 +133,6 @@ class NotificationIntake:
         self.recorded = 0
         self.duplicates = 0
 
-    async def handle(self, event: Event) -> int:
-        """Record what one event causes (see handle_many); PoisonEventError when it cannot be rendered."""
-        recorded, poison = await self.handle_many([event])
-        if poison:
-            raise PoisonEventError(poison[0][1])
-        return recorded
-
     async def handle_many(self, events: Sequence[Event]) -> tuple[int, list[tuple[Event, str]]]:
         """Record what a poll's events cause, in one transaction: (notifications recorded, the
         events that cannot be rendered with why). Events seen before are skipped; a poison
