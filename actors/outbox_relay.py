@@ -23,6 +23,7 @@ from cloudevents.core.bindings import kafka as cloudevents_kafka
 from cloudevents.core.v1.event import CloudEvent
 
 from actors.kafka_admin import ensure_topics
+from actors.metrics import outbox_metrics
 from actors.outbox import EVENTS_FORMAT, LEDGER_BATCH_FORMAT
 from actors.singletons import singleton_options
 from models.ledger.events import expand
@@ -36,6 +37,11 @@ MAX_BACKOFF_S = 2.0
 RELAY_LOCK_KEY = 0x426F78526C6179  # "BoxRlay"
 RELAY_ACTOR_NAME = "outbox-relay"
 RELAY_NAMESPACE = "bankflow"
+LAG_SAMPLE_S = 5.0
+# The oldest unpublished row by publish order (the partial index), its age by the database's clock.
+OLDEST_UNPUBLISHED_AGE_SQL = """
+    SELECT coalesce(extract(epoch FROM clock_timestamp() - (
+        SELECT created_at FROM outbox WHERE published_at IS NULL ORDER BY position LIMIT 1)), 0)"""
 
 
 def to_cloudevent(event: dict[str, Any]) -> cloudevents_kafka.KafkaMessage:
@@ -72,6 +78,7 @@ class OutboxRelay:
         self.last_position = 0
         self.active = False
         self.failures = 0
+        self._metrics = outbox_metrics()
 
     async def run_forever(self) -> None:
         attempt = 0
@@ -87,6 +94,7 @@ class OutboxRelay:
                 raise
             except Exception as error:  # noqa: BLE001 -- broker or database down: back off, start over
                 self.failures += 1
+                self._metrics.relay_failures.inc()
                 logger.warning("outbox relay: %s; retrying", error)
                 await self.close()
                 await asyncio.sleep(min(MAX_BACKOFF_S, 0.05 * 2**attempt))
@@ -121,9 +129,30 @@ class OutboxRelay:
             await asyncio.gather(*sends)
             await self._pool.execute("UPDATE outbox SET published_at = now() WHERE position = $1", row["position"])
             self.published_events += len(sends)
+            self._metrics.published_events.inc(len(sends))
             self.published_rows += 1
             self.last_position = row["position"]
         return True
+
+    async def watch_lag(self) -> None:
+        """Report the outbox lag every LAG_SAMPLE_S, on a connection of its own: the lag must keep
+        growing in the metrics while publishing is stuck (broker down, relay retrying)."""
+        connection: asyncpg.Connection | None = None
+        try:
+            while True:
+                try:
+                    if connection is None or connection.is_closed():
+                        connection = await asyncpg.connect(self._database_url)
+                    self._metrics.lag_s.set(float(await connection.fetchval(OLDEST_UNPUBLISHED_AGE_SQL)))
+                except (OSError, asyncpg.PostgresError) as error:
+                    logger.debug("outbox lag not read: %s", error)
+                    if connection is not None:
+                        connection.terminate()
+                    connection = None
+                await asyncio.sleep(LAG_SAMPLE_S)
+        finally:
+            if connection is not None:
+                connection.terminate()
 
     async def close(self) -> None:
         self.active = False
@@ -158,14 +187,17 @@ class RelayActor:
         # Ray runs an async actor's __init__ in its event loop: the relay starts with the actor,
         # including when Ray restarts it after a crash.
         self._relay = OutboxRelay(database_url, kafka_bootstrap)
-        self._task = asyncio.get_running_loop().create_task(self._relay.run_forever())
+        loop = asyncio.get_running_loop()
+        self._task = loop.create_task(self._relay.run_forever())
+        self._lag_task = loop.create_task(self._relay.watch_lag())
 
     async def stats(self) -> dict[str, Any]:
         return {**self._relay.stats(), "running": not self._task.done()}
 
     async def stop(self) -> None:
         self._task.cancel()
-        await asyncio.gather(self._task, return_exceptions=True)
+        self._lag_task.cancel()
+        await asyncio.gather(self._task, self._lag_task, return_exceptions=True)
 
 
 def ensure_relay(

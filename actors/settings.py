@@ -99,6 +99,18 @@ class Settings(BaseSettings):
     auth_rate_limit_per_minute: int = Field(
         default=30, ge=1, le=1_000_000, description="auth requests per IP per minute"
     )
+    metrics_token: SecretStr = Field(
+        default=SecretStr(""),
+        description="bearer token a scrape of GET /metrics must present; empty leaves /metrics open (laptops)",
+    )
+    otlp_traces_endpoint: str = Field(
+        default="",
+        max_length=500,
+        description="OTLP/HTTP endpoint traces are exported to, e.g. http://collector:4318/v1/traces; empty: off",
+    )
+    trace_sample_ratio: float = Field(
+        default=1.0, ge=0.0, le=1.0, description="share of new traces recorded when OTLP export is on"
+    )
     cors_allowed_origins: list[str] = Field(default_factory=list, description="JSON list of allowed browser origins")
     document_store_url: str = Field(
         default="", description="where KYC documents are kept: file:///path; empty is <data_dir>/documents"

@@ -15,7 +15,7 @@ from pathlib import Path
 from types import FrameType
 
 from actors.settings import Settings, SettingsError, load_settings
-from cluster import kuberay, mailbox_reader, migrations, ray_runtime, stack
+from cluster import dashboards, kuberay, mailbox_reader, migrations, ray_runtime, stack
 from cluster.embedded import smtp
 from cluster.embedded.process import ServiceError
 
@@ -146,8 +146,10 @@ def _cmd_pipelines(settings: Settings, arguments: argparse.Namespace) -> int:
         if arguments.step in ("train", "evaluate", "replay"):
             ray_runtime.connect(resolved)  # Ray Data reads, training runs as a task, replay uses the shards
         if arguments.step == "train":
-            source = commands.HistorySource(days=arguments.days) if arguments.from_db else commands.HistorySource(
-                path=Path(arguments.data)
+            source = (
+                commands.HistorySource(days=arguments.days)
+                if arguments.from_db
+                else commands.HistorySource(path=Path(arguments.data))
             )
             asyncio.run(
                 commands.train_and_register(resolved, source, _say, promote_if_better=arguments.promote_if_better)
@@ -174,16 +176,21 @@ def _cmd_kuberay(settings: Settings, arguments: argparse.Namespace) -> int:
         return EXIT_FAILED
     try:
         if arguments.check:
-            if kuberay.drifted(root):
-                _say(f"kuberay: {kuberay.RENDERED} is out of date: run `bankflow kuberay render`")
+            stale = [kuberay.RENDERED] if kuberay.drifted(root) else []
+            stale += [path.relative_to(root) for path in dashboards.drifted(root)]
+            for path in stale:
+                _say(f"kuberay: {path} is out of date: run `bankflow kuberay render`")
+            if stale:
                 return EXIT_FAILED
-            _say(f"kuberay: {kuberay.RENDERED} matches the deploy config")
+            _say(f"kuberay: {kuberay.RENDERED} and the dashboards in {dashboards.DASHBOARD_DIR} are up to date")
             return EXIT_OK
         rendered = kuberay.write(root)
+        written = dashboards.write(root)
     except kuberay.RenderError as error:
         _say(f"kuberay: {error}")
         return EXIT_FAILED
     _say(f"kuberay: wrote {rendered.path} (serveConfigV2 from deployments/serve_config.yaml)")
+    _say(f"kuberay: wrote {len(written)} Grafana dashboards in {root / dashboards.DASHBOARD_DIR}")
     return EXIT_OK
 
 
@@ -244,7 +251,7 @@ def _parser() -> argparse.ArgumentParser:
     pipelines.set_defaults(handler=_cmd_pipelines)
     manifests = commands.add_parser("kuberay", help="KubeRay manifests: render the RayService from the deploy config")
     manifests_steps = manifests.add_subparsers(dest="step", required=True, metavar="STEP")
-    render = manifests_steps.add_parser("render", help="write kuberay/base/rayservice.yaml")
+    render = manifests_steps.add_parser("render", help="write kuberay/base/rayservice.yaml and the Grafana dashboards")
     render.add_argument("--check", action="store_true", help="only check that the committed file is up to date")
     render.add_argument("--root", default=".", help="the repository's root (default: here)")
     manifests.set_defaults(handler=_cmd_kuberay)

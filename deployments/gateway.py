@@ -30,6 +30,7 @@ from deployments import (
     routes_transactions,
 )
 from deployments.errors import install_error_handling
+from deployments.observability import RequestMetrics, metrics_router
 from deployments.security import SecurityContext
 
 API_TITLE = "BankFlow API"
@@ -41,6 +42,7 @@ api = FastAPI(
     description="Digital banking on Ray: identity, customers, accounts, transactions, fraud, notifications.",
 )
 install_error_handling(api)
+api.add_middleware(RequestMetrics)
 api.include_router(routes_auth.router)
 api.include_router(routes_auth.admin_router)
 api.include_router(routes_customers.router)
@@ -49,6 +51,7 @@ api.include_router(routes_accounts.router)
 api.include_router(routes_transactions.router)
 api.include_router(routes_fraud.router)
 api.include_router(routes_notifications.router)
+api.include_router(metrics_router)
 
 
 @serve.deployment
@@ -66,6 +69,7 @@ class Gateway:
         install_masking()
         settings = Settings()
         self._settings = settings
+        api.state.metrics_token = settings.metrics_token
         keys = JwtKeyRing.from_pem(
             settings.jwt_private_key_pem.get_secret_value(),
             settings.jwt_key_id,

@@ -22,6 +22,7 @@ from tests.identity_client import bearer, login
 
 ADMIN_PASSWORD = "Operator-Secret-For-Tests-1"
 ALLOWED_ORIGIN = "https://app.bankflow.example"
+METRICS_TOKEN = "scrape-token-for-tests"
 
 
 def isolated_settings(data_dir: Path, **overrides: object) -> Settings:
@@ -53,6 +54,7 @@ def isolated_settings(data_dir: Path, **overrides: object) -> Settings:
         "notification_retry_base_ms": 50,
         "notification_retry_cap_ms": 400,
         "cors_allowed_origins": [ALLOWED_ORIGIN],
+        "metrics_token": METRICS_TOKEN,
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

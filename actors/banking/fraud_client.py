@@ -9,6 +9,7 @@ from typing import Any, Final
 
 from ray import serve
 
+from actors.metrics import fraud_metrics
 from models.fraud.check import Assessment, ScoringRequest, unavailable_policy
 
 logger = logging.getLogger("bankflow.fraud")
@@ -24,6 +25,7 @@ class ServeScorer:
         self._allow_under_units = allow_under_units
         self._app_name = app_name
         self._handle: Any = None
+        fraud_metrics()  # the fallback counters exist, at zero, before the first fallback
 
     async def assess(self, request: ScoringRequest) -> Assessment:
         return (await self._call("assess", request, [request]))[0]
@@ -45,5 +47,7 @@ class ServeScorer:
                 raise
             return [result] if method == "assess" else list(result)
         except Exception as error:  # noqa: BLE001 -- any failure to score follows the policy
+            reason = "timeout" if isinstance(error, TimeoutError) else "error"
+            fraud_metrics().unanswered.inc(tags={"reason": reason})
             logger.warning("fraud scoring unavailable (%s): policy applies", type(error).__name__)
             return [unavailable_policy(request, self._allow_under_units) for request in requests]

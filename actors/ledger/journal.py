@@ -219,6 +219,16 @@ class Journal:
             older_than_s,
         )
 
+    async def open_saga_summary(self) -> tuple[int, float]:
+        """How many of this shard's sagas are open, and the oldest one's age in seconds (0: none)."""
+        row = await self._pool.fetchrow(
+            """SELECT count(*) AS open, coalesce(extract(epoch FROM clock_timestamp() - min(created_at)), 0) AS age_s
+               FROM ledger_transfers WHERE shard = $1 AND saga_stage IS NOT NULL""",
+            self.shard,
+        )
+        assert row is not None
+        return int(row["open"]), float(row["age_s"])
+
     # --- idempotency -----------------------------------------------------------------------
 
     async def stored_results(

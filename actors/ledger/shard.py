@@ -27,6 +27,7 @@ from actors.ledger.batch import DecidedBatch
 from actors.ledger.journal import FencedError, Journal, JournalAheadError, StoredResult
 from actors.ledger.pipeline import Answer, Flight, Pipeline, PreviousFailedError, Request
 from actors.ledger.sagas import Peers, Sagas
+from actors.metrics import ledger_metrics
 from models.ledger.commands import (
     TRANSFER_COMMANDS,
     Command,
@@ -66,6 +67,7 @@ class ShardConfig:
     commit_attempts: int = 8
     outcome_check_timeout_s: float = 60.0
     pool_max_connections: int = 4
+    gauge_interval_s: float = 5.0
 
     def __post_init__(self) -> None:
         assert 0 <= self.shard_index < self.shard_count
@@ -123,6 +125,7 @@ class AccountShard:
         self.busy_s = {"lookup": 0.0, "decide": 0.0, "write": 0.0}
         self.committed_commands = 0
         self.committed_batches = 0
+        self._metric_tags = {"shard": str(config.shard_index)}
 
     # --- life cycle ------------------------------------------------------------------------
 
@@ -156,10 +159,11 @@ class AccountShard:
             heapq.heapify(self._expiries)
             self.recovered_in_s = time.monotonic() - began
             _settle_garbage_collector()
-            loop_names = ("batches", "sagas", "expiries")
-            loops = (self._batch_loop(), self._saga_recovery_loop(), self._expiry_loop())
+            loop_names = ("batches", "sagas", "expiries", "gauges")
+            loops = (self._batch_loop(), self._saga_recovery_loop(), self._expiry_loop(), self._gauge_loop())
             self._tasks = [asyncio.create_task(loop, name=name) for name, loop in zip(loop_names, loops, strict=True)]
             self._started = True
+            ledger_metrics().shard_starts.inc(tags=self._metric_tags)
             logger.info(
                 "shard %d epoch %d ready: %d accounts, %d entries replayed in %.2f s",
                 self.config.shard_index,
@@ -372,9 +376,16 @@ class AccountShard:
         decided = flight.decided
         began = time.perf_counter()
         committed = decided.write.is_empty or await self._commit(journal, decided)
-        self.busy_s["write"] += time.perf_counter() - began
+        write_s = time.perf_counter() - began
+        self.busy_s["write"] += write_s
         if not committed:
             return False
+        metrics = ledger_metrics()
+        if not decided.write.is_empty:
+            metrics.commit_latency_ms.observe(write_s * 1000, tags=self._metric_tags)
+        if flight.commands:
+            metrics.batch_commands.observe(len(flight.commands), tags=self._metric_tags)
+            metrics.committed_commands.inc(len(flight.commands), tags=self._metric_tags)
         if not decided.write.is_empty:
             self._dirty.update(decided.overlay.changed_account_ids())
             decided.overlay.merge()
@@ -437,6 +448,28 @@ class AccountShard:
                 logger.exception("saga recovery failed")
             grace_s = self.config.saga_recovery_grace_s
             await asyncio.sleep(self.config.saga_recovery_interval_s)
+
+    # --- metrics ---------------------------------------------------------------------------
+
+    async def _gauge_loop(self) -> None:
+        """What a batch does not report as it happens: the mailbox, the sagas, the snapshot's age."""
+        journal = self._journal
+        assert journal is not None
+        metrics = ledger_metrics()
+        while True:
+            metrics.mailbox_commands.set(self._queued_commands, tags=self._metric_tags)
+            # An unchanged shard's old snapshot is current: the age counts only while changes wait.
+            unsnapshotted_s = time.monotonic() - self._last_snapshot_s if self._dirty else 0.0
+            metrics.snapshot_age_s.set(unsnapshotted_s, tags=self._metric_tags)
+            try:
+                # The journal knows every open saga, including one a crash left for the recovery loop.
+                open_sagas, oldest_age_s = await journal.open_saga_summary()
+            except Exception as error:  # noqa: BLE001 -- a gauge misses a beat; the batch loop reports the journal
+                logger.debug("saga gauges not read: %s", error)
+            else:
+                metrics.sagas_in_flight.set(open_sagas, tags=self._metric_tags)
+                metrics.oldest_saga_age_s.set(oldest_age_s, tags=self._metric_tags)
+            await asyncio.sleep(self.config.gauge_interval_s)
 
     # --- holds and snapshots -----------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from typing import Final
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 
 from actors.kafka_admin import ensure_topics
+from actors.metrics import notification_metrics
 from actors.notifications.intake import NotificationIntake, PoisonEventError, parse_event
 from models.topics import ALL_TOPICS, NOTIFICATION_DEAD_LETTERS
 
@@ -47,6 +48,7 @@ class NotificationConsumer:
         self._dead_letter_topic = dead_letter_topic
         self.consumed = 0
         self.dead_lettered = 0
+        self._metrics = notification_metrics()
         self.failures = 0
 
     async def run_forever(self) -> None:
@@ -103,6 +105,8 @@ class NotificationConsumer:
         for event, reason in poison:
             await self._dead_letter(producer, by_event[id(event)], reason)
         self.consumed += len(events) - len(poison)
+        if len(events) > len(poison):
+            self._metrics.events.inc(len(events) - len(poison), tags={"result": "consumed"})
 
     async def _dead_letter(
         self, producer: AIOKafkaProducer, message: ConsumerRecord[bytes, bytes], reason: str
@@ -115,4 +119,5 @@ class NotificationConsumer:
         ]
         await producer.send_and_wait(self._dead_letter_topic, message.value, key=message.key, headers=headers)
         self.dead_lettered += 1
+        self._metrics.events.inc(tags={"result": "dead_letter"})
         logger.warning("dead-lettered %s[%d]@%d: %s", message.topic, message.partition, message.offset, reason)

@@ -20,6 +20,7 @@ from typing import Final
 
 import asyncpg
 
+from actors.metrics import notification_metrics
 from actors.notifications.channels import ChannelNotConfigured, DeliveryError, Outgoing, RejectedError, Sender
 from actors.outbox import write_events
 from models.events import DomainEvent
@@ -73,6 +74,7 @@ class Delivery:
         self.failed = 0
         self.skipped = 0
         self.retried = 0
+        self._metrics = notification_metrics()
 
     async def run_once(self) -> int:
         """Send what is due now; how many were due."""
@@ -99,19 +101,25 @@ class Delivery:
             except ChannelNotConfigured:
                 await self._finish(row, "skipped", attempts - 1, "not_configured", None)
                 self.skipped += 1
+                outcome = "skipped"
             except RejectedError as error:
                 await self._finish(row, "failed", attempts, str(error), "notification.failed")
                 self.failed += 1
+                outcome = "failed"
             except DeliveryError as error:
                 if attempts >= MAX_DELIVERY_ATTEMPTS:
                     await self._finish(row, "failed", attempts, str(error), "notification.failed")
                     self.failed += 1
+                    outcome = "failed"
                 else:
                     await self._retry_later(row, attempts, str(error))
                     self.retried += 1
+                    outcome = "retried"
             else:
                 await self._finish(row, "sent", attempts, None, "notification.sent")
                 self.sent += 1
+                outcome = "sent"
+            self._metrics.deliveries.inc(tags={"channel": channel.value.lower(), "outcome": outcome})
 
     async def _retry_later(self, row: asyncpg.Record, attempts: int, error: str) -> None:
         delay_ms = delivery_delay_ms(attempts - 1, self._retry_base_ms, self._retry_cap_ms, self._rng)

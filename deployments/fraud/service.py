@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -21,6 +22,7 @@ import numpy as np
 from actors.fraud.registry import ModelRegistry, RegistryError
 from actors.fraud.rules_store import active_rules, listed_parties
 from actors.fraud.velocity import Observation, VelocityStore
+from actors.metrics import fraud_metrics
 from actors.outbox import write_events
 from models.events import DomainEvent
 from models.failures import ServiceFailure
@@ -174,6 +176,7 @@ class FraudService:
 
     async def assess_many(self, requests: Sequence[ScoringRequest]) -> list[Assessment]:
         """Score movements in the money path: stored, cases opened, velocity recorded."""
+        began = time.perf_counter()
         evaluated = await self.evaluate(requests)
         async with self._pool.acquire() as connection, connection.transaction():
             await connection.executemany(
@@ -197,6 +200,11 @@ class FraudService:
                 if assessment.verdict is not Verdict.ALLOW or assessment.score >= HIGH_RISK_SCORE:
                     await self._open_case(connection, request, assessment)
         await self._velocity.record([seen for _, _, observed in evaluated for seen in observed])
+        metrics = fraud_metrics()
+        metrics.scoring_latency_ms.observe((time.perf_counter() - began) * 1000)
+        model_version = self.model_version or "rules"
+        for outcome, count in Counter(assessment.verdict.value for assessment, _, _ in evaluated).items():
+            metrics.decisions.inc(count, tags={"outcome": outcome, "model_version": model_version})
         return [assessment for assessment, _, _ in evaluated]
 
     async def _open_case(self, connection: Any, request: ScoringRequest, assessment: Assessment) -> None:

@@ -1,0 +1,87 @@
+"""One Prometheus exposition of the whole Ray cluster: every node's metrics agent, merged.
+
+Ray exports each node's metrics (its own and those our actors and replicas record) on that
+node's metrics port. `GET /metrics` gathers them so that one scrape sees the cluster; in
+production Prometheus may also scrape each Ray pod directly (the same series, the same names).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, Final
+
+import aiohttp
+import ray
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.metrics_core import Metric
+from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.registry import Collector
+
+logger = logging.getLogger("bankflow.metrics")
+
+MAX_NODES: Final = 256
+NODE_TIMEOUT_S: Final = 5.0
+MAX_NODE_EXPOSITION_BYTES: Final = 32 * 1024 * 1024
+CONTENT_TYPE: Final = "text/plain; version=0.0.4; charset=utf-8"
+
+
+class ScrapeError(RuntimeError):
+    """No node of the cluster answered."""
+
+
+def metrics_urls(nodes: Iterable[dict[str, Any]]) -> list[str]:
+    """The metrics endpoint of every live node (at most MAX_NODES)."""
+    urls = [
+        f"http://{node['NodeManagerAddress']}:{node['MetricsExportPort']}/metrics"
+        for node in nodes
+        if node.get("Alive") and node.get("MetricsExportPort")
+    ]
+    return urls[:MAX_NODES]
+
+
+class _Merged(Collector):
+    def __init__(self, families: Sequence[Metric]) -> None:
+        self._families = families
+
+    def collect(self) -> Iterator[Metric]:
+        yield from self._families
+
+
+def merge_expositions(texts: Iterable[str]) -> bytes:
+    """Several Prometheus text expositions as one: each family once, with every node's samples."""
+    families: dict[str, Metric] = {}
+    for text in texts:
+        for family in text_string_to_metric_families(text):
+            merged = families.setdefault(family.name, Metric(family.name, family.documentation, family.type))
+            merged.samples.extend(family.samples)
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_Merged(list(families.values())))
+    return generate_latest(registry)
+
+
+async def _fetch(session: aiohttp.ClientSession, url: str) -> str:
+    async with session.get(url) as response:
+        response.raise_for_status()
+        body = await response.content.read(MAX_NODE_EXPOSITION_BYTES + 1)
+        if len(body) > MAX_NODE_EXPOSITION_BYTES:
+            raise ValueError(f"{url} answered more than {MAX_NODE_EXPOSITION_BYTES} bytes")
+        return body.decode()
+
+
+async def scrape_cluster() -> bytes:
+    """Every live node's metrics, merged; a node that does not answer is left out (and logged)."""
+    urls = metrics_urls(await asyncio.to_thread(ray.nodes))
+    timeout = aiohttp.ClientTimeout(total=NODE_TIMEOUT_S)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        answers = await asyncio.gather(*(_fetch(session, url) for url in urls), return_exceptions=True)
+    texts = []
+    for url, answer in zip(urls, answers, strict=True):
+        if isinstance(answer, BaseException):
+            logger.warning("metrics of %s not read: %s", url, answer)
+        else:
+            texts.append(answer)
+    if not texts:
+        raise ScrapeError(f"none of the {len(urls)} Ray nodes answered with its metrics")
+    return merge_expositions(texts)

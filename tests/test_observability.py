@@ -1,0 +1,178 @@
+"""Metrics: the catalogue, the dashboards and alert rules built on it, and a live scrape of
+/metrics after a workload that finds every metric they name."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import httpx
+import yaml
+from prometheus_client.parser import text_string_to_metric_families
+
+from actors import metrics as catalogue
+from actors.metrics_scrape import merge_expositions, metrics_urls
+from cluster import dashboards
+from deployments.observability import UNMATCHED_ROUTE, route_template
+from tests.banking_client import Customer, deposit, open_account
+from tests.conftest import METRICS_TOKEN
+
+ROOT = Path(__file__).resolve().parent.parent
+ALERTS = ROOT / "kuberay" / "observability" / "alerts.yaml"
+METRIC_NAME = re.compile(r"\bray_bankflow_[a-z0-9_]+")
+HISTOGRAM_SUFFIXES = ("_bucket", "_sum", "_count")
+# What operators asked to be woken for; each has a rule and a runbook line.
+REQUIRED_ALERTS = {
+    "BankFlowOutboxLagHigh",
+    "BankFlowSagaStuck",
+    "BankFlowApiErrorRateHigh",
+    "BankFlowFraudTimeouts",
+    "BankFlowShardRestarting",
+}
+SCRAPE_WAIT_S = 90  # Ray's agents export what processes record every few seconds
+
+
+def _alert_rules() -> list[dict[str, object]]:
+    groups = yaml.safe_load(ALERTS.read_text())["groups"]
+    return [rule for group in groups for rule in group["rules"]]
+
+
+def _dashboard_exprs() -> list[str]:
+    exprs = []
+    for path in sorted((ROOT / dashboards.DASHBOARD_DIR).glob("*.json")):
+        for panel in json.loads(path.read_text())["panels"]:
+            assert panel["targets"], f"{path.name}: panel {panel['title']!r} queries nothing"
+            exprs.extend(target["expr"] for target in panel["targets"])
+    return exprs
+
+
+def _named_metrics() -> set[str]:
+    texts = [*_dashboard_exprs(), *(str(rule["expr"]) for rule in _alert_rules())]
+    return {name for text in texts for name in METRIC_NAME.findall(text)}
+
+
+def _catalogue_names() -> set[str]:
+    """Every exported name of the catalogue (Ray adds `ray_`; histograms export three series)."""
+    groups = (
+        catalogue.ledger_metrics(),
+        catalogue.outbox_metrics(),
+        catalogue.api_metrics(),
+        catalogue.fraud_metrics(),
+        catalogue.notification_metrics(),
+    )
+    names: set[str] = set()
+    for group in groups:
+        for metric in vars(group).values():
+            exported = catalogue.EXPORT_PREFIX + metric.info["name"]
+            if isinstance(metric, catalogue.Histogram):
+                names.update(exported + suffix for suffix in HISTOGRAM_SUFFIXES)
+            else:
+                names.add(exported)
+    return names
+
+
+def test_the_dashboards_are_what_their_spec_renders() -> None:
+    assert not dashboards.drifted(ROOT), "run `bankflow kuberay render` and commit the dashboards"
+    assert {path.stem for path in (ROOT / dashboards.DASHBOARD_DIR).glob("*.json")} == {
+        "bankflow-overview",
+        "bankflow-ledger",
+        "bankflow-api",
+        "bankflow-fraud",
+        "bankflow-notifications",
+    }
+
+
+def test_dashboards_and_alerts_name_only_catalogued_metrics() -> None:
+    named = _named_metrics()
+    assert named, "the dashboards and alerts name no metric"
+    assert named - _catalogue_names() == set()
+
+
+def test_every_alert_has_a_runbook_line_in_the_rule_and_the_readme() -> None:
+    rules = _alert_rules()
+    names = {str(rule["alert"]) for rule in rules}
+    assert names >= REQUIRED_ALERTS
+    readme = (ROOT / "README.md").read_text()
+    for rule in rules:
+        annotations = rule["annotations"]
+        assert isinstance(annotations, dict)
+        assert len(str(annotations.get("runbook", ""))) > 40, f"{rule['alert']} has no runbook line"
+        assert f"`{rule['alert']}`" in readme, f"the README's alert runbook does not cover {rule['alert']}"
+
+
+def test_expositions_of_several_nodes_merge_into_one_valid_exposition() -> None:
+    node = """# HELP ray_bankflow_x_total x
+# TYPE ray_bankflow_x_total counter
+ray_bankflow_x_total{{NodeAddress="{address}"}} {value}
+# HELP ray_bankflow_h_ms h
+# TYPE ray_bankflow_h_ms histogram
+ray_bankflow_h_ms_bucket{{NodeAddress="{address}",le="1.0"}} 1.0
+ray_bankflow_h_ms_bucket{{NodeAddress="{address}",le="+Inf"}} 2.0
+ray_bankflow_h_ms_count{{NodeAddress="{address}"}} 2.0
+ray_bankflow_h_ms_sum{{NodeAddress="{address}"}} 3.0
+"""
+    merged = merge_expositions([node.format(address="10.0.0.1", value=1), node.format(address="10.0.0.2", value=5)])
+    text = merged.decode()
+    assert text.count("# TYPE ray_bankflow_x_total counter") == 1
+    families = {family.name: family for family in text_string_to_metric_families(text)}
+    counter = families["ray_bankflow_x"]
+    assert sorted(sample.value for sample in counter.samples) == [1.0, 5.0]
+    assert len(families["ray_bankflow_h_ms"].samples) == 8
+
+
+def test_only_live_nodes_with_a_metrics_port_are_scraped() -> None:
+    nodes = [
+        {"Alive": True, "NodeManagerAddress": "10.0.0.1", "MetricsExportPort": 8080},
+        {"Alive": False, "NodeManagerAddress": "10.0.0.2", "MetricsExportPort": 8080},
+        {"Alive": True, "NodeManagerAddress": "10.0.0.3", "MetricsExportPort": 0},
+    ]
+    assert metrics_urls(nodes) == ["http://10.0.0.1:8080/metrics"]
+
+
+def test_requests_are_labelled_by_route_template_never_by_raw_path() -> None:
+    class Route:
+        path = "/api/v1/accounts/{account_id}"
+
+    assert route_template({"route": Route()}) == "/api/v1/accounts/{account_id}"
+    assert route_template({"path": "/wp-admin/../etc"}) == UNMATCHED_ROUTE
+
+
+def test_metrics_need_their_token(api: httpx.Client) -> None:
+    assert api.get("/metrics").status_code == 401
+    wrong = api.get("/metrics", headers={"Authorization": "Bearer not-the-token"})
+    assert wrong.status_code == 401
+    assert wrong.json()["error"]["code"] == "unauthorized"
+
+
+def test_a_scrape_after_a_workload_has_every_metric_the_dashboards_and_alerts_name(
+    api: httpx.Client, ada: Customer, bob: Customer
+) -> None:
+    source = open_account(api, ada)
+    deposit(api, ada, source, "500.00")
+    destinations = [open_account(api, bob) for _ in range(4)]  # some land on other shards: sagas
+    for destination in destinations:
+        body = {"from_account_id": source, "to_account_id": destination, "amount": "12.50", "currency": "USD"}
+        response = api.post("/api/v1/transactions/transfer", json=body, headers=ada.headers)
+        assert response.status_code == 201, response.text
+    assert api.get("/api/v1/accounts/not-a-uuid/balance", headers=ada.headers).status_code == 422
+
+    wanted = _named_metrics()
+    token = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+    missing = wanted
+    deadline = time.monotonic() + SCRAPE_WAIT_S
+    while missing and time.monotonic() < deadline:
+        scrape = api.get("/metrics", headers=token)
+        assert scrape.status_code == 200, scrape.text
+        assert scrape.headers["content-type"].startswith("text/plain")
+        sample_names = {
+            sample.name for family in text_string_to_metric_families(scrape.text) for sample in family.samples
+        }
+        missing = wanted - sample_names
+        if missing:
+            time.sleep(2)
+    assert missing == set(), f"named by a dashboard or alert but not in /metrics: {sorted(missing)}"
+    routes = re.findall(r'ray_bankflow_api_requests_total\{[^}]*route="([^"]+)"', scrape.text)
+    assert "/api/v1/transactions/transfer" in routes
+    assert all("not-a-uuid" not in route for route in routes)
