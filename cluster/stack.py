@@ -187,7 +187,13 @@ def up(settings: Settings, progress: Progress = print, *, demo: bool = False) ->
 def ledger_up(settings: Settings) -> str:
     """The account shards (recovered) and the outbox relay, on the connected Ray cluster."""
     resources = settings.ledger_actor_resources
-    handles = placement.ensure_shards(settings.database_url, settings.account_shards, resources=resources)
+    handles = placement.ensure_shards(
+        settings.database_url,
+        settings.account_shards,
+        resources=resources,
+        otlp_traces_endpoint=settings.otlp_traces_endpoint,
+        trace_sample_ratio=settings.trace_sample_ratio,
+    )
     outbox_relay.ensure_relay(settings.database_url, settings.kafka_bootstrap, resources=resources)
     shards = asyncio.run(placement.wait_ready(handles, settings.service_start_timeout_s * 5))
     jobs.ensure_jobs(settings)

@@ -4,30 +4,48 @@ back as `Failure` values (not exceptions), and become the API's error shape at t
 from __future__ import annotations
 
 from collections.abc import Collection
+from functools import cache
 from typing import Any
 
+from ray import serve
 from ray.serve.handle import DeploymentHandle
 
+from actors.tracing import TraceCarrier, continued_span, current_carrier
 from deployments.errors import ApiError
 from models.failures import Failure, ServiceFailure
 
 
+@cache
+def _deployment_name() -> str:
+    return serve.get_replica_context().deployment
+
+
 async def dispatch(
-    service: object, allowed: Collection[str], operation: str, arguments: dict[str, Any]
+    service: object,
+    allowed: Collection[str],
+    operation: str,
+    arguments: dict[str, Any],
+    trace: TraceCarrier | None = None,
 ) -> dict[str, Any] | Failure:
-    """On the service's side: run one allowed operation; a ServiceFailure becomes a value."""
+    """On the service's side: run one allowed operation (in the caller's trace, when it is
+    recorded); a ServiceFailure becomes a value."""
     if operation not in allowed:
         return Failure(404, "not_found", f"no operation {operation}")
-    try:
-        result: dict[str, Any] = await getattr(service, operation)(**arguments)
-    except ServiceFailure as refusal:
-        return refusal.failure
-    return result
+    with continued_span(f"{_deployment_name()}.{operation}", trace) as span:
+        try:
+            result: dict[str, Any] = await getattr(service, operation)(**arguments)
+        except ServiceFailure as refusal:
+            if span is not None:
+                span.set_attribute("bankflow.refusal", refusal.failure.code)
+            return refusal.failure
+        return result
 
 
 async def call_service(handle: DeploymentHandle[Any], operation: str, **arguments: Any) -> dict[str, Any]:
     """On the gateway's side: the operation's result, or the ApiError of its refusal."""
-    result: dict[str, Any] | Failure = await handle.call.remote(operation, arguments)
+    trace = current_carrier()
+    call = handle.call.remote(operation, arguments, trace) if trace else handle.call.remote(operation, arguments)
+    result: dict[str, Any] | Failure = await call
     if isinstance(result, Failure):
         headers = {"Retry-After": str(result.retry_after_s)} if result.retry_after_s else None
         raise ApiError(result.status, result.code, result.message, headers)

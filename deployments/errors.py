@@ -16,10 +16,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from opentelemetry import trace
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 REQUEST_ID_HEADER = "X-Request-ID"
+REQUEST_ID_ATTRIBUTE = "bankflow.request_id"  # on the request's span: from a request id to its trace
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 logger = logging.getLogger("bankflow.gateway")
 
@@ -94,6 +96,7 @@ async def _on_unexpected(request: Request, error: Exception) -> Response:
 async def _assign_request_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
     offered = request.headers.get(REQUEST_ID_HEADER, "")
     request.state.request_id = offered if _CLIENT_REQUEST_ID.match(offered) else str(uuid.uuid4())
+    trace.get_current_span().set_attribute(REQUEST_ID_ATTRIBUTE, request.state.request_id)
     if "\x00" in request.url.path or "%00" in str(request.url.query):
         # A NUL byte can be stored nowhere; refuse it before any handler sees it.
         return _stamped(request, error_response(request, 422, "validation_error", "NUL characters are not allowed"))

@@ -17,10 +17,10 @@ from ray import serve
 from ray.serve.handle import DeploymentHandle
 
 from actors.keys import JwtKeyRing
-from actors.log_masking import install_masking
 from actors.probes import ProbeResult, probe_kafka, probe_ledger, probe_postgres, probe_ray, probe_redis
 from actors.redis_client import connect_redis
 from actors.settings import Settings
+from actors.tracing import prepare_process
 from deployments import (
     routes_accounts,
     routes_auth,
@@ -30,7 +30,7 @@ from deployments import (
     routes_transactions,
 )
 from deployments.errors import install_error_handling
-from deployments.observability import RequestMetrics, metrics_router
+from deployments.observability import RequestTelemetry, metrics_router
 from deployments.security import SecurityContext
 
 API_TITLE = "BankFlow API"
@@ -42,7 +42,7 @@ api = FastAPI(
     description="Digital banking on Ray: identity, customers, accounts, transactions, fraud, notifications.",
 )
 install_error_handling(api)
-api.add_middleware(RequestMetrics)
+api.add_middleware(RequestTelemetry)
 api.include_router(routes_auth.router)
 api.include_router(routes_auth.admin_router)
 api.include_router(routes_customers.router)
@@ -66,8 +66,8 @@ class Gateway:
         fraud: DeploymentHandle[Any],
         notifications: DeploymentHandle[Any],
     ) -> None:
-        install_masking()
         settings = Settings()
+        prepare_process("gateway", settings.otlp_traces_endpoint, settings.trace_sample_ratio)
         self._settings = settings
         api.state.metrics_token = settings.metrics_token
         keys = JwtKeyRing.from_pem(

@@ -1,20 +1,26 @@
-"""The gateway's view of every request (its route, status and latency as metrics) and the
-cluster's metrics for Prometheus at `GET /metrics`."""
+"""The gateway's view of every request (the root span of its trace; its route, status and
+latency as metrics) and the cluster's metrics for Prometheus at `GET /metrics`."""
 
 from __future__ import annotations
 
 import hmac
+import logging
 import time
 from typing import Final
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from opentelemetry import context as otel_context
+from opentelemetry.trace import SpanKind, StatusCode
 from pydantic import SecretStr
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from actors.metrics import api_metrics
 from actors.metrics_scrape import CONTENT_TYPE, ScrapeError, scrape_cluster
+from actors.tracing import tracer
 from deployments.errors import ApiError
+
+logger = logging.getLogger("bankflow.metrics")
 
 # A path no route matched is counted under one label: scanners must not mint a series per path.
 UNMATCHED_ROUTE: Final = "unmatched"
@@ -27,8 +33,12 @@ def route_template(scope: Scope) -> str:
     return path if isinstance(path, str) else UNMATCHED_ROUTE
 
 
-class RequestMetrics:
-    """Pure ASGI (no response buffering): streamed responses are measured to their end."""
+class RequestTelemetry:
+    """Each request's span (the root of its trace) and its metrics. Pure ASGI, no response
+    buffering: a streamed response is measured to its end.
+
+    A client's `traceparent` is not continued: at the bank's edge, outsiders do not get to choose
+    which requests are sampled. Every trace starts here."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -40,6 +50,7 @@ class RequestMetrics:
             return
         began = time.perf_counter()
         status = 500  # what the client gets if the app fails before answering
+        method = str(scope.get("method", ""))
 
         async def send_noting_status(message: Message) -> None:
             nonlocal status
@@ -47,14 +58,23 @@ class RequestMetrics:
                 status = int(message["status"])
             await send(message)
 
-        try:
-            await self.app(scope, receive, send_noting_status)
-        finally:
-            route = route_template(scope)
-            method = str(scope.get("method", ""))
-            self._metrics.requests.inc(tags={"route": route, "method": method, "status": str(status)})
-            latency_ms = (time.perf_counter() - began) * 1000
-            self._metrics.request_latency_ms.observe(latency_ms, tags={"route": route, "method": method})
+        with tracer().start_as_current_span(
+            f"HTTP {method}", context=otel_context.Context(), kind=SpanKind.SERVER
+        ) as span:
+            try:
+                await self.app(scope, receive, send_noting_status)
+            finally:
+                route = route_template(scope)
+                if span.is_recording():
+                    span.update_name(f"{method} {route}")
+                    span.set_attributes(
+                        {"http.request.method": method, "http.route": route, "http.response.status_code": status}
+                    )
+                    if status >= 500:
+                        span.set_status(StatusCode.ERROR)
+                self._metrics.requests.inc(tags={"route": route, "method": method, "status": str(status)})
+                latency_ms = (time.perf_counter() - began) * 1000
+                self._metrics.request_latency_ms.observe(latency_ms, tags={"route": route, "method": method})
 
 
 metrics_router = APIRouter(tags=["platform"])
@@ -81,4 +101,7 @@ async def metrics(request: Request) -> Response:
         exposition = await scrape_cluster()
     except ScrapeError as error:
         raise ApiError(503, "unavailable", str(error), {"Retry-After": "5"}) from None
+    except ValueError:
+        logger.exception("a node's metrics could not be parsed")
+        raise ApiError(502, "bad_gateway", "a node answered with metrics that do not parse") from None
     return Response(exposition, media_type=CONTENT_TYPE)

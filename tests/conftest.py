@@ -19,6 +19,7 @@ from cluster.embedded.postgres import dsn as postgres_dsn
 from cluster.embedded.process import free_ports
 from tests.banking_client import Customer, new_customer
 from tests.identity_client import bearer, login
+from tests.trace_receiver import TraceReceiver
 
 ADMIN_PASSWORD = "Operator-Secret-For-Tests-1"
 ALLOWED_ORIGIN = "https://app.bankflow.example"
@@ -61,9 +62,23 @@ def isolated_settings(data_dir: Path, **overrides: object) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
-    """The session's stack, up once for the whole run; its settings carry the live addresses."""
-    own = isolated_settings(tmp_path_factory.mktemp("stack") / ".bankflow")
+def trace_receiver() -> Iterator[TraceReceiver]:
+    """Where the session stack's processes export their spans (OTLP over HTTP)."""
+    receiver = TraceReceiver()
+    receiver.start()
+    try:
+        yield receiver
+    finally:
+        receiver.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory, trace_receiver: TraceReceiver) -> Iterator[Settings]:
+    """The session's stack, up once for the whole run; its settings carry the live addresses.
+    Its spans are exported to the session's trace receiver."""
+    own = isolated_settings(
+        tmp_path_factory.mktemp("stack") / ".bankflow", otlp_traces_endpoint=trace_receiver.endpoint
+    )
     endpoints = stack.up(own, progress=lambda line: None)
     try:
         yield own.with_endpoints().with_dev_keys().with_document_store()

@@ -13,6 +13,7 @@ import asyncpg
 
 from actors.ledger.client import LedgerClient
 from actors.ledger.shard import AccountShard, ShardConfig
+from actors.tracing import TraceCarrier
 from models.ledger.commands import Command
 from models.ledger.results import CommandResult, WireResult, to_wire
 
@@ -30,8 +31,8 @@ class LocalHandle:
         self.submit = _Method(self._submit)
         self.balances = _Method(shard.balances)
 
-    async def _submit(self, commands: list[Command]) -> list[WireResult]:
-        return to_wire(await self.shard.submit(commands))
+    async def _submit(self, commands: list[Command], traces: Sequence[TraceCarrier] = ()) -> list[WireResult]:
+        return to_wire(await self.shard.submit(commands, traces))
 
 
 class ShardLostTrustError(RuntimeError):

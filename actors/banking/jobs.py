@@ -18,9 +18,9 @@ from actors.banking.external import SettlementRails
 from actors.banking.projector import ReadModelProjector
 from actors.banking.scheduler import Scheduler
 from actors.banking.wiring import connect_banking
-from actors.log_masking import install_masking
 from actors.settings import Settings
 from actors.singletons import singleton_options
+from actors.tracing import prepare_process
 
 logger = logging.getLogger("bankflow.jobs")
 
@@ -31,7 +31,7 @@ JOBS_NAMESPACE: Final = "bankflow"
 @ray.remote(max_restarts=-1, max_task_retries=0)
 class BankingJobs:
     def __init__(self, settings: Settings) -> None:
-        install_masking()
+        prepare_process("banking-jobs", settings.otlp_traces_endpoint, settings.trace_sample_ratio)
         self._settings = settings
         self._rounds = 0
         self._scheduler: Scheduler | None = None

@@ -21,6 +21,7 @@ import ray
 
 from actors.ledger.placement import shard_handles
 from actors.ledger.shard import LedgerUnavailableError, ShardOverloadedError
+from actors.tracing import TraceCarrier, current_carrier, distinct_carriers
 from models.ledger.commands import (
     ChangeStatus,
     Command,
@@ -128,6 +129,7 @@ def _history_item(row: asyncpg.Record) -> HistoryItem:
 class _Waiting:
     command: Command
     future: asyncio.Future[CommandResult]
+    trace: TraceCarrier | None
 
 
 class LedgerClient:
@@ -175,7 +177,7 @@ class LedgerClient:
 
     async def _gathered(self, command: Command) -> CommandResult:
         shard = shard_of(command.routing_account_id, self.shard_count)
-        waiting = _Waiting(command, asyncio.get_running_loop().create_future())
+        waiting = _Waiting(command, asyncio.get_running_loop().create_future(), current_carrier())
         queue = self._waiting.setdefault(shard, [])
         queue.append(waiting)
         if len(queue) >= MAX_BATCH_COMMANDS:
@@ -189,10 +191,12 @@ class LedgerClient:
         for position, command in enumerate(commands):
             by_shard.setdefault(shard_of(command.routing_account_id, self.shard_count), []).append(position)
         calls = []
+        carrier = current_carrier()
+        traces = [carrier] if carrier else []
         for shard, positions in by_shard.items():
             for start in range(0, len(positions), MAX_BATCH_COMMANDS):
                 part = positions[start : start + MAX_BATCH_COMMANDS]
-                calls.append((part, self._submit(shard, [commands[p] for p in part])))
+                calls.append((part, self._submit(shard, [commands[p] for p in part], traces)))
         results: list[CommandResult | None] = [None] * len(commands)
         for (part, _), answers in zip(calls, await asyncio.gather(*(call for _, call in calls)), strict=True):
             for position, answer in zip(part, answers, strict=True):
@@ -387,7 +391,8 @@ class LedgerClient:
 
     async def _send(self, shard: int, batch: list[_Waiting]) -> None:
         try:
-            results = await self._submit(shard, [waiting.command for waiting in batch])
+            traces = distinct_carriers(waiting.trace for waiting in batch)
+            results = await self._submit(shard, [waiting.command for waiting in batch], traces)
         except Exception as error:  # noqa: BLE001 -- every waiting caller gets the error
             for waiting in batch:
                 if not waiting.future.done():
@@ -397,17 +402,20 @@ class LedgerClient:
             if not waiting.future.done():
                 waiting.future.set_result(result)
 
-    async def _submit(self, shard: int, commands: list[Command]) -> list[CommandResult]:
-        wire = await self._call(shard, "submit", commands)
+    async def _submit(self, shard: int, commands: list[Command], traces: list[TraceCarrier]) -> list[CommandResult]:
+        """The commands on their shard; `traces` (when recorded) lets the shard join their traces."""
+        wire = await (
+            self._call(shard, "submit", commands, traces) if traces else self._call(shard, "submit", commands)
+        )
         return from_wire([idempotency_id(command) for command in commands], wire)
 
-    async def _call(self, shard: int, method: str, argument: Any) -> Any:
+    async def _call(self, shard: int, method: str, *arguments: Any) -> Any:
         """Call a shard, retrying the same arguments through restarts and outages, with a bound."""
         deadline = time.monotonic() + self._retry_timeout_s
         attempt = 0
         while True:
             try:
-                return await getattr(self._handle(shard), method).remote(argument)
+                return await getattr(self._handle(shard), method).remote(*arguments)
             except (ray.exceptions.RayActorError, LedgerUnavailableError, ShardOverloadedError) as error:
                 if time.monotonic() >= deadline:
                     raise LedgerUnavailableError(f"shard {shard} did not answer: {error}") from error

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from actors.ledger.batch import DecidedBatch, decide_batch
 from actors.ledger.journal import StoredResult
+from actors.tracing import TraceCarrier
 from models.ledger.commands import Command
 from models.ledger.results import CommandResult
 from models.ledger.state import LedgerState
@@ -36,6 +37,8 @@ class Request:
     commands: Sequence[Command]
     future: asyncio.Future[list[Answer]]
     retried: bool = False  # once abandoned, its ids are looked up before it is decided again
+    traces: Sequence[TraceCarrier] = ()  # the callers' recorded traces (actors/tracing.py)
+    enqueued_ns: int = 0  # wall clock, only taken for a traced request
 
 
 @dataclass

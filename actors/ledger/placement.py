@@ -15,7 +15,7 @@ from typing import Any
 import ray
 
 from actors.ledger.shard import AccountShard, ShardConfig
-from actors.log_masking import install_masking
+from actors.tracing import TraceCarrier, prepare_process
 from models.ledger.commands import Command, idempotency_id
 from models.ledger.results import AccountBalance, CommandResult, WireResult, from_wire, to_wire
 
@@ -56,7 +56,7 @@ class ShardActor:
     def __init__(self, config: ShardConfig) -> None:
         # Ray runs an async actor's __init__ in its event loop: recovery (replay, open sagas,
         # expired holds) begins as soon as Ray (re)starts the actor, not at its first call.
-        install_masking()
+        prepare_process(f"ledger-shard-{config.shard_index}", config.otlp_traces_endpoint, config.trace_sample_ratio)
         self._shard = AccountShard(config, RayPeers(config.ledger_name))
         self._starting = asyncio.get_running_loop().create_task(self._start_until_ready())
 
@@ -74,8 +74,8 @@ class ShardActor:
     async def ready(self) -> dict[str, Any]:
         return await self._shard.stats()
 
-    async def submit(self, commands: Sequence[Command]) -> list[WireResult]:
-        return to_wire(await self._shard.submit(commands))
+    async def submit(self, commands: Sequence[Command], traces: Sequence[TraceCarrier] = ()) -> list[WireResult]:
+        return to_wire(await self._shard.submit(commands, traces))
 
     async def balances(self, account_ids: Sequence[uuid.UUID]) -> list[AccountBalance | None]:
         return await self._shard.balances(account_ids)

@@ -28,6 +28,7 @@ from actors.ledger.journal import FencedError, Journal, JournalAheadError, Store
 from actors.ledger.pipeline import Answer, Flight, Pipeline, PreviousFailedError, Request
 from actors.ledger.sagas import Peers, Sagas
 from actors.metrics import ledger_metrics
+from actors.tracing import TraceCarrier, record_commit_spans
 from models.ledger.commands import (
     TRANSFER_COMMANDS,
     Command,
@@ -68,6 +69,8 @@ class ShardConfig:
     outcome_check_timeout_s: float = 60.0
     pool_max_connections: int = 4
     gauge_interval_s: float = 5.0
+    otlp_traces_endpoint: str = ""  # empty: spans are not exported (see actors/tracing.py)
+    trace_sample_ratio: float = 1.0
 
     def __post_init__(self) -> None:
         assert 0 <= self.shard_index < self.shard_count
@@ -197,8 +200,10 @@ class AccountShard:
 
     # --- the API -----------------------------------------------------------------------------
 
-    async def submit(self, commands: Sequence[Command]) -> list[CommandResult]:
-        """Apply commands in order; each result is its command's first result (idempotent)."""
+    async def submit(self, commands: Sequence[Command], traces: Sequence[TraceCarrier] = ()) -> list[CommandResult]:
+        """Apply commands in order; each result is its command's first result (idempotent).
+
+        `traces`: the callers' recorded traces, which get this batch's shard and commit spans."""
         await self._ensure_started()
         if not commands:
             return []
@@ -210,7 +215,7 @@ class AccountShard:
             asyncio.get_running_loop().create_future()
         )
         self._queued_commands += len(commands)
-        await self._queue.put(Request(commands, future))
+        await self._queue.put(Request(commands, future, traces=traces, enqueued_ns=time.time_ns() if traces else 0))
         answers = await future
         return [answer if isinstance(answer, CommandResult) else await answer for answer in answers]
 
@@ -375,6 +380,7 @@ class AccountShard:
         assert journal is not None
         decided = flight.decided
         began = time.perf_counter()
+        began_ns = time.time_ns()
         committed = decided.write.is_empty or await self._commit(journal, decided)
         write_s = time.perf_counter() - began
         self.busy_s["write"] += write_s
@@ -404,6 +410,17 @@ class AccountShard:
                 request.future.set_result(answers[offset : offset + size])
             self._queued_commands -= size
             offset += size
+        traced = [request for request in flight.requests if request.traces]
+        if traced:
+            record_commit_spans(
+                [(carrier, request.enqueued_ns) for request in traced for carrier in request.traces],
+                self.config.shard_index,
+                decided.write.batch,
+                len(flight.commands),
+                began_ns,
+                began_ns + int(write_s * 1e9),
+                time.time_ns(),
+            )
         return True
 
     async def _commit(self, journal: Journal, decided: DecidedBatch) -> bool:

@@ -14,7 +14,6 @@ from typing import Any, Final
 import asyncpg
 import ray
 
-from actors.log_masking import install_masking
 from actors.notifications.channels import EmailChannel, PushChannel, Sender, SmsChannel
 from actors.notifications.consumer import NotificationConsumer
 from actors.notifications.delivery import Delivery
@@ -22,6 +21,7 @@ from actors.notifications.intake import NotificationIntake
 from actors.notifications.rendering import Renderer
 from actors.settings import Settings
 from actors.singletons import singleton_options
+from actors.tracing import prepare_process
 from models.notifications import Channel
 
 logger = logging.getLogger("bankflow.notifications")
@@ -49,7 +49,7 @@ def channels(settings: Settings) -> dict[Channel, Sender]:
 @ray.remote(max_restarts=-1, max_task_retries=0)
 class Notifications:
     def __init__(self, settings: Settings) -> None:
-        install_masking()
+        prepare_process("notifications-consumer", settings.otlp_traces_endpoint, settings.trace_sample_ratio)
         self._settings = settings
         self._consumer: NotificationConsumer | None = None
         self._intake: NotificationIntake | None = None

@@ -155,4 +155,3 @@ class Delivery:
             )
             if updated is not None and event_type is not None:
                 await write_events(connection, [_event(event_type, row, attempts, error)])
-

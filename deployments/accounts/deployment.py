@@ -11,8 +11,8 @@ from ray import serve
 
 from actors.banking.statement_pdf import render_statement_pdf
 from actors.banking.wiring import Banking, connect_banking
-from actors.log_masking import install_masking
 from actors.settings import Settings
+from actors.tracing import TraceCarrier, prepare_process
 from deployments.calls import dispatch
 from models.failures import Failure
 from models.identity import Principal
@@ -49,8 +49,8 @@ class _AccountOperations:
 @serve.deployment
 class Accounts:
     def __init__(self) -> None:
-        install_masking()
         self._settings = Settings()
+        prepare_process("accounts", self._settings.otlp_traces_endpoint, self._settings.trace_sample_ratio)
         self._operations: _AccountOperations | None = None
         self._lock = asyncio.Lock()
 
@@ -60,5 +60,7 @@ class Accounts:
                 self._operations = _AccountOperations(await connect_banking(self._settings))
             return self._operations
 
-    async def call(self, operation: str, arguments: dict[str, Any]) -> dict[str, Any] | Failure:
-        return await dispatch(await self._ready(), OPERATIONS, operation, arguments)
+    async def call(
+        self, operation: str, arguments: dict[str, Any], trace: TraceCarrier | None = None
+    ) -> dict[str, Any] | Failure:
+        return await dispatch(await self._ready(), OPERATIONS, operation, arguments, trace)

@@ -10,8 +10,8 @@ from ray import serve
 
 from actors.documents import document_store
 from actors.keys import SecretBox
-from actors.log_masking import install_masking
 from actors.settings import Settings
+from actors.tracing import TraceCarrier, prepare_process
 from deployments.calls import dispatch
 from deployments.customers.service import CustomerService
 from models.failures import Failure
@@ -34,8 +34,8 @@ OPERATIONS = frozenset(
 @serve.deployment
 class Customers:
     def __init__(self) -> None:
-        install_masking()
         self._settings = Settings()
+        prepare_process("customers", self._settings.otlp_traces_endpoint, self._settings.trace_sample_ratio)
         self._service: CustomerService | None = None
         self._lock = asyncio.Lock()
 
@@ -48,5 +48,7 @@ class Customers:
                 self._service = CustomerService(pool, box, document_store(settings.document_store_url))
             return self._service
 
-    async def call(self, operation: str, arguments: dict[str, Any]) -> dict[str, Any] | Failure:
-        return await dispatch(await self._ready(), OPERATIONS, operation, arguments)
+    async def call(
+        self, operation: str, arguments: dict[str, Any], trace: TraceCarrier | None = None
+    ) -> dict[str, Any] | Failure:
+        return await dispatch(await self._ready(), OPERATIONS, operation, arguments, trace)

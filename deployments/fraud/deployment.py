@@ -14,9 +14,9 @@ from ray import serve
 from actors.documents import document_store
 from actors.fraud.registry import ModelRegistry
 from actors.fraud.velocity import VelocityStore
-from actors.log_masking import install_masking
 from actors.redis_client import connect_redis
 from actors.settings import Settings
+from actors.tracing import TraceCarrier, prepare_process
 from deployments.calls import dispatch
 from deployments.fraud.service import FraudService
 from models.failures import Failure
@@ -49,8 +49,8 @@ class ScoringBatching(BaseModel):
 @serve.deployment
 class Fraud:
     def __init__(self) -> None:
-        install_masking()
         self._settings = Settings()
+        prepare_process("fraud", self._settings.otlp_traces_endpoint, self._settings.trace_sample_ratio)
         self._service: FraudService | None = None
         self._lock = asyncio.Lock()
         self._follower: asyncio.Task[None] | None = None
@@ -107,5 +107,7 @@ class Fraud:
     async def _assess_batch(self, requests: list[ScoringRequest]) -> list[Assessment]:
         return await (await self._ready()).assess_many(requests)
 
-    async def call(self, operation: str, arguments: dict[str, Any]) -> dict[str, Any] | Failure:
-        return await dispatch(await self._ready(), OPERATIONS, operation, arguments)
+    async def call(
+        self, operation: str, arguments: dict[str, Any], trace: TraceCarrier | None = None
+    ) -> dict[str, Any] | Failure:
+        return await dispatch(await self._ready(), OPERATIONS, operation, arguments, trace)

@@ -8,9 +8,9 @@ from typing import Any
 import asyncpg
 from ray import serve
 
-from actors.log_masking import install_masking
 from actors.redis_client import connect_redis
 from actors.settings import Settings
+from actors.tracing import TraceCarrier, prepare_process
 from deployments.calls import dispatch
 from deployments.identity.service import IdentityService
 from models.failures import Failure, ServiceFailure
@@ -37,8 +37,8 @@ OPERATIONS = frozenset(
 @serve.deployment
 class Identity:
     def __init__(self) -> None:
-        install_masking()
         self._settings = Settings()
+        prepare_process("identity", self._settings.otlp_traces_endpoint, self._settings.trace_sample_ratio)
         self._service: IdentityService | None = None
         self._lock = asyncio.Lock()
 
@@ -52,9 +52,11 @@ class Identity:
                 self._service = service
             return self._service
 
-    async def call(self, operation: str, arguments: dict[str, Any]) -> dict[str, Any] | Failure:
+    async def call(
+        self, operation: str, arguments: dict[str, Any], trace: TraceCarrier | None = None
+    ) -> dict[str, Any] | Failure:
         """Run one operation; a refusal comes back as a Failure value, not an exception."""
-        return await dispatch(await self._ready(), OPERATIONS, operation, arguments)
+        return await dispatch(await self._ready(), OPERATIONS, operation, arguments, trace)
 
     async def bootstrap_admin(self, email: str, password: str) -> bool | Failure:
         """Create the first admin if there is none (called by `bankflow up`, never over HTTP)."""

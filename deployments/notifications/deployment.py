@@ -8,9 +8,9 @@ from typing import Any, Final
 import asyncpg
 from ray import serve
 
-from actors.log_masking import install_masking
 from actors.notifications.rendering import Renderer
 from actors.settings import Settings
+from actors.tracing import TraceCarrier, prepare_process
 from deployments.calls import dispatch
 from deployments.notifications.service import NotificationService
 from models.failures import Failure
@@ -21,8 +21,8 @@ OPERATIONS: Final = frozenset({"history", "since", "preferences", "set_preferenc
 @serve.deployment
 class Notifications:
     def __init__(self) -> None:
-        install_masking()
         self._settings = Settings()
+        prepare_process("notifications", self._settings.otlp_traces_endpoint, self._settings.trace_sample_ratio)
         self._service: NotificationService | None = None
         self._lock = asyncio.Lock()
 
@@ -36,5 +36,7 @@ class Notifications:
                 self._service = service
             return self._service
 
-    async def call(self, operation: str, arguments: dict[str, Any]) -> dict[str, Any] | Failure:
-        return await dispatch(await self._ready(), OPERATIONS, operation, arguments)
+    async def call(
+        self, operation: str, arguments: dict[str, Any], trace: TraceCarrier | None = None
+    ) -> dict[str, Any] | Failure:
+        return await dispatch(await self._ready(), OPERATIONS, operation, arguments, trace)

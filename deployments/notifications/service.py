@@ -104,9 +104,7 @@ class NotificationService:
         async with self._recorded:
             self._recorded.notify_all()
 
-    async def history(
-        self, principal: Principal, user_id: uuid.UUID, limit: int, cursor: str | None
-    ) -> dict[str, Any]:
+    async def history(self, principal: Principal, user_id: uuid.UUID, limit: int, cursor: str | None) -> dict[str, Any]:
         """A user's notifications, newest first: their own, or anyone's for support and admin."""
         if principal.user_id != user_id and not principal.is_staff:
             raise NOT_FOUND

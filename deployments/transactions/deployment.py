@@ -8,8 +8,8 @@ from typing import Any
 from ray import serve
 
 from actors.banking.wiring import Banking, connect_banking
-from actors.log_masking import install_masking
 from actors.settings import Settings
+from actors.tracing import TraceCarrier, prepare_process
 from deployments.calls import dispatch
 from models.failures import Failure
 
@@ -55,8 +55,8 @@ class _TransactionOperations:
 @serve.deployment
 class Transactions:
     def __init__(self) -> None:
-        install_masking()
         self._settings = Settings()
+        prepare_process("transactions", self._settings.otlp_traces_endpoint, self._settings.trace_sample_ratio)
         self._operations: _TransactionOperations | None = None
         self._lock = asyncio.Lock()
 
@@ -66,5 +66,7 @@ class Transactions:
                 self._operations = _TransactionOperations(await connect_banking(self._settings))
             return self._operations
 
-    async def call(self, operation: str, arguments: dict[str, Any]) -> dict[str, Any] | Failure:
-        return await dispatch(await self._ready(), OPERATIONS, operation, arguments)
+    async def call(
+        self, operation: str, arguments: dict[str, Any], trace: TraceCarrier | None = None
+    ) -> dict[str, Any] | Failure:
+        return await dispatch(await self._ready(), OPERATIONS, operation, arguments, trace)
