@@ -4,8 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP_RUNTIME := $(VENV)/.installed-runtime
 STAMP_DEV     := $(VENV)/.installed-dev
+# checkov gets a virtualenv of its own: its dependencies conflict with the project's pins.
+CHECKOV_VERSION := 3.3.30
+CHECKOV_VENV    := .venv-tools/checkov
+STAMP_CHECKOV   := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 
-.PHONY: install install-dev run test lint typecheck bench down status clean
+.PHONY: install install-dev install-tools run test lint typecheck bench down status clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "BankFlow needs Python 3.11 or newer")'
@@ -24,6 +28,16 @@ install: $(STAMP_RUNTIME)
 
 install-dev: $(STAMP_DEV)
 
+# The stamp names the version: a new pin rebuilds the virtualenv from scratch.
+$(STAMP_CHECKOV):
+	rm -rf $(CHECKOV_VENV)
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet checkov==$(CHECKOV_VERSION)
+	@touch $@
+
+install-tools: $(STAMP_CHECKOV)
+
 run: install
 	$(BIN)/bankflow up --foreground --demo
 
@@ -41,11 +55,11 @@ lint: install-dev
 typecheck: install-dev
 	$(BIN)/mypy actors deployments models pipelines cluster bench
 
-test: lint typecheck
-	$(BIN)/python -m pytest
+test: lint typecheck install-tools
+	BANKFLOW_CHECKOV=$(CHECKOV_VENV)/bin/checkov $(BIN)/python -m pytest
 
 bench: install-dev
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .bankflow .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-tools .bankflow .pytest_cache .mypy_cache .ruff_cache

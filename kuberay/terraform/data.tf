@@ -45,9 +45,55 @@ resource "aws_db_instance" "journal" {
   copy_tags_to_snapshot               = true
   iam_database_authentication_enabled = true
   performance_insights_enabled        = true
+  performance_insights_kms_key_id     = aws_kms_key.data.arn
+  monitoring_interval                 = 60
+  monitoring_role_arn                 = aws_iam_role.rds_monitoring.arn
+  parameter_group_name                = aws_db_parameter_group.journal.name
   auto_minor_version_upgrade          = true
   enabled_cloudwatch_logs_exports     = ["postgresql"]
   final_snapshot_identifier           = "${local.name}-final"
+}
+
+# TLS only; schema changes and slow statements are logged, never the values bound to them
+# (customers' data stays out of the logs).
+resource "aws_db_parameter_group" "journal" {
+  name   = "${local.name}-postgres17"
+  family = "postgres17"
+
+  parameter {
+    name  = "rds.force_ssl"
+    value = "1"
+  }
+  parameter {
+    name  = "log_statement"
+    value = "ddl"
+  }
+  parameter {
+    name  = "log_min_duration_statement"
+    value = "1000"
+  }
+  parameter {
+    name  = "log_parameter_max_length"
+    value = "0"
+  }
+}
+
+# Enhanced Monitoring: the instance's OS metrics (CPU steal, I/O queue, memory) every minute.
+resource "aws_iam_role" "rds_monitoring" {
+  name = "${local.name}-rds-monitoring"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "monitoring.rds.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+}
+
+resource "aws_iam_role_policy_attachment" "rds_monitoring" {
+  role       = aws_iam_role.rds_monitoring.name
+  policy_arn = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
 }
 
 resource "aws_elasticache_subnet_group" "cache" {
@@ -69,6 +115,7 @@ resource "aws_elasticache_replication_group" "cache" {
   automatic_failover_enabled = true
   multi_az_enabled           = true
   at_rest_encryption_enabled = true
+  kms_key_id                 = aws_kms_key.data.arn
   transit_encryption_enabled = true
   auth_token                 = random_password.cache.result
   subnet_group_name          = aws_elasticache_subnet_group.cache.name
@@ -96,4 +143,19 @@ resource "aws_msk_cluster" "events" {
       in_cluster    = true
     }
   }
+
+  logging_info {
+    broker_logs {
+      cloudwatch_logs {
+        enabled   = true
+        log_group = aws_cloudwatch_log_group.kafka.name
+      }
+    }
+  }
+}
+
+resource "aws_cloudwatch_log_group" "kafka" {
+  name              = "/bankflow/${var.environment}/msk"
+  retention_in_days = 365
+  kms_key_id        = aws_kms_key.data.arn
 }

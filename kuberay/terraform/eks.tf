@@ -1,6 +1,6 @@
 module "eks" {
-  source  = "terraform-aws-modules/eks/aws"
-  version = "~> 20.31"
+  # v20.37.2 (terraform-aws-modules/eks/aws), by commit: a tag can be moved, a commit cannot.
+  source = "git::https://github.com/terraform-aws-modules/terraform-aws-eks.git?ref=8a0efdbbc84180a26e0bacfd2b6fcfceac53b3b6"
 
   cluster_name                   = local.name
   cluster_version                = var.kubernetes_version

@@ -1,15 +1,20 @@
+# Three named zones, not "the first three available": the subnets stay where they are when
+# AWS opens a zone or one is impaired.
 data "aws_availability_zones" "available" {
-  state = "available"
+  filter {
+    name   = "zone-name"
+    values = [for letter in ["a", "b", "c"] : "${var.region}${letter}"]
+  }
 }
 
 locals {
   name  = "bankflow-${var.environment}"
-  zones = slice(data.aws_availability_zones.available.names, 0, 3)
+  zones = data.aws_availability_zones.available.names
 }
 
 module "vpc" {
-  source  = "terraform-aws-modules/vpc/aws"
-  version = "~> 5.16"
+  # v5.21.0 (terraform-aws-modules/vpc/aws), by commit: a tag can be moved, a commit cannot.
+  source = "git::https://github.com/terraform-aws-modules/terraform-aws-vpc.git?ref=7c1f791efd61f326ed6102d564d1a65d1eceedf0"
 
   name            = local.name
   cidr            = var.vpc_cidr
