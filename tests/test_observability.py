@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 import time
 from pathlib import Path
 
 import httpx
+import kubernetes_validate
+import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -100,6 +104,29 @@ def test_every_alert_has_a_runbook_line_in_the_rule_and_the_readme() -> None:
         assert isinstance(annotations, dict)
         assert len(str(annotations.get("runbook", ""))) > 40, f"{rule['alert']} has no runbook line"
         assert f"`{rule['alert']}`" in readme, f"the README's alert runbook does not cover {rule['alert']}"
+
+
+def test_the_monitoring_stack_gets_every_dashboard_and_the_rules_as_valid_configmaps() -> None:
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        pytest.skip("kubectl is not installed here: kuberay/observability cannot be rendered (kubectl kustomize)")
+    # A fixed command on our own directory; no input from outside.
+    result = subprocess.run(
+        [kubectl, "kustomize", str(ROOT / "kuberay" / "observability")],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    maps = {doc["metadata"]["name"]: doc for doc in yaml.safe_load_all(result.stdout) if doc}
+    for doc in maps.values():
+        kubernetes_validate.validate(doc, "1.33", strict=True)
+    dashboards_map = maps["bankflow-grafana-dashboards"]
+    assert dashboards_map["metadata"]["labels"]["grafana_dashboard"] == "1"
+    committed = {path.name: path.read_text() for path in (ROOT / dashboards.DASHBOARD_DIR).glob("*.json")}
+    assert dashboards_map["data"] == committed
+    assert maps["bankflow-prometheus-rules"]["data"] == {"bankflow-alerts.yaml": ALERTS.read_text()}
 
 
 def test_expositions_of_several_nodes_merge_into_one_valid_exposition() -> None:

@@ -4,7 +4,7 @@
 # Manager only), nothing else.
 
 locals {
-  secrets = ["database", "redis", "smtp", "jwt", "data-keys", "sms", "push", "ray", "gcs-redis"]
+  secrets = ["database", "redis", "smtp", "jwt", "data-keys", "sms", "push", "ray", "gcs-redis", "metrics"]
 }
 
 resource "aws_secretsmanager_secret" "bankflow" {
@@ -25,6 +25,17 @@ resource "aws_secretsmanager_secret_version" "database" {
 resource "aws_secretsmanager_secret_version" "gcs_redis" {
   secret_id     = aws_secretsmanager_secret.bankflow["gcs-redis"].id
   secret_string = jsonencode({ password = random_password.cache.result })
+}
+
+# The token Prometheus presents when it scrapes GET /metrics (its scrape config reads the same secret).
+resource "random_password" "metrics" {
+  length  = 48
+  special = false
+}
+
+resource "aws_secretsmanager_secret_version" "metrics" {
+  secret_id     = aws_secretsmanager_secret.bankflow["metrics"].id
+  secret_string = jsonencode({ token = random_password.metrics.result })
 }
 
 data "aws_iam_policy_document" "pods" {
