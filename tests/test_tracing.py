@@ -4,6 +4,7 @@ default."""
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
@@ -15,6 +16,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from ray._common.formatters import JSONFormatter
 
 from actors import tracing
 from actors.settings import Settings
@@ -53,6 +55,9 @@ def test_log_records_carry_the_trace_id(in_memory_spans: InMemorySpanExporter) -
         inside = logging.getLogRecordFactory()("bankflow", logging.INFO, __file__, 1, "inside", None, None)
     assert inside.trace_id == trace.format_trace_id(span.get_span_context().trace_id)
     assert inside.span_id == trace.format_span_id(span.get_span_context().span_id)
+    # The replicas' JSON log format (Ray's, `logging_config.encoding: JSON`) writes them out.
+    line = json.loads(JSONFormatter().format(inside))
+    assert line["trace_id"] == inside.trace_id and line["message"] == "inside"
 
 
 async def test_a_traced_command_gets_the_shard_and_journal_commit_spans_of_its_batch(
