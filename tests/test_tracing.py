@@ -1,5 +1,5 @@
-"""Tracing: a transfer is one trace from the gateway's span through the service deployment to
-the account shard and its journal commit; log records carry the trace id; export is off by
+"""Tracing: a transfer is one trace from the gateway's span through the service deployment (and
+its fraud check) to the account shard and its journal commit; log records carry the trace id; export is off by
 default."""
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ def test_one_transfer_is_one_trace_from_the_gateway_to_the_journal_commit(
     response = api.post("/api/v1/transactions/transfer", json=body, headers={**ada.headers, "X-Request-ID": request_id})
     assert response.status_code == 201, response.text
     gateway_name = "POST /api/v1/transactions/transfer"
-    spans = _trace_of(trace_receiver, request_id, {gateway_name, "ledger.journal.commit"})
+    spans = _trace_of(trace_receiver, request_id, {gateway_name, "Fraud.assess", "ledger.journal.commit"})
     by_id = {span.span_id: span for span in spans}
     (root,) = [span for span in spans if not span.parent_span_id]
     assert (root.name, root.component) == (gateway_name, "gateway")
@@ -136,3 +136,5 @@ def test_one_transfer_is_one_trace_from_the_gateway_to_the_journal_commit(
     (deployment_span,) = [span for span in spans if span.component == "transactions" and span.name.endswith(".move")]
     assert deployment_span.name == "Transactions.move"
     assert by_id[deployment_span.parent_span_id].component == "gateway"
+    (fraud_span,) = [span for span in spans if span.name == "Fraud.assess"]
+    assert fraud_span.component == "fraud" and by_id[fraud_span.parent_span_id] == deployment_span

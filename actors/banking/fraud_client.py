@@ -10,6 +10,7 @@ from typing import Any, Final
 from ray import serve
 
 from actors.metrics import fraud_metrics
+from actors.tracing import current_carrier
 from models.fraud.check import Assessment, ScoringRequest, unavailable_policy
 
 logger = logging.getLogger("bankflow.fraud")
@@ -37,7 +38,9 @@ class ServeScorer:
         try:
             if self._handle is None:
                 self._handle = serve.get_deployment_handle(DEPLOYMENT_NAME, app_name=self._app_name)
-            response = getattr(self._handle, method).remote(argument)
+            trace = current_carrier()
+            remote = getattr(self._handle, method).remote
+            response = remote(argument, trace) if trace else remote(argument)
             try:
                 # A list takes longer than one movement; its time limit grows with its size.
                 timeout_s = self._timeout_s * max(1, len(requests) / MOVEMENTS_PER_TIMEOUT)

@@ -16,7 +16,7 @@ from actors.fraud.registry import ModelRegistry
 from actors.fraud.velocity import VelocityStore
 from actors.redis_client import connect_redis
 from actors.settings import Settings
-from actors.tracing import TraceCarrier, prepare_process
+from actors.tracing import TraceCarrier, continued_span, prepare_process
 from deployments.calls import dispatch
 from deployments.fraud.service import FraudService
 from models.failures import Failure
@@ -90,17 +90,19 @@ class Fraud:
             batching.scoring_batch_wait_ms,
         )
 
-    async def assess(self, request: ScoringRequest) -> Assessment:
+    async def assess(self, request: ScoringRequest, trace: TraceCarrier | None = None) -> Assessment:
         """One movement in the money path; concurrent calls are scored together."""
-        result: Assessment = await self._assess_batch(request)
+        with continued_span("Fraud.assess", trace):
+            result: Assessment = await self._assess_batch(request)
         return result
 
-    async def assess_many(self, requests: list[ScoringRequest]) -> list[Assessment]:
+    async def assess_many(self, requests: list[ScoringRequest], trace: TraceCarrier | None = None) -> list[Assessment]:
         """A batch transfer's movements, scored in one call (in slices, to bound each transaction)."""
-        service = await self._ready()
-        results: list[Assessment] = []
-        for start in range(0, len(requests), MAX_LIST_SLICE):
-            results.extend(await service.assess_many(requests[start : start + MAX_LIST_SLICE]))
+        with continued_span("Fraud.assess_many", trace, {"bankflow.movements": len(requests)}):
+            service = await self._ready()
+            results: list[Assessment] = []
+            for start in range(0, len(requests), MAX_LIST_SLICE):
+                results.extend(await service.assess_many(requests[start : start + MAX_LIST_SLICE]))
         return results
 
     @serve.batch(max_batch_size=MAX_SCORING_BATCH, batch_wait_timeout_s=SCORING_BATCH_WAIT_S)
