@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any, Final
 
 _PATTERNS: Final = (
@@ -31,21 +32,30 @@ def mask(text: str) -> str:
     return text
 
 
+def on_every_record(change: Callable[[logging.LogRecord], None]) -> None:
+    """Apply `change` to every log record created in this process from now on."""
+    previous = logging.getLogRecordFactory()
+
+    def changed_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        change(record)
+        return record
+
+    logging.setLogRecordFactory(changed_record)
+
+
+def _mask_record(record: logging.LogRecord) -> None:
+    try:
+        message = record.getMessage()
+    except (TypeError, ValueError):
+        return
+    record.msg, record.args = mask(message), None
+
+
 def install_masking() -> None:
     """Mask every log record created in this process from now on (idempotent)."""
     global _installed  # noqa: PLW0603 -- one process-wide switch, set once
     if _installed:
         return
-    previous = logging.getLogRecordFactory()
-
-    def masked_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
-        record = previous(*args, **kwargs)
-        try:
-            message = record.getMessage()
-        except (TypeError, ValueError):
-            return record
-        record.msg, record.args = mask(message), None
-        return record
-
-    logging.setLogRecordFactory(masked_record)
+    on_every_record(_mask_record)
     _installed = True

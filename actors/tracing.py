@@ -17,7 +17,7 @@ import logging
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, Final
+from typing import Final
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
@@ -29,7 +29,7 @@ from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 from opentelemetry.trace import Span, SpanKind
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
-from actors.log_masking import install_masking
+from actors.log_masking import install_masking, on_every_record
 
 TraceCarrier = dict[str, str]
 
@@ -79,22 +79,19 @@ def _configure_export(component: str, endpoint: str, sample_ratio: float) -> Non
         _configured = True
 
 
+def _add_trace_ids(record: logging.LogRecord) -> None:
+    span_context = trace.get_current_span().get_span_context()
+    record.trace_id = trace.format_trace_id(span_context.trace_id) if span_context.is_valid else ""
+    record.span_id = trace.format_span_id(span_context.span_id) if span_context.is_valid else ""
+
+
 def _install_trace_ids_in_logs() -> None:
     """Every log record gets `trace_id` and `span_id` (empty outside a trace); Ray's JSON log
     format writes a record's extra attributes, so they reach every JSON log line."""
     global _log_ids_installed  # noqa: PLW0603 -- one process-wide switch, set once
     if _log_ids_installed:
         return
-    previous = logging.getLogRecordFactory()
-
-    def record_with_trace_ids(*args: Any, **kwargs: Any) -> logging.LogRecord:
-        record = previous(*args, **kwargs)
-        span_context = trace.get_current_span().get_span_context()
-        record.trace_id = trace.format_trace_id(span_context.trace_id) if span_context.is_valid else ""
-        record.span_id = trace.format_span_id(span_context.span_id) if span_context.is_valid else ""
-        return record
-
-    logging.setLogRecordFactory(record_with_trace_ids)
+    on_every_record(_add_trace_ids)
     _log_ids_installed = True
 
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 import copy
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+
+from tests.kustomize import kustomize
 
 ROOT = Path(__file__).resolve().parent.parent
 OVERLAYS = ("dev", "staging", "prod")
@@ -151,21 +152,10 @@ def _pod_id(pod: dict[str, Any]) -> str:
 
 def _render(overlay: str, into: Path) -> list[dict[str, Any]]:
     """Renders the overlay into `<overlay>.yaml`, its Ray pods added (see ray_pods); returns those."""
-    kubectl = shutil.which("kubectl")
-    if kubectl is None:
-        pytest.skip("kubectl is not installed here: the overlays cannot be rendered (kubectl kustomize)")
-    # A fixed command on our own directory; no input from outside.
-    result = subprocess.run(
-        [kubectl, "kustomize", str(ROOT / "kuberay" / "overlays" / overlay)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    pods = [pod for document in yaml.safe_load_all(result.stdout) if document for pod in ray_pods(document)]
+    rendered = kustomize(f"overlays/{overlay}")
+    pods = [pod for document in yaml.safe_load_all(rendered) if document for pod in ray_pods(document)]
     # The originals stay: checkov checks what it has rules for in them (none for their kinds).
-    (into / f"{overlay}.yaml").write_text(result.stdout + "---\n" + yaml.safe_dump_all(pods, sort_keys=False))
+    (into / f"{overlay}.yaml").write_text(rendered + "---\n" + yaml.safe_dump_all(pods, sort_keys=False))
     return pods
 
 

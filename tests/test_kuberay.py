@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ import yaml
 from ray.serve.schema import ServeDeploySchema
 
 from cluster import kuberay
+from tests.kustomize import kustomize
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT.parent / "shared" / "schemas" / "kuberay"
@@ -44,19 +44,7 @@ def _crd_schema(kind: str) -> dict[str, Any]:
 
 
 def _rendered(overlay: str) -> list[dict[str, Any]]:
-    kubectl = shutil.which("kubectl")
-    if kubectl is None:
-        pytest.skip("kubectl is not installed here: the overlays cannot be rendered (kubectl kustomize)")
-    # A fixed command on our own directory; no input from outside.
-    result = subprocess.run(
-        [kubectl, "kustomize", str(ROOT / "kuberay" / "overlays" / overlay)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    return [document for document in yaml.safe_load_all(result.stdout) if document]
+    return [document for document in yaml.safe_load_all(kustomize(f"overlays/{overlay}")) if document]
 
 
 def test_the_committed_rayservice_is_what_the_deploy_config_renders() -> None:

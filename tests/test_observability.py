@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
 import time
 from pathlib import Path
 
 import httpx
 import kubernetes_validate
-import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -22,6 +19,7 @@ from cluster import dashboards
 from deployments.observability import UNMATCHED_ROUTE, route_template
 from tests.banking_client import Customer, deposit, open_account
 from tests.conftest import METRICS_TOKEN
+from tests.kustomize import kustomize
 
 ROOT = Path(__file__).resolve().parent.parent
 ALERTS = ROOT / "kuberay" / "observability" / "alerts.yaml"
@@ -107,19 +105,7 @@ def test_every_alert_has_a_runbook_line_in_the_rule_and_the_readme() -> None:
 
 
 def test_the_monitoring_stack_gets_every_dashboard_and_the_rules_as_valid_configmaps() -> None:
-    kubectl = shutil.which("kubectl")
-    if kubectl is None:
-        pytest.skip("kubectl is not installed here: kuberay/observability cannot be rendered (kubectl kustomize)")
-    # A fixed command on our own directory; no input from outside.
-    result = subprocess.run(
-        [kubectl, "kustomize", str(ROOT / "kuberay" / "observability")],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    maps = {doc["metadata"]["name"]: doc for doc in yaml.safe_load_all(result.stdout) if doc}
+    maps = {doc["metadata"]["name"]: doc for doc in yaml.safe_load_all(kustomize("observability")) if doc}
     for doc in maps.values():
         kubernetes_validate.validate(doc, "1.33", strict=True)
     dashboards_map = maps["bankflow-grafana-dashboards"]
