@@ -26,6 +26,7 @@ from actors.kafka_admin import ensure_topics
 from actors.metrics import outbox_metrics
 from actors.outbox import EVENTS_FORMAT, LEDGER_BATCH_FORMAT
 from actors.singletons import singleton_options
+from actors.tracing import prepare_process
 from models.ledger.events import expand
 
 logger = logging.getLogger("bankflow.outbox")
@@ -186,6 +187,7 @@ class RelayActor:
     def __init__(self, database_url: str, kafka_bootstrap: str) -> None:
         # Ray runs an async actor's __init__ in its event loop: the relay starts with the actor,
         # including when Ray restarts it after a crash.
+        prepare_process("outbox-relay", json_logs=True)
         self._relay = OutboxRelay(database_url, kafka_bootstrap)
         loop = asyncio.get_running_loop()
         self._task = loop.create_task(self._relay.run_forever())

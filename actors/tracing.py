@@ -13,6 +13,7 @@ trace shows its own command's journal commit even though the batch served many r
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Iterable, Iterator, Mapping
@@ -35,6 +36,7 @@ TraceCarrier = dict[str, str]
 
 SERVICE_NAME: Final = "bankflow"
 TRACER_NAME: Final = "bankflow"
+LOGGER_NAME: Final = "bankflow"  # every BankFlow logger is below it (bankflow.ledger, …)
 # Bounds what one batch may add to the trace pipeline: past it, a batch's other traces go unrecorded.
 MAX_TRACES_PER_BATCH: Final = 64
 EXPORT_QUEUE_SPANS: Final = 8_192
@@ -47,13 +49,54 @@ _configured = False
 _log_ids_installed = False
 
 
-def prepare_process(component: str, otlp_traces_endpoint: str = "", trace_sample_ratio: float = 1.0) -> None:
+def prepare_process(
+    component: str, otlp_traces_endpoint: str = "", trace_sample_ratio: float = 1.0, *, json_logs: bool = False
+) -> None:
     """What every BankFlow process does first: secrets masked and trace ids on its log records,
-    and its spans exported when an endpoint is set. Idempotent."""
+    and its spans exported when an endpoint is set. Idempotent.
+
+    `json_logs`: for the actors, whose logs nobody formats otherwise (Serve formats its
+    replicas' logs as JSON by the deploy config's logging_config): BankFlow's records go to
+    stderr (the worker's log file) as JSON lines."""
     install_masking()
     _install_trace_ids_in_logs()
+    if json_logs:
+        _log_json_lines(component)
     if otlp_traces_endpoint:
         _configure_export(component, otlp_traces_endpoint, trace_sample_ratio)
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object per record: time, level, logger, message, component, trace and span ids."""
+
+    def __init__(self, component: str) -> None:
+        super().__init__()
+        self._component = component
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "asctime": self.formatTime(record),
+            "levelname": record.levelname,
+            "name": record.name,
+            "message": record.getMessage(),
+            "component": self._component,
+            "trace_id": getattr(record, "trace_id", ""),
+            "span_id": getattr(record, "span_id", ""),
+        }
+        if record.exc_info:
+            line["exc_text"] = self.formatException(record.exc_info)
+        return json.dumps(line)
+
+
+def _log_json_lines(component: str) -> None:
+    logger = logging.getLogger(LOGGER_NAME)
+    if any(isinstance(handler.formatter, JsonLines) for handler in logger.handlers):
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonLines(component))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False  # one line per record, whatever else the worker configured
 
 
 def _configure_export(component: str, endpoint: str, sample_ratio: float) -> None:

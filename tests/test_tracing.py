@@ -20,6 +20,7 @@ from ray._common.formatters import JSONFormatter
 
 from actors import tracing
 from actors.settings import Settings
+from cluster.embedded import ray_head
 from deployments.errors import REQUEST_ID_ATTRIBUTE
 from models.ledger.commands import Transfer
 from models.ledger.types import AccountType
@@ -84,6 +85,21 @@ async def test_a_traced_command_gets_the_shard_and_journal_commit_spans_of_its_b
     assert commit.parent is not None and commit.parent.span_id == shard.context.span_id
     assert shard.start_time <= commit.start_time <= commit.end_time <= shard.end_time
     assert shard.attributes is not None and shard.attributes["bankflow.batch_commands"] >= 1
+
+
+def test_the_actors_log_json_lines(settings: Settings) -> None:
+    """A shard's start, as its worker's log file has it: one JSON object per line."""
+    logs = ray_head.temp_dir(settings) / "session_latest" / "logs"
+    lines = [
+        json.loads(line)
+        for path in logs.glob("worker-*.err")
+        for line in path.read_text(errors="replace").splitlines()
+        if line.startswith("{") and '"ledger-shard-' in line
+    ]
+    ready = [line for line in lines if " epoch " in line["message"] and "ready" in line["message"]]
+    assert ready, f"no shard start among the JSON log lines in {logs}"
+    assert {"asctime", "levelname", "name", "trace_id", "span_id"} <= set(ready[0])
+    assert ready[0]["name"] == "bankflow.ledger.shard" and ready[0]["component"].startswith("ledger-shard-")
 
 
 def _trace_of(receiver: TraceReceiver, request_id: str, names: set[str]) -> list[ReceivedSpan]:

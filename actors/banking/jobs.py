@@ -31,7 +31,7 @@ JOBS_NAMESPACE: Final = "bankflow"
 @ray.remote(max_restarts=-1, max_task_retries=0)
 class BankingJobs:
     def __init__(self, settings: Settings) -> None:
-        prepare_process("banking-jobs", settings.otlp_traces_endpoint, settings.trace_sample_ratio)
+        prepare_process("banking-jobs", settings.otlp_traces_endpoint, settings.trace_sample_ratio, json_logs=True)
         self._settings = settings
         self._rounds = 0
         self._scheduler: Scheduler | None = None

@@ -56,7 +56,12 @@ class ShardActor:
     def __init__(self, config: ShardConfig) -> None:
         # Ray runs an async actor's __init__ in its event loop: recovery (replay, open sagas,
         # expired holds) begins as soon as Ray (re)starts the actor, not at its first call.
-        prepare_process(f"ledger-shard-{config.shard_index}", config.otlp_traces_endpoint, config.trace_sample_ratio)
+        prepare_process(
+            f"ledger-shard-{config.shard_index}",
+            config.otlp_traces_endpoint,
+            config.trace_sample_ratio,
+            json_logs=True,
+        )
         self._shard = AccountShard(config, RayPeers(config.ledger_name))
         self._starting = asyncio.get_running_loop().create_task(self._start_until_ready())
 

@@ -49,7 +49,9 @@ def channels(settings: Settings) -> dict[Channel, Sender]:
 @ray.remote(max_restarts=-1, max_task_retries=0)
 class Notifications:
     def __init__(self, settings: Settings) -> None:
-        prepare_process("notifications-consumer", settings.otlp_traces_endpoint, settings.trace_sample_ratio)
+        prepare_process(
+            "notifications-consumer", settings.otlp_traces_endpoint, settings.trace_sample_ratio, json_logs=True
+        )
         self._settings = settings
         self._consumer: NotificationConsumer | None = None
         self._intake: NotificationIntake | None = None
