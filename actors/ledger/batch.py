@@ -56,70 +56,94 @@ def _conflict(command_id: uuid.UUID) -> CommandResult:
     return CommandResult(command_id, False, reason=RejectReason.DUPLICATE_ID_CONFLICT.value)
 
 
-def decide_batch(
-    state: LedgerState,
-    parent: Overlay | None,
-    shard: int,
-    shard_count: int,
-    batch: int,
-    now_ms: int,
-    commands: Sequence[Command],
-    stored: dict[uuid.UUID, StoredResult],
-) -> DecidedBatch:
-    overlay = Overlay(state, parent)
-    view = ShardView(overlay, shard, shard_count, now_ms)
-    write = BatchWrite(batch=batch, events=LedgerBatchEvents(now_ms))
-    decided = DecidedBatch(overlay, write, [])
-    first_seen: dict[uuid.UUID, int] = {}
-    for index, command in enumerate(commands):
-        key = idempotency_id(command)
-        previous = stored.get(key)
-        if previous is not None:
-            same = previous.body == body_of(command, shard, shard_count)
-            decided.results.append(previous.result if same else _conflict(key))
-            continue
-        first_index = first_seen.get(key)
-        if first_index is not None:
-            same = body_of(commands[first_index], shard, shard_count) == body_of(command, shard, shard_count)
-            decided.results.append(decided.results[first_index] if same else _conflict(key))
-            continue
-        first_seen[key] = index
-        hold = _hold_of(view, command)
-        decision = decide(view, command)
-        for entry in decision.entries:
-            postings = apply_entry(overlay, entry)
-            write.postings.extend(posting_rows(shard, batch, len(write.postings), entry, postings))
-            if entry.opened is not None:
-                opened = entry.opened
-                write.accounts.append(
-                    (
-                        entry.legs[0].account_id,
-                        opened.number,
-                        opened.customer_id,
-                        opened.account_type.value,
-                        opened.currency,
-                        shard,
+class BatchDecision:
+    """Deciding one batch, a slice of its commands at a time (see Pipeline.launch for why)."""
+
+    def __init__(
+        self,
+        state: LedgerState,
+        parent: Overlay | None,
+        shard: int,
+        shard_count: int,
+        batch: int,
+        now_ms: int,
+        commands: Sequence[Command],
+        stored: dict[uuid.UUID, StoredResult],
+    ) -> None:
+        self.commands = commands
+        self._shard = shard
+        self._shard_count = shard_count
+        self._stored = stored
+        self._overlay = Overlay(state, parent)
+        self._view = ShardView(self._overlay, shard, shard_count, now_ms)
+        self._write = BatchWrite(batch=batch, events=LedgerBatchEvents(now_ms))
+        self._decided = DecidedBatch(self._overlay, self._write, [])
+        self._first_seen: dict[uuid.UUID, int] = {}
+        self._next = 0
+
+    def decide(self, count: int) -> bool:
+        """Decide the next `count` commands, in order; True while some are left."""
+        shard, shard_count, overlay, write, decided = (
+            self._shard, self._shard_count, self._overlay, self._write, self._decided
+        )  # fmt: skip
+        stop = min(len(self.commands), self._next + count)
+        for index in range(self._next, stop):
+            command = self.commands[index]
+            key = idempotency_id(command)
+            previous = self._stored.get(key)
+            if previous is not None:
+                same = previous.body == body_of(command, shard, shard_count)
+                decided.results.append(previous.result if same else _conflict(key))
+                continue
+            first_index = self._first_seen.get(key)
+            if first_index is not None:
+                same = body_of(self.commands[first_index], shard, shard_count) == body_of(command, shard, shard_count)
+                decided.results.append(decided.results[first_index] if same else _conflict(key))
+                continue
+            self._first_seen[key] = index
+            hold = _hold_of(self._view, command)
+            decision = decide(self._view, command)
+            for entry in decision.entries:
+                postings = apply_entry(overlay, entry)
+                write.postings.extend(posting_rows(shard, write.batch, len(write.postings), entry, postings))
+                if entry.opened is not None:
+                    opened = entry.opened
+                    write.accounts.append(
+                        (
+                            entry.legs[0].account_id,
+                            opened.number,
+                            opened.customer_id,
+                            opened.account_type.value,
+                            opened.currency,
+                            shard,
+                        )
                     )
-                )
-            if entry.hold_created is not None:
-                decided.new_holds.append(entry.hold_created)
-        settlement = _settlement_id(shard, shard_count, command)
-        record_command_events(write.events, command, decision, hold, settlement)
-        decided.results.append(_record(write, shard, command, decision, hold, settlement))
-        if decision.next_step is not None:
-            decided.sagas.append((index, decision.next_step))
-    for account_id in overlay.changed_account_ids():
-        account = overlay.account(account_id)
-        assert account is not None
-        write.events.balance(
-            account_id,
-            account.account_type,
-            account.balance_minor,
-            account.available_minor,
-            account.currency,
-            account.version,
-        )
-    return decided
+                if entry.hold_created is not None:
+                    decided.new_holds.append(entry.hold_created)
+            settlement = _settlement_id(shard, shard_count, command)
+            record_command_events(write.events, command, decision, hold, settlement)
+            decided.results.append(_record(write, shard, command, decision, hold, settlement))
+            if decision.next_step is not None:
+                decided.sagas.append((index, decision.next_step))
+        self._next = stop
+        return self._next < len(self.commands)
+
+    def finish(self) -> DecidedBatch:
+        """The decided batch, with the balance event of every account it changed."""
+        assert self._next == len(self.commands), "every command is decided before the batch is written"
+        overlay = self._overlay
+        for account_id in overlay.changed_account_ids():
+            account = overlay.account(account_id)
+            assert account is not None
+            self._write.events.balance(
+                account_id,
+                account.account_type,
+                account.balance_minor,
+                account.available_minor,
+                account.currency,
+                account.version,
+            )
+        return self._decided
 
 
 def body_of(command: Command, shard: int, shard_count: int) -> object:
