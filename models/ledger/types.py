@@ -72,6 +72,7 @@ def derived_id(*parts: object) -> uuid.UUID:
 
 _new_object = object.__new__
 _set_attribute = object.__setattr__
+_SAFETY_UNKNOWN = uuid.SafeUUID.unknown  # an enum member's lookup costs a descriptor call each time
 
 
 def uuid_from_bytes(raw: bytes) -> uuid.UUID:
@@ -81,5 +82,5 @@ def uuid_from_bytes(raw: bytes) -> uuid.UUID:
     """
     value = _new_object(uuid.UUID)
     _set_attribute(value, "int", int.from_bytes(raw, "big"))
-    _set_attribute(value, "is_safe", uuid.SafeUUID.unknown)
+    _set_attribute(value, "is_safe", _SAFETY_UNKNOWN)
     return value
