@@ -6,9 +6,12 @@ order, with the story's time (`occurred_at_ms`), kind and position in the transf
 metadata, and the story's fraud labels go to `synthetic_fraud_labels`. Ids are derived from
 the story's name, so a replay interrupted or run twice moves each movement exactly once.
 
-Movements go in chunks: one LedgerClient call per chunk, cut wherever an account credited
-earlier in the chunk pays out (a cross-shard credit lands after its chunk's call, so paying
-it out in the same call could find the money not there yet).
+Movements go in chunks: one LedgerClient call per chunk, cut wherever the order of one
+account's movements could come out other than the story's: where an account credited earlier
+in the chunk pays out (a cross-shard credit lands after its chunk's call, so paying it out in
+the same call could find the money not there yet), and where an account that paid out earlier
+in the chunk is credited (a cross-shard credit could land before that payment, which would then
+see a balance the story never had).
 """
 
 from __future__ import annotations
@@ -77,13 +80,18 @@ def chunks(records: Sequence[Record], max_movements: int = MAX_CHUNK_MOVEMENTS) 
     cuts: list[range] = []
     start = 0
     credited: set[str] = set()
+    paid: set[str] = set()
     for position, record in enumerate(records):
         pays_out = record.kind != "DEPOSIT"
-        if position - start >= max_movements or (pays_out and record.account in credited):
+        credits = record.counterparty if pays_out else None
+        reorderable = (pays_out and record.account in credited) or (credits is not None and credits in paid)
+        if position - start >= max_movements or reorderable:
             cuts.append(range(start, position))
-            start, credited = position, set()
-        if record.kind != "DEPOSIT" and record.counterparty is not None:
-            credited.add(record.counterparty)
+            start, credited, paid = position, set(), set()
+        if pays_out:
+            paid.add(record.account)
+        if credits is not None:
+            credited.add(credits)
     if start < len(records):
         cuts.append(range(start, len(records)))
     return cuts
