@@ -16,9 +16,9 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Final
+from typing import Final, TypeVar
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
@@ -33,6 +33,7 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 from actors.log_masking import install_masking, on_every_record
 
 TraceCarrier = dict[str, str]
+T = TypeVar("T")
 
 SERVICE_NAME: Final = "bankflow"
 TRACER_NAME: Final = "bankflow"
@@ -169,13 +170,20 @@ def continued_span(
         yield span
 
 
+def first_per_trace(items: Iterable[T], carrier_of: Callable[[T], TraceCarrier | None]) -> list[T]:
+    """The first item of each trace (by its carrier's traceparent), at most MAX_TRACES_PER_BATCH;
+    items without a carrier are left out."""
+    seen: dict[str, T] = {}
+    for item in items:
+        carrier = carrier_of(item)
+        if carrier and len(seen) < MAX_TRACES_PER_BATCH:
+            seen.setdefault(carrier.get("traceparent", ""), item)
+    return list(seen.values())
+
+
 def distinct_carriers(carriers: Iterable[TraceCarrier | None]) -> list[TraceCarrier]:
     """One carrier per trace, at most MAX_TRACES_PER_BATCH."""
-    seen: dict[str, TraceCarrier] = {}
-    for carrier in carriers:
-        if carrier and len(seen) < MAX_TRACES_PER_BATCH:
-            seen.setdefault(carrier.get("traceparent", ""), carrier)
-    return list(seen.values())
+    return [carrier for carrier in first_per_trace(carriers, lambda carrier: carrier) if carrier is not None]
 
 
 def record_commit_spans(
@@ -191,12 +199,7 @@ def record_commit_spans(
     the shard's span (queued → answered) and, inside it, the journal commit's — one PostgreSQL
     transaction for the whole batch. At most MAX_TRACES_PER_BATCH traces per batch."""
     attributes = {"bankflow.shard": shard_index, "bankflow.batch": batch, "bankflow.batch_commands": commands}
-    recorded: set[str] = set()
-    for carrier, enqueued_ns in traced:
-        key = carrier.get("traceparent", "")
-        if key in recorded or len(recorded) >= MAX_TRACES_PER_BATCH:
-            continue
-        recorded.add(key)
+    for carrier, enqueued_ns in first_per_trace(traced, lambda pair: pair[0]):
         shard_span = tracer().start_span(
             f"ledger.shard {shard_index}",
             context=_parent(carrier),

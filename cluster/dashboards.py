@@ -337,11 +337,10 @@ def render(root: Path) -> list[Rendered]:
 def write(root: Path) -> list[Rendered]:
     rendered = render(root)
     for one in rendered:
-        one.path.parent.mkdir(parents=True, exist_ok=True)
-        one.path.write_text(one.text)
+        one.write()
     return rendered
 
 
 def drifted(root: Path) -> list[Path]:
     """The dashboards whose committed JSON is missing or differs from what this module renders."""
-    return [one.path for one in render(root) if not one.path.exists() or one.path.read_text() != one.text]
+    return [one.path for one in render(root) if one.is_stale()]

@@ -40,8 +40,18 @@ class RenderError(ValueError):
 
 @dataclass(frozen=True)
 class Rendered:
+    """A generated file: where it goes and what it must say."""
+
     path: Path
     text: str
+
+    def write(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(self.text)
+
+    def is_stale(self) -> bool:
+        """The committed file is missing or says something else."""
+        return not self.path.exists() or self.path.read_text() != self.text
 
 
 def serve_config_for_cluster(serve_config: dict[str, Any], autoscaling: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -85,10 +95,9 @@ def render(root: Path) -> Rendered:
 
 def write(root: Path) -> Rendered:
     rendered = render(root)
-    rendered.path.write_text(rendered.text)
+    rendered.write()
     return rendered
 
 
 def drifted(root: Path) -> bool:
-    rendered = render(root)
-    return not rendered.path.exists() or rendered.path.read_text() != rendered.text
+    return render(root).is_stale()

@@ -43,9 +43,7 @@ async def dispatch(
 
 async def call_service(handle: DeploymentHandle[Any], operation: str, **arguments: Any) -> dict[str, Any]:
     """On the gateway's side: the operation's result, or the ApiError of its refusal."""
-    trace = current_carrier()
-    call = handle.call.remote(operation, arguments, trace) if trace else handle.call.remote(operation, arguments)
-    result: dict[str, Any] | Failure = await call
+    result: dict[str, Any] | Failure = await handle.call.remote(operation, arguments, current_carrier())
     if isinstance(result, Failure):
         headers = {"Retry-After": str(result.retry_after_s)} if result.retry_after_s else None
         raise ApiError(result.status, result.code, result.message, headers)

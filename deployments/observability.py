@@ -19,6 +19,7 @@ from actors.metrics import api_metrics
 from actors.metrics_scrape import CONTENT_TYPE, ScrapeError, scrape_cluster
 from actors.tracing import tracer
 from deployments.errors import ApiError
+from deployments.security import bearer_token
 
 logger = logging.getLogger("bankflow.metrics")
 
@@ -85,8 +86,7 @@ def _require_metrics_token(request: Request) -> None:
     expected = token.get_secret_value()
     if not expected:
         return  # a laptop's stack: /metrics is open (production sets BANKFLOW_METRICS_TOKEN)
-    scheme, _, offered = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(offered.encode(), expected.encode()):
+    if not hmac.compare_digest(bearer_token(request).encode(), expected.encode()):
         raise ApiError(401, "unauthorized", "the metrics token is required", {"WWW-Authenticate": "Bearer"})
 
 

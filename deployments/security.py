@@ -82,12 +82,17 @@ async def limit_by_ip(request: Request) -> None:
         raise _limited(wait_s)
 
 
+def bearer_token(request: Request) -> str:
+    """The token of an `Authorization: Bearer …` header; empty without one."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token if scheme.lower() == "bearer" else ""
+
+
 async def current_principal(request: Request) -> Principal:
     """The caller of an authenticated route: a valid access token of a live session, within its rate limit."""
     context = _context(request)
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
+    token = bearer_token(request)
+    if not token:
         raise ApiError(401, "unauthorized", "an access token is required", {"WWW-Authenticate": "Bearer"})
     try:
         claims = context.keys.verify(token)

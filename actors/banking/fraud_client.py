@@ -38,9 +38,7 @@ class ServeScorer:
         try:
             if self._handle is None:
                 self._handle = serve.get_deployment_handle(DEPLOYMENT_NAME, app_name=self._app_name)
-            trace = current_carrier()
-            remote = getattr(self._handle, method).remote
-            response = remote(argument, trace) if trace else remote(argument)
+            response = getattr(self._handle, method).remote(argument, current_carrier())
             try:
                 # A list takes longer than one movement; its time limit grows with its size.
                 timeout_s = self._timeout_s * max(1, len(requests) / MOVEMENTS_PER_TIMEOUT)

@@ -404,9 +404,7 @@ class LedgerClient:
 
     async def _submit(self, shard: int, commands: list[Command], traces: list[TraceCarrier]) -> list[CommandResult]:
         """The commands on their shard; `traces` (when recorded) lets the shard join their traces."""
-        wire = await (
-            self._call(shard, "submit", commands, traces) if traces else self._call(shard, "submit", commands)
-        )
+        wire = await self._call(shard, "submit", commands, traces)
         return from_wire([idempotency_id(command) for command in commands], wire)
 
     async def _call(self, shard: int, method: str, *arguments: Any) -> Any:
