@@ -44,9 +44,7 @@ def _wait_serving(api: httpx.Client, admin: dict[str, str], version: str | None)
 
 
 @pytest.fixture
-def models(
-    api: httpx.Client, admin: dict[str, str], pipeline_env: Settings, tmp_path: Path
-) -> Iterator[list[str]]:
+def models(api: httpx.Client, admin: dict[str, str], pipeline_env: Settings, tmp_path: Path) -> Iterator[list[str]]:
     """Two versions trained through the CLI on two stories; no model serves afterwards."""
     settings = pipeline_env
     before = {record.version for record in asyncio.run(_registry_call(settings, "versions"))}  # type: ignore[attr-defined]

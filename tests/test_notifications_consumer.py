@@ -41,9 +41,7 @@ def _event(user_id: uuid.UUID, email: str, n: int) -> dict[str, object]:
 
 async def _users(pool: asyncpg.Pool, count: int) -> list[tuple[uuid.UUID, str]]:
     users = [(uuid.uuid4(), f"n-{uuid.uuid4().hex[:10]}@example.com") for _ in range(count)]
-    await pool.executemany(
-        "INSERT INTO users (user_id, email, password_hash) VALUES ($1, $2, 'not-a-hash')", users
-    )
+    await pool.executemany("INSERT INTO users (user_id, email, password_hash) VALUES ($1, $2, 'not-a-hash')", users)
     return users
 
 

@@ -159,6 +159,7 @@ def test_the_live_stream_shows_only_the_callers_notifications_and_resumes_exactl
 ) -> None:
     ada, bob = new_customer(api, admin), new_customer(api, admin)
     ada_email, bob_email = _email_of(api, ada), _email_of(api, bob)
+
     def signed_up(who: Customer) -> bool:
         return any(item["event_type"] == "kyc.approved" for item in _history(api, admin, who.user_id))
 

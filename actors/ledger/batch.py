@@ -9,8 +9,9 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from actors.ledger.codec import posting_rows
+from actors.ledger.codec import plain_transfer_rows, posting_rows
 from actors.ledger.journal import BatchWrite, StoredResult, TransferUpdate
 from models.ledger.commands import (
     TRANSFER_COMMANDS,
@@ -31,12 +32,14 @@ from models.ledger.commands import (
 from models.ledger.decide import Decision, decide
 from models.ledger.entries import apply_entry
 from models.ledger.events import LedgerBatchEvents, record_command_events, transfer_parties
+from models.ledger.plain import apply_plain_transfer
 from models.ledger.results import CommandResult
 from models.ledger.routing import internal_account_id
-from models.ledger.state import Hold, LedgerState, Overlay
+from models.ledger.state import Account, Hold, LedgerState, Overlay
 from models.ledger.types import AccountType, RejectReason, TransferStatus
 from models.ledger.view import ShardView
 
+_COMPLETED = TransferStatus.COMPLETED
 CREDIT_PENDING = "CREDIT_PENDING"
 REFUND_PENDING = "REFUND_PENDING"
 
@@ -101,6 +104,11 @@ class BatchDecision:
                 decided.results.append(decided.results[first_index] if same else _conflict(key))
                 continue
             self._first_seen[key] = index
+            if type(command) is Transfer:
+                applied = apply_plain_transfer(overlay, command, shard, shard_count)
+                if applied is not None:
+                    decided.results.append(self._record_plain(command, *applied))
+                    continue
             hold = _hold_of(self._view, command)
             decision = decide(self._view, command)
             for entry in decision.entries:
@@ -127,6 +135,23 @@ class BatchDecision:
                 decided.sagas.append((index, decision.next_step))
         self._next = stop
         return self._next < len(self.commands)
+
+    def _record_plain(self, command: Transfer, debit: Account, credit: Account) -> CommandResult:
+        """What _record and record_command_events write for a plain transfer, from its accounts after it."""
+        write = self._write
+        transfer_id, amount, currency = command.transfer_id, command.amount_minor, command.currency
+        debit_id, credit_id = command.debit_account_id, command.credit_account_id
+        write.postings.extend(
+            plain_transfer_rows(
+                self._shard, write.batch, len(write.postings), transfer_id, currency, amount,
+                debit_id, debit, credit_id, credit,
+            )
+        )  # fmt: skip
+        write.events.transfer(transfer_id, "TRANSFER", debit_id, credit_id, amount, currency, _COMPLETED, None)
+        write.new_transfers.append(
+            transfer_row(transfer_id, self._shard, "TRANSFER", debit_id, credit_id, amount, currency, _COMPLETED)
+        )
+        return CommandResult(transfer_id, True, _COMPLETED, None)
 
     def finish(self) -> DecidedBatch:
         """The decided batch, with the balance event of every account it changed."""
@@ -184,14 +209,13 @@ def _record(
         saga_stage = CREDIT_PENDING if decision.next_step is not None else None
         metadata = json.dumps(command.metadata) if command.metadata else None
         write.new_transfers.append(
-            (
+            transfer_row(
                 command.transfer_id,
                 shard,
                 kind,
                 debit,
                 credit,
                 command.amount_minor,
-                None,
                 command.currency,
                 decision.status,
                 reason,
@@ -216,6 +240,27 @@ def _record(
     if update is not None:
         write.transfer_updates.append(update)
     return result
+
+
+def transfer_row(
+    transfer_id: uuid.UUID,
+    shard: int,
+    kind: str,
+    debit_id: uuid.UUID,
+    credit_id: uuid.UUID,
+    amount_minor: int,
+    currency: str,
+    status: TransferStatus,
+    reason: str | None = None,
+    saga_stage: str | None = None,
+    expires_at_ms: int | None = None,
+    metadata: str | None = None,
+) -> tuple[Any, ...]:
+    """A new transfer's record, in journal.TRANSFER_COLUMNS order (posted_minor: none yet)."""
+    return (
+        transfer_id, shard, kind, debit_id, credit_id, amount_minor, None, currency,
+        status, reason, saga_stage, expires_at_ms, metadata,
+    )  # fmt: skip
 
 
 def hold_expiry(decision: Decision) -> int | None:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from models.ledger.entries import EntryKind, JournalEntry, Leg, OpenedAccount, Posting
-from models.ledger.state import Hold
+from models.ledger.state import Account, Hold
 from models.ledger.types import AccountStatus, AccountType
 
 # Column order of ledger_postings as written by COPY.
@@ -104,6 +104,33 @@ def posting_rows(
             )
         )
     return rows
+
+
+def plain_transfer_rows(
+    shard: int,
+    batch: int,
+    first_seq: int,
+    transfer_id: uuid.UUID,
+    currency: str,
+    amount_minor: int,
+    debit_id: uuid.UUID,
+    debit: Account,
+    credit_id: uuid.UUID,
+    credit: Account,
+) -> tuple[PostingRow, PostingRow]:
+    """The rows posting_rows writes for a plain transfer's entry (models/ledger/plain.py), from
+    the two accounts as they are after it: the entry's id is the transfer's, and it has no detail."""
+    kind = EntryKind.TRANSFER
+    return (
+        (
+            shard, batch, first_seq, transfer_id, kind, transfer_id, debit_id, currency,
+            -amount_minor, 0, debit.version, debit.balance_minor, debit.held_minor, None,
+        ),
+        (
+            shard, batch, first_seq + 1, transfer_id, kind, transfer_id, credit_id, currency,
+            amount_minor, 0, credit.version, credit.balance_minor, credit.held_minor, None,
+        ),
+    )  # fmt: skip
 
 
 def entry_from_rows(rows: Sequence[Any]) -> JournalEntry:

@@ -13,11 +13,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import ray
+from asyncpg.pgproto import pgproto
 
 from actors.ledger.shard import AccountShard, ShardConfig
 from actors.tracing import TraceCarrier, prepare_process
 from models.ledger.commands import Command, idempotency_id
 from models.ledger.results import AccountBalance, CommandResult, WireResult, from_wire, to_wire
+from models.ledger.types import use_id_type
 
 logger = logging.getLogger("bankflow.ledger")
 
@@ -62,6 +64,9 @@ class ShardActor:
             config.trace_sample_ratio,
             json_logs=True,
         )
+        # The ids of the commands this process receives are asyncpg's compiled UUIDs: the ones
+        # the journal hands back already, with hashing, comparing and printing in C.
+        use_id_type(pgproto.UUID)
         self._shard = AccountShard(config, RayPeers(config.ledger_name))
         self._starting = asyncio.get_running_loop().create_task(self._start_until_ready())
 

@@ -44,8 +44,27 @@ class StatusAction(StrEnum):
     CLOSE = "CLOSE"
 
 
+class _IdsAsBytes:
+    """Pickles a command with its ids as 16 bytes each, decoded as the receiving process's id
+    type (types.use_id_type): commands cross from clients to shards by the million."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        fields = getattr(self, "__dataclass_fields__")  # noqa: B009 -- set on every subclass by @dataclass
+        values = tuple(
+            value.bytes if isinstance(value, uuid.UUID) else value for value in (getattr(self, name) for name in fields)
+        )
+        return _command_from_wire, (type(self), values)
+
+
+def _command_from_wire(kind: type[_IdsAsBytes], values: tuple[object, ...]) -> _IdsAsBytes:
+    # No command field holds bytes but an id.
+    return kind(*(uuid_from_bytes(value) if type(value) is bytes else value for value in values))
+
+
 @dataclass(frozen=True, slots=True)
-class OpenAccount:
+class OpenAccount(_IdsAsBytes):
     command_id: uuid.UUID
     account_id: uuid.UUID
     account_type: AccountType
@@ -62,7 +81,7 @@ class OpenAccount:
 
 
 @dataclass(frozen=True, slots=True)
-class Transfer:
+class Transfer(_IdsAsBytes):
     """Money from one account to another; with `pending_timeout_ms`, a hold to post or void later."""
 
     transfer_id: uuid.UUID
@@ -114,7 +133,7 @@ def _transfer_from_wire(
 
 
 @dataclass(frozen=True, slots=True)
-class Deposit:
+class Deposit(_IdsAsBytes):
     """Money into an account from the bank's settlement account (teller, card and payment rails)."""
 
     transfer_id: uuid.UUID
@@ -132,7 +151,7 @@ class Deposit:
 
 
 @dataclass(frozen=True, slots=True)
-class Withdrawal:
+class Withdrawal(_IdsAsBytes):
     """Money out of an account to the bank's settlement account."""
 
     transfer_id: uuid.UUID
@@ -150,7 +169,7 @@ class Withdrawal:
 
 
 @dataclass(frozen=True, slots=True)
-class PostPending:
+class PostPending(_IdsAsBytes):
     """Post a pending transfer, in full or (with `amount_minor`) in part; the rest is released."""
 
     command_id: uuid.UUID
@@ -167,7 +186,7 @@ class PostPending:
 
 
 @dataclass(frozen=True, slots=True)
-class VoidPending:
+class VoidPending(_IdsAsBytes):
     command_id: uuid.UUID
     pending_id: uuid.UUID
     debit_account_id: uuid.UUID
@@ -178,7 +197,7 @@ class VoidPending:
 
 
 @dataclass(frozen=True, slots=True)
-class ExpirePending:
+class ExpirePending(_IdsAsBytes):
     """Issued by the shard itself when a hold's time is up."""
 
     pending_id: uuid.UUID
@@ -194,7 +213,7 @@ class ExpirePending:
 
 
 @dataclass(frozen=True, slots=True)
-class ChangeStatus:
+class ChangeStatus(_IdsAsBytes):
     command_id: uuid.UUID
     account_id: uuid.UUID
     action: StatusAction
@@ -205,7 +224,7 @@ class ChangeStatus:
 
 
 @dataclass(frozen=True, slots=True)
-class CreditStep:
+class CreditStep(_IdsAsBytes):
     """Cross-shard step 2, on the destination's shard: its clearing account → the destination."""
 
     transfer_id: uuid.UUID
@@ -227,7 +246,7 @@ class CreditStep:
 
 
 @dataclass(frozen=True, slots=True)
-class RefundStep:
+class RefundStep(_IdsAsBytes):
     """Cross-shard compensation, on the source's shard: its clearing account → the source."""
 
     transfer_id: uuid.UUID

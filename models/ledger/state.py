@@ -7,7 +7,6 @@ no read ever sees uncommitted state.
 
 from __future__ import annotations
 
-import copy
 import uuid
 from dataclasses import dataclass, field
 
@@ -33,6 +32,19 @@ class Account:
     @property
     def is_customer(self) -> bool:
         return self.account_type in CUSTOMER_ACCOUNT_TYPES
+
+    def copy(self) -> Account:
+        # Field by field: copy.copy of a slots dataclass goes through __reduce_ex__, several
+        # times slower, and an overlay copies every account a batch touches.
+        return Account(
+            self.account_type,
+            self.currency,
+            self.debit_limit_minor,
+            self.status,
+            self.balance_minor,
+            self.held_minor,
+            self.version,
+        )
 
     def check_invariants(self) -> None:
         assert self.held_minor >= 0, "holds never go negative"
@@ -120,7 +132,7 @@ class Overlay:
         if changed is None:
             current = self.account(account_id)
             assert current is not None, account_id
-            changed = copy.copy(current)
+            changed = current.copy()
             self._accounts[account_id] = changed
         return changed
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Final
 
@@ -75,12 +76,34 @@ _set_attribute = object.__setattr__
 _SAFETY_UNKNOWN = uuid.SafeUUID.unknown  # an enum member's lookup costs a descriptor call each time
 
 
-def uuid_from_bytes(raw: bytes) -> uuid.UUID:
-    """uuid.UUID(bytes=raw), at a third of the cost: the ledger decodes millions of ids.
-
-    Does what UUID.__init__ does for 16 bytes, without its argument parsing.
-    """
+def _plain_uuid_from_bytes(raw: bytes) -> uuid.UUID:
+    """uuid.UUID(bytes=raw), at a third of the cost: what UUID.__init__ does for 16 bytes,
+    without its argument parsing."""
     value = _new_object(uuid.UUID)
     _set_attribute(value, "int", int.from_bytes(raw, "big"))
     _set_attribute(value, "is_safe", _SAFETY_UNKNOWN)
     return value
+
+
+_decode_id: Callable[[bytes], uuid.UUID] = _plain_uuid_from_bytes
+
+
+def uuid_from_bytes(raw: bytes) -> uuid.UUID:
+    """The id of 16 bytes, as the process's id type (see `use_id_type`)."""
+    return _decode_id(raw)
+
+
+def use_id_type(from_bytes: Callable[[bytes], uuid.UUID]) -> None:
+    """Decode ids with `from_bytes` in this process from now on.
+
+    A shard hashes, compares and prints millions of ids; uuid.UUID does each in Python. A
+    process may swap in a compiled UUID subclass (the shard uses the one its database driver
+    returns), provided it is the same value to every reader: equal both ways, same hash, same text.
+    """
+    global _decode_id  # noqa: PLW0603 -- one choice per process, made as it starts
+    sample = uuid.uuid4()
+    fast = from_bytes(sample.bytes)
+    assert isinstance(fast, uuid.UUID), "ids stay uuid.UUID instances"
+    assert fast == sample and sample == fast and hash(fast) == hash(sample), "the same value to dicts and sets"
+    assert str(fast) == str(sample) and fast.bytes == sample.bytes, "the same value on the wire and in text"
+    _decode_id = from_bytes

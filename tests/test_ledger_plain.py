@@ -1,0 +1,150 @@
+"""The plain-transfer hot path (models/ledger/plain.py) against the general rules: the same
+batch decided with and without it must write the same rows and events, answer the same
+results and leave the same state, whatever the accounts and commands."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import actors.ledger.batch as batch_module
+from actors.ledger.batch import BatchDecision, DecidedBatch
+from models.ledger.commands import Command, Transfer
+from models.ledger.plain import apply_plain_transfer
+from models.ledger.routing import internal_account_id, shard_of
+from models.ledger.state import Account, LedgerState, Overlay
+from models.ledger.types import AccountStatus, AccountType
+from models.money import MAX_AMOUNT_MINOR
+
+SHARD = 0
+NOW_MS = 1_700_000_000_000
+ACCOUNT_IDS = [uuid.uuid5(uuid.NAMESPACE_OID, f"plain-{n}") for n in range(8)]
+UNKNOWN_ID = uuid.uuid5(uuid.NAMESPACE_OID, "plain-unknown")
+
+
+def mostly(usual: st.SearchStrategy[int], unusual: st.SearchStrategy[int]) -> st.SearchStrategy[int]:
+    """`usual` nine times in ten (and when shrinking), else `unusual`."""
+    return st.integers(0, 9).flatmap(lambda dice: usual if dice < 9 else unusual)
+
+
+# Weighted towards what the plain path takes (active customer accounts in one currency), so
+# that most examples exercise it, with every other kind of account among them.
+accounts_strategy = st.lists(
+    st.tuples(
+        st.sampled_from([AccountType.CHECKING] * 6 + [AccountType.SAVINGS] * 2 + list(AccountType)),
+        st.sampled_from([AccountStatus.ACTIVE] * 8 + list(AccountStatus)),
+        st.sampled_from(["USD"] * 6 + ["EUR"]),
+        mostly(st.integers(5_000, 50_000), st.integers(0, 5_000)),  # balance
+        mostly(st.just(0), st.integers(0, 10_000)),  # held (capped at the balance for customer accounts)
+        st.one_of(st.just(1_000_000), st.just(1_000_000), st.integers(1, 20_000)),  # debit limit
+    ),
+    min_size=len(ACCOUNT_IDS),
+    max_size=len(ACCOUNT_IDS),
+)
+
+
+def build_state(shard_count: int, specs: list[tuple[AccountType, AccountStatus, str, int, int, int]]) -> LedgerState:
+    state = LedgerState(account_sequence=len(specs))
+    for account_id, spec in zip(ACCOUNT_IDS, specs, strict=True):
+        account_type, status, currency, balance, wanted_held, limit = spec
+        customer = account_type in (AccountType.CHECKING, AccountType.SAVINGS)
+        held = min(wanted_held, balance) if customer else wanted_held
+        state.accounts[account_id] = Account(account_type, currency, limit, status, balance, held, version=3)
+    settlement = internal_account_id(SHARD, shard_count, AccountType.SETTLEMENT, "USD")
+    state.accounts[settlement] = Account(AccountType.SETTLEMENT, "USD", MAX_AMOUNT_MINOR, version=1)
+    return state
+
+
+def transfers_strategy(shard_count: int) -> st.SearchStrategy[list[Command]]:
+    local = [a for a in ACCOUNT_IDS if shard_of(a, shard_count) == SHARD]
+    settlement = internal_account_id(SHARD, shard_count, AccountType.SETTLEMENT, "USD")
+    transfer = st.builds(
+        Transfer,
+        st.sampled_from([uuid.uuid5(uuid.NAMESPACE_OID, f"transfer-{n}") for n in range(40)]),
+        st.sampled_from(local),
+        st.sampled_from([*ACCOUNT_IDS, *ACCOUNT_IDS, UNKNOWN_ID, settlement]),
+        mostly(st.integers(1, 3_000), st.sampled_from([0, -5, 12_000, MAX_AMOUNT_MINOR, MAX_AMOUNT_MINOR + 1])),
+        st.sampled_from(["USD"] * 8 + ["EUR", "XXX"]),
+        st.sampled_from([None] * 4 + [60_000]),
+        st.sampled_from([{}] * 4 + [{"note": "rent"}]),
+    )
+    return st.lists(transfer, min_size=10, max_size=40)
+
+
+def decide_batch(state: LedgerState, shard_count: int, commands: list[Command]) -> DecidedBatch:
+    decision = BatchDecision(state, None, SHARD, shard_count, 7, NOW_MS, commands, {})
+    while decision.decide(4):
+        pass
+    return decision.finish()
+
+
+def outcome(decided: DecidedBatch) -> tuple[object, ...]:
+    write = decided.write
+    accounts = {
+        account_id: decided.overlay.account(account_id) for account_id in sorted(decided.overlay.changed_account_ids())
+    }
+    return (
+        decided.results,
+        write.postings,
+        write.new_transfers,
+        write.commands,
+        write.accounts,
+        write.events.as_json(),
+        accounts,
+        decided.sagas,
+        decided.new_holds,
+    )
+
+
+@pytest.mark.parametrize("shard_count", [1, 2])
+def test_a_batch_decides_the_same_with_and_without_the_plain_path(shard_count: int) -> None:
+    @settings(max_examples=300, deadline=None)
+    @given(specs=accounts_strategy, commands=transfers_strategy(shard_count))
+    def check(specs: list[tuple[AccountType, AccountStatus, str, int, int, int]], commands: list[Command]) -> None:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(batch_module, "apply_plain_transfer", counted)
+            with_plain = decide_batch(build_state(shard_count, specs), shard_count, commands)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(batch_module, "apply_plain_transfer", lambda *_: None)
+            general = decide_batch(build_state(shard_count, specs), shard_count, commands)
+        assert outcome(with_plain) == outcome(general)
+
+    taken = 0
+
+    def counted(*args: object) -> object:
+        nonlocal taken
+        applied = apply_plain_transfer(*args)  # type: ignore[arg-type]
+        taken += applied is not None
+        return applied
+
+    check()
+    assert taken > 100, f"the plain path took only {taken} transfers: the examples do not exercise it"
+
+
+def test_the_plain_path_takes_an_ordinary_transfer_and_leaves_the_rest_untouched() -> None:
+    debit_id, credit_id, frozen_id = ACCOUNT_IDS[:3]
+    state = LedgerState(account_sequence=3)
+    state.accounts[debit_id] = Account(AccountType.CHECKING, "USD", 1_000, balance_minor=500, held_minor=100)
+    state.accounts[credit_id] = Account(AccountType.SAVINGS, "USD", 1_000)
+    state.accounts[frozen_id] = Account(AccountType.CHECKING, "USD", 1_000, AccountStatus.FROZEN)
+    overlay = Overlay(state)
+
+    applied = apply_plain_transfer(overlay, Transfer(uuid.uuid4(), debit_id, credit_id, 400, "USD"), SHARD, 1)
+    assert applied is not None
+    debit, credit = applied
+    assert (debit.balance_minor, debit.held_minor, debit.version) == (100, 100, 1)
+    assert (credit.balance_minor, credit.version) == (400, 1)
+    assert state.accounts[debit_id].balance_minor == 500, "the committed state changes only on merge"
+
+    for refused in (
+        Transfer(uuid.uuid4(), debit_id, credit_id, 1, "USD"),  # only 0 available now
+        Transfer(uuid.uuid4(), credit_id, frozen_id, 1, "USD"),  # frozen destination
+        Transfer(uuid.uuid4(), credit_id, debit_id, 1, "USD", pending_timeout_ms=60_000),  # a hold
+        Transfer(uuid.uuid4(), credit_id, debit_id, 1, "USD", metadata={"note": "x"}),
+        Transfer(uuid.uuid4(), credit_id, UNKNOWN_ID, 1, "USD"),
+    ):
+        assert apply_plain_transfer(overlay, refused, SHARD, 1) is None
+    assert (debit.balance_minor, credit.balance_minor) == (100, 400), "a refused command changes nothing"
