@@ -15,7 +15,7 @@ from actors.ledger.client import LedgerClient
 from actors.ledger.shard import AccountShard, ShardConfig
 from actors.tracing import TraceCarrier
 from models.ledger.commands import Command
-from models.ledger.results import CommandResult, WireResult, to_wire
+from models.ledger.results import CommandResult, WireResults, to_wire
 
 
 class _Method:
@@ -31,7 +31,7 @@ class LocalHandle:
         self.submit = _Method(self._submit)
         self.balances = _Method(shard.balances)
 
-    async def _submit(self, commands: list[Command], traces: Sequence[TraceCarrier] = ()) -> list[WireResult]:
+    async def _submit(self, commands: list[Command], traces: Sequence[TraceCarrier] = ()) -> WireResults:
         return to_wire(await self.shard.submit(commands, traces))
 
 

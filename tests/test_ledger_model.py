@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import uuid
 
 import pytest
@@ -18,7 +19,9 @@ from models.ledger.commands import (
     fingerprint,
 )
 from models.ledger.entries import EntryKind, JournalEntry, Leg
+from models.ledger.events import LedgerBatchEvents, expand
 from models.ledger.numbers import format_account_number, is_valid_account_number, make_account_number
+from models.ledger.results import CommandResult, from_wire, to_wire
 from models.ledger.routing import internal_account_id, shard_of
 from models.ledger.state import LedgerState, Overlay
 from models.ledger.types import AccountStatus, AccountType, RejectReason, TransferStatus
@@ -227,3 +230,46 @@ def test_overlay_changes_are_invisible_until_merged() -> None:
     overlay.account_for_update(account_id).version += 1
     overlay.merge()
     assert state.accounts[account_id].balance_minor == 99
+
+
+def test_results_cross_the_wire_unchanged() -> None:
+    results = [
+        CommandResult(uuid.uuid4(), accepted, status, reason, number)
+        for accepted, status, reason, number in [
+            (True, TransferStatus.COMPLETED, None, None),
+            (True, TransferStatus.PENDING, None, None),
+            (False, TransferStatus.FAILED, RejectReason.INSUFFICIENT_FUNDS.value, None),
+            (True, None, None, "BF-0001-0000042-7"),
+            (False, None, "duplicate_id_conflict", None),
+            *[(accepted, status, None, None) for accepted in (True, False) for status in TransferStatus],
+        ]
+    ]
+    wire = pickle.loads(pickle.dumps(to_wire(results)))
+    assert from_wire([result.command_id for result in results], wire) == results
+
+
+def test_batch_events_render_as_the_json_expand_reads() -> None:
+    events = LedgerBatchEvents(1_700_000_000_000)
+    debit, credit = uuid.uuid4(), uuid.uuid4()
+    transfer_id = uuid.uuid4()
+    events.transfer(transfer_id, "TRANSFER", debit, credit, 1234, "USD", TransferStatus.COMPLETED, None)
+    events.transfer(uuid.uuid4(), "TRANSFER", debit, credit, 5, "EUR", TransferStatus.FAILED, 'odd "reason"\n')
+    events.account("account.frozen", debit, {"command_id": str(uuid.uuid4())})
+    events.balance(debit, AccountType.CHECKING, 10, 7, "USD", 3)
+    events.balance(credit, AccountType.SETTLEMENT, -10, -10, "USD", 9)  # internal: no event
+    compact = events.as_json()
+    assert compact["transfers"][0] == [
+        str(transfer_id),
+        "TRANSFER",
+        str(debit),
+        str(credit),
+        1234,
+        "USD",
+        "COMPLETED",
+        None,
+    ]
+    assert compact["transfers"][1][-1] == 'odd "reason"\n'
+    assert compact["balances"] == [[str(debit), 10, 7, "USD", 3]]
+    assert events.count == 4
+    kinds = [event.event_type for event in expand(compact)]
+    assert kinds == ["account.frozen", "transaction.completed", "transaction.failed", "account.balance.updated"]

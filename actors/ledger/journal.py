@@ -324,7 +324,7 @@ class Journal:
             await connection.execute(
                 "INSERT INTO outbox (format, events, event_count) VALUES ($1, $2, $3)",
                 LEDGER_BATCH_FORMAT,
-                json.dumps(write.events.as_json()),
+                write.events.to_json(),
                 write.events.count,
             )
 

@@ -18,7 +18,7 @@ from asyncpg.pgproto import pgproto
 from actors.ledger.shard import AccountShard, ShardConfig
 from actors.tracing import TraceCarrier, prepare_process
 from models.ledger.commands import Command, idempotency_id
-from models.ledger.results import AccountBalance, CommandResult, WireResult, from_wire, to_wire
+from models.ledger.results import AccountBalance, CommandResult, WireResults, from_wire, to_wire
 from models.ledger.types import use_id_type
 
 logger = logging.getLogger("bankflow.ledger")
@@ -44,7 +44,7 @@ class RayPeers:
             handle = ray.get_actor(shard_actor_name(self._ledger_name, shard_index), namespace=LEDGER_NAMESPACE)
             self._handles[shard_index] = handle
         try:
-            wire: list[WireResult] = await handle.submit.remote(commands)
+            wire: WireResults = await handle.submit.remote(commands)
         except ray.exceptions.RayActorError:
             self._handles.pop(shard_index, None)
             raise
@@ -84,7 +84,7 @@ class ShardActor:
     async def ready(self) -> dict[str, Any]:
         return await self._shard.stats()
 
-    async def submit(self, commands: Sequence[Command], traces: Sequence[TraceCarrier] = ()) -> list[WireResult]:
+    async def submit(self, commands: Sequence[Command], traces: Sequence[TraceCarrier] = ()) -> WireResults:
         return to_wire(await self._shard.submit(commands, traces))
 
     async def balances(self, account_ids: Sequence[uuid.UUID]) -> list[AccountBalance | None]:

@@ -51,18 +51,31 @@ class AccountBalance:
     version: int
 
 
-# On the wire between a shard and its callers, a result travels without its id (the caller
-# knows which command it sent) and with plain strings: a tuple pickles several times faster.
-WireResult = tuple[bool, str | None, str | None, str | None]
-_STATUSES = {status.value: status for status in TransferStatus}
+# On the wire between a shard and its callers, a batch's results travel without their ids
+# (the caller knows which commands it sent): one byte per result for its outcome (accepted,
+# status), and the rare texts (reasons, account numbers) by position. Thousands of result
+# tuples cost more to serialize and read back than deciding the commands did.
+WireResults = tuple[bytes, dict[int, str], dict[int, str]]
+_OUTCOMES: list[tuple[bool, TransferStatus | None]] = [
+    (accepted, status) for accepted in (True, False) for status in (None, *TransferStatus)
+]
+_OUTCOME_CODES = {outcome: code for code, outcome in enumerate(_OUTCOMES)}
 
 
-def to_wire(results: list[CommandResult]) -> list[WireResult]:
-    return [(r.accepted, None if r.status is None else r.status.value, r.reason, r.account_number) for r in results]
+def to_wire(results: list[CommandResult]) -> WireResults:
+    outcomes = bytes([_OUTCOME_CODES[result.accepted, result.status] for result in results])
+    reasons = {index: result.reason for index, result in enumerate(results) if result.reason is not None}
+    numbers = {
+        index: result.account_number for index, result in enumerate(results) if result.account_number is not None
+    }
+    return outcomes, reasons, numbers
 
 
-def from_wire(command_ids: list[uuid.UUID], wire: list[WireResult]) -> list[CommandResult]:
+def from_wire(command_ids: list[uuid.UUID], wire: WireResults) -> list[CommandResult]:
+    outcomes, reasons, numbers = wire
+    assert len(outcomes) == len(command_ids), "one result per command"
+    outcome_of = _OUTCOMES
     return [
-        CommandResult(command_id, accepted, None if status is None else _STATUSES[status], reason, number)
-        for command_id, (accepted, status, reason, number) in zip(command_ids, wire, strict=True)
+        CommandResult(command_id, *outcome_of[code], reasons.get(index), numbers.get(index))
+        for index, (command_id, code) in enumerate(zip(command_ids, outcomes, strict=True))
     ]
