@@ -25,6 +25,7 @@ from actors.tracing import TraceCarrier, current_carrier, distinct_carriers
 from models.ledger.commands import (
     ChangeStatus,
     Command,
+    CommandBatch,
     Deposit,
     OpenAccount,
     PostPending,
@@ -404,7 +405,7 @@ class LedgerClient:
 
     async def _submit(self, shard: int, commands: list[Command], traces: list[TraceCarrier]) -> list[CommandResult]:
         """The commands on their shard; `traces` (when recorded) lets the shard join their traces."""
-        wire = await self._call(shard, "submit", commands, traces)
+        wire = await self._call(shard, "submit", CommandBatch(commands), traces)
         return from_wire([idempotency_id(command) for command in commands], wire)
 
     async def _call(self, shard: int, method: str, *arguments: Any) -> Any:

@@ -17,7 +17,7 @@ from asyncpg.pgproto import pgproto
 
 from actors.ledger.shard import AccountShard, ShardConfig
 from actors.tracing import TraceCarrier, prepare_process
-from models.ledger.commands import Command, idempotency_id
+from models.ledger.commands import Command, CommandBatch, idempotency_id
 from models.ledger.results import AccountBalance, CommandResult, WireResults, from_wire, to_wire
 from models.ledger.types import use_id_type
 
@@ -44,7 +44,7 @@ class RayPeers:
             handle = ray.get_actor(shard_actor_name(self._ledger_name, shard_index), namespace=LEDGER_NAMESPACE)
             self._handles[shard_index] = handle
         try:
-            wire: WireResults = await handle.submit.remote(commands)
+            wire: WireResults = await handle.submit.remote(CommandBatch(commands))
         except ray.exceptions.RayActorError:
             self._handles.pop(shard_index, None)
             raise
