@@ -210,10 +210,14 @@ async def test_restart_recovers_from_snapshot_and_journal(ledger_database: str) 
         assert fresh.replayed_entries > 0
         assert await ledger.client.balances(accounts) == before
         with pytest.raises(FencedError):
-            await old._journal.write_batch(old._epoch, _empty_write(old._last_batch + 1))
+            await old._journal.write_batch(old._epoch, _empty_write(old._last_batch + 1), _always_written)
         await check_invariants(ledger_database, ledger.shards)
     finally:
         await ledger.stop()
+
+
+async def _always_written() -> bool:
+    return True
 
 
 def _empty_write(batch: int):  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,6 +75,10 @@ class FencedError(RuntimeError):
 
 class JournalAheadError(RuntimeError):
     """The journal holds a batch this incarnation does not know: its memory must be rebuilt."""
+
+
+class PreviousBatchNotWrittenError(RuntimeError):
+    """The batch this one was decided on was not written: this one is rolled back."""
 
 
 class ShardCountMismatchError(RuntimeError):
@@ -269,32 +273,41 @@ class Journal:
 
     # --- writing ---------------------------------------------------------------------------
 
-    async def write_batch(self, epoch: int, write: BatchWrite) -> None:
-        """Journal a whole batch in one transaction, refused if `epoch` is no longer ours."""
+    async def write_batch(self, epoch: int, write: BatchWrite, previous_written: Callable[[], Awaitable[bool]]) -> None:
+        """Journal a whole batch in one transaction, refused if `epoch` is no longer ours.
+
+        The rows go first, possibly while the batch before is still being written on another
+        connection; the batch claims its place in the journal (checking the epoch) only once
+        `previous_written()` says that one committed, and commits after the claim."""
         async with self._pool.acquire() as connection:
             try:
                 async with connection.transaction():
-                    await self._write(connection, epoch, write)
+                    await self._write_rows(connection, write)
+                    if not await previous_written():
+                        raise PreviousBatchNotWrittenError(f"shard {self.shard}: batch {write.batch - 1} not written")
+                    await self._claim(connection, epoch, write.batch)
             except BaseException:
                 # A connection that failed mid-operation (e.g. mid-COPY) must not go back to the pool.
                 connection.terminate()
                 raise
 
-    async def _write(self, connection: Any, epoch: int, write: BatchWrite) -> None:
+    async def _claim(self, connection: Any, epoch: int, batch: int) -> None:
         claimed = await connection.fetchval(
             """UPDATE ledger_shards SET last_batch = $3, updated_at = now()
                WHERE shard = $1 AND epoch = $2 AND last_batch = $3 - 1 RETURNING last_batch""",
             self.shard,
             epoch,
-            write.batch,
+            batch,
         )
         if claimed is None:
             row = await connection.fetchrow("SELECT epoch, last_batch FROM ledger_shards WHERE shard = $1", self.shard)
             if row is None or row["epoch"] != epoch:
                 raise FencedError(f"shard {self.shard}: epoch {epoch} no longer owns the journal")
             raise JournalAheadError(
-                f"shard {self.shard}: the journal is at batch {row['last_batch']}, memory at {write.batch - 1}"
+                f"shard {self.shard}: the journal is at batch {row['last_batch']}, memory at {batch - 1}"
             )
+
+    async def _write_rows(self, connection: Any, write: BatchWrite) -> None:
         if write.postings:
             await connection.copy_records_to_table("ledger_postings", records=write.postings, columns=POSTING_COLUMNS)
         if write.accounts:

@@ -7,9 +7,11 @@ this time after reading the stored results of its ids, which it answers with.
 
 Deciding is CPU in the shard's process; writing is mostly PostgreSQL's work in another
 process. Overlapping them keeps both busy. Batch N+1 is decided against batch N's overlay
-(uncommitted), is written only after N committed, and is answered only after it committed
-itself. If N is not written, N+1 is abandoned too and both go back, in order, to be decided
-again from the committed state: no answer ever rests on a write that did not happen.
+(uncommitted) and its rows are sent in a transaction of its own while N's are still being
+written, so two PostgreSQL backends share the work; but N+1 claims its place in the journal
+(and commits) only after N committed, and is answered only after it committed itself. If N
+is not written, N+1 is rolled back and abandoned too and both go back, in order, to be
+decided again from the committed state: no answer ever rests on a write that did not happen.
 """
 
 from __future__ import annotations
@@ -58,7 +60,8 @@ class Pipeline:
     shard: int
     shard_count: int
     lookup: Callable[[list[Command]], Awaitable[dict[uuid.UUID, StoredResult]]]
-    write_and_answer: Callable[[Flight], Awaitable[bool]]  # True once committed, merged and answered
+    # (flight, whether the batch before it was written) → True once committed, merged and answered
+    write_and_answer: Callable[[Flight, Callable[[], Awaitable[bool]]], Awaitable[bool]]
     last_batch: Callable[[], int]
     flights: deque[Flight] = field(default_factory=deque)
     decide_s: float = 0.0  # time spent deciding, for the shard's stats
@@ -75,7 +78,9 @@ class Pipeline:
         if previous is not None:
             if not previous.task.done():
                 parent = previous.decided.overlay
-                batch = previous.decided.write.batch + 1
+                # A batch with nothing to write (every command answered from the journal) takes
+                # no place in it: the next batch claims the same number.
+                batch = previous.decided.write.batch + (0 if previous.decided.write.is_empty else 1)
             elif not previous.task.result():
                 raise PreviousFailedError
         now_ms = int(time.time() * 1000)
@@ -97,9 +102,11 @@ class Pipeline:
         self.flights.append(flight)
 
     async def _in_order(self, previous: Flight | None, flight: Flight) -> bool:
-        if previous is not None and not await previous.task:
-            return False  # decided on a batch that was not written: it is decided again
-        return await self.write_and_answer(flight)
+        async def previous_written() -> bool:
+            # False: decided on a batch that was not written, so it is decided again.
+            return previous is None or await previous.task
+
+        return await self.write_and_answer(flight, previous_written)
 
     async def settle(self, keep: int) -> list[Request]:
         """Wait until at most `keep` batches are in flight. Returns the requests of batches that
