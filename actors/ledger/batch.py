@@ -40,6 +40,7 @@ from models.ledger.types import AccountType, RejectReason, TransferStatus
 from models.ledger.view import ShardView
 
 _COMPLETED = TransferStatus.COMPLETED
+_COMPLETED_TEXT = TransferStatus.COMPLETED.value  # rows carry plain text: the driver encodes a str subclass slower
 CREDIT_PENDING = "CREDIT_PENDING"
 REFUND_PENDING = "REFUND_PENDING"
 
@@ -149,7 +150,7 @@ class BatchDecision:
         )  # fmt: skip
         write.events.transfer(transfer_id, "TRANSFER", debit_id, credit_id, amount, currency, _COMPLETED, None)
         write.new_transfers.append(
-            transfer_row(transfer_id, self._shard, "TRANSFER", debit_id, credit_id, amount, currency, _COMPLETED)
+            transfer_row(transfer_id, self._shard, "TRANSFER", debit_id, credit_id, amount, currency, _COMPLETED_TEXT)
         )
         return CommandResult(transfer_id, True, _COMPLETED, None)
 
@@ -217,7 +218,7 @@ def _record(
                 credit,
                 command.amount_minor,
                 command.currency,
-                decision.status,
+                decision.status.value,
                 reason,
                 saga_stage,
                 expires_at,
@@ -250,7 +251,7 @@ def transfer_row(
     credit_id: uuid.UUID,
     amount_minor: int,
     currency: str,
-    status: TransferStatus,
+    status: str,
     reason: str | None = None,
     saga_stage: str | None = None,
     expires_at_ms: int | None = None,
