@@ -77,6 +77,9 @@ class JournalAheadError(RuntimeError):
     """The journal holds a batch this incarnation does not know: its memory must be rebuilt."""
 
 
+PreviousWritten = Callable[[], Awaitable[bool]]  # whether the batch before this one was written
+
+
 class PreviousBatchNotWrittenError(RuntimeError):
     """The batch this one was decided on was not written: this one is rolled back."""
 
@@ -273,7 +276,7 @@ class Journal:
 
     # --- writing ---------------------------------------------------------------------------
 
-    async def write_batch(self, epoch: int, write: BatchWrite, previous_written: Callable[[], Awaitable[bool]]) -> None:
+    async def write_batch(self, epoch: int, write: BatchWrite, previous_written: PreviousWritten) -> None:
         """Journal a whole batch in one transaction, refused if `epoch` is no longer ours.
 
         The rows go first, possibly while the batch before is still being written on another

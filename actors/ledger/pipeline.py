@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from actors.ledger.batch import BatchDecision, DecidedBatch
-from actors.ledger.journal import StoredResult
+from actors.ledger.journal import PreviousWritten, StoredResult
 from actors.tracing import TraceCarrier
 from models.ledger.commands import Command
 from models.ledger.results import CommandResult
@@ -61,7 +61,7 @@ class Pipeline:
     shard_count: int
     lookup: Callable[[list[Command]], Awaitable[dict[uuid.UUID, StoredResult]]]
     # (flight, whether the batch before it was written) → True once committed, merged and answered
-    write_and_answer: Callable[[Flight, Callable[[], Awaitable[bool]]], Awaitable[bool]]
+    write_and_answer: Callable[[Flight, PreviousWritten], Awaitable[bool]]
     last_batch: Callable[[], int]
     flights: deque[Flight] = field(default_factory=deque)
     decide_s: float = 0.0  # time spent deciding, for the shard's stats

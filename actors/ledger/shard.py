@@ -16,7 +16,7 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +29,7 @@ from actors.ledger.journal import (
     Journal,
     JournalAheadError,
     PreviousBatchNotWrittenError,
+    PreviousWritten,
     StoredResult,
 )
 from actors.ledger.pipeline import Answer, Flight, Pipeline, PreviousFailedError, Request
@@ -390,7 +391,7 @@ class AccountShard:
             logger.warning("shard %d: journal unavailable (%s)", self.config.shard_index, error)
         await asyncio.sleep(min(1.0, 0.05 * 2**attempt))
 
-    async def _write_and_answer(self, flight: Flight, previous_written: Callable[[], Awaitable[bool]]) -> bool:
+    async def _write_and_answer(self, flight: Flight, previous_written: PreviousWritten) -> bool:
         """Commit the batch (after the one before it), then merge it and answer its requests.
         False if it was not written."""
         journal = self._journal
@@ -443,9 +444,7 @@ class AccountShard:
             )
         return True
 
-    async def _commit(
-        self, journal: Journal, decided: DecidedBatch, previous_written: Callable[[], Awaitable[bool]]
-    ) -> bool:
+    async def _commit(self, journal: Journal, decided: DecidedBatch, previous_written: PreviousWritten) -> bool:
         """Write the batch; True when it is committed (read back if the outcome was unknown)."""
         try:
             await journal.write_batch(self._epoch, decided.write, previous_written)

@@ -95,41 +95,14 @@ class Transfer(_IdsAsBytes):
     def __post_init__(self) -> None:
         _check_shape(self.amount_minor, self.currency, self.metadata)
 
-    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
-        # Pickled by the million between client and shard: ids as bytes, not UUID state dicts.
-        return _transfer_from_wire, (
-            self.transfer_id.bytes,
-            self.debit_account_id.bytes,
-            self.credit_account_id.bytes,
-            self.amount_minor,
-            self.currency,
-            self.pending_timeout_ms,
-            self.metadata,
-        )
+    @property
+    def is_plain(self) -> bool:
+        """No hold and no metadata: what the hot paths (models/ledger/plain.py, CommandBatch) take."""
+        return self.pending_timeout_ms is None and not self.metadata
 
     @property
     def routing_account_id(self) -> uuid.UUID:
         return self.debit_account_id
-
-
-def _transfer_from_wire(
-    transfer_id: bytes,
-    debit: bytes,
-    credit: bytes,
-    amount_minor: int,
-    currency: str,
-    pending_timeout_ms: int | None,
-    metadata: dict[str, str],
-) -> Transfer:
-    return Transfer(
-        uuid_from_bytes(transfer_id),
-        uuid_from_bytes(debit),
-        uuid_from_bytes(credit),
-        amount_minor,
-        currency,
-        pending_timeout_ms,
-        metadata,
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,7 +264,7 @@ class CommandBatch(list[Command]):
         currencies: list[str] = []
         others: dict[int, Command] = {}
         for position, command in enumerate(self):
-            if type(command) is Transfer and command.pending_timeout_ms is None and not command.metadata:
+            if type(command) is Transfer and command.is_plain:
                 ids += command.transfer_id.bytes
                 ids += command.debit_account_id.bytes
                 ids += command.credit_account_id.bytes

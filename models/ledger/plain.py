@@ -39,7 +39,7 @@ def apply_plain_transfer(
     accounts as they are after it, or None (nothing changed) if it needs the general rules."""
     amount, currency = command.amount_minor, command.currency
     debit_id, credit_id = command.debit_account_id, command.credit_account_id
-    if command.pending_timeout_ms is not None or command.metadata or debit_id == credit_id:
+    if not command.is_plain or debit_id == credit_id:
         return None
     if not (0 < amount <= MAX_AMOUNT_MINOR and is_known_currency(currency)):
         return None
