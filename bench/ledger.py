@@ -269,14 +269,14 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="bench.ledger", description=__doc__)
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--transfers", type=int, default=200_000, help="per actor-ledger workload")
-    parser.add_argument("--baseline-transfers", type=int, default=20_000, help="per row-locking workload")
+    parser.add_argument("--baseline-transfers", type=int, default=12_000, help="per row-locking workload")
     parser.add_argument(
-        "--connections", type=int, nargs="+", default=[16, 32, 64], help="row-locking concurrencies to try"
+        "--connections", type=int, nargs="+", default=[8, 16, 32], help="row-locking concurrencies to try"
     )
     parser.add_argument("--shards", type=int, default=1, help="1 is fastest on a 2-core machine (no sagas)")
     parser.add_argument("--in-flight", type=int, default=4, help="batches in flight at once")
     parser.add_argument("--latency-callers", type=int, default=32)
-    parser.add_argument("--latency-seconds", type=float, default=10.0)
+    parser.add_argument("--latency-seconds", type=float, default=5.0)
     parser.add_argument("--recovery-accounts", type=int, default=1_000_000)
     return parser.parse_args(argv)
 
