@@ -268,7 +268,12 @@ async def measure(settings: Settings, args: argparse.Namespace) -> None:
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="bench.ledger", description=__doc__)
     parser.add_argument("--accounts", type=int, default=100_000)
-    parser.add_argument("--transfers", type=int, default=200_000, help="per actor-ledger workload")
+    parser.add_argument(
+        "--transfers",
+        type=int,
+        default=400_000,
+        help="per actor-ledger workload (49 batches: filling and emptying the pipeline is a small share)",
+    )
     parser.add_argument("--baseline-transfers", type=int, default=12_000, help="per row-locking workload")
     parser.add_argument(
         "--connections", type=int, nargs="+", default=[8, 16, 32], help="row-locking concurrencies to try"
