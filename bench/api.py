@@ -178,7 +178,8 @@ async def _batch(base_url: str, parties: Sequence[Party], batches: int, size: in
 
 async def _load_transactions(dsn: str, rows: int, heavy_account: str, accounts: Sequence[str]) -> float:
     """`rows` synthetic transactions in the read model: 5% on one heavy account, the rest over
-    `accounts` and others, spread over a year, with a small vocabulary of descriptions. Loaded
+    `accounts` and others, spread over a year, with a small vocabulary of descriptions; kind,
+    status, description and counterparty drawn independently of the account. Loaded
     over one connection per core (PostgreSQL runs a statement on one core); seconds taken."""
     began = time.perf_counter()
     step = -(-rows // LOAD_CONNECTIONS)
@@ -203,8 +204,8 @@ async def _insert_transactions(dsn: str, first: int, last: int, heavy_account: s
             """INSERT INTO transactions (transaction_id, kind, status, from_account_id, to_account_id, amount_minor,
                    currency, description, counterparty, initiated_by, fingerprint, created_at, updated_at)
                SELECT gen_random_uuid(),
-                      (ARRAY['TRANSFER','PAYMENT','DEPOSIT','WITHDRAWAL'])[1 + i % 4],
-                      (ARRAY['COMPLETED','COMPLETED','COMPLETED','FAILED','REVERSED'])[1 + (i / 7) % 5],
+                      (ARRAY['TRANSFER','PAYMENT','DEPOSIT','WITHDRAWAL'])[1 + floor(random() * 4)::int],
+                      (ARRAY['COMPLETED','COMPLETED','COMPLETED','FAILED','REVERSED'])[1 + floor(random() * 5)::int],
                       CASE WHEN i % 20 = 0 THEN $1::uuid
                            WHEN i % 3 = 0 THEN ($2::uuid[])[1 + (i / 3) % cardinality($2::uuid[])]
                            ELSE gen_random_uuid() END,
@@ -212,9 +213,10 @@ async def _insert_transactions(dsn: str, first: int, last: int, heavy_account: s
                       1 + (random() * 500000)::bigint,
                       'USD',
                       (ARRAY['Coffee beans','Electricity bill','Rent','Groceries','Salary','Gym membership',
-                             'Train ticket','Book shop','Dinner with friends','Insurance premium'])[1 + i % 10]
-                          || ' #' || (i % 997),
-                      (ARRAY['Corner Coffee','City Power','Landlord Ltd','FreshMart','Acme Corp'])[1 + (i / 10) % 5],
+                             'Train ticket','Book shop','Dinner with friends','Insurance premium'])
+                          [1 + floor(random() * 10)::int] || ' #' || (i % 997),
+                      (ARRAY['Corner Coffee','City Power','Landlord Ltd','FreshMart','Acme Corp'])
+                          [1 + floor(random() * 5)::int],
                       '00000000-0000-0000-0000-000000000000', '[]',
                       now() - (random() * interval '365 days'), now()
                FROM generate_series($3::bigint, $4::bigint) AS i""",
