@@ -44,6 +44,26 @@ def test_velocity_windows_count_only_what_falls_inside_them() -> None:
     assert values["kind_transfer"] == 1.0 and values["kind_payment"] == 0.0
 
 
+@given(
+    st.lists(
+        st.tuples(st.integers(min_value=NOW_MS - 2 * DAY_MS, max_value=NOW_MS + HOUR_MS), st.integers(1, 10**9)),
+        max_size=60,
+    )
+)
+def test_velocity_is_each_window_counted_on_its_own(recent: list[tuple[int, int]]) -> None:
+    """The one-pass windows against their definition: movements with now - span < at <= now."""
+    values = features(Movement("TRANSFER", 1_000, NOW_MS, "x"), _behaviour(recent=tuple(recent)))
+    for span_ms, count_name, sum_name in (
+        (MINUTE_MS, "count_1m", None),
+        (HOUR_MS, "count_1h", "log_sum_1h"),
+        (DAY_MS, "count_24h", "log_sum_24h"),
+    ):
+        inside = [amount for at_ms, amount in recent if NOW_MS - span_ms < at_ms <= NOW_MS]
+        assert values[count_name] == float(len(inside))
+        if sum_name is not None:
+            assert values[sum_name] == math.log10(1 + sum(inside))
+
+
 def test_amount_history_novelty_and_draining() -> None:
     known = _behaviour(
         lifetime_count=4, lifetime_sum_minor=4_000, counterparty_first_seen_ms=NOW_MS - 2 * DAY_MS, balance_minor=5_000

@@ -41,3 +41,33 @@ def test_the_store_and_the_tracker_agree_on_every_movement(settings: Settings) -
             await redis.aclose()
 
     asyncio.run(replay())
+
+
+def test_a_batch_sees_what_each_of_its_movements_would_see_alone(settings: Settings) -> None:
+    """A batch reads each account's movements once; every observation still gets its own day."""
+    rng = random.Random(9)
+    accounts = [str(uuid.uuid4()) for _ in range(3)]
+    start_ms = 1_796_000_000_000
+
+    async def replay() -> None:
+        redis = connect_redis(settings.redis_url)
+        store = VelocityStore(redis)
+        try:
+            history = [
+                Observation(f"h{n}", rng.choice(accounts), None, rng.randint(1, 9_000), start_ms + n * 20 * MINUTE_MS)
+                for n in range(200)
+            ]
+            await store.record(history)
+            end_ms = history[-1].at_ms
+            batch = [
+                Observation(f"b{n}", rng.choice(accounts), str(n % 4), 100, end_ms + rng.randint(-DAY_MS, DAY_MS))
+                for n in range(40)
+            ]
+            together = await store.behaviours(batch, [5_000] * len(batch))
+            alone = [(await store.behaviours([seen], [5_000]))[0] for seen in batch]
+            assert together == alone
+            assert any(len(behaviour.recent) > 10 for behaviour in together)
+        finally:
+            await redis.aclose()
+
+    asyncio.run(replay())

@@ -8,6 +8,7 @@ go in one pipeline each.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -41,12 +42,22 @@ class VelocityStore:
         self._redis = redis
 
     async def behaviours(self, observations: Sequence[Observation], balances: Sequence[int | None]) -> list[Behaviour]:
+        # Each account's movements are read once, from the earliest bound any of its
+        # observations needs; each observation then takes its own day of them. A busy account
+        # scored thousands of times in one batch would otherwise send its whole day each time.
+        day_starts_ms: dict[str, int] = {}
+        for seen in observations:
+            day_start_ms = seen.at_ms - DAY_MS
+            day_starts_ms[seen.account] = min(day_start_ms, day_starts_ms.get(seen.account, day_start_ms))
+        accounts = list(day_starts_ms)
+
         async def read() -> list[object]:
             async with self._redis.pipeline(transaction=False) as pipe:
-                for seen in observations:
-                    recent, stats, payees = _keys(seen.account)
+                for account in accounts:
                     # "(" makes the bound exclusive: a day means (at - 24 h, at], as in features.py.
-                    pipe.zrangebyscore(recent, f"({seen.at_ms - DAY_MS}", "+inf", withscores=True)
+                    pipe.zrangebyscore(_keys(account)[0], f"({day_starts_ms[account]}", "+inf", withscores=True)
+                for seen in observations:
+                    _, stats, payees = _keys(seen.account)
                     pipe.hmget(stats, "count", "sum")
                     pipe.hget(payees, seen.counterparty or "")
                     pipe.zcount(f"fraud:fanin:{seen.counterparty or ''}", f"({seen.at_ms - DAY_MS}", "+inf")
@@ -54,14 +65,20 @@ class VelocityStore:
                 return replies
 
         replies = await repeat_once_if_disconnected(read)
-        behaviours = []
-        for index, balance in enumerate(balances):
-            recent, stats, first_seen, fan_in = replies[4 * index : 4 * index + 4]
-            assert isinstance(recent, list) and isinstance(stats, list)
+        recent_by_account: dict[str, tuple[tuple[tuple[int, int], ...], list[int]]] = {}
+        for account, recent in zip(accounts, replies[: len(accounts)], strict=True):
+            assert isinstance(recent, list)
             movements = tuple((int(score), int(member.split(b":")[1])) for member, score in recent)
+            recent_by_account[account] = movements, [at_ms for at_ms, _ in movements]  # in time order
+        per_observation = replies[len(accounts) :]
+        behaviours = []
+        for index, (seen, balance) in enumerate(zip(observations, balances, strict=True)):
+            stats, first_seen, fan_in = per_observation[3 * index : 3 * index + 3]
+            assert isinstance(stats, list)
+            movements, times_ms = recent_by_account[seen.account]
             behaviours.append(
                 Behaviour(
-                    recent=movements,
+                    recent=movements[bisect.bisect_right(times_ms, seen.at_ms - DAY_MS) :],
                     lifetime_count=int(stats[0] or 0),
                     lifetime_sum_minor=int(stats[1] or 0),
                     counterparty_first_seen_ms=None if first_seen is None else int(first_seen),  # type: ignore[call-overload]

@@ -64,17 +64,36 @@ class Behaviour:
     destination_payers_24h: int  # distinct accounts that paid the destination in 24 h
 
 
-def _window(recent: tuple[tuple[int, int], ...], now_ms: int, span_ms: int) -> tuple[int, int]:
-    inside = [amount for at_ms, amount in recent if now_ms - span_ms < at_ms <= now_ms]
-    return len(inside), sum(inside)
+@dataclass(frozen=True)
+class _Velocity:
+    count_1m: int
+    count_1h: int
+    sum_1h_minor: int
+    count_24h: int
+    sum_24h_minor: int
+
+
+def _velocity(recent: tuple[tuple[int, int], ...], now_ms: int) -> _Velocity:
+    """Counts and sums over the windows (now - span, now], in one pass over up to
+    MAX_VELOCITY_EVENTS movements (each nested in the next: a minute in an hour in a day)."""
+    minute_start_ms, hour_start_ms, day_start_ms = now_ms - MINUTE_MS, now_ms - HOUR_MS, now_ms - DAY_MS
+    count_1m = count_1h = sum_1h = count_24h = sum_24h = 0
+    for at_ms, amount in recent:
+        if day_start_ms < at_ms <= now_ms:
+            count_24h += 1
+            sum_24h += amount
+            if at_ms > hour_start_ms:
+                count_1h += 1
+                sum_1h += amount
+                if at_ms > minute_start_ms:
+                    count_1m += 1
+    return _Velocity(count_1m, count_1h, sum_1h, count_24h, sum_24h)
 
 
 def features(movement: Movement, behaviour: Behaviour) -> dict[str, float]:
     at = datetime.fromtimestamp(movement.at_ms / 1000, UTC)
     average = behaviour.lifetime_sum_minor / behaviour.lifetime_count if behaviour.lifetime_count else 0.0
-    count_1m, _ = _window(behaviour.recent, movement.at_ms, MINUTE_MS)
-    count_1h, sum_1h = _window(behaviour.recent, movement.at_ms, HOUR_MS)
-    count_24h, sum_24h = _window(behaviour.recent, movement.at_ms, DAY_MS)
+    velocity = _velocity(behaviour.recent, movement.at_ms)
     first_seen = behaviour.counterparty_first_seen_ms
     balance = behaviour.balance_minor
     return {
@@ -84,11 +103,11 @@ def features(movement: Movement, behaviour: Behaviour) -> dict[str, float]:
         "is_night": 1.0 if at.hour < 6 else 0.0,
         "new_counterparty": 1.0 if first_seen is None else 0.0,
         "counterparty_age_days": -1.0 if first_seen is None else (movement.at_ms - first_seen) / DAY_MS,
-        "count_1m": float(count_1m),
-        "count_1h": float(count_1h),
-        "count_24h": float(count_24h),
-        "log_sum_1h": math.log10(1 + sum_1h),
-        "log_sum_24h": math.log10(1 + sum_24h),
+        "count_1m": float(velocity.count_1m),
+        "count_1h": float(velocity.count_1h),
+        "count_24h": float(velocity.count_24h),
+        "log_sum_1h": math.log10(1 + velocity.sum_1h_minor),
+        "log_sum_24h": math.log10(1 + velocity.sum_24h_minor),
         "drained_fraction": -1.0 if not balance or balance <= 0 else min(1.0, movement.amount_minor / balance),
         "destination_fan_in_24h": float(behaviour.destination_payers_24h),
         "kind_transfer": 1.0 if movement.kind == "TRANSFER" else 0.0,
