@@ -190,7 +190,7 @@ async def measure_workload(
     elapsed = time.perf_counter() - started
     cpu_after = cpu_seconds_by_role([shard["pid"] for shard in before])
     after = await asyncio.gather(*(handle.stats.remote() for handle in handles))
-    say(f"actor ledger,         {label:<7}: {rate:>10,.0f} transfers/s ({args.shards} shards)")
+    say(f"  {label}: {rate:,.0f} transfers/s ({args.shards} shards)")
     for old, new in zip(before, after, strict=True):
         busy = ", ".join(f"{k} {new['busy_s'][k] - old['busy_s'][k]:.1f} s" for k in new["busy_s"])
         batches = new["committed_batches"] - old["committed_batches"]
@@ -209,14 +209,20 @@ async def measure_ledger(dsn: str, args: argparse.Namespace) -> dict[str, float]
         started = time.perf_counter()
         accounts = await open_accounts(client, args.accounts, fund=True)
         say(f"actor ledger: opened and funded {args.accounts:,} accounts in {time.perf_counter() - started:.1f} s")
-        ledger: dict[str, float] = {}
-        for hot in (False, True):
-            label = "hot" if hot else "uniform"
-            workload_transfers = workload(accounts, args.transfers, hot, 2)
-            transfers = [
-                Transfer(uuid.uuid4(), debit, credit, amount, "USD") for debit, credit, amount in workload_transfers
-            ]
-            ledger[label] = await measure_workload(client, handles, transfers, args, label)
+        # The baseline is credited with the best of its concurrencies, so the ledger with the
+        # best of its runs: one noisy sample against the best of three would favour the baseline.
+        ledger: dict[str, float] = {"uniform": 0.0, "hot": 0.0}
+        for run in range(args.runs):
+            for hot in (False, True):
+                label = "hot" if hot else "uniform"
+                workload_transfers = workload(accounts, args.transfers, hot, 2 + run)
+                transfers = [
+                    Transfer(uuid.uuid4(), debit, credit, amount, "USD") for debit, credit, amount in workload_transfers
+                ]
+                rate = await measure_workload(client, handles, transfers, args, f"{label} (run {run + 1}/{args.runs})")
+                ledger[label] = max(ledger[label], rate)
+        for label, rate in ledger.items():
+            say(f"actor ledger,         {label:<7}: {rate:>10,.0f} transfers/s (best of {args.runs} runs)")
         samples = await latency_ms(client, accounts, workers=args.latency_callers, seconds=args.latency_seconds)
         quantiles = statistics.quantiles(samples, n=100)
         say(
@@ -278,6 +284,7 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--connections", type=int, nargs="+", default=[8, 16, 32], help="row-locking concurrencies to try"
     )
+    parser.add_argument("--runs", type=int, default=2, help="runs of each actor-ledger workload; the best counts")
     parser.add_argument("--shards", type=int, default=1, help="1 is fastest on a 2-core machine (no sagas)")
     parser.add_argument("--in-flight", type=int, default=4, help="batches in flight at once")
     parser.add_argument("--latency-callers", type=int, default=32)
