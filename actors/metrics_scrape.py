@@ -28,7 +28,7 @@ CONTENT_TYPE: Final = "text/plain; version=0.0.4; charset=utf-8"
 
 
 class ScrapeError(RuntimeError):
-    """No node of the cluster answered."""
+    """No node of the cluster answered with metrics that parse."""
 
 
 def metrics_urls(nodes: Iterable[dict[str, Any]]) -> list[str]:
@@ -49,16 +49,37 @@ class _Merged(Collector):
         yield from self._families
 
 
-def merge_expositions(texts: Iterable[str]) -> bytes:
-    """Several Prometheus text expositions as one: each family once, with every node's samples."""
+def _merged(node_families: Iterable[Sequence[Metric]]) -> bytes:
     families: dict[str, Metric] = {}
-    for text in texts:
-        for family in text_string_to_metric_families(text):
+    for node in node_families:
+        for family in node:
             merged = families.setdefault(family.name, Metric(family.name, family.documentation, family.type))
             merged.samples.extend(family.samples)
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_Merged(list(families.values())))
     return generate_latest(registry)
+
+
+def merge_expositions(texts: Iterable[str]) -> bytes:
+    """Several Prometheus text expositions as one: each family once, with every node's samples."""
+    return _merged(list(text_string_to_metric_families(text)) for text in texts)
+
+
+def merge_node_answers(urls: Sequence[str], answers: Sequence[str | BaseException]) -> bytes:
+    """The nodes' answers as one exposition. A node that did not answer, or answered with text
+    that does not parse (an agent caught mid-update), is left out of this scrape and logged."""
+    node_families = []
+    for url, answer in zip(urls, answers, strict=True):
+        if isinstance(answer, BaseException):
+            logger.warning("metrics of %s not read: %s", url, answer)
+            continue
+        try:
+            node_families.append(list(text_string_to_metric_families(answer)))
+        except ValueError as error:
+            logger.warning("metrics of %s do not parse, left out of this scrape: %s", url, error)
+    if not node_families:
+        raise ScrapeError(f"none of the {len(urls)} Ray nodes answered with metrics that parse")
+    return _merged(node_families)
 
 
 async def _fetch(session: aiohttp.ClientSession, url: str) -> str:
@@ -76,12 +97,4 @@ async def scrape_cluster() -> bytes:
     timeout = aiohttp.ClientTimeout(total=NODE_TIMEOUT_S)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         answers = await asyncio.gather(*(_fetch(session, url) for url in urls), return_exceptions=True)
-    texts = []
-    for url, answer in zip(urls, answers, strict=True):
-        if isinstance(answer, BaseException):
-            logger.warning("metrics of %s not read: %s", url, answer)
-        else:
-            texts.append(answer)
-    if not texts:
-        raise ScrapeError(f"none of the {len(urls)} Ray nodes answered with its metrics")
-    return merge_expositions(texts)
+    return merge_node_answers(urls, answers)

@@ -102,6 +102,6 @@ async def metrics(request: Request) -> Response:
     except ScrapeError as error:
         raise ApiError(503, "unavailable", str(error), {"Retry-After": "5"}) from None
     except ValueError:
-        logger.exception("a node's metrics could not be parsed")
-        raise ApiError(502, "bad_gateway", "a node answered with metrics that do not parse") from None
+        logger.exception("the nodes' metrics could not be merged")
+        raise ApiError(502, "bad_gateway", "the nodes' metrics could not be merged") from None
     return Response(exposition, media_type=CONTENT_TYPE)

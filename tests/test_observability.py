@@ -10,11 +10,12 @@ from pathlib import Path
 
 import httpx
 import kubernetes_validate
+import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from actors import metrics as catalogue
-from actors.metrics_scrape import merge_expositions, metrics_urls
+from actors.metrics_scrape import ScrapeError, merge_expositions, merge_node_answers, metrics_urls
 from cluster import dashboards
 from deployments.observability import UNMATCHED_ROUTE, route_template
 from tests.banking_client import Customer, deposit, open_account
@@ -133,6 +134,17 @@ ray_bankflow_h_ms_sum{{NodeAddress="{address}"}} 3.0
     counter = families["ray_bankflow_x"]
     assert sorted(sample.value for sample in counter.samples) == [1.0, 5.0]
     assert len(families["ray_bankflow_h_ms"].samples) == 8
+
+
+def test_a_node_whose_metrics_do_not_parse_is_left_out_of_the_scrape() -> None:
+    good = '# TYPE ray_bankflow_x_total counter\nray_bankflow_x_total{NodeAddress="10.0.0.1"} 4.0\n'
+    garbled = '# TYPE ray_bankflow_x_total counter\nray_bankflow_x_total{NodeAddress="10.0.0.2" 4.0\n'
+    urls = ["http://10.0.0.1:1/metrics", "http://10.0.0.2:1/metrics", "http://10.0.0.3:1/metrics"]
+    merged = merge_node_answers(urls, [good, garbled, TimeoutError()]).decode()
+    (family,) = text_string_to_metric_families(merged)
+    assert [sample.labels["NodeAddress"] for sample in family.samples] == ["10.0.0.1"]
+    with pytest.raises(ScrapeError, match="none of the 2 Ray nodes"):
+        merge_node_answers(urls[1:], [garbled, TimeoutError()])
 
 
 def test_only_live_nodes_with_a_metrics_port_are_scraped() -> None:
