@@ -50,6 +50,7 @@ class _Merged(Collector):
 
 
 def _merged(node_families: Iterable[Sequence[Metric]]) -> bytes:
+    """Several nodes' families as one exposition: each family once, with every node's samples."""
     families: dict[str, Metric] = {}
     for node in node_families:
         for family in node:
@@ -58,11 +59,6 @@ def _merged(node_families: Iterable[Sequence[Metric]]) -> bytes:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_Merged(list(families.values())))
     return generate_latest(registry)
-
-
-def merge_expositions(texts: Iterable[str]) -> bytes:
-    """Several Prometheus text expositions as one: each family once, with every node's samples."""
-    return _merged(list(text_string_to_metric_families(text)) for text in texts)
 
 
 def merge_node_answers(urls: Sequence[str], answers: Sequence[str | BaseException]) -> bytes:

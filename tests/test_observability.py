@@ -15,7 +15,7 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from actors import metrics as catalogue
-from actors.metrics_scrape import ScrapeError, merge_expositions, merge_node_answers, metrics_urls
+from actors.metrics_scrape import ScrapeError, merge_node_answers, metrics_urls
 from cluster import dashboards
 from deployments.observability import UNMATCHED_ROUTE, route_template
 from tests.banking_client import Customer, deposit, open_account
@@ -127,7 +127,10 @@ ray_bankflow_h_ms_bucket{{NodeAddress="{address}",le="+Inf"}} 2.0
 ray_bankflow_h_ms_count{{NodeAddress="{address}"}} 2.0
 ray_bankflow_h_ms_sum{{NodeAddress="{address}"}} 3.0
 """
-    merged = merge_expositions([node.format(address="10.0.0.1", value=1), node.format(address="10.0.0.2", value=5)])
+    merged = merge_node_answers(
+        ["http://10.0.0.1:1/metrics", "http://10.0.0.2:1/metrics"],
+        [node.format(address="10.0.0.1", value=1), node.format(address="10.0.0.2", value=5)],
+    )
     text = merged.decode()
     assert text.count("# TYPE ray_bankflow_x_total counter") == 1
     families = {family.name: family for family in text_string_to_metric_families(text)}
