@@ -6,9 +6,13 @@ import pickle
 import uuid
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from models.ledger.commands import (
     ChangeStatus,
+    Command,
+    CommandBatch,
     Deposit,
     OpenAccount,
     PostPending,
@@ -16,6 +20,7 @@ from models.ledger.commands import (
     Transfer,
     VoidPending,
     Withdrawal,
+    _batch_from_wire,
     fingerprint,
 )
 from models.ledger.entries import EntryKind, JournalEntry, Leg
@@ -273,3 +278,46 @@ def test_batch_events_render_as_the_json_expand_reads() -> None:
     assert events.count == 4
     kinds = [event.event_type for event in expand(compact)]
     assert kinds == ["account.frozen", "transaction.completed", "transaction.failed", "account.balance.updated"]
+
+
+@given(amount_minor=st.integers(1, 10**15), currency=st.sampled_from(["USD", "EUR", "JPY", "KWD"]))
+def test_a_completed_transfer_renders_as_the_general_form_does(amount_minor: int, currency: str) -> None:
+    general, fast = LedgerBatchEvents(1), LedgerBatchEvents(1)
+    transfer_id, debit, credit = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    general.transfer(transfer_id, "TRANSFER", debit, credit, amount_minor, currency, TransferStatus.COMPLETED, None)
+    fast.completed_transfer(transfer_id, debit, credit, amount_minor, currency)
+    assert fast.to_json() == general.to_json()
+
+
+def test_a_command_batch_arrives_as_the_same_commands_in_the_same_order() -> None:
+    def ids() -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
+        return uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+
+    commands: list[Command] = [
+        Transfer(*ids(), 1, "USD"),
+        OpenAccount(uuid.uuid4(), uuid.uuid4(), AccountType.SAVINGS, "EUR"),
+        Transfer(*ids(), 2**62 - 1, "JPY"),
+        Transfer(*ids(), 5, "USD", pending_timeout_ms=60_000),
+        Transfer(*ids(), 7, "USD", metadata={"note": "rent"}),
+        Deposit(uuid.uuid4(), uuid.uuid4(), 9, "USD"),
+        Transfer(*ids(), -3, "KWD"),  # malformed for the ledger, not for the wire: decide rejects it
+    ]
+    arrived = pickle.loads(pickle.dumps(CommandBatch(commands)))
+    assert type(arrived) is list
+    assert arrived == commands
+    assert [type(command) for command in arrived] == [type(command) for command in commands]
+    assert [getattr(command, "is_plain", None) for command in arrived] == [
+        getattr(command, "is_plain", None) for command in commands
+    ]
+
+
+@pytest.mark.parametrize(
+    ("amounts", "currencies", "message"),
+    [([1, 2**62], ["USD", "USD"], "amount_minor"), ([1, 2], ["USD", "usd"], "currency")],
+)
+def test_a_plain_transfer_off_the_wire_is_checked_like_a_constructed_one(
+    amounts: list[int], currencies: list[str], message: str
+) -> None:
+    ids = uuid.uuid4().bytes * 3 * len(amounts)
+    with pytest.raises(ValueError, match=message):
+        _batch_from_wire(2, ids, amounts, currencies, {})

@@ -90,25 +90,25 @@ class BatchDecision:
         shard, shard_count, overlay, write, decided = (
             self._shard, self._shard_count, self._overlay, self._write, self._decided
         )  # fmt: skip
-        stop = min(len(self.commands), self._next + count)
+        commands, stored, first_seen, results = self.commands, self._stored, self._first_seen, decided.results
+        stop = min(len(commands), self._next + count)
         for index in range(self._next, stop):
-            command = self.commands[index]
-            key = idempotency_id(command)
-            previous = self._stored.get(key)
+            command = commands[index]
+            key = command.transfer_id if type(command) is Transfer else idempotency_id(command)
+            previous = stored.get(key) if stored else None  # only a retried batch has stored results
             if previous is not None:
                 same = previous.body == body_of(command, shard, shard_count)
-                decided.results.append(previous.result if same else _conflict(key))
+                results.append(previous.result if same else _conflict(key))
                 continue
-            first_index = self._first_seen.get(key)
-            if first_index is not None:
-                same = body_of(self.commands[first_index], shard, shard_count) == body_of(command, shard, shard_count)
-                decided.results.append(decided.results[first_index] if same else _conflict(key))
+            first_index = first_seen.setdefault(key, index)
+            if first_index != index:
+                same = body_of(commands[first_index], shard, shard_count) == body_of(command, shard, shard_count)
+                results.append(results[first_index] if same else _conflict(key))
                 continue
-            self._first_seen[key] = index
             if type(command) is Transfer:
                 applied = apply_plain_transfer(overlay, command, shard, shard_count)
                 if applied is not None:
-                    decided.results.append(self._record_plain(command, *applied))
+                    results.append(self._record_plain(command, *applied))
                     continue
             hold = _hold_of(self._view, command)
             decision = decide(self._view, command)
@@ -148,7 +148,7 @@ class BatchDecision:
                 debit_id, debit, credit_id, credit,
             )
         )  # fmt: skip
-        write.events.transfer(transfer_id, "TRANSFER", debit_id, credit_id, amount, currency, _COMPLETED, None)
+        write.events.completed_transfer(transfer_id, debit_id, credit_id, amount, currency)
         write.new_transfers.append(
             transfer_row(transfer_id, self._shard, "TRANSFER", debit_id, credit_id, amount, currency, _COMPLETED_TEXT)
         )
@@ -157,15 +157,13 @@ class BatchDecision:
     def finish(self) -> DecidedBatch:
         """The decided batch, with the balance event of every account it changed."""
         assert self._next == len(self.commands), "every command is decided before the batch is written"
-        overlay = self._overlay
-        for account_id in overlay.changed_account_ids():
-            account = overlay.account(account_id)
-            assert account is not None
-            self._write.events.balance(
+        balance = self._write.events.balance
+        for account_id, account in self._overlay.changed_accounts():
+            balance(
                 account_id,
                 account.account_type,
                 account.balance_minor,
-                account.available_minor,
+                account.balance_minor - account.held_minor,  # available_minor, without a property call each
                 account.currency,
                 account.version,
             )

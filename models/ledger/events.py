@@ -38,6 +38,8 @@ from models.money import format_amount
 from models.topics import ACCOUNT_EVENTS, TRANSACTION_EVENTS
 
 SOURCE = "bankflow/ledger"
+_CHECKING, _SAVINGS = AccountType.CHECKING, AccountType.SAVINGS
+assert frozenset({_CHECKING, _SAVINGS}) == CUSTOMER_ACCOUNT_TYPES
 COMPACT_VERSION = 1
 
 _TRANSFER_EVENT_TYPES = {
@@ -100,6 +102,22 @@ class LedgerBatchEvents:
             f"{_quoted(currency)},{_quoted(status.value)},{'null' if reason is None else json.dumps(reason)}]"
         )
 
+    def completed_transfer(
+        self,
+        transfer_id: uuid.UUID,
+        debit_account_id: uuid.UUID,
+        credit_account_id: uuid.UUID,
+        amount_minor: int,
+        currency: str,
+    ) -> None:
+        """What `transfer` records for a completed TRANSFER, in a third of its time (one per plain
+        transfer). The currency is a known code (models.money), three letters: no quoting needed."""
+        assert type(amount_minor) is int and len(currency) == 3 and currency.isalpha()
+        self.transfers.append(
+            f'["{transfer_id}","TRANSFER","{debit_account_id}","{credit_account_id}",{amount_minor},'
+            f'"{currency}","COMPLETED",null]'
+        )
+
     def account(self, event_type: str, account_id: uuid.UUID, data: dict[str, Any]) -> None:
         self.accounts.append(json.dumps([event_type, str(account_id), data]))
 
@@ -112,7 +130,7 @@ class LedgerBatchEvents:
         currency: str,
         version: int,
     ) -> None:
-        if account_type in CUSTOMER_ACCOUNT_TYPES:
+        if account_type is _CHECKING or account_type is _SAVINGS:  # CUSTOMER_ACCOUNT_TYPES, without hashing
             assert type(balance_minor) is int and type(available_minor) is int and type(version) is int
             self.balances.append(f'["{account_id}",{balance_minor},{available_minor},{_quoted(currency)},{version}]')
 

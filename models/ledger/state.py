@@ -167,6 +167,10 @@ class Overlay:
     def changed_account_ids(self) -> list[uuid.UUID]:
         return list(self._accounts)
 
+    def changed_accounts(self) -> list[tuple[uuid.UUID, Account]]:
+        """Every account this overlay changed, as it is now (one pass: a batch changes thousands)."""
+        return list(self._accounts.items())
+
     def merge(self) -> None:
         """Make the overlay's changes committed state (after its batch's journal commit)."""
         root = self._root

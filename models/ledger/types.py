@@ -88,6 +88,11 @@ def _plain_uuid_from_bytes(raw: bytes) -> uuid.UUID:
 _decode_id: Callable[[bytes], uuid.UUID] = _plain_uuid_from_bytes
 
 
+def id_decoder() -> Callable[[bytes], uuid.UUID]:
+    """What `uuid_from_bytes` calls, for a loop over many ids to call directly."""
+    return _decode_id
+
+
 def uuid_from_bytes(raw: bytes) -> uuid.UUID:
     """The id of 16 bytes, as the process's id type (see `use_id_type`)."""
     return _decode_id(raw)
