@@ -23,11 +23,12 @@ from cloudevents.core.bindings import kafka as cloudevents_kafka
 from cloudevents.core.v1.event import CloudEvent
 
 from actors.kafka_admin import ensure_topics
+from actors.ledger.journal import posted_legs
 from actors.metrics import outbox_metrics
 from actors.outbox import EVENTS_FORMAT, LEDGER_BATCH_FORMAT
 from actors.singletons import singleton_options
 from actors.tracing import prepare_process
-from models.ledger.events import expand
+from models.ledger.events import expand, posted_transfer_seqs
 
 logger = logging.getLogger("bankflow.outbox")
 
@@ -59,10 +60,15 @@ def to_cloudevent(event: dict[str, Any]) -> cloudevents_kafka.KafkaMessage:
     return cloudevents_kafka.to_structured_event(CloudEvent(attributes, event["data"]))
 
 
-def row_events(row_format: str, topic: str | None, stored: Any) -> list[tuple[str, dict[str, Any]]]:
-    """(topic, event) pairs of an outbox row, in publishing order."""
+async def row_events(
+    connection: asyncpg.Connection | asyncpg.Pool, row_format: str, topic: str | None, stored: Any
+) -> list[tuple[str, dict[str, Any]]]:
+    """(topic, event) pairs of an outbox row, in publishing order. A ledger batch's posted
+    transfers are read off their postings (models/ledger/events.py), in one query."""
     if row_format == LEDGER_BATCH_FORMAT:
-        return [(event.topic, event.as_json()) for event in expand(stored)]
+        seqs = posted_transfer_seqs(stored)
+        legs = await posted_legs(connection, stored["shard"], stored["batch"], seqs) if seqs else {}
+        return [(event.topic, event.as_json()) for event in expand(stored, legs)]
     assert row_format == EVENTS_FORMAT and topic is not None, (row_format, topic)
     return [(topic, event) for event in stored]
 
@@ -122,7 +128,7 @@ class OutboxRelay:
             return False
         for row in rows:
             sends = []
-            for topic, event in row_events(row["format"], row["topic"], json.loads(row["events"])):
+            for topic, event in await row_events(self._pool, row["format"], row["topic"], json.loads(row["events"])):
                 message = to_cloudevent(event)
                 key = message.key.encode() if isinstance(message.key, str) else message.key
                 headers = list(message.headers.items())

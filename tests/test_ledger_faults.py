@@ -193,11 +193,13 @@ async def _outbox_ids(database_url: str, after_position: int = 0) -> tuple[set[s
         rows = await connection.fetch(
             "SELECT position, format, topic, events FROM outbox WHERE position > $1", after_position
         )
+        ids = {
+            event["id"]
+            for row in rows
+            for _, event in await row_events(connection, row["format"], row["topic"], json.loads(row["events"]))
+        }
     finally:
         await connection.close()
-    ids = {
-        event["id"] for row in rows for _, event in row_events(row["format"], row["topic"], json.loads(row["events"]))
-    }
     return ids, max((row["position"] for row in rows), default=after_position)
 
 

@@ -24,7 +24,7 @@ from models.ledger.commands import (
     fingerprint,
 )
 from models.ledger.entries import EntryKind, JournalEntry, Leg
-from models.ledger.events import LedgerBatchEvents, expand
+from models.ledger.events import LedgerBatchEvents, PostedLeg, expand, posted_transfer_seqs
 from models.ledger.numbers import format_account_number, is_valid_account_number, make_account_number
 from models.ledger.results import CommandResult, from_wire, to_wire
 from models.ledger.routing import internal_account_id, shard_of
@@ -281,12 +281,47 @@ def test_batch_events_render_as_the_json_expand_reads() -> None:
 
 
 @given(amount_minor=st.integers(1, 10**15), currency=st.sampled_from(["USD", "EUR", "JPY", "KWD"]))
-def test_a_completed_transfer_renders_as_the_general_form_does(amount_minor: int, currency: str) -> None:
-    general, fast = LedgerBatchEvents(1), LedgerBatchEvents(1)
+def test_a_posted_transfer_expands_from_its_postings_to_the_event_the_general_form_gives(
+    amount_minor: int, currency: str
+) -> None:
+    general, posted = LedgerBatchEvents(1), LedgerBatchEvents(1, shard=3, batch=7)
     transfer_id, debit, credit = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     general.transfer(transfer_id, "TRANSFER", debit, credit, amount_minor, currency, TransferStatus.COMPLETED, None)
-    fast.completed_transfer(transfer_id, debit, credit, amount_minor, currency)
-    assert fast.to_json() == general.to_json()
+    posted.posted_transfer(4)
+    compact = posted.as_json()
+    assert (compact["shard"], compact["batch"]) == (3, 7)
+    assert posted_transfer_seqs(compact) == [4, 5]
+    legs = {
+        4: PostedLeg(str(transfer_id), str(debit), -amount_minor, currency),
+        5: PostedLeg(str(transfer_id), str(credit), amount_minor, currency),
+    }
+    assert expand(compact, legs) == expand(general.as_json())
+    with pytest.raises(AssertionError):  # two postings of different transfers are not one transfer
+        expand(compact, {**legs, 5: PostedLeg(str(uuid.uuid4()), str(credit), amount_minor, currency)})
+
+
+def test_a_transfer_refused_for_its_unknown_currency_still_expands_to_its_failed_event() -> None:
+    # The relay must never meet an outbox row it cannot expand: it would retry that row forever.
+    events = LedgerBatchEvents(1)
+    reason = RejectReason.UNKNOWN_CURRENCY.value
+    events.transfer(uuid.uuid4(), "TRANSFER", uuid.uuid4(), uuid.uuid4(), 5, "XXX", TransferStatus.FAILED, reason)
+    (failed,) = expand(events.as_json())
+    assert failed.event_type == "transaction.failed"
+    assert failed.data["amount"] is None and failed.data["amount_minor"] == 5 and failed.data["reason"] == reason
+
+
+def test_an_outbox_row_of_the_first_compact_version_still_expands() -> None:
+    transfer_id, debit, credit = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    row = {
+        "v": 1,
+        "time_ms": 5,
+        "transfers": [[str(transfer_id), "TRANSFER", str(debit), str(credit), 250, "USD", "COMPLETED", None]],
+        "accounts": [],
+        "balances": [[str(debit), 10, 10, "USD", 2]],
+    }
+    events = expand(row)
+    assert [event.event_type for event in events] == ["transaction.completed", "account.balance.updated"]
+    assert events[0].data["amount"] == "2.50"
 
 
 def test_a_command_batch_arrives_as_the_same_commands_in_the_same_order() -> None:

@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 
 import actors.ledger.batch as batch_module
 from actors.ledger.batch import BatchDecision, DecidedBatch
+from actors.ledger.codec import posted_legs_of
 from models.ledger.commands import Command, Transfer
+from models.ledger.events import expand, posted_transfer_seqs
 from models.ledger.plain import apply_plain_transfer
 from models.ledger.routing import internal_account_id, shard_of
 from models.ledger.state import Account, LedgerState, Overlay
@@ -82,7 +84,9 @@ def decide_batch(state: LedgerState, shard_count: int, commands: list[Command]) 
 
 
 def outcome(decided: DecidedBatch) -> tuple[object, ...]:
+    """What a batch decided, with its events as published (a posted transfer read off its postings)."""
     write = decided.write
+    events = write.events.as_json()
     accounts = {
         account_id: decided.overlay.account(account_id) for account_id in sorted(decided.overlay.changed_account_ids())
     }
@@ -92,7 +96,7 @@ def outcome(decided: DecidedBatch) -> tuple[object, ...]:
         write.new_transfers,
         write.commands,
         write.accounts,
-        write.events.as_json(),
+        expand(events, posted_legs_of(write.postings, posted_transfer_seqs(events))),
         accounts,
         decided.sagas,
         decided.new_holds,

@@ -233,10 +233,14 @@ async def test_events_are_written_to_the_outbox_with_the_batch(ledger: LocalLedg
     connection = await asyncpg.connect(ledger_database)
     try:
         rows = await connection.fetch("SELECT format, topic, events FROM outbox ORDER BY position")
+        assert {row["format"] for row in rows} == {"ledger-batch"}
+        events = [
+            pair
+            for row in rows
+            for pair in await row_events(connection, row["format"], row["topic"], json.loads(row["events"]))
+        ]
     finally:
         await connection.close()
-    assert {row["format"] for row in rows} == {"ledger-batch"}
-    events = [pair for row in rows for pair in row_events(row["format"], row["topic"], json.loads(row["events"]))]
     types = [event["type"] for _, event in events]
     assert types.count("com.bankflow.account.created") >= 2
     completed = [

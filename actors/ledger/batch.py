@@ -80,7 +80,7 @@ class BatchDecision:
         self._stored = stored
         self._overlay = Overlay(state, parent)
         self._view = ShardView(self._overlay, shard, shard_count, now_ms)
-        self._write = BatchWrite(batch=batch, events=LedgerBatchEvents(now_ms))
+        self._write = BatchWrite(batch=batch, events=LedgerBatchEvents(now_ms, shard, batch))
         self._decided = DecidedBatch(self._overlay, self._write, [])
         self._first_seen: dict[uuid.UUID, int] = {}
         self._next = 0
@@ -142,13 +142,14 @@ class BatchDecision:
         write = self._write
         transfer_id, amount, currency = command.transfer_id, command.amount_minor, command.currency
         debit_id, credit_id = command.debit_account_id, command.credit_account_id
+        debit_seq = len(write.postings)
         write.postings.extend(
             plain_transfer_rows(
-                self._shard, write.batch, len(write.postings), transfer_id, currency, amount,
+                self._shard, write.batch, debit_seq, transfer_id, currency, amount,
                 debit_id, debit, credit_id, credit,
             )
         )  # fmt: skip
-        write.events.completed_transfer(transfer_id, debit_id, credit_id, amount, currency)
+        write.events.posted_transfer(debit_seq)
         write.new_transfers.append(
             transfer_row(transfer_id, self._shard, "TRANSFER", debit_id, credit_id, amount, currency, _COMPLETED_TEXT)
         )

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from models.ledger.entries import EntryKind, JournalEntry, Leg, OpenedAccount, Posting
+from models.ledger.events import PostedLeg
 from models.ledger.state import Account, Hold
 from models.ledger.types import AccountStatus, AccountType
 
@@ -131,6 +132,21 @@ def plain_transfer_rows(
             amount_minor, 0, credit.version, credit.balance_minor, credit.held_minor, None,
         ),
     )  # fmt: skip
+
+
+POSTED_LEG_COLUMNS = ("seq", "transfer_id", "account_id", "amount_minor", "currency")
+_POSTED_LEG_INDEXES = tuple(POSTING_COLUMNS.index(column) for column in POSTED_LEG_COLUMNS)
+
+
+def posted_leg(seq_transfer_account_amount_currency: Sequence[Any]) -> tuple[int, PostedLeg]:
+    """(seq, leg) of a posting, from its POSTED_LEG_COLUMNS values."""
+    seq, transfer_id, account_id, amount_minor, currency = seq_transfer_account_amount_currency
+    return seq, PostedLeg(str(transfer_id), str(account_id), amount_minor, currency.strip())
+
+
+def posted_legs_of(rows: Sequence[PostingRow], seqs: Sequence[int]) -> dict[int, PostedLeg]:
+    """The legs at `seqs` of a batch's posting rows, as the journal would return them."""
+    return dict(posted_leg([rows[seq][index] for index in _POSTED_LEG_INDEXES]) for seq in seqs)
 
 
 def entry_from_rows(rows: Sequence[Any]) -> JournalEntry:

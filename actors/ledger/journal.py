@@ -15,10 +15,10 @@ from typing import Any
 
 import asyncpg
 
-from actors.ledger.codec import POSTING_COLUMNS, PostingRow, entry_from_rows
+from actors.ledger.codec import POSTED_LEG_COLUMNS, POSTING_COLUMNS, PostingRow, entry_from_rows, posted_leg
 from actors.outbox import LEDGER_BATCH_FORMAT
 from models.ledger.entries import JournalEntry
-from models.ledger.events import LedgerBatchEvents
+from models.ledger.events import LedgerBatchEvents, PostedLeg
 from models.ledger.results import CommandResult
 from models.ledger.state import Account, Hold, LedgerState
 from models.ledger.types import AccountStatus, AccountType, TransferStatus
@@ -127,6 +127,25 @@ class StoredResult:
     body: object  # see actors.ledger.batch.body_of
     result: CommandResult
     saga_pending: bool  # a transfer whose cross-shard saga is still under way
+
+
+async def posted_legs(
+    connection: asyncpg.Connection | asyncpg.Pool, shard: int, batch: int, seqs: Sequence[int]
+) -> dict[int, PostedLeg]:
+    """Postings of one journaled batch by sequence number (what `events.expand` reads posted
+    transfers from); the outbox relay reads them with the batch's outbox row."""
+    if not seqs:
+        return {}
+    rows = await connection.fetch(
+        f"SELECT {', '.join(POSTED_LEG_COLUMNS)} FROM ledger_postings "  # nosec B608
+        "WHERE shard = $1 AND batch = $2 AND seq = ANY($3::integer[])",
+        shard,
+        batch,
+        list(seqs),
+    )
+    legs = dict(posted_leg(tuple(row)) for row in rows)
+    assert len(legs) == len(set(seqs)), f"shard {shard} batch {batch}: postings missing for its outbox row"
+    return legs
 
 
 class Journal:

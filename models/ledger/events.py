@@ -6,6 +6,12 @@ in the same transaction as its journal rows: building thousands of full CloudEve
 would cost more than the journal itself. `expand` turns the compact form into the full
 events; the relay does it when publishing. Event ids derive from the facts (transfer id and
 status, account id and version…), so the same fact always has the same id.
+
+A plain transfer (models/ledger/plain.py: nearly every transfer) is completed by exactly the
+two postings it journals in the same transaction, which carry every field of its event. Its
+event is therefore recorded as the position of its debit posting in the batch, and `expand`
+reads the event's fields off those two postings (`PostedLeg`, which the relay fetches with
+the row): the same event, with the same id, for ~6 bytes instead of ~150 in the outbox.
 """
 
 from __future__ import annotations
@@ -14,8 +20,9 @@ import functools
 import hashlib
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from models.events import DomainEvent
 from models.ledger.commands import (
@@ -34,13 +41,14 @@ from models.ledger.commands import (
 from models.ledger.decide import Decision
 from models.ledger.state import Hold
 from models.ledger.types import CUSTOMER_ACCOUNT_TYPES, AccountType, TransferStatus
-from models.money import format_amount
+from models.money import format_amount, is_known_currency
 from models.topics import ACCOUNT_EVENTS, TRANSACTION_EVENTS
 
 SOURCE = "bankflow/ledger"
+COMPACT_VERSIONS = (1, 2)  # 1: without posted transfers (read still, for rows written before 2)
 _CHECKING, _SAVINGS = AccountType.CHECKING, AccountType.SAVINGS
 assert frozenset({_CHECKING, _SAVINGS}) == CUSTOMER_ACCOUNT_TYPES
-COMPACT_VERSION = 1
+COMPACT_VERSION = 2
 
 _TRANSFER_EVENT_TYPES = {
     TransferStatus.PENDING.value: "transaction.initiated",
@@ -63,6 +71,15 @@ def _quoted(text: str) -> str:
     return json.dumps(text)
 
 
+class PostedLeg(NamedTuple):
+    """What a completed plain transfer's event reads off one of its two postings."""
+
+    transfer_id: str
+    account_id: str
+    amount_minor: int
+    currency: str
+
+
 @dataclass
 class LedgerBatchEvents:
     """A batch's events in compact form (see the module docstring), each kept as its JSON text:
@@ -71,7 +88,10 @@ class LedgerBatchEvents:
     through json.dumps."""
 
     time_ms: int
-    # [transfer_id, kind, debit_account_id, credit_account_id, amount_minor, currency, status, reason]
+    shard: int = 0  # with `batch`, where the postings of `posted_transfer` are
+    batch: int = 0
+    # [transfer_id, kind, debit_account_id, credit_account_id, amount_minor, currency, status, reason],
+    # or the sequence number in the batch of a posted transfer's debit posting
     transfers: list[str] = field(default_factory=list)
     # [event_type, account_id, {data}]
     accounts: list[str] = field(default_factory=list)
@@ -102,21 +122,11 @@ class LedgerBatchEvents:
             f"{_quoted(currency)},{_quoted(status.value)},{'null' if reason is None else json.dumps(reason)}]"
         )
 
-    def completed_transfer(
-        self,
-        transfer_id: uuid.UUID,
-        debit_account_id: uuid.UUID,
-        credit_account_id: uuid.UUID,
-        amount_minor: int,
-        currency: str,
-    ) -> None:
-        """What `transfer` records for a completed TRANSFER, in a third of its time (one per plain
-        transfer). The currency is a known code (models.money), three letters: no quoting needed."""
-        assert type(amount_minor) is int and len(currency) == 3 and currency.isalpha()
-        self.transfers.append(
-            f'["{transfer_id}","TRANSFER","{debit_account_id}","{credit_account_id}",{amount_minor},'
-            f'"{currency}","COMPLETED",null]'
-        )
+    def posted_transfer(self, debit_posting_seq: int) -> None:
+        """The completed plain transfer whose debit and credit postings are this batch's
+        `debit_posting_seq` and the one after it (see the module docstring)."""
+        assert type(debit_posting_seq) is int and debit_posting_seq >= 0
+        self.transfers.append(str(debit_posting_seq))
 
     def account(self, event_type: str, account_id: uuid.UUID, data: dict[str, Any]) -> None:
         self.accounts.append(json.dumps([event_type, str(account_id), data]))
@@ -137,7 +147,8 @@ class LedgerBatchEvents:
     def to_json(self) -> str:
         """The batch's events as one JSON document (what `expand` reads back)."""
         return (
-            f'{{"v":{COMPACT_VERSION},"time_ms":{int(self.time_ms)},"transfers":[{",".join(self.transfers)}],'
+            f'{{"v":{COMPACT_VERSION},"time_ms":{int(self.time_ms)},"shard":{int(self.shard)},'
+            f'"batch":{int(self.batch)},"transfers":[{",".join(self.transfers)}],'
             f'"accounts":[{",".join(self.accounts)}],"balances":[{",".join(self.balances)}]}}'
         )
 
@@ -146,10 +157,35 @@ class LedgerBatchEvents:
         return parsed
 
 
-def expand(compact: dict[str, Any]) -> list[DomainEvent]:
-    """The full events of a batch, in order: accounts, transfers, then balances."""
-    assert compact["v"] == COMPACT_VERSION, compact["v"]
+def posted_transfer_seqs(compact: dict[str, Any]) -> list[int]:
+    """The postings (by sequence number in the batch) whose legs `expand` needs."""
+    debit_seqs = [item for item in compact["transfers"] if type(item) is int]
+    return [seq for debit_seq in debit_seqs for seq in (debit_seq, debit_seq + 1)]
+
+
+def _posted_transfer(debit_seq: int, legs: Mapping[int, PostedLeg]) -> list[Any]:
+    """A posted transfer's compact record, from its two postings."""
+    debit, credit = legs[debit_seq], legs[debit_seq + 1]
+    assert debit.transfer_id == credit.transfer_id, (debit, credit)
+    assert debit.amount_minor == -credit.amount_minor < 0 and debit.currency == credit.currency, (debit, credit)
+    return [
+        debit.transfer_id,
+        "TRANSFER",
+        debit.account_id,
+        credit.account_id,
+        credit.amount_minor,
+        credit.currency,
+        TransferStatus.COMPLETED.value,
+        None,
+    ]
+
+
+def expand(compact: dict[str, Any], legs: Mapping[int, PostedLeg] | None = None) -> list[DomainEvent]:
+    """The full events of a batch, in order: accounts, transfers, then balances. `legs`: the
+    postings of `posted_transfer_seqs(compact)` by sequence number."""
+    assert compact["v"] in COMPACT_VERSIONS, compact["v"]
     time_ms: int = compact["time_ms"]
+    transfers = [item if type(item) is list else _posted_transfer(item, legs or {}) for item in compact["transfers"]]
     events = []
     for event_type, account_id, data in compact["accounts"]:
         distinguisher = data.get("command_id", "")
@@ -165,14 +201,15 @@ def expand(compact: dict[str, Any]) -> list[DomainEvent]:
                 {"account_id": account_id, **data},
             )
         )
-    for transfer_id, kind, debit, credit, amount_minor, currency, status, reason in compact["transfers"]:
+    for transfer_id, kind, debit, credit, amount_minor, currency, status, reason in transfers:
         event_type = _TRANSFER_EVENT_TYPES[status]
         data = {
             "transfer_id": transfer_id,
             "kind": kind,
             "debit_account_id": debit,
             "credit_account_id": credit,
-            "amount": format_amount(amount_minor, currency),
+            # A transfer refused for its unknown currency has a failed event too, but no decimal form.
+            "amount": format_amount(amount_minor, currency) if is_known_currency(currency) else None,
             "amount_minor": amount_minor,
             "currency": currency,
             "status": status,
