@@ -28,7 +28,7 @@ from actors.metrics import outbox_metrics
 from actors.outbox import EVENTS_FORMAT, LEDGER_BATCH_FORMAT
 from actors.singletons import singleton_options
 from actors.tracing import prepare_process
-from models.ledger.events import expand, posted_transfer_seqs
+from models.ledger.events import expand, posting_seqs
 
 logger = logging.getLogger("bankflow.outbox")
 
@@ -66,7 +66,7 @@ async def row_events(
     """(topic, event) pairs of an outbox row, in publishing order. A ledger batch's posted
     transfers are read off their postings (models/ledger/events.py), in one query."""
     if row_format == LEDGER_BATCH_FORMAT:
-        seqs = posted_transfer_seqs(stored)
+        seqs = posting_seqs(stored)
         legs = await posted_legs(connection, stored["shard"], stored["batch"], seqs) if seqs else {}
         return [(event.topic, event.as_json()) for event in expand(stored, legs)]
     assert row_format == EVENTS_FORMAT and topic is not None, (row_format, topic)

@@ -24,7 +24,7 @@ from models.ledger.commands import (
     fingerprint,
 )
 from models.ledger.entries import EntryKind, JournalEntry, Leg
-from models.ledger.events import LedgerBatchEvents, PostedLeg, expand, posted_transfer_seqs
+from models.ledger.events import LedgerBatchEvents, PostedLeg, expand, posting_seqs
 from models.ledger.numbers import format_account_number, is_valid_account_number, make_account_number
 from models.ledger.results import CommandResult, from_wire, to_wire
 from models.ledger.routing import internal_account_id, shard_of
@@ -260,8 +260,7 @@ def test_batch_events_render_as_the_json_expand_reads() -> None:
     events.transfer(transfer_id, "TRANSFER", debit, credit, 1234, "USD", TransferStatus.COMPLETED, None)
     events.transfer(uuid.uuid4(), "TRANSFER", debit, credit, 5, "EUR", TransferStatus.FAILED, 'odd "reason"\n')
     events.account("account.frozen", debit, {"command_id": str(uuid.uuid4())})
-    events.balance(debit, AccountType.CHECKING, 10, 7, "USD", 3)
-    events.balance(credit, AccountType.SETTLEMENT, -10, -10, "USD", 9)  # internal: no event
+    events.posted_balance(0)
     compact = events.as_json()
     assert compact["transfers"][0] == [
         str(transfer_id),
@@ -274,10 +273,22 @@ def test_batch_events_render_as_the_json_expand_reads() -> None:
         None,
     ]
     assert compact["transfers"][1][-1] == 'odd "reason"\n'
-    assert compact["balances"] == [[str(debit), 10, 7, "USD", 3]]
+    assert compact["balances"] == [0]
     assert events.count == 4
-    kinds = [event.event_type for event in expand(compact)]
+    legs = {0: PostedLeg(str(uuid.uuid4()), str(debit), -1234, "USD", 3, 10, 3)}
+    expanded = expand(compact, legs)
+    kinds = [event.event_type for event in expanded]
     assert kinds == ["account.frozen", "transaction.completed", "transaction.failed", "account.balance.updated"]
+    assert expanded[-1].subject == str(debit)
+    assert {key: expanded[-1].data[key] for key in ("balance_minor", "available_minor", "version")} == {
+        "balance_minor": 10,
+        "available_minor": 7,
+        "version": 3,
+    }
+
+
+def _leg(transfer_id: uuid.UUID, account_id: uuid.UUID, amount_minor: int, currency: str) -> PostedLeg:
+    return PostedLeg(str(transfer_id), str(account_id), amount_minor, currency, 1, max(amount_minor, 0), 0)
 
 
 @given(amount_minor=st.integers(1, 10**15), currency=st.sampled_from(["USD", "EUR", "JPY", "KWD"]))
@@ -290,14 +301,11 @@ def test_a_posted_transfer_expands_from_its_postings_to_the_event_the_general_fo
     posted.posted_transfer(4)
     compact = posted.as_json()
     assert (compact["shard"], compact["batch"]) == (3, 7)
-    assert posted_transfer_seqs(compact) == [4, 5]
-    legs = {
-        4: PostedLeg(str(transfer_id), str(debit), -amount_minor, currency),
-        5: PostedLeg(str(transfer_id), str(credit), amount_minor, currency),
-    }
+    assert posting_seqs(compact) == [4, 5]
+    legs = {4: _leg(transfer_id, debit, -amount_minor, currency), 5: _leg(transfer_id, credit, amount_minor, currency)}
     assert expand(compact, legs) == expand(general.as_json())
     with pytest.raises(AssertionError):  # two postings of different transfers are not one transfer
-        expand(compact, {**legs, 5: PostedLeg(str(uuid.uuid4()), str(credit), amount_minor, currency)})
+        expand(compact, {**legs, 5: _leg(uuid.uuid4(), credit, amount_minor, currency)})
 
 
 def test_a_transfer_refused_for_its_unknown_currency_still_expands_to_its_failed_event() -> None:

@@ -13,8 +13,18 @@ from hypothesis import strategies as st
 import actors.ledger.batch as batch_module
 from actors.ledger.batch import BatchDecision, DecidedBatch
 from actors.ledger.codec import posted_legs_of
-from models.ledger.commands import Command, Transfer
-from models.ledger.events import expand, posted_transfer_seqs
+from models.ledger.commands import (
+    ChangeStatus,
+    Command,
+    Deposit,
+    OpenAccount,
+    PostPending,
+    StatusAction,
+    Transfer,
+    VoidPending,
+    Withdrawal,
+)
+from models.ledger.events import expand, posting_seqs
 from models.ledger.plain import apply_plain_transfer
 from models.ledger.routing import internal_account_id, shard_of
 from models.ledger.state import Account, LedgerState, Overlay
@@ -96,11 +106,35 @@ def outcome(decided: DecidedBatch) -> tuple[object, ...]:
         write.new_transfers,
         write.commands,
         write.accounts,
-        expand(events, posted_legs_of(write.postings, posted_transfer_seqs(events))),
+        expand(events, posted_legs_of(write.postings, posting_seqs(events))),
         accounts,
         decided.sagas,
         decided.new_holds,
     )
+
+
+def assert_balance_events_are_the_accounts_after_the_batch(decided: DecidedBatch) -> None:
+    """Balance events are read off postings: each must be its account as the batch leaves it,
+    and every customer account the batch changed must have one."""
+    events = decided.write.events.as_json()
+    legs = posted_legs_of(decided.write.postings, posting_seqs(events))
+    balances = {
+        event.subject: event.data for event in expand(events, legs) if event.event_type == "account.balance.updated"
+    }
+    changed = [
+        (account_id, account)
+        for account_id in decided.overlay.changed_account_ids()
+        if (account := decided.overlay.account(account_id)) is not None and account.is_customer
+    ]
+    assert set(balances) == {str(account_id) for account_id, _ in changed}
+    for account_id, account in changed:
+        data = balances[str(account_id)]
+        assert (data["balance_minor"], data["available_minor"], data["version"], data["currency"]) == (
+            account.balance_minor,
+            account.available_minor,
+            account.version,
+            account.currency,
+        )
 
 
 @pytest.mark.parametrize("shard_count", [1, 2])
@@ -115,6 +149,7 @@ def test_a_batch_decides_the_same_with_and_without_the_plain_path(shard_count: i
             patch.setattr(batch_module, "apply_plain_transfer", lambda *_: None)
             general = decide_batch(build_state(shard_count, specs), shard_count, commands)
         assert outcome(with_plain) == outcome(general)
+        assert_balance_events_are_the_accounts_after_the_batch(with_plain)
 
     taken = 0
 
@@ -152,3 +187,29 @@ def test_the_plain_path_takes_an_ordinary_transfer_and_leaves_the_rest_untouched
     ):
         assert apply_plain_transfer(overlay, refused, SHARD, 1) is None
     assert (debit.balance_minor, credit.balance_minor) == (100, 400), "a refused command changes nothing"
+
+
+def test_every_kind_of_command_leaves_balance_events_that_are_its_accounts_after_the_batch() -> None:
+    """Balance events point at each account's last posting: every kind of change must post."""
+    state = build_state(1, [(AccountType.CHECKING, AccountStatus.ACTIVE, "USD", 10_000, 0, 1_000_000)] * 8)
+    first, second, opened = ACCOUNT_IDS[0], ACCOUNT_IDS[1], uuid.uuid4()
+    pending_id, voided_id = uuid.uuid4(), uuid.uuid4()
+    commands: list[Command] = [
+        OpenAccount(uuid.uuid4(), opened, AccountType.SAVINGS, "USD"),
+        Deposit(uuid.uuid4(), opened, 700, "USD"),
+        Transfer(uuid.uuid4(), first, opened, 300, "USD"),
+        Transfer(pending_id, first, second, 1_000, "USD", pending_timeout_ms=60_000),
+        Transfer(voided_id, second, first, 50, "USD", pending_timeout_ms=60_000),
+        PostPending(uuid.uuid4(), pending_id, first, 400),
+        VoidPending(uuid.uuid4(), voided_id, second),
+        ChangeStatus(uuid.uuid4(), ACCOUNT_IDS[2], StatusAction.FREEZE),
+        ChangeStatus(uuid.uuid4(), ACCOUNT_IDS[3], StatusAction.FREEZE),
+        ChangeStatus(uuid.uuid4(), ACCOUNT_IDS[3], StatusAction.UNFREEZE),
+        Withdrawal(uuid.uuid4(), ACCOUNT_IDS[4], 10_000, "USD"),
+        ChangeStatus(uuid.uuid4(), ACCOUNT_IDS[4], StatusAction.CLOSE),
+        Transfer(uuid.uuid4(), ACCOUNT_IDS[5], ACCOUNT_IDS[6], 20_000, "USD"),  # refused: changes nothing
+    ]
+    decided = decide_batch(state, 1, commands)
+    assert all(result.accepted for result in decided.results[:-1]), decided.results
+    assert not decided.results[-1].accepted
+    assert_balance_events_are_the_accounts_after_the_batch(decided)

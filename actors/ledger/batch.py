@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from actors.ledger.codec import plain_transfer_rows, posting_rows
+from actors.ledger.codec import SEQ_INDEX, plain_transfer_rows, posting_rows
 from actors.ledger.journal import BatchWrite, StoredResult, TransferUpdate
 from models.ledger.commands import (
     TRANSFER_COMMANDS,
@@ -36,10 +36,12 @@ from models.ledger.plain import apply_plain_transfer
 from models.ledger.results import CommandResult
 from models.ledger.routing import internal_account_id
 from models.ledger.state import Account, Hold, LedgerState, Overlay
-from models.ledger.types import AccountType, RejectReason, TransferStatus
+from models.ledger.types import CUSTOMER_ACCOUNT_TYPES, AccountType, RejectReason, TransferStatus
 from models.ledger.view import ShardView
 
 _COMPLETED = TransferStatus.COMPLETED
+_CHECKING, _SAVINGS = AccountType.CHECKING, AccountType.SAVINGS
+assert frozenset({_CHECKING, _SAVINGS}) == CUSTOMER_ACCOUNT_TYPES
 _COMPLETED_TEXT = TransferStatus.COMPLETED.value  # rows carry plain text: the driver encodes a str subclass slower
 CREDIT_PENDING = "CREDIT_PENDING"
 REFUND_PENDING = "REFUND_PENDING"
@@ -83,6 +85,7 @@ class BatchDecision:
         self._write = BatchWrite(batch=batch, events=LedgerBatchEvents(now_ms, shard, batch))
         self._decided = DecidedBatch(self._overlay, self._write, [])
         self._first_seen: dict[uuid.UUID, int] = {}
+        self._last_posting: dict[uuid.UUID, int] = {}  # each account's last posting in the batch, by seq
         self._next = 0
 
     def decide(self, count: int) -> bool:
@@ -114,7 +117,10 @@ class BatchDecision:
             decision = decide(self._view, command)
             for entry in decision.entries:
                 postings = apply_entry(overlay, entry)
-                write.postings.extend(posting_rows(shard, write.batch, len(write.postings), entry, postings))
+                first_seq = len(write.postings)
+                write.postings.extend(posting_rows(shard, write.batch, first_seq, entry, postings))
+                for seq, posting in enumerate(postings, first_seq):
+                    self._last_posting[posting.leg.account_id] = seq
                 if entry.opened is not None:
                     opened = entry.opened
                     write.accounts.append(
@@ -150,24 +156,24 @@ class BatchDecision:
             )
         )  # fmt: skip
         write.events.posted_transfer(debit_seq)
+        last_posting = self._last_posting
+        last_posting[debit_id] = debit_seq
+        last_posting[credit_id] = debit_seq + 1
         write.new_transfers.append(
             transfer_row(transfer_id, self._shard, "TRANSFER", debit_id, credit_id, amount, currency, _COMPLETED_TEXT)
         )
         return CommandResult(transfer_id, True, _COMPLETED, None)
 
     def finish(self) -> DecidedBatch:
-        """The decided batch, with the balance event of every account it changed."""
+        """The decided batch, with the balance event of every customer account it changed: the
+        position of its last posting (apply_entry and the plain path post every change)."""
         assert self._next == len(self.commands), "every command is decided before the batch is written"
-        balance = self._write.events.balance
+        postings = self._write.postings
+        assert not postings or postings[-1][SEQ_INDEX] == len(postings) - 1, "a posting's seq is its position"
+        last_posting, posted_balance = self._last_posting, self._write.events.posted_balance
         for account_id, account in self._overlay.changed_accounts():
-            balance(
-                account_id,
-                account.account_type,
-                account.balance_minor,
-                account.balance_minor - account.held_minor,  # available_minor, without a property call each
-                account.currency,
-                account.version,
-            )
+            if account.account_type is _CHECKING or account.account_type is _SAVINGS:  # CUSTOMER_ACCOUNT_TYPES
+                posted_balance(last_posting[account_id])
         return self._decided
 
 

@@ -134,14 +134,27 @@ def plain_transfer_rows(
     )  # fmt: skip
 
 
-POSTED_LEG_COLUMNS = ("seq", "transfer_id", "account_id", "amount_minor", "currency")
+POSTED_LEG_COLUMNS = (
+    "seq",
+    "transfer_id",
+    "account_id",
+    "amount_minor",
+    "currency",
+    "account_version",
+    "balance_after_minor",
+    "held_after_minor",
+)
 _POSTED_LEG_INDEXES = tuple(POSTING_COLUMNS.index(column) for column in POSTED_LEG_COLUMNS)
+SEQ_INDEX = POSTING_COLUMNS.index("seq")
 
 
-def posted_leg(seq_transfer_account_amount_currency: Sequence[Any]) -> tuple[int, PostedLeg]:
+def posted_leg(values: Sequence[Any]) -> tuple[int, PostedLeg]:
     """(seq, leg) of a posting, from its POSTED_LEG_COLUMNS values."""
-    seq, transfer_id, account_id, amount_minor, currency = seq_transfer_account_amount_currency
-    return seq, PostedLeg(str(transfer_id), str(account_id), amount_minor, currency.strip())
+    seq, transfer_id, account_id, amount_minor, currency, version, balance_after, held_after = values
+    leg = PostedLeg(
+        str(transfer_id), str(account_id), amount_minor, currency.strip(), version, balance_after, held_after
+    )
+    return seq, leg
 
 
 def posted_legs_of(rows: Sequence[PostingRow], seqs: Sequence[int]) -> dict[int, PostedLeg]:
