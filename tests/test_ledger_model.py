@@ -251,6 +251,10 @@ def test_results_cross_the_wire_unchanged() -> None:
     ]
     wire = pickle.loads(pickle.dumps(to_wire(results)))
     assert from_wire([result.command_id for result in results], wire) == results
+    plain = [CommandResult(uuid.uuid4(), True, TransferStatus.COMPLETED) for _ in range(3)]
+    assert to_wire(plain)[1:] == ({}, {})
+    assert from_wire([result.command_id for result in plain], to_wire(plain)) == plain
+    assert from_wire([], to_wire([])) == []
 
 
 def test_batch_events_render_as_the_json_expand_reads() -> None:

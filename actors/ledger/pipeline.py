@@ -30,7 +30,9 @@ from models.ledger.commands import Command
 from models.ledger.results import CommandResult
 from models.ledger.state import LedgerState
 
-Answer = CommandResult | asyncio.Future[CommandResult]
+# A request's results, and the futures of those still under way as cross-shard sagas (by
+# position in the request): the results of a batch without sagas go back as they are.
+Answers = tuple[list[CommandResult], dict[int, asyncio.Future[CommandResult]]]
 MAX_FLIGHTS = 2  # one batch being written, one being decided
 DECIDE_SLICE_COMMANDS = 256  # decided between two turns of the event loop while a batch is written
 
@@ -38,7 +40,7 @@ DECIDE_SLICE_COMMANDS = 256  # decided between two turns of the event loop while
 @dataclass
 class Request:
     commands: Sequence[Command]
-    future: asyncio.Future[list[Answer]]
+    future: asyncio.Future[Answers]
     retried: bool = False  # once abandoned, its ids are looked up before it is decided again
     traces: Sequence[TraceCarrier] = ()  # the callers' recorded traces (actors/tracing.py)
     enqueued_ns: int = 0  # wall clock, only taken for a traced request

@@ -32,7 +32,7 @@ from actors.ledger.journal import (
     PreviousWritten,
     StoredResult,
 )
-from actors.ledger.pipeline import Answer, Flight, Pipeline, PreviousFailedError, Request
+from actors.ledger.pipeline import Answers, Flight, Pipeline, PreviousFailedError, Request
 from actors.ledger.sagas import Peers, Sagas
 from actors.metrics import ledger_metrics
 from actors.tracing import TraceCarrier, record_commit_spans
@@ -231,13 +231,13 @@ class AccountShard:
             raise ValueError(f"at most {self.config.max_batch_commands} commands per call")
         if self._queued_commands + len(commands) > self.config.max_queued_commands:
             raise ShardOverloadedError(f"shard {self.config.shard_index} has {self._queued_commands} queued")
-        future: asyncio.Future[list[CommandResult | asyncio.Future[CommandResult]]] = (
-            asyncio.get_running_loop().create_future()
-        )
+        future: asyncio.Future[Answers] = asyncio.get_running_loop().create_future()
         self._queued_commands += len(commands)
         await self._queue.put(Request(commands, future, traces=traces, enqueued_ns=time.time_ns() if traces else 0))
-        answers = await future
-        return [answer if isinstance(answer, CommandResult) else await answer for answer in answers]
+        results, sagas = await future
+        for index, saga in sagas.items():
+            results[index] = await saga
+        return results
 
     async def balances(self, account_ids: Sequence[uuid.UUID]) -> list[AccountBalance | None]:
         """Committed balances (never an uncommitted batch's)."""
@@ -424,14 +424,14 @@ class AccountShard:
         self.committed_batches += 1
         for hold in decided.new_holds:
             heapq.heappush(self._expiries, (hold.expires_at_ms, hold.pending_id))
-        answers: list[Answer] = list(decided.results)
-        for index, future in self._sagas.start(decided.sagas).items():
-            answers[index] = future
+        results = decided.results
+        sagas = self._sagas.start(decided.sagas)  # by position in the batch
         offset = 0
         for request in flight.requests:
             size = len(request.commands)
             if not request.future.done():
-                request.future.set_result(answers[offset : offset + size])
+                in_request = {index - offset: saga for index, saga in sagas.items() if offset <= index < offset + size}
+                request.future.set_result((results[offset : offset + size], in_request))
             self._queued_commands -= size
             offset += size
         traced = [request for request in flight.requests if request.traces]
