@@ -40,9 +40,9 @@ from models.ledger.types import CUSTOMER_ACCOUNT_TYPES, AccountType, RejectReaso
 from models.ledger.view import ShardView
 
 _COMPLETED = TransferStatus.COMPLETED
+_COMPLETED_TEXT = TransferStatus.COMPLETED.value  # rows carry plain text: the driver encodes a str subclass slower
 _CHECKING, _SAVINGS = AccountType.CHECKING, AccountType.SAVINGS
 assert frozenset({_CHECKING, _SAVINGS}) == CUSTOMER_ACCOUNT_TYPES
-_COMPLETED_TEXT = TransferStatus.COMPLETED.value  # rows carry plain text: the driver encodes a str subclass slower
 CREDIT_PENDING = "CREDIT_PENDING"
 REFUND_PENDING = "REFUND_PENDING"
 
