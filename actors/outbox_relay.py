@@ -63,11 +63,10 @@ def to_cloudevent(event: dict[str, Any]) -> cloudevents_kafka.KafkaMessage:
 async def row_events(
     connection: asyncpg.Connection | asyncpg.Pool, row_format: str, topic: str | None, stored: Any
 ) -> list[tuple[str, dict[str, Any]]]:
-    """(topic, event) pairs of an outbox row, in publishing order. A ledger batch's posted
-    transfers are read off their postings (models/ledger/events.py), in one query."""
+    """(topic, event) pairs of an outbox row, in publishing order. A ledger batch's events
+    recorded by position are read off their postings (models/ledger/events.py), in one query."""
     if row_format == LEDGER_BATCH_FORMAT:
-        seqs = posting_seqs(stored)
-        legs = await posted_legs(connection, stored["shard"], stored["batch"], seqs) if seqs else {}
+        legs = await posted_legs(connection, stored.get("shard", 0), stored.get("batch", 0), posting_seqs(stored))
         return [(event.topic, event.as_json()) for event in expand(stored, legs)]
     assert row_format == EVENTS_FORMAT and topic is not None, (row_format, topic)
     return [(topic, event) for event in stored]

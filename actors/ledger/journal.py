@@ -132,8 +132,8 @@ class StoredResult:
 async def posted_legs(
     connection: asyncpg.Connection | asyncpg.Pool, shard: int, batch: int, seqs: Sequence[int]
 ) -> dict[int, PostedLeg]:
-    """Postings of one journaled batch by sequence number (what `events.expand` reads posted
-    transfers from); the outbox relay reads them with the batch's outbox row."""
+    """Postings of one journaled batch by sequence number (what `events.expand` reads the events
+    recorded by position from); the outbox relay reads them with the batch's outbox row."""
     if not seqs:
         return {}
     rows = await connection.fetch(
