@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
 
 from actors.banking.directory import ACCOUNT_NOT_FOUND, Directory
+from actors.banking.limits import DailyOutgoing
 from actors.banking.records import TransactionRecords
 from actors.banking.transactions import MoneyRules, invalid
 from actors.ledger.client import AccountRecord, LedgerClient
@@ -56,11 +57,17 @@ def account_view(record: AccountRecord, balance: AccountBalance | None, daily_li
 
 class AccountService:
     def __init__(
-        self, ledger: LedgerClient, directory: Directory, records: TransactionRecords, rules: MoneyRules
+        self,
+        ledger: LedgerClient,
+        directory: Directory,
+        records: TransactionRecords,
+        limits: DailyOutgoing,
+        rules: MoneyRules,
     ) -> None:
         self._ledger = ledger
         self._directory = directory
         self._records = records
+        self._limits = limits
         self._rules = rules
 
     async def open(
@@ -108,8 +115,7 @@ class AccountService:
         return account_view(record, await self._ledger.balance(account_id), await self._daily_limit(record))
 
     async def _daily_limit(self, record: AccountRecord) -> int:
-        limit = await self._records.daily_limit(record.account_id)
-        return self._rules.daily_limit_minor(record.currency) if limit is None else limit
+        return await self._limits.limit_in_force(record.account_id, self._rules.daily_limit_minor(record.currency))
 
     async def of_user(self, principal: Principal, user_id: uuid.UUID) -> dict[str, Any]:
         if user_id != principal.user_id and not principal.is_staff:
@@ -162,7 +168,7 @@ class AccountService:
         if not principal.has_role(Role.ADMIN):
             raise ServiceFailure(403, "forbidden", "only an admin may change an account's limits")
         await self._directory.readable_account(principal, account_id)
-        await self._records.set_daily_limit(account_id, limit_minor, principal.user_id)
+        await self._limits.set_limit(account_id, limit_minor, principal.user_id)
         return await self.get(principal, account_id)
 
     async def statement(self, principal: Principal, account_id: uuid.UUID, start: date, end: date) -> Statement:

@@ -1,6 +1,6 @@
-"""The transactions read model in PostgreSQL: one row per transaction, its status history,
-and the daily outgoing reservations. Every status change is one transaction that updates
-the row, appends to its history and queues its event."""
+"""The transactions read model in PostgreSQL: one row per transaction and its status history.
+Every status change is one transaction that updates the row, appends to its history, queues
+its event and gives back what the movement no longer needs of its daily outgoing reservation."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any, Final
 
 import asyncpg
 
+from actors.banking.limits import release_in
 from actors.outbox import write_events
 from models.events import DomainEvent
 from models.money import format_amount
@@ -136,8 +137,9 @@ class TransactionRecords:
 
     async def create_many(
         self, drafts: Sequence[Draft], frauds: Sequence[tuple[str, int, list[str]] | None]
-    ) -> tuple[list[asyncpg.Record], set[uuid.UUID]]:
-        """Record many PROCESSING transactions at once: (rows in the order of `drafts`, ids created now)."""
+    ) -> list[asyncpg.Record]:
+        """Record many PROCESSING transactions at once: their rows in the order of `drafts` (an
+        existing row as it is)."""
         assert len(drafts) == len(frauds)
         ids = [draft.transaction_id for draft in drafts]
         async with self.pool.acquire() as connection, connection.transaction():
@@ -176,7 +178,7 @@ class TransactionRecords:
                 connection,
                 [transaction_event("transaction.initiated", row) for row in rows if row["transaction_id"] in created],
             )
-        return rows, created
+        return rows
 
     async def many(self, transaction_ids: Sequence[uuid.UUID], connection: Any = None) -> list[asyncpg.Record]:
         """Rows in the order of `transaction_ids` (each must exist)."""
@@ -213,6 +215,9 @@ class TransactionRecords:
                           t.status, t.reason
                    FROM transactions t WHERE t.transaction_id = ANY($1::uuid[])""",
                 moved_ids,
+            )
+            await release_in(
+                connection, [(row["transaction_id"], 0) for row in moved if row["status"] == TransactionStatus.FAILED]
             )
             event_types = {outcome[0]: outcome[3] for outcome in outcomes}
             events = [
@@ -257,7 +262,8 @@ class TransactionRecords:
         only_from: frozenset[TransactionStatus] | None = None,
         also: InTransaction | None = None,
     ) -> asyncpg.Record | None:
-        """Set a new status (recorded in the history, with its event).
+        """Set a new status (recorded in the history, with its event). FAILED gives back the
+        movement's daily outgoing reservation; a capture keeps only what was captured.
 
         None when the row is not in one of `only_from` (or already in `status`): a concurrent
         or repeated move changes nothing, so each status is entered at most once per step.
@@ -285,6 +291,10 @@ class TransactionRecords:
                 status.value,
                 reason,
             )
+            if status is TransactionStatus.FAILED:
+                await release_in(connection, [(transaction_id, 0)])
+            elif captured_minor is not None:
+                await release_in(connection, [(transaction_id, captured_minor)])
             if event_type is not None:
                 await write_events(connection, [transaction_event(event_type, row)])
             if also is not None:
@@ -309,56 +319,3 @@ class TransactionRecords:
             limit,
         )
         return rows
-
-    # --- daily outgoing limits -------------------------------------------------------------------
-
-    async def reserve_outgoing(self, account_id: uuid.UUID, amount_minor: int, limit_minor: int) -> bool:
-        """Count `amount_minor` against today's outgoing limit; False (nothing counted) if it would pass it."""
-        used = await self.pool.fetchval(
-            """INSERT INTO daily_outgoing AS d (account_id, day, used_minor) VALUES ($1, $2, $3)
-               ON CONFLICT (account_id, day) DO UPDATE SET used_minor = d.used_minor + EXCLUDED.used_minor
-               WHERE d.used_minor + EXCLUDED.used_minor <= $4
-               RETURNING used_minor""",
-            account_id,
-            _today(),
-            amount_minor,
-            limit_minor,
-        )
-        return used is not None and used <= limit_minor
-
-    async def release_outgoing(self, account_id: uuid.UUID, amount_minor: int, day: date | None = None) -> None:
-        await self.pool.execute(
-            """UPDATE daily_outgoing SET used_minor = greatest(0, used_minor - $3)
-               WHERE account_id = $1 AND day = $2""",
-            account_id,
-            day or _today(),
-            amount_minor,
-        )
-
-    async def outgoing_today(self, account_id: uuid.UUID) -> int:
-        used = await self.pool.fetchval(
-            "SELECT used_minor FROM daily_outgoing WHERE account_id = $1 AND day = $2", account_id, _today()
-        )
-        return int(used or 0)
-
-    async def daily_limit(self, account_id: uuid.UUID) -> int | None:
-        """The limit an admin set for this account, or None for the default."""
-        value = await self.pool.fetchval(
-            "SELECT daily_outgoing_minor FROM account_limits WHERE account_id = $1", account_id
-        )
-        return None if value is None else int(value)
-
-    async def set_daily_limit(self, account_id: uuid.UUID, limit_minor: int, set_by: uuid.UUID) -> None:
-        await self.pool.execute(
-            """INSERT INTO account_limits (account_id, daily_outgoing_minor, set_by) VALUES ($1, $2, $3)
-               ON CONFLICT (account_id) DO UPDATE
-               SET daily_outgoing_minor = EXCLUDED.daily_outgoing_minor, set_by = EXCLUDED.set_by,
-                   updated_at = now()""",
-            account_id,
-            limit_minor,
-            set_by,
-        )
-
-
-def _today() -> date:
-    return datetime.now(UTC).date()

@@ -18,6 +18,7 @@ from typing import Any, Final
 import asyncpg
 
 from actors.banking.directory import Directory
+from actors.banking.limits import DailyOutgoing, Reservation
 from actors.banking.records import Draft, InTransaction, TransactionRecords
 from actors.ledger.client import AccountRecord, LedgerClient, PendingTransferNotFoundError
 from models.failures import ServiceFailure
@@ -115,9 +116,16 @@ def _json_list(value: Any) -> list[str]:
 
 class TransactionService:
     def __init__(
-        self, records: TransactionRecords, ledger: LedgerClient, directory: Directory, scorer: Scorer, rules: MoneyRules
+        self,
+        records: TransactionRecords,
+        limits: DailyOutgoing,
+        ledger: LedgerClient,
+        directory: Directory,
+        scorer: Scorer,
+        rules: MoneyRules,
     ) -> None:
         self.records = records
+        self._limits = limits
         self._ledger = ledger
         self._directory = directory
         self._scorer = scorer
@@ -182,16 +190,15 @@ class TransactionService:
             assessment = _stored_assessment(row)
         if assessment is not None and assessment.verdict is Verdict.BLOCK:
             return await self._fail(transaction_id, "fraud_blocked")
-        outgoing = movement.kind in OUTGOING_KINDS
-        if created and outgoing and not await self._reserve(movement):
+        # Reserved on every attempt, not only the first: a retry after a crash between recording
+        # and reserving must not reach the ledger unreserved (a held reservation counts once).
+        if movement.kind in OUTGOING_KINDS and not await self._reserve(movement, transaction_id):
             return await self._fail(transaction_id, "daily_limit_exceeded")
         review = assessment is not None and assessment.verdict is Verdict.REVIEW
         result = await self._ledger.execute(self._command(movement, transaction_id, review))
         if result.reason == RejectReason.DUPLICATE_ID_CONFLICT:
             raise ServiceFailure(409, "idempotency_conflict", "this transaction id was used for another movement")
         status = status_of_ledger(result.status, held_for_review=review)
-        if status is TransactionStatus.FAILED:
-            await self._release(movement, outgoing)
         if movement.kind is TransactionKind.EXTERNAL_OUT and status is TransactionStatus.COMPLETED:
             status = TransactionStatus.PENDING  # the money has left the account; the rails answer later
         waiting = status in (TransactionStatus.PENDING_REVIEW, TransactionStatus.PENDING)
@@ -234,15 +241,17 @@ class TransactionService:
                 settlement = self._ledger.settlement_account_id(account, currency)
                 return Transfer(transaction_id, account, settlement, amount, currency, self._rules.review_hold_s * 1000)
 
-    async def _reserve(self, movement: Movement) -> bool:
-        limit = await self.records.daily_limit(movement.account_id)
-        if limit is None:
-            limit = self._rules.daily_limit_minor(movement.currency)
-        return await self.records.reserve_outgoing(movement.account_id, movement.amount_minor, limit)
+    async def _reserve(self, movement: Movement, transaction_id: uuid.UUID) -> bool:
+        granted = await self._reserve_many(
+            movement.account_id, movement.currency, [Reservation(transaction_id, movement.amount_minor)]
+        )
+        return transaction_id in granted
 
-    async def _release(self, movement: Movement, reserved: bool) -> None:
-        if reserved:
-            await self.records.release_outgoing(movement.account_id, movement.amount_minor)
+    async def _reserve_many(
+        self, account_id: uuid.UUID, currency: str, wanted: Sequence[Reservation]
+    ) -> set[uuid.UUID]:
+        limit_minor = await self._limits.limit_in_force(account_id, self._rules.daily_limit_minor(currency))
+        return await self._limits.reserve(account_id, wanted, limit_minor)
 
     async def _fail(self, transaction_id: uuid.UUID, reason: str) -> asyncpg.Record:
         moved = await self.records.move(
@@ -308,9 +317,6 @@ class TransactionService:
         moved = await self.records.move(
             transaction_id, status, reason, captured_minor=captured, only_from=frozenset({TransactionStatus.PENDING})
         )
-        released = row["amount_minor"] - (captured or 0)
-        if moved is not None and released > 0:
-            await self.records.release_outgoing(row["from_account_id"], released, row["created_at"].date())
         return transaction_view(moved or await self._current(transaction_id))
 
     # --- fraud review -----------------------------------------------------------------------------
@@ -338,8 +344,6 @@ class TransactionService:
             reason = reason_of_ledger(result.status, result.reason)
         if result is not None and not result.accepted:
             return transaction_view(await self.refresh(row))
-        if status is TransactionStatus.FAILED:
-            await self.records.release_outgoing(row["from_account_id"], row["amount_minor"], row["created_at"].date())
         moved = await self.records.move(
             transaction_id,
             status,
@@ -443,7 +447,7 @@ class TransactionService:
             _draft(movement, transaction_id, principal.user_id)
             for movement, transaction_id in zip(movements, transaction_ids, strict=True)
         ]
-        rows, created = await self.records.create_many(
+        rows = await self.records.create_many(
             drafts, [(a.verdict.value, a.score, list(a.reasons)) for a in assessments]
         )
         for position, (row, draft) in enumerate(zip(rows, drafts, strict=True)):
@@ -451,45 +455,40 @@ class TransactionService:
                 raise ServiceFailure(
                     409, "idempotency_conflict", f"transfers[{position}]: this id was used for another request"
                 )
-        batch = _Batch(movements, transaction_ids, rows, created, assessments)
+        batch = _Batch(movements, transaction_ids, rows)
         await self._admit(batch)
         commands = [self._command(movements[p], transaction_ids[p], _held_for_review(rows[p])) for p in batch.runnable]
         results = await self._ledger.execute_many(commands) if commands else []
         for position, result in zip(batch.runnable, results, strict=True):
             status = status_of_ledger(result.status, held_for_review=_held_for_review(rows[position]))
-            transaction_id = transaction_ids[position]
-            if status is TransactionStatus.FAILED and transaction_id in batch.reserved:
-                await self.records.release_outgoing(movements[position].account_id, batch.reserved[transaction_id])
             event = "transaction.processing" if status is TransactionStatus.PENDING_REVIEW else None
-            batch.outcomes.append((transaction_id, status, reason_of_ledger(result.status, result.reason), event))
+            outcome = (transaction_ids[position], status, reason_of_ledger(result.status, result.reason), event)
+            batch.outcomes.append(outcome)
         await self.records.settle_many(batch.outcomes)
         return {"items": [transaction_view(row) for row in await self.records.many(transaction_ids)]}
 
     async def _admit(self, batch: _Batch) -> None:
-        """Decide which recorded transfers go to the ledger: blocked ones and those over the daily limit do not."""
-        wanted: dict[uuid.UUID, tuple[int, str]] = {}
-        for position, movement in enumerate(batch.movements):
-            if batch.transaction_ids[position] in batch.created and not batch.blocked(position):
-                total, _ = wanted.get(movement.account_id, (0, movement.currency))
-                wanted[movement.account_id] = (total + movement.amount_minor, movement.currency)
-        granted: dict[uuid.UUID, bool] = {}
-        for account_id, (total, currency) in wanted.items():
-            limit = await self.records.daily_limit(account_id)
-            limit = self._rules.daily_limit_minor(currency) if limit is None else limit
-            granted[account_id] = await self.records.reserve_outgoing(account_id, total, limit)
+        """Decide which recorded transfers go to the ledger: not the blocked ones, nor those the
+        daily limit refuses (each account's reserved in the batch's order, each that still fits).
+        A retried batch is decided again from the stored verdicts and reservations."""
+        wanted: dict[tuple[uuid.UUID, str], list[Reservation]] = {}
         for position, (movement, row) in enumerate(zip(batch.movements, batch.rows, strict=True)):
+            if TransactionStatus(row["status"]) is TransactionStatus.PROCESSING and not _blocked(row):
+                reservation = Reservation(batch.transaction_ids[position], movement.amount_minor)
+                wanted.setdefault((movement.account_id, movement.currency), []).append(reservation)
+        granted: set[uuid.UUID] = set()
+        for (account_id, currency), reservations in wanted.items():
+            granted |= await self._reserve_many(account_id, currency, reservations)
+        for position, row in enumerate(batch.rows):
             transaction_id = batch.transaction_ids[position]
-            fresh = transaction_id in batch.created
             if TransactionStatus(row["status"]) is not TransactionStatus.PROCESSING:
                 continue
-            if fresh and batch.blocked(position):
+            if _blocked(row):
                 batch.outcomes.append((transaction_id, TransactionStatus.FAILED, "fraud_blocked", "transaction.failed"))
-            elif fresh and not granted[movement.account_id]:
+            elif transaction_id not in granted:
                 failed = (transaction_id, TransactionStatus.FAILED, "daily_limit_exceeded", "transaction.failed")
                 batch.outcomes.append(failed)
             else:
-                if fresh:
-                    batch.reserved[transaction_id] = movement.amount_minor
                 batch.runnable.append(position)
 
     # --- reads ----------------------------------------------------------------------------------
@@ -559,14 +558,13 @@ class _Batch:
     movements: Sequence[Movement]
     transaction_ids: Sequence[uuid.UUID]
     rows: list[asyncpg.Record]
-    created: set[uuid.UUID]
-    assessments: list[Assessment]
     runnable: list[int] = field(default_factory=list)
-    reserved: dict[uuid.UUID, int] = field(default_factory=dict)
     outcomes: list[tuple[uuid.UUID, TransactionStatus, str | None, str | None]] = field(default_factory=list)
 
-    def blocked(self, position: int) -> bool:
-        return self.assessments[position].verdict is Verdict.BLOCK
+
+def _blocked(row: asyncpg.Record) -> bool:
+    """By the verdict stored with the row, so that a retried batch decides as the first attempt did."""
+    return bool(row["fraud_verdict"] == Verdict.BLOCK.value)
 
 
 def _held_for_review(row: asyncpg.Record) -> bool:
