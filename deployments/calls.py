@@ -3,16 +3,25 @@ back as `Failure` values (not exceptions), and become the API's error shape at t
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Collection
 from functools import cache
-from typing import Any
+from typing import Any, Final
 
 from ray import serve
 from ray.serve.handle import DeploymentHandle
 
 from actors.tracing import TraceCarrier, continued_span, current_carrier
-from deployments.errors import ApiError
+from actors.transient import is_transient
+from deployments.errors import TEMPORARILY_UNAVAILABLE, ApiError
 from models.failures import Failure, ServiceFailure
+
+logger = logging.getLogger("bankflow.calls")
+MAX_TRANSIENT_ATTEMPTS: Final = 3
+# Between attempts: long enough for a pool to replace a cut connection or a shard to restart
+# its call, short enough that the caller still waits less than its own timeout.
+TRANSIENT_BACKOFF_MS: Final = (100, 400)
 
 
 @cache
@@ -21,29 +30,55 @@ def _deployment_name() -> str:
 
 
 async def dispatch(
-    service: object,
+    ready: Callable[[], Awaitable[object]],
     allowed: Collection[str],
     operation: str,
     arguments: dict[str, Any],
     trace: TraceCarrier | None = None,
+    retry_safe: Collection[str] = frozenset(),
 ) -> dict[str, Any] | Failure:
     """On the service's side: run one allowed operation (in the caller's trace, when it is
-    recorded); a ServiceFailure becomes a value."""
+    recorded) on the service `ready` gives; a ServiceFailure becomes a value.
+
+    A transient fault of the infrastructure is tried again, up to MAX_TRANSIENT_ATTEMPTS in
+    all, when the operation is in `retry_safe` (it carries its own ids, so another attempt
+    resumes the first and never repeats its effect); otherwise, or when the attempts run out,
+    it is answered 503 `temporarily_unavailable`. Anything else is a bug and is raised."""
     if operation not in allowed:
         return Failure(404, "not_found", f"no operation {operation}")
+    attempts = MAX_TRANSIENT_ATTEMPTS if operation in retry_safe else 1
     with continued_span(f"{_deployment_name()}.{operation}", trace) as span:
-        try:
-            result: dict[str, Any] = await getattr(service, operation)(**arguments)
-        except ServiceFailure as refusal:
-            if span is not None:
-                span.set_attribute("bankflow.refusal", refusal.failure.code)
-            return refusal.failure
-        return result
+        for attempt in range(attempts):
+            try:
+                service = await ready()
+                result: dict[str, Any] = await getattr(service, operation)(**arguments)
+            except ServiceFailure as refusal:
+                if span is not None:
+                    span.set_attribute("bankflow.refusal", refusal.failure.code)
+                return refusal.failure
+            except Exception as error:
+                if not is_transient(error):
+                    raise
+                logger.warning("%s: transient fault on attempt %d of %d: %r", operation, attempt + 1, attempts, error)
+                if attempt + 1 < attempts:
+                    await asyncio.sleep(TRANSIENT_BACKOFF_MS[attempt] / 1000)
+                continue
+            return result
+    if span is not None:
+        span.set_attribute("bankflow.refusal", TEMPORARILY_UNAVAILABLE.code)
+    return TEMPORARILY_UNAVAILABLE
 
 
 async def call_service(handle: DeploymentHandle[Any], operation: str, **arguments: Any) -> dict[str, Any]:
-    """On the gateway's side: the operation's result, or the ApiError of its refusal."""
-    result: dict[str, Any] | Failure = await handle.call.remote(operation, arguments, current_carrier())
+    """On the gateway's side: the operation's result, or the ApiError of its refusal. A
+    transient fault on the way (the replica restarting, the deployment shedding load) is 503."""
+    try:
+        result: dict[str, Any] | Failure = await handle.call.remote(operation, arguments, current_carrier())
+    except Exception as error:
+        if not is_transient(error):
+            raise
+        logger.warning("%s: transient fault calling the service: %r", operation, error)
+        result = TEMPORARILY_UNAVAILABLE
     if isinstance(result, Failure):
         headers = {"Retry-After": str(result.retry_after_s)} if result.retry_after_s else None
         raise ApiError(result.status, result.code, result.message, headers)

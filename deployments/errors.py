@@ -11,7 +11,7 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Final
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -19,6 +19,9 @@ from fastapi.responses import JSONResponse
 from opentelemetry import trace
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+
+from actors.transient import is_transient
+from models.failures import Failure
 
 REQUEST_ID_HEADER = "X-Request-ID"
 REQUEST_ID_ATTRIBUTE = "bankflow.request_id"  # on the request's span: from a request id to its trace
@@ -38,6 +41,16 @@ _CODE_BY_STATUS = {
     429: "rate_limited",
     503: "unavailable",
 }
+
+
+# A transient fault of the infrastructure, answered so that a client retries (with the same
+# Idempotency-Key) rather than reports a bug.
+TEMPORARILY_UNAVAILABLE: Final = Failure(
+    503,
+    "temporarily_unavailable",
+    "a service BankFlow depends on is briefly unavailable; retry shortly (with the same Idempotency-Key)",
+    retry_after_s=1,
+)
 
 
 class ApiError(Exception):
@@ -89,6 +102,11 @@ async def _on_validation_error(request: Request, error: Exception) -> Response:
 
 
 async def _on_unexpected(request: Request, error: Exception) -> Response:
+    if is_transient(error):  # e.g. the gateway's own Redis or a handle call outside call_service
+        logger.warning("transient fault: %r", error, extra={"request_id": request_id_of(request)})
+        failure = TEMPORARILY_UNAVAILABLE
+        headers = {"Retry-After": str(failure.retry_after_s)}
+        return error_response(request, failure.status, failure.code, failure.message, headers)
     logger.exception("unhandled error", extra={"request_id": request_id_of(request)})
     return error_response(request, 500, "internal_error", "an internal error occurred")
 

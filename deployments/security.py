@@ -67,7 +67,8 @@ def _limited(retry_after_s: int) -> ApiError:
 
 def _session_store_down() -> ApiError:
     # Fail closed: without Redis, neither revocations nor rate limits can be checked.
-    return ApiError(503, "unavailable", "the session store is unavailable; try again shortly", {"Retry-After": "5"})
+    message = "the session store is unavailable; try again shortly"
+    return ApiError(503, "temporarily_unavailable", message, {"Retry-After": "5"})
 
 
 async def limit_by_ip(request: Request) -> None:

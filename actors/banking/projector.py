@@ -17,8 +17,15 @@ from typing import Final
 import asyncpg
 
 from actors.banking.records import Draft, TransactionRecords
+from models.fraud.check import Verdict
 from models.ledger.types import FINAL_TRANSFER_STATUSES, INTERNAL_ACCOUNT_TYPES, TransferStatus
-from models.transactions import TransactionKind, TransactionStatus, reason_of_ledger, status_of_ledger
+from models.transactions import (
+    OUTGOING_KINDS,
+    TransactionKind,
+    TransactionStatus,
+    reason_of_ledger,
+    status_of_ledger,
+)
 
 MAX_BATCHES_PER_ROUND: Final = 1_000
 # The initiator of a transaction the read model learnt from the journal, not from a request.
@@ -31,6 +38,10 @@ _KINDS: Final = {
 }
 # The rails own these kinds' statuses (money leaves at once, the transaction ends when answered).
 _RAILS_KINDS: Final = frozenset({TransactionKind.EXTERNAL_OUT.value, TransactionKind.EXTERNAL_IN.value})
+_SCORED_KINDS: Final = frozenset(kind.value for kind in OUTGOING_KINDS)
+_UNSETTLED: Final = frozenset(
+    {TransactionStatus.PROCESSING, TransactionStatus.PENDING, TransactionStatus.PENDING_REVIEW}
+)
 
 
 class ReadModelProjector:
@@ -75,7 +86,8 @@ class ReadModelProjector:
         existing = {
             row["transaction_id"]: row
             for row in await self._pool.fetch(
-                "SELECT transaction_id, kind, status FROM transactions WHERE transaction_id = ANY($1::uuid[])",
+                """SELECT transaction_id, kind, status, fraud_verdict FROM transactions
+                   WHERE transaction_id = ANY($1::uuid[])""",
                 [transfer["transfer_id"] for transfer in transfers],
             )
         }
@@ -90,25 +102,29 @@ class ReadModelProjector:
         return changed
 
     async def _catch_up(self, row: asyncpg.Record, transfer: asyncpg.Record) -> bool:
-        """Move a known transaction to the ledger's final outcome (never to an intermediate status)."""
+        """Move a known transaction to what the ledger decided: its final outcome (never an
+        intermediate status), or, for a hold still PROCESSING in the read model (the service lost
+        its database connection after the ledger committed it), to waiting on the hold."""
+        if row["kind"] in _RAILS_KINDS or transfer["saga_stage"] is not None:
+            return False
         ledger_status = TransferStatus(transfer["status"])
-        if row["kind"] in _RAILS_KINDS or ledger_status not in FINAL_TRANSFER_STATUSES:
-            return False
-        if transfer["saga_stage"] is not None:
-            return False
-        target = status_of_ledger(ledger_status)
         current = TransactionStatus(row["status"])
-        if current is target or current not in (
-            TransactionStatus.PROCESSING,
-            TransactionStatus.PENDING,
-            TransactionStatus.PENDING_REVIEW,
-        ):
+        if ledger_status in FINAL_TRANSFER_STATUSES:
+            target = status_of_ledger(ledger_status)
+            if current is target or current not in _UNSETTLED:
+                return False
+        elif ledger_status is TransferStatus.PENDING and current is TransactionStatus.PROCESSING:
+            target = status_of_ledger(ledger_status, held_for_review=row["fraud_verdict"] == Verdict.REVIEW.value)
+        else:
             return False
+        waiting = target in (TransactionStatus.PENDING, TransactionStatus.PENDING_REVIEW)
         posted = transfer["posted_minor"] if transfer["kind"] == "PENDING" else None
         moved = await self._records.move(
             row["transaction_id"],
             target,
             reason_of_ledger(ledger_status, transfer["reason"]),
+            # The event the service would have written for the same change (the same event id).
+            event_type="transaction.processing" if waiting and row["kind"] in _SCORED_KINDS else None,
             captured_minor=posted if target is TransactionStatus.COMPLETED else None,
             only_from=frozenset({current}),
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import date
-from typing import Any
+from typing import Any, Final
 
 from ray import serve
 
@@ -19,6 +19,8 @@ from models.identity import Principal
 from models.statements import statement_csv, statement_json
 
 OPERATIONS = frozenset({"open", "get", "of_user", "balance", "change_status", "set_daily_limit", "statement"})
+# Every operation carries its own ids or only reads: another attempt resumes the first.
+RETRY_SAFE: Final = OPERATIONS
 
 
 class _AccountOperations:
@@ -63,4 +65,4 @@ class Accounts:
     async def call(
         self, operation: str, arguments: dict[str, Any], trace: TraceCarrier | None = None
     ) -> dict[str, Any] | Failure:
-        return await dispatch(await self._ready(), OPERATIONS, operation, arguments, trace)
+        return await dispatch(self._ready, OPERATIONS, operation, arguments, trace, RETRY_SAFE)

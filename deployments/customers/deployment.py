@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Final
 
 import asyncpg
 from ray import serve
@@ -29,6 +29,8 @@ OPERATIONS = frozenset(
         "list_documents",
     }
 )
+# Reads only: a write may record its effect before the fault.
+RETRY_SAFE: Final = frozenset({"get", "search", "kyc_status", "list_documents"})
 
 
 @serve.deployment
@@ -51,4 +53,4 @@ class Customers:
     async def call(
         self, operation: str, arguments: dict[str, Any], trace: TraceCarrier | None = None
     ) -> dict[str, Any] | Failure:
-        return await dispatch(await self._ready(), OPERATIONS, operation, arguments, trace)
+        return await dispatch(self._ready, OPERATIONS, operation, arguments, trace, RETRY_SAFE)

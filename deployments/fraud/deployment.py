@@ -29,6 +29,8 @@ MAX_SCORING_BATCH: Final = 64
 SCORING_BATCH_WAIT_S: Final = 0.002
 MAX_LIST_SLICE: Final = 1_000
 MODEL_POLL_S: Final = 2.0
+# Reads only: scoring counts the movement in its velocity windows.
+RETRY_SAFE: Final = frozenset({"rules", "cases", "case", "model"})
 
 logger = logging.getLogger("bankflow.fraud")
 
@@ -112,4 +114,4 @@ class Fraud:
     async def call(
         self, operation: str, arguments: dict[str, Any], trace: TraceCarrier | None = None
     ) -> dict[str, Any] | Failure:
-        return await dispatch(await self._ready(), OPERATIONS, operation, arguments, trace)
+        return await dispatch(self._ready, OPERATIONS, operation, arguments, trace, RETRY_SAFE)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Final
 
 import asyncpg
 from ray import serve
@@ -32,6 +32,8 @@ OPERATIONS = frozenset(
         "set_roles",
     }
 )
+# Reads only: a login counts its failures, a registration sends mail.
+RETRY_SAFE: Final = frozenset({"me"})
 
 
 @serve.deployment
@@ -56,7 +58,7 @@ class Identity:
         self, operation: str, arguments: dict[str, Any], trace: TraceCarrier | None = None
     ) -> dict[str, Any] | Failure:
         """Run one operation; a refusal comes back as a Failure value, not an exception."""
-        return await dispatch(await self._ready(), OPERATIONS, operation, arguments, trace)
+        return await dispatch(self._ready, OPERATIONS, operation, arguments, trace, RETRY_SAFE)
 
     async def bootstrap_admin(self, email: str, password: str) -> bool | Failure:
         """Create the first admin if there is none (called by `bankflow up`, never over HTTP)."""

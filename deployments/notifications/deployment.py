@@ -16,6 +16,8 @@ from deployments.notifications.service import NotificationService
 from models.failures import Failure
 
 OPERATIONS: Final = frozenset({"history", "since", "preferences", "set_preferences", "templates", "send"})
+# Reads only: a send delivers.
+RETRY_SAFE: Final = frozenset({"history", "since", "preferences", "templates"})
 
 
 @serve.deployment
@@ -39,4 +41,4 @@ class Notifications:
     async def call(
         self, operation: str, arguments: dict[str, Any], trace: TraceCarrier | None = None
     ) -> dict[str, Any] | Failure:
-        return await dispatch(await self._ready(), OPERATIONS, operation, arguments, trace)
+        return await dispatch(self._ready, OPERATIONS, operation, arguments, trace, RETRY_SAFE)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Final
 
 from ray import serve
 
@@ -30,6 +30,9 @@ OPERATIONS = frozenset(
         "decide_review",
     }
 )
+# Every movement carries its transaction id (a retry resumes it, the ledger and the read model
+# are idempotent by it); the rest carry their own ids or only read.
+RETRY_SAFE: Final = OPERATIONS
 
 
 class _TransactionOperations:
@@ -46,7 +49,7 @@ class _TransactionOperations:
         self.of_account = service.of_account
         self.external = banking.external.request
         self.schedule = banking.schedules.create
-        self.schedules = banking.schedules.of_owner
+        self.schedules = banking.schedules.listing
         self.cancel_schedule = banking.schedules.cancel
         self.search = banking.search.search
         self.decide_review = service.decide_review
@@ -69,4 +72,4 @@ class Transactions:
     async def call(
         self, operation: str, arguments: dict[str, Any], trace: TraceCarrier | None = None
     ) -> dict[str, Any] | Failure:
-        return await dispatch(await self._ready(), OPERATIONS, operation, arguments, trace)
+        return await dispatch(self._ready, OPERATIONS, operation, arguments, trace, RETRY_SAFE)
