@@ -6,6 +6,7 @@ journal; money is neither lost nor invented."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 import threading
 import time
@@ -13,13 +14,18 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
+import asyncpg
 import httpx
 import psycopg
 import ray
 
+from actors.banking.records import Draft, TransactionRecords
+from actors.ledger.client import LedgerClient
 from actors.ledger.placement import LEDGER_NAMESPACE, shard_actor_name
 from actors.settings import Settings
-from tests.banking_client import Customer, balance, deposit, new_customer, open_account
+from models.ledger.commands import Transfer, Withdrawal
+from models.transactions import TransactionKind, TransactionStatus
+from tests.banking_client import Customer, balance, deposit, new_customer, open_account, wait_for
 
 CLIENTS = 8
 TRANSFERS_PER_CLIENT = 30
@@ -150,3 +156,43 @@ def test_connections_cut_and_a_shard_killed_mid_load_answer_503_and_heal(
     for customer, account in accounts:
         assert Decimal(balance(api, customer.headers, account)["balance"]) == FUNDS + moved[account]
     assert completed > 0, f"no transfer completed ({interrupted} interrupted)"
+
+
+def test_a_movement_whose_answer_never_reached_the_read_model_is_completed_by_the_projector(
+    api: httpx.Client, admin: dict[str, str], settings: Settings, ray_driver: None
+) -> None:
+    """The ledger committed, then the service lost its connection before recording the answer
+    (and the client never retried): the projector brings the transaction to what the ledger did."""
+    customer = new_customer(api, admin)
+    account = uuid.UUID(open_account(api, customer))
+    deposit(api, customer, str(account), "100.00")
+    payment_id, sent_id = uuid.uuid4(), uuid.uuid4()
+
+    async def commit_without_answer() -> None:
+        pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=2)
+        client = LedgerClient(settings.database_url, settings.account_shards)
+        try:
+            records, user = TransactionRecords(pool), uuid.UUID(customer.user_id)
+            kinds = ((payment_id, TransactionKind.PAYMENT), (sent_id, TransactionKind.EXTERNAL_OUT))
+            for transaction_id, kind in kinds:
+                draft = Draft(transaction_id, kind, account, None, 3_000, "USD", None, "Hotel", user)
+                await records.create(draft, TransactionStatus.PROCESSING)
+            settlement = client.settlement_account_id(account, "USD")
+            hold = await client.execute(Transfer(payment_id, account, settlement, 3_000, "USD", 3_600_000))
+            sent = await client.execute(Withdrawal(sent_id, account, 3_000, "USD"))
+            assert hold.accepted and sent.accepted
+        finally:
+            await client.close()
+            await pool.close()
+
+    asyncio.run(commit_without_answer())
+
+    def status_of(transaction_id: uuid.UUID) -> str:
+        response = api.get(f"/api/v1/transactions/{transaction_id}", headers=customer.headers)
+        assert response.status_code == 200, response.text
+        return str(response.json()["status"])
+
+    wait_for(lambda: status_of(payment_id) == "PENDING" and status_of(sent_id) == "PENDING")
+    captured = api.post(f"/api/v1/transactions/{payment_id}/capture", headers=customer.headers)
+    assert captured.status_code == 200 and captured.json()["status"] == "COMPLETED", captured.text
+    assert balance(api, customer.headers, str(account))["balance"] == "40.00"

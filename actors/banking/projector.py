@@ -37,7 +37,6 @@ _KINDS: Final = {
     "WITHDRAWAL": TransactionKind.WITHDRAWAL,
 }
 # The rails own these kinds' statuses (money leaves at once, the transaction ends when answered).
-_RAILS_KINDS: Final = frozenset({TransactionKind.EXTERNAL_OUT.value, TransactionKind.EXTERNAL_IN.value})
 _SCORED_KINDS: Final = frozenset(kind.value for kind in OUTGOING_KINDS)
 _UNSETTLED: Final = frozenset(
     {TransactionStatus.PROCESSING, TransactionStatus.PENDING, TransactionStatus.PENDING_REVIEW}
@@ -103,18 +102,27 @@ class ReadModelProjector:
 
     async def _catch_up(self, row: asyncpg.Record, transfer: asyncpg.Record) -> bool:
         """Move a known transaction to what the ledger decided: its final outcome (never an
-        intermediate status), or, for a hold still PROCESSING in the read model (the service lost
-        its database connection after the ledger committed it), to waiting on the hold."""
-        if row["kind"] in _RAILS_KINDS or transfer["saga_stage"] is not None:
+        intermediate status); or, for one still PROCESSING in the read model after the ledger
+        committed it (the service lost its database connection in between), to waiting on its
+        hold, or on the rails for money already sent out. The rails own an external transfer's
+        status from then on."""
+        if row["kind"] == TransactionKind.EXTERNAL_IN.value or transfer["saga_stage"] is not None:
             return False
         ledger_status = TransferStatus(transfer["status"])
         current = TransactionStatus(row["status"])
-        if ledger_status in FINAL_TRANSFER_STATUSES:
+        review = row["fraud_verdict"] == Verdict.REVIEW.value
+        if row["kind"] == TransactionKind.EXTERNAL_OUT.value:
+            if current is not TransactionStatus.PROCESSING:  # from PENDING on, the rails' answer decides
+                return False
+            target = status_of_ledger(ledger_status, held_for_review=review)
+            if target is TransactionStatus.COMPLETED:
+                target = TransactionStatus.PENDING  # the money has left the account; the rails answer later
+        elif ledger_status in FINAL_TRANSFER_STATUSES:
             target = status_of_ledger(ledger_status)
             if current is target or current not in _UNSETTLED:
                 return False
         elif ledger_status is TransferStatus.PENDING and current is TransactionStatus.PROCESSING:
-            target = status_of_ledger(ledger_status, held_for_review=row["fraud_verdict"] == Verdict.REVIEW.value)
+            target = status_of_ledger(ledger_status, held_for_review=review)
         else:
             return False
         waiting = target in (TransactionStatus.PENDING, TransactionStatus.PENDING_REVIEW)
