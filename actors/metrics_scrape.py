@@ -24,11 +24,19 @@ logger = logging.getLogger("bankflow.metrics")
 MAX_NODES: Final = 256
 NODE_TIMEOUT_S: Final = 5.0
 MAX_NODE_EXPOSITION_BYTES: Final = 32 * 1024 * 1024
+READ_CHUNK_BYTES: Final = 256 * 1024
 CONTENT_TYPE: Final = "text/plain; version=0.0.4; charset=utf-8"
 
 
 class ScrapeError(RuntimeError):
     """No node of the cluster answered with metrics that parse."""
+
+
+class ExpositionTooLargeError(RuntimeError):
+    """A node answered more than the bound: refused whole, never parsed cut short."""
+
+    def __init__(self, url: str, max_bytes: int) -> None:
+        super().__init__(f"{url} answered more than {max_bytes} bytes, the bound on one node's metrics")
 
 
 def metrics_urls(nodes: Iterable[dict[str, Any]]) -> list[str]:
@@ -66,6 +74,9 @@ def merge_node_answers(urls: Sequence[str], answers: Sequence[str | BaseExceptio
     that does not parse (an agent caught mid-update), is left out of this scrape and logged."""
     node_families = []
     for url, answer in zip(urls, answers, strict=True):
+        if isinstance(answer, ExpositionTooLargeError):
+            logger.error("metrics of %s refused, left out of this scrape: %s", url, answer)
+            continue
         if isinstance(answer, BaseException):
             logger.warning("metrics of %s not read: %s", url, answer)
             continue
@@ -78,19 +89,32 @@ def merge_node_answers(urls: Sequence[str], answers: Sequence[str | BaseExceptio
     return _merged(node_families)
 
 
-async def _fetch(session: aiohttp.ClientSession, url: str) -> str:
+async def _fetch(session: aiohttp.ClientSession, url: str, max_bytes: int) -> str:
+    """The node's whole exposition, read to its end: one read() returns whatever has arrived so
+    far, and a prefix of an exposition may even parse, silently short of samples."""
     async with session.get(url) as response:
         response.raise_for_status()
-        body = await response.content.read(MAX_NODE_EXPOSITION_BYTES + 1)
-        if len(body) > MAX_NODE_EXPOSITION_BYTES:
-            raise ValueError(f"{url} answered more than {MAX_NODE_EXPOSITION_BYTES} bytes")
+        if response.content_length is not None and response.content_length > max_bytes:
+            raise ExpositionTooLargeError(url, max_bytes)
+        body = bytearray()
+        async for chunk in response.content.iter_chunked(READ_CHUNK_BYTES):
+            body += chunk
+            if len(body) > max_bytes:
+                raise ExpositionTooLargeError(url, max_bytes)
         return body.decode()
+
+
+async def scrape_nodes(urls: Sequence[str], max_bytes: int = MAX_NODE_EXPOSITION_BYTES) -> bytes:
+    """These nodes' metrics, merged; a node that does not answer, or answers more than
+    `max_bytes`, is left out (and logged)."""
+    timeout = aiohttp.ClientTimeout(total=NODE_TIMEOUT_S)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        answers = await asyncio.gather(*(_fetch(session, url, max_bytes) for url in urls), return_exceptions=True)
+    # Parsing a few MB of exposition takes seconds of CPU: off the event loop, so that the
+    # gateway's other requests are not held up behind a scrape.
+    return await asyncio.to_thread(merge_node_answers, urls, answers)
 
 
 async def scrape_cluster() -> bytes:
     """Every live node's metrics, merged; a node that does not answer is left out (and logged)."""
-    urls = metrics_urls(await asyncio.to_thread(ray.nodes))
-    timeout = aiohttp.ClientTimeout(total=NODE_TIMEOUT_S)
-    async with aiohttp.ClientSession(timeout=timeout) as session:
-        answers = await asyncio.gather(*(_fetch(session, url) for url in urls), return_exceptions=True)
-    return merge_node_answers(urls, answers)
+    return await scrape_nodes(metrics_urls(await asyncio.to_thread(ray.nodes)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable
 from dataclasses import dataclass
+from typing import Any
 
 import aiosmtplib
 import asyncpg
@@ -130,7 +131,10 @@ async def probe_ledger(shard_count: int, timeout_s: float = PROBE_TIMEOUT_S) -> 
 
     async def check() -> ProbeResult:
         shards = await wait_ready(shard_handles(shard_count), timeout_s)
-        relay = await ray.get_actor(RELAY_ACTOR_NAME, namespace=RELAY_NAMESPACE).stats.remote()
+        # Any, as every handle of ours: Ray types an untyped handle's methods as Never, which
+        # would make everything after the call unreachable to the type checker.
+        handle: Any = ray.get_actor(RELAY_ACTOR_NAME, namespace=RELAY_NAMESPACE)
+        relay = await handle.stats.remote()
         if not relay["running"]:
             return ProbeResult("ledger", False, "the outbox relay is not running")
         accounts = sum(shard["accounts"] for shard in shards)

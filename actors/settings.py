@@ -6,6 +6,7 @@ the resolved addresses of a running stack are kept in `<data_dir>/run/endpoints.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from collections.abc import Mapping
@@ -13,7 +14,7 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from actors.smtp_url import parse_smtp_url
@@ -40,6 +41,32 @@ _HOST_PORT = re.compile(r"^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$")
 
 class SettingsError(ValueError):
     """A setting is invalid; the message is one line naming it."""
+
+
+def is_loopback(host: str) -> bool:
+    """Whether an address to listen on is reachable from this machine only: 127.0.0.0/8, ::1 or
+    localhost. The wildcards (0.0.0.0, ::) and any other name or address are not."""
+    name = host.strip().removeprefix("[").removesuffix("]").lower()
+    if name == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback
+
+
+def check_metrics_exposure(http_host: str, metrics_token: SecretStr) -> None:
+    """Without a metrics token, GET /metrics is open: only while the API listens on loopback."""
+    if metrics_token.get_secret_value() or is_loopback(http_host):
+        return
+    raise SettingsError(
+        f"the HTTP API listens on {http_host}, beyond this machine, and BANKFLOW_METRICS_TOKEN is empty:"
+        " GET /metrics would be open to the network; set BANKFLOW_METRICS_TOKEN,"
+        " or listen on a loopback address (127.0.0.1, ::1, localhost)"
+    )
 
 
 class Settings(BaseSettings):
@@ -233,6 +260,14 @@ class Settings(BaseSettings):
     def _ray_address(cls, value: str) -> str:
         if value and value != "auto" and not _HOST_PORT.match(value.removeprefix("ray://")):
             raise ValueError("must be host:port, ray://host:port or auto")
+        return value
+
+    @field_validator("http_host")
+    @classmethod
+    def _metrics_not_open_beyond_loopback(cls, value: str, info: ValidationInfo) -> str:
+        # metrics_token is declared (so validated) before http_host; were it not, the check would
+        # see no token and refuse: it fails closed.
+        check_metrics_exposure(value, info.data.get("metrics_token", SecretStr("")))
         return value
 
     @field_validator("jwt_private_key_pem")

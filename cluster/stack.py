@@ -14,6 +14,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import ray
 from pydantic import SecretStr
@@ -219,7 +220,9 @@ def ledger_down(settings: Settings, progress: Progress) -> None:
 def _stop_actor(name: str, namespace: str) -> None:
     """Stop a named actor that has a `stop` method, then remove it for good; absent is fine."""
     try:
-        actor = ray.get_actor(name, namespace=namespace)
+        # Any, as every handle of ours: Ray types an untyped handle's methods as Never, which
+        # would make everything after the call unreachable to the type checker.
+        actor: Any = ray.get_actor(name, namespace=namespace)
         ray.get(actor.stop.remote(), timeout=LEDGER_STOP_TIMEOUT_S)
         ray.kill(actor, no_restart=True)
     except (ValueError, ray.exceptions.RayError):

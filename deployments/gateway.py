@@ -14,12 +14,13 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from ray import serve
+from ray.serve import context as serve_context
 from ray.serve.handle import DeploymentHandle
 
 from actors.keys import JwtKeyRing
 from actors.probes import ProbeResult, probe_kafka, probe_ledger, probe_postgres, probe_ray, probe_redis
 from actors.redis_client import connect_redis
-from actors.settings import Settings
+from actors.settings import Settings, check_metrics_exposure
 from actors.tracing import prepare_process
 from deployments import (
     routes_accounts,
@@ -54,6 +55,14 @@ api.include_router(routes_notifications.router)
 api.include_router(metrics_router)
 
 
+def _serve_http_host() -> str:
+    """The address Serve's HTTP proxies listen on, as the Serve controller has it."""
+    client = serve_context._get_global_client()
+    assert client is not None  # raises rather than answering None when no controller runs
+    host: str | None = client.http_config.host
+    return host or ""
+
+
 @serve.deployment
 @serve.ingress(api)
 class Gateway:
@@ -69,6 +78,9 @@ class Gateway:
         settings = Settings()
         prepare_process("gateway", settings.otlp_traces_endpoint, settings.trace_sample_ratio)
         self._settings = settings
+        # Where Serve's proxies really listen, which is not a setting of the replicas: KubeRay's
+        # serve config says 0.0.0.0. Without a token, /metrics is served open on loopback only.
+        check_metrics_exposure(_serve_http_host(), settings.metrics_token)
         api.state.metrics_token = settings.metrics_token
         keys = JwtKeyRing.from_pem(
             settings.jwt_private_key_pem.get_secret_value(),

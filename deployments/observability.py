@@ -85,7 +85,7 @@ def _require_metrics_token(request: Request) -> None:
     token: SecretStr = request.app.state.metrics_token
     expected = token.get_secret_value()
     if not expected:
-        return  # a laptop's stack: /metrics is open (production sets BANKFLOW_METRICS_TOKEN)
+        return  # open: the gateway starts without a token only when Serve listens on loopback
     if not hmac.compare_digest(bearer_token(request).encode(), expected.encode()):
         raise ApiError(401, "unauthorized", "the metrics token is required", {"WWW-Authenticate": "Bearer"})
 

@@ -38,7 +38,9 @@ def test_first_fit_admits_in_order_each_that_still_fits(used: int, limit: int, w
 
 async def _counted(pool: asyncpg.Pool, account_id: uuid.UUID) -> tuple[int, int]:
     """(the day's counter, the sum of the account's reservations): always equal."""
-    used = await pool.fetchval("SELECT coalesce(sum(used_minor), 0) FROM daily_outgoing WHERE account_id = $1", account_id)
+    used = await pool.fetchval(
+        "SELECT coalesce(sum(used_minor), 0) FROM daily_outgoing WHERE account_id = $1", account_id
+    )
     held = await pool.fetchval(
         "SELECT coalesce(sum(amount_minor), 0) FROM outgoing_reservations WHERE account_id = $1", account_id
     )

@@ -16,6 +16,7 @@ import pytest
 import yaml
 from ray.serve.schema import ServeDeploySchema
 
+from actors.settings import is_loopback
 from cluster import kuberay
 from tests.kustomize import kustomize
 
@@ -106,6 +107,24 @@ def test_the_rayservice_keeps_what_production_relies_on(overlay: str) -> None:
         assert {"configMapRef": {"name": "bankflow-settings"}} in container["envFrom"]
         assert container["image"].endswith(f":{_tag(overlay)}")
         assert not any("value" in variable for variable in container.get("env", [])), "no literal env: secrets"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_api_listening_beyond_loopback_takes_its_metrics_token_from_a_secret(overlay: str) -> None:
+    documents = _rendered(overlay)
+    (service,) = [document for document in documents if document["kind"] == "RayService"]
+    host = yaml.safe_load(service["spec"]["serveConfigV2"])["http_options"]["host"]
+    assert not is_loopback(host), "the premise: Prometheus scrapes /metrics from other pods"
+    (secret,) = [d for d in documents if d["kind"] == "ExternalSecret" and d["metadata"]["name"] == "bankflow-secrets"]
+    assert "BANKFLOW_METRICS_TOKEN" in {item["secretKey"] for item in secret["spec"]["data"]}
+    (settings,) = [d for d in documents if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "bankflow-settings"]
+    assert "BANKFLOW_METRICS_TOKEN" not in settings["data"], "a token is a secret, never a ConfigMap's value"
+    cluster = service["spec"]["rayClusterConfig"]
+    pods = [cluster["headGroupSpec"]["template"], *(group["template"] for group in cluster["workerGroupSpecs"])]
+    for pod in pods:
+        (container,) = pod["spec"]["containers"]
+        assert {"secretRef": {"name": "bankflow-secrets"}} in container["envFrom"]
+        assert "BANKFLOW_METRICS_TOKEN" not in {variable["name"] for variable in container.get("env", [])}
 
 
 def _tag(overlay: str) -> str:

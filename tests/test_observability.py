@@ -3,19 +3,31 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import re
 import time
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from functools import cache
 from pathlib import Path
 
 import httpx
 import kubernetes_validate
 import pytest
 import yaml
+from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
 from actors import metrics as catalogue
-from actors.metrics_scrape import ScrapeError, merge_node_answers, metrics_urls
+from actors.metrics_scrape import (
+    MAX_NODE_EXPOSITION_BYTES,
+    ScrapeError,
+    merge_node_answers,
+    metrics_urls,
+    scrape_nodes,
+)
 from cluster import dashboards
 from deployments.observability import UNMATCHED_ROUTE, route_template
 from tests.banking_client import Customer, deposit, open_account
@@ -35,6 +47,11 @@ REQUIRED_ALERTS = {
     "BankFlowShardRestarting",
 }
 SCRAPE_WAIT_S = 90  # Ray's agents export what processes record every few seconds
+LARGE_EXPORT_BYTES = 6 * 1024 * 1024  # what a node of a stack that has carried some load exports
+# A node's agent writes its export a piece at a time; pauses between the pieces mean that a
+# reader which takes what has arrived so far sees only a part.
+SERVED_CHUNK_BYTES = 64 * 1024
+SERVED_PAUSE_S = 0.002
 
 
 def _alert_rules() -> list[dict[str, object]]:
@@ -148,6 +165,88 @@ def test_a_node_whose_metrics_do_not_parse_is_left_out_of_the_scrape() -> None:
     assert [sample.labels["NodeAddress"] for sample in family.samples] == ["10.0.0.1"]
     with pytest.raises(ScrapeError, match="none of the 2 Ray nodes"):
         merge_node_answers(urls[1:], [garbled, TimeoutError()])
+
+
+@cache
+def _exposition(min_bytes: int) -> bytes:
+    """Valid exposition text of at least `min_bytes`: histograms by route, as Ray exports them."""
+    lines: list[str] = []
+    size = 0
+    family = 0
+    while size < min_bytes:
+        name, start = f"ray_bankflow_f{family}_ms", len(lines)
+        lines += [f"# HELP {name} latency {family}\n", f"# TYPE {name} histogram\n"]
+        for route in range(100):
+            # Labels in the order the merged exposition writes them, so that lines compare as text.
+            node, path = 'Component="core_worker",NodeAddress="127.0.0.1"', f'route="/api/v1/r{route}"'
+            for bound in ("1.0", "5.0", "25.0", "+Inf"):
+                lines.append(f'{name}_bucket{{{node},le="{bound}",{path}}} {route}.0\n')
+            lines += [f"{name}_count{{{node},{path}}} {route}.0\n", f"{name}_sum{{{node},{path}}} {family}.0\n"]
+        size += sum(map(len, lines[start:]))
+        family += 1
+    return "".join(lines).encode()
+
+
+def _samples(exposition: bytes) -> list[str]:
+    return [line for line in exposition.decode().splitlines() if line and not line.startswith("#")]
+
+
+@asynccontextmanager
+async def _metrics_agents(exports: Mapping[str, bytes], declare_length: bool) -> AsyncIterator[dict[str, str]]:
+    """Nodes' metrics agents on 127.0.0.1, each sending its export in pieces: their URLs by name."""
+
+    async def export(request: web.Request) -> web.StreamResponse:
+        body = exports[request.match_info["node"]]
+        response = web.StreamResponse(headers={"Content-Type": "text/plain; version=0.0.4"})
+        if declare_length:
+            response.content_length = len(body)
+        await response.prepare(request)
+        try:
+            for start in range(0, len(body), SERVED_CHUNK_BYTES):
+                await response.write(body[start : start + SERVED_CHUNK_BYTES])
+                await asyncio.sleep(SERVED_PAUSE_S)
+            await response.write_eof()
+        except ConnectionResetError:
+            pass  # the scraper refused the export part-way: what the refusal test wants
+        return response
+
+    app = web.Application()
+    app.router.add_get("/{node}/metrics", export)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        yield {node: f"http://127.0.0.1:{port}/{node}/metrics" for node in exports}
+    finally:
+        await runner.cleanup()
+
+
+@pytest.mark.parametrize("declare_length", [True, False], ids=["content-length", "chunked"])
+async def test_a_large_export_sent_in_pieces_is_read_to_its_end(declare_length: bool) -> None:
+    export = _exposition(LARGE_EXPORT_BYTES)
+    async with _metrics_agents({"node-1": export}, declare_length) as urls:
+        merged = await scrape_nodes([urls["node-1"]])
+    # Every sample, the last one too: a prefix cut at a line's end would parse, short of samples.
+    assert sorted(_samples(merged)) == sorted(_samples(export))
+
+
+@pytest.mark.parametrize("declare_length", [True, False], ids=["content-length", "chunked"])
+async def test_an_export_over_the_bound_is_refused_not_parsed_cut_short(
+    declare_length: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    small = _exposition(1)
+    exports = {"big": _exposition(MAX_NODE_EXPOSITION_BYTES + 1), "small": small}
+    with caplog.at_level(logging.ERROR, logger="bankflow.metrics"):
+        async with _metrics_agents(exports, declare_length) as urls:
+            merged = await scrape_nodes([urls["big"], urls["small"]])
+            with pytest.raises(ScrapeError, match="none of the 1 Ray nodes"):
+                await scrape_nodes([urls["big"]])
+    assert sorted(_samples(merged)) == sorted(_samples(small))
+    refusals = [record.getMessage() for record in caplog.records if record.levelno == logging.ERROR]
+    assert len(refusals) == 2
+    assert all(urls["big"] in message and "refused" in message for message in refusals)
 
 
 def test_only_live_nodes_with_a_metrics_port_are_scraped() -> None:

@@ -7,8 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
-from actors.settings import Settings, SettingsError, load_settings
+from actors.settings import Settings, SettingsError, check_metrics_exposure, is_loopback, load_settings
+from cluster.cli import EXIT_BAD_SETTINGS, main
 
 
 def test_defaults_are_valid_and_data_dir_is_absolute(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -101,3 +103,53 @@ def test_cli_refuses_to_start_with_a_bad_setting(tmp_path: Path) -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
     assert "BANKFLOW_HTTP_PORT" in lines[0]
+
+
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1", "127.8.9.10", "127.255.255.254", "::1", "[::1]", "localhost", "LocalHost", "::ffff:127.0.0.1"]
+)
+def test_loopback_addresses_are_this_machine_only(host: str) -> None:
+    assert is_loopback(host)
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        *("0.0.0.0", "::", "[::]", "10.0.0.5", "192.168.1.20", "128.0.0.1", "::2", "::ffff:10.0.0.5"),
+        *("bankflow.internal", "localhost.example.com", "127.0.0.1.example.com", ""),
+    ],
+)
+def test_wildcards_and_other_addresses_are_not_loopback(host: str) -> None:
+    assert not is_loopback(host)
+    with pytest.raises(SettingsError, match="BANKFLOW_METRICS_TOKEN"):
+        check_metrics_exposure(host, SecretStr(""))
+    check_metrics_exposure(host, SecretStr("a-token"))
+
+
+def test_metrics_stay_open_without_a_token_only_on_loopback(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("BANKFLOW_METRICS_TOKEN", raising=False)
+    assert load_settings().http_host == "127.0.0.1"
+    monkeypatch.setenv("BANKFLOW_HTTP_HOST", "0.0.0.0")
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    message = str(raised.value)
+    assert "BANKFLOW_HTTP_HOST" in message and "BANKFLOW_METRICS_TOKEN" in message
+    assert "\n" not in message
+    monkeypatch.setenv("BANKFLOW_METRICS_TOKEN", "scrape-token")
+    assert load_settings().http_host == "0.0.0.0"
+
+
+def test_up_refuses_to_serve_open_metrics_beyond_loopback(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("BANKFLOW_METRICS_TOKEN", raising=False)
+    monkeypatch.setenv("BANKFLOW_HTTP_HOST", "0.0.0.0")
+    # Were the settings let through, `up` would stop at this unreachable database, starting nothing.
+    monkeypatch.setenv("BANKFLOW_DATABASE_URL", "postgresql://bankflow@127.0.0.1:1/bankflow")
+    assert main(["up"]) == EXIT_BAD_SETTINGS
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    (line,) = captured.err.strip().splitlines()
+    assert "BANKFLOW_HTTP_HOST" in line and "BANKFLOW_METRICS_TOKEN" in line

@@ -9,7 +9,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, assert_never
 
 from actors.ledger.codec import SEQ_INDEX, plain_transfer_rows, posting_rows
 from actors.ledger.journal import BatchWrite, StoredResult, TransferUpdate
@@ -306,4 +306,4 @@ def _transfer_update(command: Command, decision: Decision, hold: Hold | None) ->
             return None
         case Transfer() | Deposit() | Withdrawal():
             raise AssertionError("transfer-like commands are recorded as transfers")
-    return None
+    assert_never(command)

@@ -446,12 +446,3 @@ class LedgerClient:
             if waiting:
                 await asyncio.sleep(0.05)
         return settled
-        transfer_id = command.pending_id if isinstance(command, PostPending) else result.command_id
-        deadline = time.monotonic() + self._settle_timeout_s
-        while time.monotonic() < deadline:
-            record = await self.transfer_record(transfer_id)
-            if record is not None and not record.settling:
-                accepted = record.status is TransferStatus.COMPLETED
-                return CommandResult(result.command_id, accepted, record.status, record.reason)
-            await asyncio.sleep(0.05)
-        return result
