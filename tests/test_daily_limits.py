@@ -169,3 +169,31 @@ def test_a_void_a_partial_capture_and_an_expiry_give_the_limit_back(
     assert state["status"] == "FAILED" and state["failure_reason"] == "expired"
     assert _send(api, ada, checking, savings, "40.00")["status"] == "COMPLETED"
     assert balance(api, ada.headers, checking)["balance"] == "900.00"
+
+
+def _case_of(api: httpx.Client, admin: dict[str, str], transaction_id: str) -> str:
+    cursor = None
+    while True:
+        params = {"limit": 50, **({"cursor": cursor} if cursor else {})}
+        page = api.get("/api/v1/fraud/cases", params=params, headers=admin).json()
+        for item in page["items"]:
+            if item["transaction_id"] == transaction_id:
+                return str(item["case_id"])
+        cursor = page["next_cursor"]
+        assert cursor is not None, f"no fraud case for {transaction_id}"
+
+
+def test_a_movement_rejected_in_review_gives_the_limit_back(
+    api: httpx.Client, ada: Customer, admin: dict[str, str]
+) -> None:
+    checking, savings = _limited_pair(api, ada, admin, "12000.00")
+    deposit(api, ada, checking, "14000.00")
+    held = _send(api, ada, checking, savings, "11000.00")  # above the default rules' review threshold
+    assert held["status"] == "PENDING_REVIEW"
+    assert _send(api, ada, checking, savings, "1000.01")["failure_reason"] == "daily_limit_exceeded"
+    case_id = _case_of(api, admin, held["transaction_id"])
+    resolved = api.post(f"/api/v1/fraud/cases/{case_id}/resolve", json={"resolution": "FRAUD"}, headers=admin)
+    assert resolved.status_code == 200, resolved.text
+    rejected = api.get(f"/api/v1/transactions/{held['transaction_id']}", headers=ada.headers).json()
+    assert (rejected["status"], rejected["failure_reason"]) == ("FAILED", "fraud_confirmed")
+    assert _send(api, ada, checking, savings, "9000.00")["status"] == "COMPLETED"
