@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
@@ -11,9 +12,19 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from deployments.calls import call_service
-from deployments.schemas import ERROR_RESPONSES, RequestBody, amount_minor
+from deployments.schemas import (
+    ERROR_RESPONSES,
+    Currency,
+    Day,
+    Id,
+    Money,
+    RequestBody,
+    Timestamp,
+    amount_minor,
+)
 from deployments.security import CurrentPrincipal
 from models.identity import Principal
+from models.money import AMOUNT_PATTERN
 from models.transactions import MAX_IDEMPOTENCY_KEY_CHARS, transaction_id_for
 
 router = APIRouter(prefix="/api/v1/accounts", tags=["accounts"], responses=ERROR_RESPONSES)
@@ -23,28 +34,39 @@ IdempotencyKey = Annotated[
 ]
 
 
+# A limit of zero stops all outgoing money; any other limit is an amount.
+_NO_OUTGOING = ("0", "0.0", "0.00")
+_LIMIT_PATTERN = "|".join([*(f"^{re.escape(zero)}$" for zero in _NO_OUTGOING), AMOUNT_PATTERN])
+
+
 class AccountOpen(RequestBody):
     account_type: Literal["CHECKING", "SAVINGS"]
-    currency: str = Field(min_length=3, max_length=3, examples=["USD"])
+    currency: Currency
     customer_id: uuid.UUID | None = Field(default=None, description="admin only: open for this customer")
 
 
 class DailyLimit(RequestBody):
-    daily_outgoing_limit: str = Field(min_length=1, max_length=32, examples=["2500.00"])
+    daily_outgoing_limit: str = Field(
+        min_length=1,
+        max_length=32,
+        examples=["2500.00"],
+        description="an amount in the account's currency, or 0 to stop outgoing money",
+        json_schema_extra={"pattern": _LIMIT_PATTERN},
+    )
 
 
 class Account(BaseModel):
-    account_id: str
+    account_id: Id
     number: str
-    customer_id: str | None
+    customer_id: Id | None
     account_type: str
-    currency: str
+    currency: Currency
     status: str | None
-    balance: str
-    available_balance: str
-    held: str
-    daily_outgoing_limit: str
-    opened_at: str
+    balance: Money
+    available_balance: Money
+    held: Money
+    daily_outgoing_limit: Money
+    opened_at: Timestamp
 
 
 class AccountList(BaseModel):
@@ -52,36 +74,36 @@ class AccountList(BaseModel):
 
 
 class Balance(BaseModel):
-    account_id: str
-    currency: str
-    balance: str
-    available_balance: str
-    held: str
+    account_id: Id
+    currency: Currency
+    balance: Money
+    available_balance: Money
+    held: Money
     status: str
     version: int
 
 
 class StatementEntry(BaseModel):
-    posted_at: str
-    transaction_id: str | None
+    posted_at: Timestamp
+    transaction_id: Id | None
     kind: str
     description: str
-    amount: str
-    running_balance: str
+    amount: Money
+    running_balance: Money
 
 
 class Statement(BaseModel):
-    account_id: str
+    account_id: Id
     account_number: str
     account_type: str
-    currency: str
+    currency: Currency
     holder: str
-    from_: str = Field(alias="from")
-    to: str
-    opening_balance: str
-    money_in: str
-    money_out: str
-    closing_balance: str
+    from_: Day = Field(alias="from")
+    to: Day
+    opening_balance: Money
+    money_in: Money
+    money_out: Money
+    closing_balance: Money
     entries: list[StatementEntry]
 
 
@@ -187,9 +209,7 @@ async def set_limits(
 ) -> dict[str, Any]:
     account = await _accounts(request, "get", principal=principal, account_id=account_id)
     text = body.daily_outgoing_limit
-    limit_minor = (
-        0 if text.strip() in ("0", "0.0", "0.00") else amount_minor("daily_outgoing_limit", text, account["currency"])
-    )
+    limit_minor = 0 if text.strip() in _NO_OUTGOING else amount_minor("daily_outgoing_limit", text, account["currency"])
     return await _accounts(
         request, "set_daily_limit", principal=principal, account_id=account_id, limit_minor=limit_minor
     )

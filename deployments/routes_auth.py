@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from deployments.calls import call_service
-from deployments.schemas import ERROR_RESPONSES, RequestBody
+from deployments.schemas import ERROR_RESPONSES, Email, Id, NewPassword, Password, Phone, RequestBody
 from deployments.security import CurrentPrincipal, limit_by_ip
 from models.identity import Role
 
@@ -22,14 +22,14 @@ _Body = RequestBody
 
 
 class RegisterRequest(_Body):
-    email: str = Field(max_length=254, examples=["ada@example.com"])
-    password: str = Field(max_length=256)
-    phone: str | None = Field(default=None, max_length=16, examples=["+14155550123"])
+    email: Email
+    password: NewPassword
+    phone: Phone | None = None
 
 
 class LoginRequest(_Body):
-    email: str = Field(max_length=254)
-    password: str = Field(max_length=256)
+    email: Email
+    password: Password
     totp: str | None = Field(default=None, pattern=r"^\d{6}$")
 
 
@@ -38,13 +38,13 @@ class RefreshRequest(_Body):
 
 
 class ForgotRequest(_Body):
-    email: str = Field(max_length=254)
+    email: Email
 
 
 class ResetRequest(_Body):
-    email: str = Field(max_length=254)
+    email: Email
     token: str = Field(min_length=1, max_length=200)
-    new_password: str = Field(max_length=256)
+    new_password: NewPassword
 
 
 class CodeRequest(_Body):
@@ -52,18 +52,18 @@ class CodeRequest(_Body):
 
 
 class User(BaseModel):
-    user_id: str
-    email: str
-    phone: str | None = None
+    user_id: Id
+    email: Email
+    phone: Phone | None = None
     roles: list[str]
-    customer_id: str | None = None
+    customer_id: Id | None = None
     email_verified: bool
     mfa_enabled: bool = False
 
 
 class Registered(BaseModel):
-    user_id: str
-    email: str
+    user_id: Id
+    email: Email
     email_verified: bool
     roles: list[str]
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from deployments.calls import call_service
 from deployments.errors import ApiError
-from deployments.schemas import ERROR_RESPONSES, RequestBody
+from deployments.schemas import ERROR_RESPONSES, Day, Email, Id, Phone, RequestBody, Timestamp
 from deployments.security import CurrentPrincipal
 from models.customers import MAX_DOCUMENT_BYTES, DocumentKind, KycStatus
 from models.paging import DEFAULT_LIMIT, MAX_LIMIT
@@ -37,7 +37,7 @@ class CustomerCreate(_Body):
     last_name: str = Field(min_length=1, max_length=100)
     date_of_birth: date
     ssn: str = Field(min_length=9, max_length=11, examples=["123-45-6789"])
-    phone: str | None = Field(default=None, max_length=16)
+    phone: Phone | None = None
     address: Address
 
 
@@ -45,24 +45,24 @@ class CustomerUpdate(_Body):
     first_name: str | None = Field(default=None, min_length=1, max_length=100)
     last_name: str | None = Field(default=None, min_length=1, max_length=100)
     date_of_birth: date | None = None
-    phone: str | None = Field(default=None, max_length=16)
+    phone: Phone | None = None
     address: Address | None = None
 
 
 class Customer(BaseModel):
-    customer_id: str
-    user_id: str
-    email: str
+    customer_id: Id
+    user_id: Id
+    email: Email
     first_name: str
     last_name: str
-    date_of_birth: str
+    date_of_birth: Day
     ssn_last4: str
-    phone: str | None
+    phone: Phone | None
     address: Address
     kyc_status: KycStatus
     kyc_reason: str | None
-    created_at: str
-    updated_at: str
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class CustomerPage(BaseModel):
@@ -71,19 +71,19 @@ class CustomerPage(BaseModel):
 
 
 class KycState(BaseModel):
-    customer_id: str
+    customer_id: Id
     kyc_status: KycStatus
     reason: str | None
 
 
 class Document(BaseModel):
-    document_id: str
+    document_id: Id
     kind: DocumentKind
     content_type: str
     size_bytes: int
     sha256: str
     review_status: str
-    uploaded_at: str
+    uploaded_at: Timestamp
 
 
 class DocumentList(BaseModel):
@@ -108,8 +108,8 @@ async def search(
     request: Request,
     principal: CurrentPrincipal,
     name: Annotated[str | None, Query(max_length=100)] = None,
-    email: Annotated[str | None, Query(max_length=254)] = None,
-    phone: Annotated[str | None, Query(max_length=16)] = None,
+    email: Annotated[Email | None, Query()] = None,
+    phone: Annotated[Phone | None, Query()] = None,
     kyc_status: KycStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=500)] = None,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from deployments.calls import call_service
-from deployments.schemas import ERROR_RESPONSES, RequestBody, amount_minor
+from deployments.schemas import ERROR_RESPONSES, Amount, Currency, Id, RequestBody, Timestamp, amount_minor
 from deployments.security import CurrentPrincipal
 from models.fraud.check import ScoringRequest
 from models.fraud.rules import ListKind
@@ -20,8 +20,8 @@ router = APIRouter(prefix="/api/v1/fraud", tags=["fraud"], responses=ERROR_RESPO
 
 class AnalyzeRequest(RequestBody):
     account_id: uuid.UUID
-    amount: str = Field(min_length=1, max_length=32, examples=["250.00"])
-    currency: str = Field(min_length=3, max_length=3, examples=["USD"])
+    amount: Amount
+    currency: Currency
     kind: Literal["TRANSFER", "WITHDRAWAL", "PAYMENT", "EXTERNAL_OUT"] = "TRANSFER"
     to_account_id: uuid.UUID | None = None
     counterparty: str | None = Field(default=None, max_length=200)
@@ -39,9 +39,9 @@ class Analysis(BaseModel):
 
 
 class StoredScore(Analysis):
-    transaction_id: str
-    account_id: str
-    scored_at: str
+    transaction_id: Id
+    account_id: Id
+    scored_at: Timestamp
 
 
 class RuleRequest(RequestBody):
@@ -58,13 +58,13 @@ class RuleChange(RequestBody):
 
 
 class RuleView(BaseModel):
-    rule_id: str
+    rule_id: Id
     name: str
     condition: dict[str, Any]
     action: str
     priority: int
     active: bool
-    updated_at: str
+    updated_at: Timestamp
 
 
 class RuleList(BaseModel):
@@ -86,23 +86,23 @@ class ListEntry(BaseModel):
 
 class CaseEvent(BaseModel):
     action: str
-    actor: str | None
+    actor: Id | None
     note: str | None
-    at: str
+    at: Timestamp
 
 
 class Case(BaseModel):
-    case_id: str
-    transaction_id: str
-    account_id: str
+    case_id: Id
+    transaction_id: Id
+    account_id: Id
     verdict: str
     score: int
     reasons: list[str]
     status: str
     resolution: str | None
     note: str | None
-    opened_at: str
-    resolved_at: str | None
+    opened_at: Timestamp
+    resolved_at: Timestamp | None
     history: list[CaseEvent] | None = None
 
 

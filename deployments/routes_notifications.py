@@ -14,7 +14,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from deployments.calls import call_service
 from deployments.errors import ApiError
-from deployments.schemas import ERROR_RESPONSES, RequestBody
+from deployments.schemas import ERROR_RESPONSES, Email, Id, RequestBody, SmsNumber, Timestamp
 from deployments.security import CurrentPrincipal
 from models.identity import Principal
 from models.paging import DEFAULT_LIMIT, MAX_LIMIT
@@ -26,9 +26,9 @@ STREAM_PING_S: Final = 15
 
 
 class Notification(BaseModel):
-    notification_id: str
+    notification_id: Id
     seq: int
-    user_id: str | None
+    user_id: Id | None
     event_type: str | None
     channel: str
     recipient: str
@@ -38,8 +38,8 @@ class Notification(BaseModel):
     status: str
     attempts: int
     last_error: str | None
-    sent_at: str | None
-    created_at: str
+    sent_at: Timestamp | None
+    created_at: Timestamp
 
 
 class NotificationPage(BaseModel):
@@ -71,13 +71,13 @@ class TemplateList(BaseModel):
 
 
 class EmailRequest(RequestBody):
-    to: str = Field(min_length=3, max_length=320, examples=["ada@example.com"])
+    to: Email
     subject: str = Field(min_length=1, max_length=200)
     body: str = Field(min_length=1, max_length=100_000)
 
 
 class SmsRequest(RequestBody):
-    to: str = Field(min_length=9, max_length=16, examples=["+14155550123"])
+    to: SmsNumber
     body: str = Field(min_length=1, max_length=1_600)
 
 

@@ -16,7 +16,20 @@ from actors.banking.search import MAX_TEXT_CHARS, SearchCriteria
 from actors.banking.transactions import Movement
 from deployments.calls import call_service
 from deployments.errors import ApiError
-from deployments.schemas import ERROR_RESPONSES, RequestBody, amount_minor, storable
+from deployments.schemas import (
+    ERROR_RESPONSES,
+    Amount,
+    BankAccountNumber,
+    Currency,
+    Day,
+    Id,
+    Money,
+    RequestBody,
+    RoutingNumber,
+    Timestamp,
+    amount_minor,
+    storable,
+)
 from deployments.security import CurrentPrincipal
 from models.external import Direction, Rail, account_number_problem, routing_number_problem
 from models.ledger.types import derived_id
@@ -42,8 +55,6 @@ IdempotencyKey = Annotated[
         description="the same key again returns the first result; with another body it is a 409",
     ),
 ]
-Amount = Annotated[str, Field(min_length=1, max_length=32, examples=["12.34"], description="a decimal string")]
-Currency = Annotated[str, Field(min_length=3, max_length=3, examples=["USD"])]
 Description = Annotated[str | None, Field(default=None, max_length=MAX_DESCRIPTION_CHARS)]
 
 
@@ -87,8 +98,8 @@ class ReverseRequest(RequestBody):
 
 class ExternalParty(RequestBody):
     name: str = Field(min_length=1, max_length=200, examples=["Ada Lovelace"])
-    routing_number: str = Field(min_length=9, max_length=9, examples=["021000021"])
-    account_number: str = Field(min_length=4, max_length=17, examples=["12345678"])
+    routing_number: RoutingNumber
+    account_number: BankAccountNumber
 
 
 class ExternalRequestBody(RequestBody):
@@ -115,25 +126,25 @@ class ScheduleBody(RequestBody):
 
 class ScheduledRun(BaseModel):
     occurrence: int
-    due_at: str
-    transaction_id: str
+    due_at: Timestamp
+    transaction_id: Id
     status: str
     reason: str | None
 
 
 class Schedule(BaseModel):
-    schedule_id: str
-    from_account_id: str
-    to_account_id: str
-    amount: str
-    currency: str
+    schedule_id: Id
+    from_account_id: Id
+    to_account_id: Id
+    amount: Money
+    currency: Currency
     description: str | None
     frequency: str
-    start_at: str
-    end_date: str | None
+    start_at: Timestamp
+    end_date: Day | None
     count: int | None
     status: str
-    next_run_at: str | None
+    next_run_at: Timestamp | None
     runs_done: int
     recent_runs: list[ScheduledRun]
 
@@ -152,25 +163,25 @@ class Fraud(BaseModel):
 class StatusChange(BaseModel):
     status: str
     reason: str | None
-    at: str
+    at: Timestamp
 
 
 class Transaction(BaseModel):
-    transaction_id: str
+    transaction_id: Id
     kind: str
     status: str
     failure_reason: str | None
-    from_account_id: str | None
-    to_account_id: str | None
-    amount: str
-    captured_amount: str | None
-    currency: str
+    from_account_id: Id | None
+    to_account_id: Id | None
+    amount: Money
+    captured_amount: Money | None
+    currency: Currency
     description: str | None
     counterparty: str | None
-    reversal_of: str | None
+    reversal_of: Id | None
     fraud: Fraud | None
-    created_at: str
-    updated_at: str
+    created_at: Timestamp
+    updated_at: Timestamp
     status_history: list[StatusChange] | None = None
 
 
@@ -362,17 +373,38 @@ async def schedule(
     )
 
 
-@router.get("/scheduled", response_model=SchedulePage, summary="The caller's scheduled transfers with recent runs")
+@router.get(
+    "/scheduled",
+    response_model=SchedulePage,
+    summary="Scheduled transfers with recent runs: the caller's, or those paying out of a customer's or account's",
+    description="Without a filter, the caller's own schedules, newest first. `customer_id` or `account_id` "
+    "(or both) list the schedules paying out of that customer's accounts or that account instead: support "
+    "and admin for anyone, a customer for themselves (anyone else's customer or account is a 404).",
+)
 async def schedules(
     request: Request,
     principal: CurrentPrincipal,
+    customer_id: Annotated[uuid.UUID | None, Query(description="those paying out of this customer's accounts")] = None,
+    account_id: Annotated[uuid.UUID | None, Query(description="those paying out of this account")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> dict[str, Any]:
-    return await _transactions(request, "schedules", principal=principal, limit=limit, cursor=cursor)
+    return await _transactions(
+        request,
+        "schedules",
+        principal=principal,
+        limit=limit,
+        cursor=cursor,
+        customer_id=customer_id,
+        account_id=account_id,
+    )
 
 
-@router.delete("/scheduled/{schedule_id}", response_model=Schedule, summary="Cancel a scheduled transfer")
+@router.delete(
+    "/scheduled/{schedule_id}",
+    response_model=Schedule,
+    summary="Cancel a scheduled transfer: the owner's, or any as admin (support: 403)",
+)
 async def cancel_schedule(schedule_id: uuid.UUID, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
     return await _transactions(request, "cancel_schedule", principal=principal, schedule_id=schedule_id)
 
@@ -384,9 +416,9 @@ async def search(
     account_id: uuid.UUID | None = None,
     from_: Annotated[datetime | None, Query(alias="from", description="created at or after (RFC 3339)")] = None,
     to: Annotated[datetime | None, Query(description="created before (RFC 3339)")] = None,
-    min_amount: Annotated[str | None, Query(max_length=32)] = None,
-    max_amount: Annotated[str | None, Query(max_length=32)] = None,
-    currency: Annotated[str | None, Query(min_length=3, max_length=3)] = None,
+    min_amount: Annotated[Amount | None, Query()] = None,
+    max_amount: Annotated[Amount | None, Query()] = None,
+    currency: Annotated[Currency | None, Query()] = None,
     kind: TransactionKind | None = None,
     status: TransactionStatus | None = None,
     counterparty: Annotated[str | None, Query(min_length=1, max_length=MAX_TEXT_CHARS)] = None,

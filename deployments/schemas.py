@@ -1,13 +1,110 @@
-"""What every request and error body shares: strings a database can store, and the error shape."""
+"""What every request and error body shares: strings a database can store, the error shape,
+and the field types the API declares (what an amount, a phone number, a password… looks like)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from deployments.errors import ApiError
-from models.money import MoneyError, is_known_currency, parse_amount
+from models.external import ACCOUNT_NUMBER_PATTERN, ROUTING_NUMBER_PATTERN
+from models.identity import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, PHONE_PATTERN
+from models.money import (
+    AMOUNT_PATTERN,
+    CURRENCY_PATTERN,
+    FORMATTED_AMOUNT_PATTERN,
+    MoneyError,
+    is_known_currency,
+    parse_amount,
+)
+from models.notifications import PHONE_E164_PATTERN
+
+# The patterns are declared for clients and fuzzers (json_schema_extra), not checked by pydantic:
+# the domain's validators stay the judges (phone and bank numbers with these very regexes, money
+# with parse_amount and the currency list) and say in words what is wrong, which a regex quoted in
+# an error message does not. Every value matching a pattern passes its validator's shape check
+# (tests/test_openapi_fields.py).
+Amount = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=32,
+        examples=["12.34"],
+        description="a positive decimal string with at most as many decimals as the currency has "
+        "(2 for USD, 0 for JPY, 3 for KWD)",
+        json_schema_extra={"pattern": AMOUNT_PATTERN},
+    ),
+]
+Currency = Annotated[
+    str,
+    Field(
+        min_length=3,
+        max_length=3,
+        examples=["USD"],
+        description="an ISO 4217 currency code",
+        json_schema_extra={"pattern": CURRENCY_PATTERN},
+    ),
+]
+Phone = Annotated[
+    str,
+    Field(
+        max_length=16,
+        examples=["+14155550123"],
+        description="E.164: +, country code and number, 7 to 15 digits",
+        json_schema_extra={"pattern": PHONE_PATTERN},
+    ),
+]
+SmsNumber = Annotated[
+    str,
+    Field(
+        min_length=9,
+        max_length=16,
+        examples=["+14155550123"],
+        description="E.164: +, country code and number, 8 to 15 digits",
+        json_schema_extra={"pattern": PHONE_E164_PATTERN},
+    ),
+]
+Email = Annotated[str, Field(max_length=254, examples=["ada@example.com"], json_schema_extra={"format": "email"})]
+Password = Annotated[str, Field(max_length=MAX_PASSWORD_LENGTH, json_schema_extra={"format": "password"})]
+NewPassword = Annotated[
+    str,
+    Field(
+        min_length=MIN_PASSWORD_LENGTH,
+        max_length=MAX_PASSWORD_LENGTH,
+        description=f"at least {MIN_PASSWORD_LENGTH} characters mixing three of: lower-case letters, "
+        "upper-case letters, digits, symbols; not a common password, not containing the email",
+        json_schema_extra={"format": "password"},
+    ),
+]
+RoutingNumber = Annotated[
+    str,
+    Field(
+        min_length=9,
+        max_length=9,
+        examples=["021000021"],
+        description="an ABA routing number: nine digits whose check digit the server verifies (3-7-1 weights)",
+        json_schema_extra={"pattern": ROUTING_NUMBER_PATTERN},
+    ),
+]
+BankAccountNumber = Annotated[
+    str,
+    Field(
+        min_length=4,
+        max_length=17,
+        examples=["12345678"],
+        description="an account number at another bank: 4 to 17 digits",
+        json_schema_extra={"pattern": ACCOUNT_NUMBER_PATTERN},
+    ),
+]
+# In responses.
+Id = Annotated[str, Field(json_schema_extra={"format": "uuid"})]
+Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+Day = Annotated[str, Field(json_schema_extra={"format": "date"})]
+Money = Annotated[
+    str,
+    Field(examples=["-12.34"], description="a decimal string", json_schema_extra={"pattern": FORMATTED_AMOUNT_PATTERN}),
+]
 
 
 def storable(value: Any) -> bool:

@@ -12,10 +12,17 @@ Everything else settles.
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Final
 
+# Also the patterns the API declares; [0-9], not isdigit(): that also takes other scripts' digits,
+# and superscripts, which int() then refuses.
+ROUTING_NUMBER_PATTERN: Final = r"^[0-9]{9}$"
+ACCOUNT_NUMBER_PATTERN: Final = r"^[0-9]{4,17}$"
+_ROUTING_NUMBER: Final = re.compile(ROUTING_NUMBER_PATTERN)
+_ACCOUNT_NUMBER: Final = re.compile(ACCOUNT_NUMBER_PATTERN)
 RETURN_NO_ACCOUNT: Final = "R03"
 RETURN_INSUFFICIENT_FUNDS: Final = "R01"
 
@@ -40,7 +47,7 @@ class ExternalStatus(StrEnum):
 
 def routing_number_problem(routing: str) -> str | None:
     """ABA routing numbers: nine digits with a weighted check digit (3-7-1)."""
-    if len(routing) != 9 or not routing.isdigit():
+    if not _ROUTING_NUMBER.fullmatch(routing):
         return "must be nine digits"
     digits = [int(c) for c in routing]
     total = sum(weight * digit for weight, digit in zip((3, 7, 1) * 3, digits, strict=True))
@@ -50,7 +57,7 @@ def routing_number_problem(routing: str) -> str | None:
 
 
 def account_number_problem(number: str) -> str | None:
-    if not 4 <= len(number) <= 17 or not number.isdigit():
+    if not _ACCOUNT_NUMBER.fullmatch(number):
         return "must be 4 to 17 digits"
     return None
 

@@ -14,7 +14,10 @@ CODE_DIGITS: Final = 6
 _EMAIL = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
 )
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+# [0-9], not \d: \d also matches other scripts' digits, which no carrier dials. Also the pattern
+# the API declares for phone numbers.
+PHONE_PATTERN: Final = r"^\+[1-9][0-9]{6,14}$"
+_E164 = re.compile(PHONE_PATTERN)
 # Passwords seen in every breach list; a strong-looking rule must still refuse them.
 _COMMON_PASSWORDS: Final = frozenset(
     {
@@ -72,7 +75,7 @@ def email_problem(email: str) -> str | None:
 
 
 def phone_problem(phone: str) -> str | None:
-    if not _E164.match(phone):
+    if not _E164.fullmatch(phone):  # fullmatch: `$` alone lets a trailing newline through
         return "must be in E.164 form, e.g. +14155550123"
     return None
 

@@ -36,6 +36,17 @@ _MINOR_UNITS: Final[dict[str, int]] = {
 # The largest amount of one movement, far below the int64 columns of the journal.
 MAX_AMOUNT_MINOR: Final = 10**15
 
+# What clients are told an amount looks like (JSON Schema patterns, valid in ECMA 262, Rust and
+# Python regex alike): a plain positive decimal with at most four decimals (the most any currency
+# has) and at most eleven whole digits, so that every match fits MAX_AMOUNT_MINOR in every
+# currency. parse_amount accepts every match, within the decimals of its currency.
+AMOUNT_PATTERN: Final = (
+    r"^(?:[1-9][0-9]{0,10}(?:\.[0-9]{1,4})?|0\.(?:[1-9][0-9]{0,3}|0[1-9][0-9]{0,2}|00[1-9][0-9]?|000[1-9]))$"
+)
+# What format_amount writes: signed, with the currency's decimals (none to four).
+FORMATTED_AMOUNT_PATTERN: Final = r"^-?[0-9]+(?:\.[0-9]{1,4})?$"
+CURRENCY_PATTERN: Final = r"^[A-Z]{3}$"
+
 
 class MoneyError(ValueError):
     """An amount or currency is not acceptable; the message says why."""

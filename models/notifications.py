@@ -213,8 +213,9 @@ _EMAIL: Final = re.compile(
     r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+"
 )
-# [0-9], not \d: \d also matches other scripts' digits, which no carrier dials.
-_PHONE_E164: Final = re.compile(rf"\+[1-9][0-9]{{{PHONE_MIN_DIGITS - 1},{PHONE_MAX_DIGITS - 1}}}")
+# [0-9], not \d: \d also matches other scripts' digits, which no carrier dials. The API declares it too.
+PHONE_E164_PATTERN: Final = rf"^\+[1-9][0-9]{{{PHONE_MIN_DIGITS - 1},{PHONE_MAX_DIGITS - 1}}}$"
+_PHONE_E164: Final = re.compile(PHONE_E164_PATTERN)
 _PUSH_TOKEN: Final = re.compile(rf"[A-Za-z0-9:_-]{{1,{PUSH_TOKEN_MAX_CHARS}}}")
 
 

@@ -18,6 +18,7 @@ from actors.banking.scheduler import occurrence_transaction_id
 from actors.settings import Settings
 from models.ledger.types import derived_id
 from tests.banking_client import Customer, balance, deposit, new_customer, open_account, wait_for
+from tests.identity_client import bearer, login, new_email, register
 
 ROUTING = "021000021"  # a valid ABA check digit
 
@@ -180,6 +181,111 @@ def test_bad_schedules_are_422(api: httpx.Client, ada: Customer, change: dict[st
     )
     assert response.status_code == 422, response.text
     assert field in response.json()["error"]["message"]
+
+
+def _support(api: httpx.Client, admin: dict[str, str]) -> dict[str, str]:
+    """The Authorization header of a new user the admin made support."""
+    email = new_email()
+    user = register(api, email)
+    granted = api.put(f"/api/v1/admin/users/{user['user_id']}/roles", json={"roles": ["support"]}, headers=admin)
+    assert granted.status_code == 200, granted.text
+    return bearer(login(api, email).json()["access_token"])
+
+
+def _future_schedule(api: httpx.Client, owner: Customer, source: str, destination: str) -> dict[str, Any]:
+    body = {
+        "from_account_id": source,
+        "to_account_id": destination,
+        "amount": "7.00",
+        "currency": "USD",
+        "frequency": "DAILY",
+        "count": 3,
+        "start_at": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
+    }
+    created = api.post("/api/v1/transactions/scheduled", json=body, headers=owner.headers)
+    assert created.status_code == 201, created.text
+    schedule: dict[str, Any] = created.json()
+    return schedule
+
+
+def _listed(api: httpx.Client, headers: dict[str, str], **filters: str) -> httpx.Response:
+    return api.get("/api/v1/transactions/scheduled", params=filters, headers=headers)
+
+
+def _ids(response: httpx.Response) -> list[str]:
+    assert response.status_code == 200, response.text
+    return [item["schedule_id"] for item in response.json()["items"]]
+
+
+def test_support_lists_a_customers_schedules_but_cannot_cancel_them(
+    api: httpx.Client, ada: Customer, bob: Customer, admin: dict[str, str]
+) -> None:
+    support = _support(api, admin)
+    source, destination = open_account(api, ada), open_account(api, bob)
+    schedule_id = _future_schedule(api, ada, source, destination)["schedule_id"]
+
+    assert schedule_id in _ids(_listed(api, support, customer_id=ada.customer_id))
+    assert _ids(_listed(api, support, account_id=source)) == [schedule_id]
+    assert _ids(_listed(api, support, customer_id=bob.customer_id, account_id=source)) == []
+    assert schedule_id not in _ids(_listed(api, support))  # unfiltered: the caller's own
+    assert _ids(_listed(api, ada.headers, account_id=source)) == [schedule_id]
+    unknown = _listed(api, support, customer_id=str(uuid.uuid4()))
+    assert (unknown.status_code, unknown.json()["error"]["code"]) == (404, "not_found")
+
+    refused = api.delete(f"/api/v1/transactions/scheduled/{schedule_id}", headers=support)
+    assert (refused.status_code, refused.json()["error"]["code"]) == (403, "forbidden")
+    assert "admin" in refused.json()["error"]["message"]
+    still = next(item for item in _listed(api, ada.headers).json()["items"] if item["schedule_id"] == schedule_id)
+    assert still["status"] == "ACTIVE" and still["next_run_at"] is not None
+
+
+def test_another_customer_neither_sees_nor_cancels_a_schedule(api: httpx.Client, ada: Customer, bob: Customer) -> None:
+    source, destination = open_account(api, ada), open_account(api, bob)
+    schedule_id = _future_schedule(api, ada, source, destination)["schedule_id"]
+    for filters in ({"customer_id": ada.customer_id}, {"account_id": source}):
+        hidden = _listed(api, bob.headers, **filters)
+        assert (hidden.status_code, hidden.json()["error"]["code"]) == (404, "not_found"), filters
+    assert schedule_id not in _ids(_listed(api, bob.headers, account_id=destination))
+    refused = api.delete(f"/api/v1/transactions/scheduled/{schedule_id}", headers=bob.headers)
+    assert (refused.status_code, refused.json()["error"]["code"]) == (404, "not_found")
+    assert _ids(_listed(api, ada.headers, account_id=source)) == [schedule_id]
+
+
+def test_an_admin_cancels_a_customers_schedule_and_it_never_runs(
+    api: httpx.Client, ada: Customer, bob: Customer, admin: dict[str, str], settings: Settings
+) -> None:
+    source, destination = open_account(api, ada), open_account(api, bob)
+    deposit(api, ada, source, "100.00")
+    schedule_id = _future_schedule(api, ada, source, destination)["schedule_id"]
+
+    cancelled = api.delete(f"/api/v1/transactions/scheduled/{schedule_id}", headers=admin)
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["status"] == "CANCELLED" and cancelled.json()["next_run_at"] is None
+    again = api.delete(f"/api/v1/transactions/scheduled/{schedule_id}", headers=admin)
+    assert again.status_code == 200 and again.json()["status"] == "CANCELLED"
+
+    # Its occurrences fall due, as if the month had passed; then a one-off due now is a marker:
+    # once the scheduler ran the marker, it had the cancelled schedule's turn too.
+    asyncio.run(
+        _fetch(
+            settings,
+            """UPDATE scheduled_transfers SET start_at = start_at - interval '60 days',
+                   next_run_at = next_run_at - interval '60 days' WHERE schedule_id = $1""",
+            uuid.UUID(schedule_id),
+        )
+    )
+    marker = {"from_account_id": source, "to_account_id": destination, "amount": "1.00", "currency": "USD"}
+    created = api.post("/api/v1/transactions/scheduled", json={**marker, "frequency": "ONCE"}, headers=ada.headers)
+    assert created.status_code == 201, created.text
+    marker_id = created.json()["schedule_id"]
+
+    def statuses() -> dict[str, str]:
+        return {item["schedule_id"]: item["status"] for item in _listed(api, ada.headers).json()["items"]}
+
+    wait_for(lambda: statuses().get(marker_id) == "FINISHED")
+    item = next(item for item in _listed(api, ada.headers).json()["items"] if item["schedule_id"] == schedule_id)
+    assert (item["status"], item["runs_done"], item["recent_runs"]) == ("CANCELLED", 0, [])
+    assert balance(api, bob.headers, destination)["balance"] == "1.00"
 
 
 def _kill_jobs() -> None:

@@ -17,9 +17,11 @@ from typing import Any, Final
 
 import asyncpg
 
+from actors.banking.directory import Directory
 from actors.banking.transactions import Movement, TransactionService, invalid
+from actors.ledger.client import LedgerClient
 from models.failures import ServiceFailure
-from models.identity import Principal
+from models.identity import Principal, Role
 from models.ledger.types import derived_id
 from models.money import format_amount
 from models.paging import CursorError, decode_time_keyset, encode_time_keyset
@@ -31,6 +33,14 @@ logger = logging.getLogger("bankflow.scheduler")
 MAX_DUE_PER_ROUND: Final = 200
 RUNS_SHOWN: Final = 5
 SCHEDULE_NOT_FOUND: Final = ServiceFailure(404, "not_found", "no such scheduled transfer")
+CUSTOMER_NOT_FOUND: Final = ServiceFailure(404, "not_found", "no such customer")
+_SCHEDULE: Final = "SELECT * FROM scheduled_transfers WHERE schedule_id = $1"
+_PAGE_OF_OWNER: Final = """SELECT * FROM scheduled_transfers
+    WHERE owner_user_id = $1 AND (created_at, schedule_id) < ($2, $3)
+    ORDER BY created_at DESC, schedule_id DESC LIMIT $4"""
+_PAGE_PAYING_FROM: Final = """SELECT * FROM scheduled_transfers
+    WHERE from_account_id = ANY($1::uuid[]) AND (created_at, schedule_id) < ($2, $3)
+    ORDER BY created_at DESC, schedule_id DESC LIMIT $4"""
 
 
 @dataclass(frozen=True)
@@ -80,11 +90,19 @@ def _schedule_view(row: asyncpg.Record, runs: list[asyncpg.Record]) -> dict[str,
 
 
 class ScheduledTransfers:
-    """The API side: create, list and cancel a user's schedules."""
+    """The API side: create, list and cancel schedules.
 
-    def __init__(self, pool: asyncpg.Pool, transactions: TransactionService) -> None:
+    A customer sees and cancels only their own schedules (anyone else's is "not found");
+    support lists any customer's or account's, admin also cancels them.
+    """
+
+    def __init__(
+        self, pool: asyncpg.Pool, transactions: TransactionService, directory: Directory, ledger: LedgerClient
+    ) -> None:
         self._pool = pool
         self._transactions = transactions
+        self._directory = directory
+        self._ledger = ledger
 
     async def create(self, principal: Principal, schedule: ScheduleRequest, schedule_id: uuid.UUID) -> dict[str, Any]:
         movement = Movement(
@@ -138,33 +156,55 @@ class ScheduledTransfers:
             fingerprint,
         )
         if row is None:
-            row = await self._pool.fetchrow("SELECT * FROM scheduled_transfers WHERE schedule_id = $1", schedule_id)
+            row = await self._pool.fetchrow(_SCHEDULE, schedule_id)
             assert row is not None
             if row["fingerprint"] != fingerprint or row["owner_user_id"] != principal.user_id:
                 raise ServiceFailure(409, "idempotency_conflict", "this idempotency key was used for another request")
         return _schedule_view(row, [])
 
-    async def of_owner(self, principal: Principal, limit: int, cursor: str | None) -> dict[str, Any]:
+    async def listing(
+        self,
+        principal: Principal,
+        limit: int,
+        cursor: str | None,
+        customer_id: uuid.UUID | None = None,
+        account_id: uuid.UUID | None = None,
+    ) -> dict[str, Any]:
+        """The caller's own schedules, or those paying out of a customer's accounts or one account."""
         at, last = datetime.max.replace(tzinfo=UTC), uuid.UUID(int=2**128 - 1)
         if cursor is not None:
             try:
                 at, last = decode_time_keyset(cursor)
             except CursorError:
                 raise invalid("cursor", "is not one this API returned") from None
-        rows = await self._pool.fetch(
-            """SELECT * FROM scheduled_transfers WHERE owner_user_id = $1 AND (created_at, schedule_id) < ($2, $3)
-               ORDER BY created_at DESC, schedule_id DESC LIMIT $4""",
-            principal.user_id,
-            at,
-            last,
-            limit + 1,
-        )
+        scope: uuid.UUID | list[uuid.UUID]
+        query, scope = _PAGE_OF_OWNER, principal.user_id
+        if customer_id is not None or account_id is not None:
+            query, scope = _PAGE_PAYING_FROM, await self._paying_accounts(principal, customer_id, account_id)
+        rows = await self._pool.fetch(query, scope, at, last, limit + 1)
         items = [_schedule_view(row, await self._recent_runs(row["schedule_id"])) for row in rows[:limit]]
         next_cursor = None
         if len(rows) > limit:
             tail = rows[limit - 1]
             next_cursor = encode_time_keyset(tail["created_at"], tail["schedule_id"])
         return {"items": items, "next_cursor": next_cursor}
+
+    async def _paying_accounts(
+        self, principal: Principal, customer_id: uuid.UUID | None, account_id: uuid.UUID | None
+    ) -> list[uuid.UUID]:
+        """The accounts whose schedules the filters ask for; 404 for a customer or account the caller may not read."""
+        if customer_id is not None:
+            if principal.is_staff:
+                known = await self._directory.standing_of_customer(customer_id) is not None
+            else:
+                known = customer_id == await self._directory.customer_of(principal)
+            if not known:
+                raise CUSTOMER_NOT_FOUND
+        if account_id is not None:
+            record = await self._directory.readable_account(principal, account_id)
+            return [account_id] if customer_id in (None, record.customer_id) else []
+        assert customer_id is not None, "called with at least one filter"
+        return [record.account_id for record in await self._ledger.accounts_of_customer(customer_id)]
 
     async def _recent_runs(self, schedule_id: uuid.UUID) -> list[asyncpg.Record]:
         runs: list[asyncpg.Record] = await self._pool.fetch(
@@ -175,21 +215,25 @@ class ScheduledTransfers:
         return runs
 
     async def cancel(self, principal: Principal, schedule_id: uuid.UUID) -> dict[str, Any]:
-        row = await self._pool.fetchrow(
+        row = await self._pool.fetchrow(_SCHEDULE, schedule_id)
+        own = row is not None and row["owner_user_id"] == principal.user_id
+        if row is None or not (own or principal.is_staff):
+            raise SCHEDULE_NOT_FOUND
+        if not own and not principal.has_role(Role.ADMIN):
+            raise ServiceFailure(403, "forbidden", "support may list scheduled transfers; only an admin cancels them")
+        cancelled = await self._pool.fetchrow(
             """UPDATE scheduled_transfers SET status = 'CANCELLED', next_run_at = NULL, updated_at = now()
-               WHERE schedule_id = $1 AND owner_user_id = $2 AND status = 'ACTIVE' RETURNING *""",
+               WHERE schedule_id = $1 AND status = 'ACTIVE' RETURNING *""",
             schedule_id,
-            principal.user_id,
         )
-        if row is None:
-            row = await self._pool.fetchrow(
-                "SELECT * FROM scheduled_transfers WHERE schedule_id = $1 AND owner_user_id = $2",
-                schedule_id,
-                principal.user_id,
-            )
-            if row is None:
-                raise SCHEDULE_NOT_FOUND
-        return _schedule_view(row, await self._recent_runs(schedule_id))
+        if cancelled is None:
+            # Not active (any more): its state now, which may have moved on since the read above.
+            cancelled = await self._pool.fetchrow(_SCHEDULE, schedule_id)
+            assert cancelled is not None, "schedules are never deleted"
+        elif not own:
+            # Nothing else records who stopped someone else's schedule.
+            logger.info("scheduled transfer %s cancelled by admin %s", schedule_id, principal.user_id)
+        return _schedule_view(cancelled, await self._recent_runs(schedule_id))
 
 
 class Scheduler:

@@ -63,6 +63,6 @@ async def connect_banking(settings: Settings, scorer: Scorer | None = None, pool
         accounts,
         transactions,
         ExternalTransfers(transactions, timetable),
-        ScheduledTransfers(pool, transactions),
+        ScheduledTransfers(pool, transactions, directory, ledger),
         TransactionSearch(pool, ledger, directory),
     )
