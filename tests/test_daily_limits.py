@@ -6,7 +6,6 @@ reservation back, once."""
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from typing import Any
 
@@ -16,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from actors.banking.limits import DailyOutgoing, Reservation, first_fit, release_in
-from tests.banking_client import Customer, balance, deposit, open_account
+from tests.banking_client import Customer, balance, deposit, open_account, wait_for
 
 amounts = st.lists(st.integers(min_value=1, max_value=500), max_size=30)
 
@@ -160,12 +159,9 @@ def test_a_void_a_partial_capture_and_an_expiry_give_the_limit_back(
     assert _move(api, ada, f"{captured['transaction_id']}/capture", {"amount": "60.00"})["status"] == "COMPLETED"
     expiring = _move(api, ada, "payment", {**payment, "amount": "40.00", "expires_in_s": 1})
     assert _send(api, ada, checking, savings, "0.01")["failure_reason"] == "daily_limit_exceeded"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        state = api.get(f"/api/v1/transactions/{expiring['transaction_id']}", headers=ada.headers).json()
-        if state["status"] != "PENDING":
-            break
-        time.sleep(0.25)
+    path = f"/api/v1/transactions/{expiring['transaction_id']}"
+    wait_for(lambda: api.get(path, headers=ada.headers).json()["status"] != "PENDING")
+    state = api.get(path, headers=ada.headers).json()
     assert state["status"] == "FAILED" and state["failure_reason"] == "expired"
     assert _send(api, ada, checking, savings, "40.00")["status"] == "COMPLETED"
     assert balance(api, ada.headers, checking)["balance"] == "900.00"
