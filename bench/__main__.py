@@ -1,15 +1,21 @@
-"""`python -m bench`: the ledger, API, fraud and notification benchmarks (bench/*.py), each against its baseline.
+"""`python -m bench`: the ledger, API, relay, fraud and notification benchmarks (bench/*.py), each against its baseline.
 
-The fraud and notification benchmarks share one stack: neither leaves a backlog that would
-disturb the other (the API benchmark's batch transfers do, so it has a stack of its own).
+The relay benchmark (bench/events.py) runs on the API benchmark's stack, after it: it waits
+for the outbox to drain first, and the backlogs both leave stay on that stack. The fraud and
+notification benchmarks share another stack: neither leaves a backlog that would disturb the
+other (the API benchmark's batch transfers do, so it has a stack of its own).
 """
 
 import asyncio
 
-from bench import api, fraud, ledger, notifications
+from bench import api, events, fraud, ledger, notifications
 
 ledger.main([])
-api.main([])
+api_args = api.parse([])
+with api.bench_stack("api and relay") as settings:
+    admin, parties = api.setup(settings, api_args)
+    asyncio.run(api.measure(settings, api_args, admin, parties))
+    asyncio.run(events.measure(settings, events.parse([]), parties))
 with api.bench_stack("fraud and notifications") as settings:
     fraud.measure(settings, fraud.parse([]))
     asyncio.run(notifications.measure(settings, notifications.parse([])))
