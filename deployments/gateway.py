@@ -33,6 +33,7 @@ from deployments import (
 from deployments.errors import install_error_handling
 from deployments.observability import RequestTelemetry, metrics_router
 from deployments.security import SecurityContext
+from deployments.web import WebApp
 
 API_TITLE = "BankFlow API"
 API_VERSION = "1"
@@ -42,6 +43,8 @@ api = FastAPI(
     version=API_VERSION,
     description="Digital banking on Ray: identity, customers, accounts, transactions, fraud, notifications.",
 )
+# The web app at `/` (web/dist) sits inside the request-id and error middleware added next.
+api.add_middleware(WebApp)
 install_error_handling(api)
 api.add_middleware(RequestTelemetry)
 api.include_router(routes_auth.router)

@@ -1,0 +1,79 @@
+"""The web app in a real browser (Debian's chromium, driven by Playwright) against the session's stack.
+
+Seeds one customer per Playwright project (approved KYC, two accounts, one funded), then runs
+`playwright test` in web/ and fails with its output when a journey fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess  # nosec B404 -- runs the project's own Playwright suite
+from pathlib import Path
+
+import httpx
+import pyotp
+import pytest
+
+from tests.banking_client import deposit, new_customer, open_account
+from tests.identity_client import STRONG_PASSWORD
+from tests.test_web_unit import WEB, node_command, require_node_modules
+
+CHROMIUM = Path(os.environ.get("BANKFLOW_CHROMIUM", "/usr/bin/chromium"))
+PROJECTS = ("desktop", "phone")
+FUNDED = "500.00"
+
+
+def _seed(api: httpx.Client, admin: dict[str, str], *, mfa: bool = False) -> dict[str, object]:
+    customer = new_customer(api, admin)
+    funded = open_account(api, customer, "USD", "CHECKING")
+    empty = open_account(api, customer, "USD", "SAVINGS")
+    deposit(api, customer, funded, FUNDED)
+    me = api.get("/api/v1/auth/me", headers=customer.headers)
+    assert me.status_code == 200, me.text
+
+    def account(account_id: str) -> dict[str, str]:
+        response = api.get(f"/api/v1/accounts/{account_id}", headers=customer.headers)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        return {"account_id": account_id, "number": body["number"], "balance": body["balance"]}
+
+    seeded: dict[str, object] = {
+        "email": me.json()["email"],
+        "password": STRONG_PASSWORD,
+        "funded": account(funded),
+        "empty": account(empty),
+    }
+    if mfa:  # TOTP on: the browser signs in with a code computed from this secret
+        secret = api.post("/api/v1/auth/mfa/setup", headers=customer.headers).json()["secret"]
+        enabled = api.post("/api/v1/auth/mfa/enable", json={"code": pyotp.TOTP(secret).now()}, headers=customer.headers)
+        assert enabled.status_code == 200, enabled.text
+        seeded["mfa_secret"] = secret
+    return seeded
+
+
+@pytest.mark.timeout(900)
+def test_the_customer_journeys_in_chromium(api: httpx.Client, admin: dict[str, str], api_url: str) -> None:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (as root: apt-get install -y chromium)")
+    require_node_modules()
+    customers = {project: _seed(api, admin) for project in PROJECTS}
+    customers |= {f"{project}-mfa": _seed(api, admin, mfa=True) for project in PROJECTS}
+    env = {
+        **os.environ,
+        "BANKFLOW_WEB_URL": api_url,
+        "BANKFLOW_E2E_CUSTOMERS": json.dumps(customers),
+        "BANKFLOW_CHROMIUM": str(CHROMIUM),
+        "NO_COLOR": "1",
+        "CI": "1",
+    }
+    cli = WEB / "node_modules" / "@playwright" / "test" / "cli.js"
+    result = subprocess.run(  # nosec B603 -- fixed argv
+        [node_command(), str(cli), "test"], cwd=WEB, env=env, capture_output=True, text=True, timeout=840, check=False
+    )
+    assert result.returncode == 0, f"playwright test failed:\n{result.stdout}\n{result.stderr}"
+    screenshots = sorted(path.name for path in (WEB / "e2e" / "screenshots").glob("*.png"))
+    for project in PROJECTS:
+        for page in ("login", "dashboard", "transfer-review", "transfer-receipt", "transfer-refused"):
+            for scheme in ("light", "dark"):
+                assert f"{project}-{page}-{scheme}.png" in screenshots

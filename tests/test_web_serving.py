@@ -1,0 +1,121 @@
+"""The gateway serves the built web app (web/dist) at `/`, beside the API it leaves alone."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from deployments.web import DEFAULT_DIST
+
+INDEX = DEFAULT_DIST / "index.html"
+
+
+@pytest.fixture(scope="module")
+def web(api_url: str) -> Iterator[httpx.Client]:
+    if not INDEX.is_file():
+        pytest.fail(f"{INDEX} is missing: build the web app (`make install`, or `npm ci && npm run build` in web/)")
+    with httpx.Client(base_url=api_url, timeout=60) as client:
+        yield client
+
+
+def _policy(response: httpx.Response) -> dict[str, str]:
+    header = response.headers["Content-Security-Policy"]
+    return {part.split(" ", 1)[0]: part.split(" ", 1)[1] for part in (p.strip() for p in header.split(";")) if part}
+
+
+def test_the_root_is_the_app_with_a_strict_policy(web: httpx.Client) -> None:
+    response = web.get("/")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["Cache-Control"] == "no-cache"
+    assert '<div id="root">' in response.text
+    policy = _policy(response)
+    assert policy["default-src"] == "'self'"
+    assert policy["script-src"] == "'self'"  # no 'unsafe-inline', no 'unsafe-eval'
+    assert policy["object-src"] == "'none'"
+    assert policy["frame-ancestors"] == "'none'"
+    nonce = re.fullmatch(r"'self' 'nonce-([A-Za-z0-9_-]+)'", policy["style-src"])
+    assert nonce is not None, policy["style-src"]
+    # index.html hands the same nonce to emotion, and no script is inline
+    assert f'<meta name="csp-nonce" content="{nonce.group(1)}"' in response.text
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", response.text)
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_each_load_gets_its_own_nonce(web: httpx.Client) -> None:
+    first, second = web.get("/"), web.get("/")
+    assert _policy(first)["style-src"] != _policy(second)["style-src"]
+
+
+@pytest.mark.parametrize("path", ["/transfer", "/admin/customers/123", "/some/deep/client/route"])
+def test_client_routes_fall_back_to_index_html(web: httpx.Client, path: str) -> None:
+    response = web.get(path)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert '<div id="root">' in response.text
+    assert response.headers["Cache-Control"] == "no-cache"
+    assert "Content-Security-Policy" in response.headers
+
+
+def test_hashed_assets_are_cached_for_a_year(web: httpx.Client) -> None:
+    index = web.get("/").text
+    scripts = re.findall(r'src="(/assets/[^"]+\.js)"', index)
+    assert scripts, index
+    for script in scripts:
+        response = web.get(script)
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert "javascript" in response.headers["content-type"]
+        assert response.content == (DEFAULT_DIST / script.lstrip("/")).read_bytes()
+
+
+def test_a_missing_asset_is_a_json_404_not_the_page(web: httpx.Client) -> None:
+    response = web.get("/assets/no-such-chunk-0000.js")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_files_outside_dist_are_not_served(web: httpx.Client) -> None:
+    for path in ["/..%2f..%2fpyproject.toml", "/assets/..%2f..%2f..%2fpyproject.toml"]:
+        response = web.get(path)
+        assert "[project]" not in response.text
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_an_unknown_api_path_stays_a_json_404(web: httpx.Client, method: str) -> None:
+    response = web.request(method, "/api/v1/nonexistent")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_the_platform_paths_keep_their_behaviour(web: httpx.Client) -> None:
+    assert web.get("/healthz").json() == {"status": "ok"}
+    assert web.get("/openapi.json").json()["info"]["title"] == "BankFlow API"
+    docs = web.get("/docs")
+    assert docs.status_code == 200 and "swagger" in docs.text.lower()
+    assert web.get("/readyz").headers["content-type"].startswith("application/json")
+    assert web.get("/metrics").status_code in (200, 401, 403)  # the token rule of /metrics, not the app
+
+
+def test_without_a_build_the_root_says_so_as_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same middleware in process, pointed at an empty dist: a 503 JSON, no stack trace."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from deployments.errors import install_error_handling
+    from deployments.web import DIST_ENV, WebApp
+
+    monkeypatch.setenv(DIST_ENV, str(tmp_path / "dist"))
+    app = FastAPI()
+    app.add_middleware(WebApp)
+    install_error_handling(app)
+    response = TestClient(app).get("/accounts")
+    assert response.status_code == 503
+    error = response.json()["error"]
+    assert error["code"] == "web_app_not_built"
+    assert "make install" in error["message"]

@@ -1,0 +1,96 @@
+import AxeBuilder from '@axe-core/playwright';
+import { expect, type Page, type TestInfo } from '@playwright/test';
+import { createHmac } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const SCREENSHOTS = join(dirname(fileURLToPath(import.meta.url)), 'screenshots');
+
+export interface SeededAccount {
+  account_id: string;
+  number: string;
+  balance: string;
+}
+export interface SeededCustomer {
+  email: string;
+  password: string;
+  funded: SeededAccount;
+  empty: SeededAccount;
+  /** the base32 TOTP secret of a customer who turned MFA on, if this one did */
+  mfa_secret?: string;
+}
+
+/** The customers tests/test_web_e2e.py seeded, one per Playwright project (balances change). */
+export function seeded(project: string, who = ''): SeededCustomer {
+  const raw = process.env.BANKFLOW_E2E_CUSTOMERS;
+  if (!raw) throw new Error('BANKFLOW_E2E_CUSTOMERS is not set: run the browser tests through tests/test_web_e2e.py');
+  const all = JSON.parse(raw) as Record<string, SeededCustomer>;
+  const customer = all[who ? `${project}-${who}` : project];
+  if (!customer) throw new Error(`no seeded customer for project ${project} ${who}`);
+  return customer;
+}
+
+/** Fail the test on any CSP violation or uncaught error the page reports. */
+export function watchConsole(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy|Refused to/i.test(message.text())) problems.push(message.text());
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  return problems;
+}
+
+/**
+ * Every page visited: axe (serious or critical findings fail) and a screenshot, in the light and
+ * the dark scheme.
+ */
+export async function visit(page: Page, testInfo: TestInfo, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    await page.waitForTimeout(150); // the palette's transition
+    const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
+    const blocking = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect(
+      blocking.map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+      `axe on ${name} (${colorScheme})`,
+    ).toEqual([]);
+    await page.screenshot({ path: join(SCREENSHOTS, `${testInfo.project.name}-${name}-${colorScheme}.png`), fullPage: true });
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
+export async function signIn(page: Page, testInfo: TestInfo, customer: SeededCustomer): Promise<void> {
+  await page.goto('/');
+  await expect(page).toHaveURL(/\/login$/);
+  await expect(page.getByRole('heading', { name: 'Sign in to BankFlow' })).toBeVisible();
+  await visit(page, testInfo, 'login');
+  await page.getByLabel('Email').fill(customer.email);
+  await page.getByLabel('Password').fill(customer.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: 'Your accounts' })).toBeVisible();
+}
+
+export function card(page: Page, account: SeededAccount) {
+  return page.locator(`[data-account-id="${account.account_id}"]`);
+}
+
+export async function chooseAccount(page: Page, label: string, account: SeededAccount): Promise<void> {
+  await page.getByRole('combobox', { name: label }).click();
+  await page.getByRole('option', { name: new RegExp(account.number) }).click();
+}
+
+/** The current RFC 6238 code (SHA-1, 30 s, 6 digits) of a base32 TOTP secret. */
+export function totp(secret: string, now = Date.now()): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const char of secret.replace(/=+$/, '').toUpperCase()) bits += alphabet.indexOf(char).toString(2).padStart(5, '0');
+  const key = Buffer.from((bits.match(/.{8}/g) ?? []).map((byte) => parseInt(byte, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(now / 1000 / 30)));
+  const digest = createHmac('sha1', key).update(counter).digest();
+  const offset = (digest[digest.length - 1] ?? 0) & 0x0f;
+  const code = (digest.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return code.toString().padStart(6, '0');
+}

@@ -1,0 +1,63 @@
+import { createSlice, type PayloadAction } from '@reduxjs/toolkit';
+import type { TokenPair } from '../api/types';
+
+export interface AuthState {
+  accessToken: string | null;
+  refreshToken: string | null;
+}
+
+const STORAGE_KEY = 'bankflow.session';
+
+/** The session survives a reload of this tab only (sessionStorage), never another tab's. */
+export function loadSession(): AuthState {
+  try {
+    const stored = sessionStorage.getItem(STORAGE_KEY);
+    if (stored) {
+      const parsed = JSON.parse(stored) as Partial<AuthState>;
+      return { accessToken: parsed.accessToken ?? null, refreshToken: parsed.refreshToken ?? null };
+    }
+  } catch {
+    // storage unavailable: an in-memory session only
+  }
+  return { accessToken: null, refreshToken: null };
+}
+
+export function saveSession(state: AuthState): void {
+  try {
+    if (state.accessToken) sessionStorage.setItem(STORAGE_KEY, JSON.stringify(state));
+    else sessionStorage.removeItem(STORAGE_KEY);
+  } catch {
+    // storage unavailable
+  }
+}
+
+const authSlice = createSlice({
+  name: 'auth',
+  initialState: (): AuthState => loadSession(),
+  reducers: {
+    tokensReceived(state, action: PayloadAction<Pick<TokenPair, 'access_token' | 'refresh_token'>>) {
+      state.accessToken = action.payload.access_token;
+      state.refreshToken = action.payload.refresh_token;
+    },
+    signedOut(state) {
+      state.accessToken = null;
+      state.refreshToken = null;
+    },
+  },
+});
+
+export const { tokensReceived, signedOut } = authSlice.actions;
+export const authReducer = authSlice.reducer;
+
+/** The roles claim of an access token (display only: the API checks every request). */
+export function rolesOf(token: string | null): string[] {
+  if (!token) return [];
+  try {
+    const payload = token.split('.')[1] ?? '';
+    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
+    const claims = JSON.parse(json) as { roles?: unknown };
+    return Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === 'string') : [];
+  } catch {
+    return [];
+  }
+}

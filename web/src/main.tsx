@@ -1,0 +1,20 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { Provider } from 'react-redux';
+import App from './App';
+import './i18n';
+import { makeStore } from './store';
+import { AppTheme } from './theme';
+
+const root = document.getElementById('root');
+if (!root) throw new Error('#root is missing from index.html');
+
+createRoot(root).render(
+  <StrictMode>
+    <Provider store={makeStore()}>
+      <AppTheme>
+        <App />
+      </AppTheme>
+    </Provider>
+  </StrictMode>,
+);

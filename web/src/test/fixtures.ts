@@ -1,0 +1,34 @@
+import type { Account, User } from '../api/types';
+
+export const user: User = {
+  user_id: '0f9b2c58-1111-4c4c-9a9a-000000000001',
+  email: 'ada@example.com',
+  phone: null,
+  roles: ['customer'],
+  customer_id: '0f9b2c58-2222-4c4c-9a9a-000000000002',
+  email_verified: true,
+  mfa_enabled: false,
+};
+
+function account(id: string, number: string, type: string, balance: string): Account {
+  return {
+    account_id: id,
+    number,
+    customer_id: user.customer_id ?? null,
+    account_type: type,
+    currency: 'USD',
+    status: 'ACTIVE',
+    balance,
+    available_balance: balance,
+    held: '0.00',
+    daily_outgoing_limit: '10000.00',
+    opened_at: '2026-01-02T03:04:05Z',
+  };
+}
+
+export const checking = account('0f9b2c58-3333-4c4c-9a9a-000000000003', '1000000001', 'CHECKING', '500.00');
+export const savings = account('0f9b2c58-4444-4c4c-9a9a-000000000004', '1000000002', 'SAVINGS', '0.00');
+
+export function unauthorized() {
+  return { error: { code: 'unauthorized', message: 'the access token has expired', request_id: 'req-401' } };
+}
