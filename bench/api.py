@@ -154,6 +154,16 @@ def _transferring(parties: Sequence[Party]) -> Callable[[httpx.AsyncClient, rand
     return transfer
 
 
+def batch_transfers(party: Party, every_account: Sequence[str], size: int, rng: random.Random) -> list[dict[str, str]]:
+    """`size` transfers of 0.01 out of the party's accounts, each to another account of any party."""
+    items = []
+    for _ in range(size):
+        source = rng.choice(party.accounts)
+        destination = rng.choice([account for account in every_account if account != source])
+        items.append({"from_account_id": source, "to_account_id": destination, "amount": "0.01", "currency": "USD"})
+    return items
+
+
 async def _batch(base_url: str, parties: Sequence[Party], batches: int, size: int) -> float:
     every_account = [account for party in parties for account in party.accounts]
     rng = random.Random(7)
@@ -161,13 +171,7 @@ async def _batch(base_url: str, parties: Sequence[Party], batches: int, size: in
         began = time.perf_counter()
         for _ in range(batches):
             party = rng.choice(parties)
-            items = []
-            for _ in range(size):
-                source = rng.choice(party.accounts)
-                destination = rng.choice([account for account in every_account if account != source])
-                items.append(
-                    {"from_account_id": source, "to_account_id": destination, "amount": "0.01", "currency": "USD"}
-                )
+            items = batch_transfers(party, every_account, size, rng)
             response = await client.post(
                 "/api/v1/transactions/transfer/batch", json={"transfers": items}, headers=party.headers
             )

@@ -40,7 +40,7 @@ from actors.outbox_relay import (
     to_cloudevent,
 )
 from actors.settings import Settings
-from bench.api import Party, bench_stack, say, setup
+from bench.api import Party, batch_transfers, bench_stack, say, setup
 from cluster import stack
 
 BATCH_PATH = "/api/v1/transactions/transfer/batch"
@@ -113,13 +113,7 @@ def _bodies(parties: Sequence[Party], size: int, rng: random.Random) -> list[tup
     bodies = []
     for party in parties:
         for _ in range(BODIES_PER_PARTY):
-            items = []
-            for _ in range(size):
-                source = rng.choice(party.accounts)
-                destination = rng.choice([account for account in every_account if account != source])
-                items.append(
-                    {"from_account_id": source, "to_account_id": destination, "amount": "0.01", "currency": "USD"}
-                )
+            items = batch_transfers(party, every_account, size, rng)
             bodies.append((party, json.dumps({"transfers": items}).encode()))
     return bodies
 
