@@ -126,6 +126,13 @@ class Settings(BaseSettings):
     auth_rate_limit_per_minute: int = Field(
         default=30, ge=1, le=1_000_000, description="auth requests per IP per minute"
     )
+    account_lookup_limit_per_minute: int = Field(
+        default=30,
+        ge=1,
+        le=1_000_000,
+        description="account-number lookups (and payees saved) per user per minute: a tighter window, "
+        "so that numbers cannot be swept for their holders' names",
+    )
     metrics_token: SecretStr = Field(
         default=SecretStr(""),
         description="bearer token a scrape of GET /metrics must present; empty leaves /metrics open (laptops)",

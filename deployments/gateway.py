@@ -28,6 +28,7 @@ from deployments import (
     routes_customers,
     routes_fraud,
     routes_notifications,
+    routes_payees,
     routes_transactions,
 )
 from deployments.errors import install_error_handling
@@ -52,6 +53,7 @@ api.include_router(routes_auth.admin_router)
 api.include_router(routes_customers.router)
 api.include_router(routes_customers.admin_router)
 api.include_router(routes_accounts.router)
+api.include_router(routes_payees.router)
 api.include_router(routes_transactions.router)
 api.include_router(routes_fraud.router)
 api.include_router(routes_notifications.router)
@@ -101,12 +103,13 @@ class Gateway:
             redis=connect_redis(settings.redis_url),
             user_limit_per_minute=settings.rate_limit_per_minute,
             ip_limit_per_minute=settings.auth_rate_limit_per_minute,
+            lookup_limit_per_minute=settings.account_lookup_limit_per_minute,
         )
         if settings.cors_allowed_origins:
             api.add_middleware(
                 CORSMiddleware,
                 allow_origins=settings.cors_allowed_origins,
-                allow_methods=["GET", "POST", "PUT", "DELETE"],
+                allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
                 allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
                 expose_headers=["X-Request-ID", "Retry-After"],
             )

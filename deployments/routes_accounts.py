@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from deployments.calls import call_service
 from deployments.schemas import (
     ERROR_RESPONSES,
+    AccountNumber,
     Currency,
     Day,
     Id,
@@ -21,8 +22,9 @@ from deployments.schemas import (
     RequestBody,
     Timestamp,
     amount_minor,
+    checked_account_number,
 )
-from deployments.security import CurrentPrincipal
+from deployments.security import CurrentPrincipal, limit_lookups
 from models.identity import Principal
 from models.money import AMOUNT_PATTERN
 from models.transactions import MAX_IDEMPOTENCY_KEY_CHARS, transaction_id_for
@@ -71,6 +73,12 @@ class Account(BaseModel):
 
 class AccountList(BaseModel):
     items: list[Account]
+
+
+class AccountLookup(BaseModel):
+    number: AccountNumber
+    holder_name: str = Field(examples=["Jane D."], description="the holder's first name and last initial")
+    currency: Currency
 
 
 class Balance(BaseModel):
@@ -130,6 +138,22 @@ async def open_account(
 @router.get("/user/{user_id}", response_model=AccountList, summary="A user's accounts (own, or support/admin)")
 async def of_user(user_id: uuid.UUID, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
     return await _accounts(request, "of_user", principal=principal, user_id=user_id)
+
+
+@router.get(
+    "/lookup",
+    response_model=AccountLookup,
+    summary="Whom an account number pays: the holder's first name and last initial, and the currency",
+    description="For confirming a payee before paying it. Only an account able to receive money is found "
+    "(an unknown, closed or frozen number, or one of the bank's own accounts, is 404 `account_not_found`). "
+    "Limited per user to `BANKFLOW_ACCOUNT_LOOKUP_LIMIT_PER_MINUTE` (429 `rate_limited` with Retry-After).",
+)
+async def lookup(
+    request: Request, principal: CurrentPrincipal, number: Annotated[AccountNumber, Query()]
+) -> dict[str, Any]:
+    checked_account_number("number", number)
+    await limit_lookups(request, principal)
+    return await _accounts(request, "lookup", principal=principal, number=number)
 
 
 @router.get("/{account_id}", response_model=Account, summary="An account: number, type, balances, status")

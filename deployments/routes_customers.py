@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from deployments.calls import call_service
@@ -61,6 +62,10 @@ class Customer(BaseModel):
     address: Address
     kyc_status: KycStatus
     kyc_reason: str | None
+    kyc_updated_at: Timestamp | None = Field(
+        description="when the KYC status last changed (for a SUBMITTED customer: when they submitted); "
+        "null while nothing was ever submitted"
+    )
     created_at: Timestamp
     updated_at: Timestamp
 
@@ -103,7 +108,13 @@ async def create(body: CustomerCreate, request: Request, principal: CurrentPrinc
     return await _customers(request, "create", principal=principal, profile=body.model_dump())
 
 
-@router.get("/search", response_model=CustomerPage, summary="Support/admin: find customers")
+@router.get(
+    "/search",
+    response_model=CustomerPage,
+    summary="Support/admin: find customers",
+    description="By last name, or with `sort=kyc_updated_at` by when the KYC status last changed, oldest "
+    "first: `?kyc_status=SUBMITTED&sort=kyc_updated_at` is the KYC review queue, longest waiting first.",
+)
 async def search(
     request: Request,
     principal: CurrentPrincipal,
@@ -111,11 +122,16 @@ async def search(
     email: Annotated[Email | None, Query()] = None,
     phone: Annotated[Phone | None, Query()] = None,
     kyc_status: KycStatus | None = None,
+    sort: Annotated[
+        Literal["last_name", "kyc_updated_at"], Query(description="the order: by last name, or oldest KYC change first")
+    ] = "last_name",
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> dict[str, Any]:
     criteria = {"name": name, "email": email, "phone": phone, "kyc_status": kyc_status}
-    return await _customers(request, "search", principal=principal, criteria=criteria, limit=limit, cursor=cursor)
+    return await _customers(
+        request, "search", principal=principal, criteria=criteria, limit=limit, cursor=cursor, sort=sort
+    )
 
 
 @router.get("/{customer_id}", response_model=Customer, summary="A profile (own, or support/admin)")
@@ -167,6 +183,30 @@ async def upload_document(
 @router.get("/{customer_id}/documents", response_model=DocumentList, summary="Documents and their review status")
 async def list_documents(customer_id: uuid.UUID, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
     return await _customers(request, "list_documents", principal=principal, customer_id=customer_id)
+
+
+@router.get(
+    "/{customer_id}/documents/{document_id}/content",
+    summary="A document's content, as uploaded (own, or support/admin)",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}, "image/png": {}, "image/jpeg": {}}}},
+)
+async def document_content(
+    customer_id: uuid.UUID, document_id: uuid.UUID, request: Request, principal: CurrentPrincipal
+) -> Response:
+    result = await _customers(
+        request, "document_content", principal=principal, customer_id=customer_id, document_id=document_id
+    )
+    return Response(
+        content=result["content"],
+        media_type=result["content_type"],
+        headers={
+            # The name is built by the server from the kind and the id: nothing of the uploader's to escape.
+            "Content-Disposition": f'inline; filename="{result["filename"]}"',
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 @admin_router.post("/{customer_id}/approve", response_model=KycState, summary="Admin: approve KYC")

@@ -15,7 +15,14 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from deployments.calls import call_service
 from deployments.errors import ApiError
 from deployments.schemas import ERROR_RESPONSES, Email, Id, RequestBody, SmsNumber, Timestamp
-from deployments.security import CurrentPrincipal
+from deployments.security import (
+    STREAM_TICKET_TTL_S,
+    CurrentPrincipal,
+    current_principal,
+    issue_stream_ticket,
+    principal_of_ticket,
+    session_revoked,
+)
 from models.identity import Principal
 from models.paging import DEFAULT_LIMIT, MAX_LIMIT
 
@@ -23,6 +30,8 @@ router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"], respo
 
 STREAM_WAIT_S: Final = 15.0
 STREAM_PING_S: Final = 15
+# What secrets.token_urlsafe(32) gives: 43 URL-safe base64 characters.
+TICKET_PATTERN: Final = r"^[A-Za-z0-9_-]{43}$"
 
 
 class Notification(BaseModel):
@@ -57,6 +66,14 @@ class PreferencesChange(RequestBody):
         default_factory=dict, examples=[{"TRANSACTIONS": {"EMAIL": False, "PUSH": True}}], max_length=16
     )
     push_token: str | None = Field(default=None, max_length=4096)
+
+
+class StreamTicket(BaseModel):
+    ticket: str = Field(
+        description="opaque, single use: GET /api/v1/notifications/stream?ticket=… within expires_in_s",
+        json_schema_extra={"pattern": TICKET_PATTERN},
+    )
+    expires_in_s: int
 
 
 class TemplateInfo(BaseModel):
@@ -149,16 +166,38 @@ async def push(body: PushRequest, request: Request, principal: CurrentPrincipal)
     return await _send(request, principal, "PUSH", body.to, body.title, body.body)
 
 
+@router.post(
+    "/stream/ticket",
+    status_code=201,
+    response_model=StreamTicket,
+    summary="A single-use ticket opening the caller's live stream (for EventSource, which sends no headers)",
+)
+async def stream_ticket(request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
+    return {"ticket": await issue_stream_ticket(request, principal), "expires_in_s": STREAM_TICKET_TTL_S}
+
+
 @router.get(
     "/stream",
     summary="Server-sent events: the caller's notifications as they are recorded; resumes after Last-Event-ID",
+    description="Authenticated by an `Authorization: Bearer` header, or by `ticket` (from POST "
+    "/api/v1/notifications/stream/ticket; single use, short-lived). An access token is never accepted in "
+    "the URL. The stream ends when its session is signed out.",
     response_class=EventSourceResponse,
 )
 async def stream(
     request: Request,
-    principal: CurrentPrincipal,
+    ticket: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=64,
+            description="a stream ticket, instead of the Authorization header",
+            json_schema_extra={"pattern": TICKET_PATTERN},
+        ),
+    ] = None,
     last_event_id: Annotated[str | None, Header(max_length=20)] = None,
 ) -> EventSourceResponse:
+    principal = await (current_principal(request) if ticket is None else principal_of_ticket(request, ticket))
     after_seq = 0
     if last_event_id:
         if not last_event_id.isdigit():
@@ -171,9 +210,15 @@ async def stream(
         )
         after_seq = newest["items"][0]["seq"] if newest["items"] else 0
 
+    async def signed_in() -> bool:
+        try:
+            return not await session_revoked(request, principal)
+        except ApiError:  # the session store is down: end the stream; the client reconnects
+            return False
+
     async def events() -> AsyncIterator[ServerSentEvent]:
         nonlocal after_seq
-        while not await request.is_disconnected():
+        while not await request.is_disconnected() and await signed_in():
             found = await _notifications(
                 request, "since", principal=principal, after_seq=after_seq, wait_s=STREAM_WAIT_S
             )

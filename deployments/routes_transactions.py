@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from fastapi import APIRouter, Header, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from actors.banking.external import ExternalRequest
 from actors.banking.scheduler import ScheduleRequest
@@ -18,6 +18,7 @@ from deployments.calls import call_service
 from deployments.errors import ApiError
 from deployments.schemas import (
     ERROR_RESPONSES,
+    AccountNumber,
     Amount,
     BankAccountNumber,
     Currency,
@@ -28,6 +29,7 @@ from deployments.schemas import (
     RoutingNumber,
     Timestamp,
     amount_minor,
+    checked_account_number,
     storable,
 )
 from deployments.security import CurrentPrincipal
@@ -58,9 +60,30 @@ IdempotencyKey = Annotated[
 Description = Annotated[str | None, Field(default=None, max_length=MAX_DESCRIPTION_CHARS)]
 
 
-class TransferRequest(RequestBody):
+class _ToAccount(RequestBody):
+    """The destination of a transfer (single, batched or scheduled): by id, or by account number,
+    which the server resolves as a lookup does (404 `account_not_found`). Exactly one of the two."""
+
+    to_account_id: uuid.UUID | None = Field(default=None, description="the destination's id; or to_account_number")
+    to_account_number: AccountNumber | None = Field(
+        default=None, description="the destination's account number (see GET /api/v1/accounts/lookup); or to_account_id"
+    )
+
+    @model_validator(mode="after")
+    def _one_destination(self) -> Self:
+        if (self.to_account_id is None) == (self.to_account_number is None):
+            raise ValueError("give exactly one of to_account_id and to_account_number")
+        return self
+
+    def destination_number(self, field_prefix: str = "") -> str | None:
+        """The account number, checked (422 naming the field), when the destination is given by number."""
+        if self.to_account_number is None:
+            return None
+        return checked_account_number(f"{field_prefix}to_account_number", self.to_account_number)
+
+
+class TransferRequest(_ToAccount):
     from_account_id: uuid.UUID
-    to_account_id: uuid.UUID
     amount: Amount
     currency: Currency
     description: Description = None
@@ -112,9 +135,8 @@ class ExternalRequestBody(RequestBody):
     description: Description = None
 
 
-class ScheduleBody(RequestBody):
+class ScheduleBody(_ToAccount):
     from_account_id: uuid.UUID
-    to_account_id: uuid.UUID
     amount: Amount
     currency: Currency
     description: Description = None
@@ -206,6 +228,7 @@ def _transfer(body: TransferRequest, field_prefix: str = "") -> Movement:
         body.currency,
         counterparty_account_id=body.to_account_id,
         description=body.description,
+        counterparty_account_number=body.destination_number(field_prefix),
     )
 
 
@@ -214,7 +237,12 @@ async def _move(request: Request, principal: Any, movement: Movement, key: str |
     return await _transactions(request, "move", principal=principal, movement=movement, transaction_id=transaction_id)
 
 
-@router.post("/transfer", status_code=201, response_model=Transaction, summary="Transfer between two accounts")
+@router.post(
+    "/transfer",
+    status_code=201,
+    response_model=Transaction,
+    summary="Transfer between two accounts: the destination by id or by account number",
+)
 async def transfer(
     body: TransferRequest, request: Request, principal: CurrentPrincipal, idempotency_key: IdempotencyKey = None
 ) -> dict[str, Any]:
@@ -363,6 +391,7 @@ async def schedule(
         body.start_at,
         body.end_date,
         body.count,
+        body.destination_number(),
     )
     return await _transactions(
         request,

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from deployments.errors import ApiError
 from models.external import ACCOUNT_NUMBER_PATTERN, ROUTING_NUMBER_PATTERN
 from models.identity import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, PHONE_PATTERN
+from models.ledger.numbers import NUMBER_LENGTH, NUMBER_PATTERN, number_problem
 from models.money import (
     AMOUNT_PATTERN,
     CURRENCY_PATTERN,
@@ -97,6 +98,17 @@ BankAccountNumber = Annotated[
         json_schema_extra={"pattern": ACCOUNT_NUMBER_PATTERN},
     ),
 ]
+AccountNumber = Annotated[
+    str,
+    Field(
+        min_length=NUMBER_LENGTH,
+        max_length=NUMBER_LENGTH,
+        examples=["00100000004264"],
+        description=f"a BankFlow account number: {NUMBER_LENGTH} digits, the last two ISO 7064 MOD 97-10 "
+        "check digits the server verifies",
+        json_schema_extra={"pattern": NUMBER_PATTERN},
+    ),
+]
 # In responses.
 Id = Annotated[str, Field(json_schema_extra={"format": "uuid"})]
 Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
@@ -172,3 +184,10 @@ def amount_minor(field: str, amount: str, currency: str) -> int:
         return parse_amount(amount, currency)
     except MoneyError as error:
         raise ApiError(422, "validation_error", f"{field}: {error}") from None
+
+
+def checked_account_number(field: str, number: str) -> str:
+    """A BankFlow account number as sent, or a 422 naming the field when it cannot be one."""
+    if problem := number_problem(number):
+        raise ApiError(422, "validation_error", f"{field}: {problem}")
+    return number

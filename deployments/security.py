@@ -3,10 +3,13 @@ what their role allows, and how often they may call (Redis sliding windows)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import secrets
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 import redis.asyncio as aioredis
 from fastapi import Depends, Request
@@ -19,6 +22,9 @@ from deployments.identity.service import revoked_session_key
 from models.identity import Principal, Role
 
 WINDOW_S = 60
+# A live stream's ticket (EventSource cannot send an Authorization header): single use, short-lived.
+STREAM_TICKET_TTL_S: Final = 30
+STREAM_TICKET_BYTES: Final = 32
 
 
 @dataclass
@@ -29,6 +35,7 @@ class SecurityContext:
     redis: aioredis.Redis
     user_limit_per_minute: int
     ip_limit_per_minute: int
+    lookup_limit_per_minute: int = 30
 
 
 def _context(request: Request) -> SecurityContext:
@@ -99,15 +106,25 @@ async def current_principal(request: Request) -> Principal:
         claims = context.keys.verify(token)
     except InvalidTokenError as error:
         raise ApiError(401, "invalid_token", str(error), {"WWW-Authenticate": "Bearer"}) from None
+    await _admit(context, str(claims["sub"]), str(claims["sid"]))
+    return _principal_of(claims)
+
+
+async def _admit(context: SecurityContext, user_id: str, session_id: str) -> None:
+    """What every authenticated request passes, however it authenticated: its session was not
+    revoked, and its user is within the per-user rate limit."""
     try:
-        revoked = await context.redis.exists(revoked_session_key(claims["sid"]))
-        wait_s = await within_limit(context.redis, f"rate:user:{claims['sub']}", context.user_limit_per_minute)
+        revoked = await context.redis.exists(revoked_session_key(session_id))
+        wait_s = await within_limit(context.redis, f"rate:user:{user_id}", context.user_limit_per_minute)
     except RedisError:
         raise _session_store_down() from None
     if revoked:
         raise ApiError(401, "session_revoked", "this session was signed out", {"WWW-Authenticate": "Bearer"})
     if wait_s is not None:
         raise _limited(wait_s)
+
+
+def _principal_of(claims: dict[str, Any]) -> Principal:
     customer_id = claims.get("customer_id")
     return Principal(
         user_id=uuid.UUID(claims["sub"]),
@@ -116,6 +133,64 @@ async def current_principal(request: Request) -> Principal:
         customer_id=uuid.UUID(customer_id) if customer_id else None,
         session_id=uuid.UUID(claims["sid"]),
     )
+
+
+async def session_revoked(request: Request, principal: Principal) -> bool:
+    """Whether the principal's session was signed out since it was admitted (a long-lived stream asks)."""
+    try:
+        return bool(await _context(request).redis.exists(revoked_session_key(str(principal.session_id))))
+    except RedisError:
+        raise _session_store_down() from None
+
+
+async def limit_lookups(request: Request, principal: Principal) -> None:
+    """The per-user window of account-number lookups, tighter than the general one: a number
+    names its holder, so numbers must not be swept."""
+    context = _context(request)
+    try:
+        wait_s = await within_limit(context.redis, f"rate:lookup:{principal.user_id}", context.lookup_limit_per_minute)
+    except RedisError:
+        raise _session_store_down() from None
+    if wait_s is not None:
+        raise ApiError(429, "rate_limited", "too many account lookups; wait a little", {"Retry-After": str(wait_s)})
+
+
+def _ticket_key(ticket: str) -> str:
+    # Only the ticket's digest is kept: reading Redis does not give anyone a ticket.
+    return f"stream-ticket:{hashlib.sha256(ticket.encode()).hexdigest()}"
+
+
+async def issue_stream_ticket(request: Request, principal: Principal) -> str:
+    """An opaque random ticket that opens the principal's live stream once, within STREAM_TICKET_TTL_S."""
+    ticket = secrets.token_urlsafe(STREAM_TICKET_BYTES)
+    claims = {
+        "sub": str(principal.user_id),
+        "email": principal.email,
+        "roles": sorted(principal.roles),
+        "customer_id": None if principal.customer_id is None else str(principal.customer_id),
+        "sid": str(principal.session_id),
+    }
+    try:
+        await _context(request).redis.set(_ticket_key(ticket), json.dumps(claims), ex=STREAM_TICKET_TTL_S, nx=True)
+    except RedisError:
+        raise _session_store_down() from None
+    return ticket
+
+
+async def principal_of_ticket(request: Request, ticket: str) -> Principal:
+    """The principal a stream ticket was issued to, redeeming it (GETDEL: once, atomically); its
+    session and rate limit are checked as for an access token. Unknown, expired or used: 401."""
+    context = _context(request)
+    try:
+        stored = await context.redis.getdel(_ticket_key(ticket))  # never repeated: a second GETDEL finds nothing
+    except RedisError:
+        raise _session_store_down() from None
+    if stored is None:
+        message = "the stream ticket is unknown, expired or already used; ask for a new one"
+        raise ApiError(401, "invalid_ticket", message, {"WWW-Authenticate": "Bearer"})
+    claims: dict[str, Any] = json.loads(stored)
+    await _admit(context, str(claims["sub"]), str(claims["sid"]))
+    return _principal_of(claims)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

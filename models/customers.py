@@ -93,3 +93,9 @@ def sniff_content_type(head: bytes) -> str | None:
         if head.startswith(signature):
             return content_type
     return None
+
+
+def display_name(first_name: str, last_name: str) -> str:
+    """What another customer may see of a holder's name: the first name and the last initial ("Jane D.")."""
+    initial = last_name.strip()[:1].upper()
+    return f"{first_name.strip()} {initial}." if initial else first_name.strip()

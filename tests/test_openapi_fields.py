@@ -18,6 +18,7 @@ from jsonschema import Draft202012Validator
 from deployments.gateway import api
 from models.external import account_number_problem, routing_number_problem
 from models.identity import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, password_problem, phone_problem
+from models.ledger.numbers import number_problem
 from models.money import MoneyError, format_amount, is_known_currency, minor_units, parse_amount
 from models.notifications import valid_phone_e164
 
@@ -50,6 +51,13 @@ EMAIL_FIELDS = [
     ("EmailRequest", "to"),
     ("User", "email"),
     ("Customer", "email"),
+]
+BANKFLOW_NUMBER_FIELDS = [
+    ("TransferRequest", "to_account_number"),
+    ("ScheduleBody", "to_account_number"),
+    ("PayeeCreate", "account_number"),
+    ("Payee", "account_number"),
+    ("AccountLookup", "number"),
 ]
 NEW_PASSWORD_FIELDS = [("RegisterRequest", "password"), ("ResetRequest", "new_password")]
 # What the document says, spelled out: a change to a declared pattern is a change to the API.
@@ -272,3 +280,32 @@ def test_passwords_of_the_declared_lengths_are_refused_only_for_their_policy(pas
     declared = Draft202012Validator(_field("RegisterRequest", "password")).is_valid(password)
     assert declared == (MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH)
     assert declared == (problem is None or "characters long" not in problem)
+
+
+# --- BankFlow's own account numbers --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("model", "name"), BANKFLOW_NUMBER_FIELDS)
+def test_bankflow_account_numbers_declare_fourteen_digits(model: str, name: str) -> None:
+    field = _field(model, name)
+    assert (field["pattern"], field["minLength"], field["maxLength"]) == ("^[0-9]{14}$", 14, 14)
+    assert number_problem(field["examples"][0]) is None
+
+
+def test_the_lookup_declares_its_number() -> None:
+    assert _parameter("/api/v1/accounts/lookup", "number")["pattern"] == "^[0-9]{14}$"
+
+
+@untimed
+@given(st.data())
+def test_every_declared_bankflow_account_number_has_its_shape_accepted(data: st.DataObject) -> None:
+    """The check digits stay the server's to judge; fourteen digits are never refused as a shape."""
+    assert number_problem(data.draw(_values("PayeeCreate", "account_number"))) in (None, "has wrong check digits")
+
+
+@pytest.mark.parametrize(
+    "number", ["１" * 14, "0010000000426", "001000000042641", "0010 0000 0042", "²" * 14, "0010000000426a"]
+)
+def test_typical_bad_bankflow_account_numbers_are_refused_by_the_pattern_and_the_server(number: str) -> None:
+    assert not Draft202012Validator(_field("PayeeCreate", "account_number")).is_valid(number)
+    assert number_problem(number) == "must be 14 digits"

@@ -117,6 +117,15 @@ class AccountService:
     async def _daily_limit(self, record: AccountRecord) -> int:
         return await self._limits.limit_in_force(record.account_id, self._rules.daily_limit_minor(record.currency))
 
+    async def lookup(self, principal: Principal, number: str) -> dict[str, Any]:
+        """Whom a number pays, before paying it: the holder's display name and the currency, nothing else."""
+        payable = await self._directory.payable(number)
+        return {
+            "number": payable.record.number,
+            "holder_name": payable.holder_name,
+            "currency": payable.record.currency,
+        }
+
     async def of_user(self, principal: Principal, user_id: uuid.UUID) -> dict[str, Any]:
         if user_id != principal.user_id and not principal.is_staff:
             raise ServiceFailure(404, "not_found", "no such user")

@@ -14,13 +14,24 @@ from typing import Final
 import asyncpg
 
 from actors.ledger.client import AccountRecord, LedgerClient
+from models.customers import display_name
 from models.failures import ServiceFailure
 from models.identity import Principal, Role
-from models.ledger.types import CUSTOMER_ACCOUNT_TYPES
+from models.ledger.types import CUSTOMER_ACCOUNT_TYPES, AccountStatus
 
 ACCOUNT_NOT_FOUND: Final = ServiceFailure(404, "not_found", "no such account")
+# A number that names no account able to receive money: unknown, closed, frozen, or the bank's own.
+NUMBER_NOT_FOUND: Final = ServiceFailure(404, "account_not_found", "no account that can receive money has this number")
 # A user's customer id never changes once the profile exists: safe to remember.
 MAX_REMEMBERED_CUSTOMERS: Final = 100_000
+
+
+@dataclass(frozen=True)
+class Payable:
+    """An account found by its number, as much of it as another customer may learn."""
+
+    record: AccountRecord
+    holder_name: str  # first name and last initial
 
 
 @dataclass(frozen=True)
@@ -56,6 +67,22 @@ class Directory:
                 "SELECT first_name, last_name FROM customers WHERE customer_id = $1", customer_id
             )
         return "BankFlow" if row is None else f"{row['first_name']} {row['last_name']}"
+
+    async def payable(self, number: str) -> Payable:
+        """The customer account with this number, if it can receive money now (active); else 404
+        `account_not_found`. The one way a number becomes an account: lookups, transfers, payees."""
+        record = await self._ledger.account_record_by_number(number)
+        if record is None or record.account_type not in CUSTOMER_ACCOUNT_TYPES or record.customer_id is None:
+            raise NUMBER_NOT_FOUND
+        balance = await self._ledger.balance(record.account_id)
+        if balance is None or balance.status is not AccountStatus.ACTIVE:
+            raise NUMBER_NOT_FOUND
+        row = await self._pool.fetchrow(
+            "SELECT first_name, last_name FROM customers WHERE customer_id = $1", record.customer_id
+        )
+        if row is None:
+            raise NUMBER_NOT_FOUND
+        return Payable(record, display_name(row["first_name"], row["last_name"]))
 
     async def customer_of(self, principal: Principal) -> uuid.UUID | None:
         if principal.customer_id is not None:

@@ -46,7 +46,7 @@ _PAGE_PAYING_FROM: Final = """SELECT * FROM scheduled_transfers
 @dataclass(frozen=True)
 class ScheduleRequest:
     from_account_id: uuid.UUID
-    to_account_id: uuid.UUID
+    to_account_id: uuid.UUID | None  # or, instead, the destination's number
     amount_minor: int
     currency: str
     description: str | None
@@ -54,6 +54,7 @@ class ScheduleRequest:
     start_at: datetime | None
     end_date: date | None
     count: int | None
+    to_account_number: str | None = None
 
 
 def occurrence_transaction_id(schedule_id: uuid.UUID, occurrence: int) -> uuid.UUID:
@@ -112,8 +113,11 @@ class ScheduledTransfers:
             schedule.currency,
             counterparty_account_id=schedule.to_account_id,
             description=schedule.description,
+            counterparty_account_number=schedule.to_account_number,
         )
+        movement = await self._transactions.resolved(movement)
         await self._transactions.check_movement(principal, movement)
+        to_account_id = movement.counterparty_account_id
         now = datetime.now(UTC)
         start_at = schedule.start_at or now
         if start_at.tzinfo is None:
@@ -124,7 +128,7 @@ class ScheduledTransfers:
         fingerprint = json.dumps(
             [
                 str(schedule.from_account_id),
-                str(schedule.to_account_id),
+                str(to_account_id),
                 schedule.amount_minor,
                 schedule.currency,
                 schedule.description,
@@ -143,7 +147,7 @@ class ScheduledTransfers:
             schedule_id,
             principal.user_id,
             schedule.from_account_id,
-            schedule.to_account_id,
+            to_account_id,
             schedule.amount_minor,
             schedule.currency,
             schedule.description,

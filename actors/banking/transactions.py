@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Final
 
@@ -68,6 +68,8 @@ class Movement:
     amount_minor: int
     currency: str
     counterparty_account_id: uuid.UUID | None = None  # a transfer's destination
+    # A transfer's destination by its number, instead of its id: `resolved` finds the id.
+    counterparty_account_number: str | None = None
     description: str | None = None
     counterparty: str | None = None  # a merchant's or another bank's name
     hold_s: int | None = None  # a payment authorisation's lifetime, if not the default
@@ -135,8 +137,22 @@ class TransactionService:
 
     async def move(self, principal: Principal, movement: Movement, transaction_id: uuid.UUID) -> dict[str, Any]:
         """Transfer, deposit, withdrawal or payment authorisation, as the principal."""
+        movement = await self.resolved(movement)
         await self.check_movement(principal, movement)
         return transaction_view(await self.execute(principal.user_id, movement, transaction_id))
+
+    async def resolved(self, movement: Movement, numbers: dict[str, uuid.UUID] | None = None) -> Movement:
+        """The movement with its destination's id, when it named the destination by account number
+        (an account able to receive money, as a lookup finds it; else 404 `account_not_found`).
+        `numbers` caches what a batch already resolved."""
+        number = movement.counterparty_account_number
+        if number is None:
+            return movement
+        numbers = {} if numbers is None else numbers
+        account_id = numbers.get(number)
+        if account_id is None:
+            account_id = numbers[number] = (await self._directory.payable(number)).record.account_id
+        return replace(movement, counterparty_account_id=account_id)
 
     async def check_movement(
         self, principal: Principal, movement: Movement, seen: dict[uuid.UUID, AccountRecord] | None = None
@@ -157,13 +173,14 @@ class TransactionService:
         if movement.kind is TransactionKind.TRANSFER:
             destination = movement.counterparty_account_id
             assert destination is not None
+            to_field = "to_account_id" if movement.counterparty_account_number is None else "to_account_number"
             if destination == movement.account_id:
-                raise invalid("to_account_id", "must differ from the source account", "same_account")
+                raise invalid(to_field, "must differ from the source account", "same_account")
             target = seen.get(destination)
             if target is None:
                 target = seen[destination] = await self._directory.customer_account(destination)
             if target.currency != movement.currency:
-                raise invalid("to_account_id", f"the destination holds {target.currency}", "currency_mismatch")
+                raise invalid(to_field, f"the destination holds {target.currency}", "currency_mismatch")
 
     async def execute(
         self, user_id: uuid.UUID, movement: Movement, transaction_id: uuid.UUID, also: InTransaction | None = None
@@ -424,14 +441,19 @@ class TransactionService:
     ) -> dict[str, Any]:
         """Each transfer with its own result, in one pass: checks, one insert, one ledger batch, one update."""
         seen: dict[uuid.UUID, AccountRecord] = {}
-        for position, movement in enumerate(movements):
+        numbers: dict[str, uuid.UUID] = {}
+        checked: list[Movement] = []
+        for position, requested in enumerate(movements):
             try:
+                movement = await self.resolved(requested, numbers)
                 await self.check_movement(principal, movement, seen)
             except ServiceFailure as refusal:
                 failure = refusal.failure
                 raise ServiceFailure(
                     failure.status, failure.code, f"transfers[{position}]: {failure.message}"
                 ) from None
+            checked.append(movement)
+        movements = checked
         sources = list({movement.account_id for movement in movements})
         available = {
             account_id: None if balance is None else balance.available_minor

@@ -29,6 +29,7 @@ class Banking:
     external: ExternalTransfers
     schedules: ScheduledTransfers
     search: TransactionSearch
+    directory: Directory
 
     async def close(self) -> None:
         await self.ledger.close()
@@ -65,4 +66,5 @@ async def connect_banking(settings: Settings, scorer: Scorer | None = None, pool
         ExternalTransfers(transactions, timetable),
         ScheduledTransfers(pool, transactions, directory, ledger),
         TransactionSearch(pool, ledger, directory),
+        directory,
     )

@@ -331,6 +331,13 @@ class LedgerClient:
         )
         return None if row is None else _account_record(row)
 
+    async def account_record_by_number(self, number: str) -> AccountRecord | None:
+        row = await (await self._db()).fetchrow(
+            f"SELECT {_ACCOUNT_COLUMNS} FROM ledger_accounts WHERE number = $1",  # nosec B608 -- constant columns
+            number,
+        )
+        return None if row is None else _account_record(row)
+
     async def accounts_of_customer(self, customer_id: uuid.UUID) -> list[AccountRecord]:
         rows = await (await self._db()).fetch(
             f"SELECT {_ACCOUNT_COLUMNS} FROM ledger_accounts WHERE customer_id = $1"  # nosec B608 -- constant columns

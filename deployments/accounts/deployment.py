@@ -13,18 +13,36 @@ from actors.banking.statement_pdf import render_statement_pdf
 from actors.banking.wiring import Banking, connect_banking
 from actors.settings import Settings
 from actors.tracing import TraceCarrier, prepare_process
+from deployments.accounts.service import PayeeService
 from deployments.calls import dispatch
 from models.failures import Failure
 from models.identity import Principal
 from models.statements import statement_csv, statement_json
 
-OPERATIONS = frozenset({"open", "get", "of_user", "balance", "change_status", "set_daily_limit", "statement"})
-# Every operation carries its own ids or only reads: another attempt resumes the first.
-RETRY_SAFE: Final = OPERATIONS
+OPERATIONS = frozenset(
+    {
+        "open",
+        "get",
+        "of_user",
+        "balance",
+        "change_status",
+        "set_daily_limit",
+        "statement",
+        "lookup",
+        "payees",
+        "add_payee",
+        "rename_payee",
+        "remove_payee",
+    }
+)
+# Every other operation carries its own ids or only reads: another attempt resumes the first.
+# A removal done before the fault would answer the next attempt "not found".
+RETRY_SAFE: Final = OPERATIONS - {"remove_payee"}
 
 
 class _AccountOperations:
-    """The operations the gateway may call; statements are rendered here, off the gateway."""
+    """The operations the gateway may call; statements are rendered here, off the gateway. Payees
+    (saved recipients) live beside the accounts they name."""
 
     def __init__(self, banking: Banking) -> None:
         self._accounts = banking.accounts
@@ -34,6 +52,12 @@ class _AccountOperations:
         self.balance = self._accounts.balance
         self.change_status = self._accounts.change_status
         self.set_daily_limit = self._accounts.set_daily_limit
+        self.lookup = self._accounts.lookup
+        payees = PayeeService(banking.pool, banking.directory)
+        self.payees = payees.listing
+        self.add_payee = payees.add
+        self.rename_payee = payees.rename
+        self.remove_payee = payees.remove
 
     async def statement(
         self, principal: Principal, account_id: uuid.UUID, start: date, end: date, output: str

@@ -27,10 +27,11 @@ OPERATIONS = frozenset(
         "decide_kyc",
         "upload_document",
         "list_documents",
+        "document_content",
     }
 )
 # Reads only: a write may record its effect before the fault.
-RETRY_SAFE: Final = frozenset({"get", "search", "kyc_status", "list_documents"})
+RETRY_SAFE: Final = frozenset({"get", "search", "kyc_status", "list_documents", "document_content"})
 
 
 @serve.deployment

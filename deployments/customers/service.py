@@ -36,6 +36,8 @@ from models.paging import CursorError, decode_cursor, encode_cursor
 from models.topics import CUSTOMER_EVENTS
 
 SOURCE = "bankflow/customers"
+# File name extensions of the types a document may have (models/customers.py sniffs them).
+_EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
 NOT_FOUND = ServiceFailure(404, "not_found", "no such customer")
 IDENTITY_FIELDS = frozenset({"first_name", "last_name", "date_of_birth"})
 
@@ -87,6 +89,7 @@ def _view(row: asyncpg.Record | None) -> dict[str, Any]:
         },
         "kyc_status": row["kyc_status"],
         "kyc_reason": row["kyc_reason"],
+        "kyc_updated_at": None if row["kyc_updated_at"] is None else row["kyc_updated_at"].isoformat(),
         "created_at": row["created_at"].isoformat(),
         "updated_at": row["updated_at"].isoformat(),
     }
@@ -198,8 +201,11 @@ class CustomerService:
         return _view(updated)
 
     async def search(
-        self, principal: Principal, criteria: dict[str, Any], limit: int, cursor: str | None
+        self, principal: Principal, criteria: dict[str, Any], limit: int, cursor: str | None, sort: str = "last_name"
     ) -> dict[str, Any]:
+        """Support/admin: customers matching every criterion given, by last name, or with
+        sort="kyc_updated_at" by when their KYC status last changed, oldest first (with
+        kyc_status=SUBMITTED: the review queue, the longest-waiting submission first)."""
         if not principal.is_staff:
             raise ServiceFailure(403, "forbidden", "searching customers is for support and admin")
         conditions, values = [], []
@@ -216,24 +222,35 @@ class CustomerService:
             condition("c.phone = {}", criteria["phone"])
         if criteria.get("kyc_status"):
             condition("c.kyc_status = {}", criteria["kyc_status"])
+        by_kyc = sort == "kyc_updated_at"
+        key = "coalesce(c.kyc_updated_at, c.created_at)" if by_kyc else "lower(c.last_name)"
         if cursor:
             try:
-                last_name, last_id = decode_cursor(cursor, 2)
-            except CursorError as error:
-                raise _invalid("cursor", str(error)) from None
-            values.extend([last_name, uuid.UUID(last_id)])
-            conditions.append(f"(lower(c.last_name), c.customer_id) > (${len(values) - 1}, ${len(values)})")
+                # A cursor of the KYC order carries its sort's name: one of the other order is refused.
+                if by_kyc:
+                    _, at_text, last_id = decode_cursor(cursor, 3)
+                    after: object = datetime.fromisoformat(at_text)
+                else:
+                    after, last_id = decode_cursor(cursor, 2)
+                values.extend([after, uuid.UUID(last_id)])
+            except (CursorError, ValueError):
+                raise _invalid("cursor", "is not one this API returned") from None
+            conditions.append(f"({key}, c.customer_id) > (${len(values) - 1}, ${len(values)})")
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         values.append(limit + 1)
         rows = await self._pool.fetch(
-            f"{_SELECT} {where} ORDER BY lower(c.last_name), c.customer_id LIMIT ${len(values)}",  # nosec B608
+            f"{_SELECT} {where} ORDER BY {key}, c.customer_id LIMIT ${len(values)}",  # nosec B608 -- constant keys
             *values,
         )
         items = [_view(row) for row in rows[:limit]]
         next_cursor = None
         if len(rows) > limit:
             last = rows[limit - 1]
-            next_cursor = encode_cursor([last["last_name"].lower(), str(last["customer_id"])])
+            if by_kyc:
+                at = last["kyc_updated_at"] or last["created_at"]
+                next_cursor = encode_cursor(["kyc_updated_at", at.isoformat(), str(last["customer_id"])])
+            else:
+                next_cursor = encode_cursor([last["last_name"].lower(), str(last["customer_id"])])
         return {"items": items, "next_cursor": next_cursor}
 
     # --- KYC ------------------------------------------------------------------------------------------
@@ -322,6 +339,24 @@ class CustomerService:
             key,
         )
         return _document_view(row)
+
+    async def document_content(
+        self, principal: Principal, customer_id: uuid.UUID, document_id: uuid.UUID
+    ) -> dict[str, Any]:
+        """A document's stored bytes with its stored (sniffed at upload) type: own, or support/admin."""
+        await self._visible(principal, customer_id)
+        row = await self._pool.fetchrow(
+            "SELECT * FROM customer_documents WHERE document_id = $1 AND customer_id = $2", document_id, customer_id
+        )
+        if row is None:
+            raise ServiceFailure(404, "not_found", "no such document")
+        content = await self._documents.get(row["storage_key"])
+        extension = _EXTENSIONS.get(row["content_type"], "bin")
+        return {
+            "content": content,
+            "content_type": row["content_type"],
+            "filename": f"{row['kind']}-{document_id}.{extension}",
+        }
 
     async def list_documents(self, principal: Principal, customer_id: uuid.UUID) -> dict[str, Any]:
         await self._visible(principal, customer_id)

@@ -6,11 +6,15 @@ digits computed as for an IBAN, so a mistyped digit or swapped pair is caught.
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 SHARD_DIGITS: Final = 3
 SEQUENCE_DIGITS: Final = 9
 NUMBER_LENGTH: Final = SHARD_DIGITS + SEQUENCE_DIGITS + 2
+# What a number looks like at the API (ASCII digits only: str.isdigit() takes other scripts' too).
+NUMBER_PATTERN: Final = f"^[0-9]{{{NUMBER_LENGTH}}}$"
+_NUMBER: Final = re.compile(NUMBER_PATTERN)
 
 
 def _check_digits(body: str) -> str:
@@ -28,6 +32,15 @@ def is_valid_account_number(number: str) -> bool:
     if len(number) != NUMBER_LENGTH or not number.isdigit():
         return False
     return int(number) % 97 == 1
+
+
+def number_problem(number: str) -> str | None:
+    """What is wrong with a BankFlow account number as typed, or None (whether it exists is another matter)."""
+    if not _NUMBER.fullmatch(number):
+        return f"must be {NUMBER_LENGTH} digits"
+    if not is_valid_account_number(number):
+        return "has wrong check digits"
+    return None
 
 
 def format_account_number(number: str) -> str:

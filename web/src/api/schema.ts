@@ -232,7 +232,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Support/admin: find customers */
+        /**
+         * Support/admin: find customers
+         * @description By last name, or with `sort=kyc_updated_at` by when the KYC status last changed, oldest first: `?kyc_status=SUBMITTED&sort=kyc_updated_at` is the KYC review queue, longest waiting first.
+         */
         get: operations["search_api_v1_customers_search_get"];
         put?: never;
         post?: never;
@@ -312,6 +315,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/customers/{customer_id}/documents/{document_id}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A document's content, as uploaded (own, or support/admin) */
+        get: operations["document_content_api_v1_customers__customer_id__documents__document_id__content_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/kyc/{customer_id}/approve": {
         parameters: {
             query?: never;
@@ -372,6 +392,26 @@ export interface paths {
         };
         /** A user's accounts (own, or support/admin) */
         get: operations["of_user_api_v1_accounts_user__user_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whom an account number pays: the holder's first name and last initial, and the currency
+         * @description For confirming a payee before paying it. Only an account able to receive money is found (an unknown, closed or frozen number, or one of the bank's own accounts, is 404 `account_not_found`). Limited per user to `BANKFLOW_ACCOUNT_LOOKUP_LIMIT_PER_MINUTE` (429 `rate_limited` with Retry-After).
+         */
+        get: operations["lookup_api_v1_accounts_lookup_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -483,6 +523,45 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/payees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's payees, by nickname */
+        get: operations["payees_api_v1_payees_get"];
+        put?: never;
+        /**
+         * Save a payee by account number (its holder's display name is looked up and kept)
+         * @description The number must name another customer's account able to receive money (else 404 `account_not_found`; one of your own accounts is 422 `own_account`). A number already saved is 409 `payee_exists`; at most 200 payees (409 `payee_limit_reached`). Counts against the account-lookup rate limit.
+         */
+        post: operations["add_payee_api_v1_payees_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payees/{payee_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a payee (the caller's own); answers what it was */
+        delete: operations["remove_payee_api_v1_payees__payee_id__delete"];
+        options?: never;
+        head?: never;
+        /** Rename a payee (the caller's own) */
+        patch: operations["rename_payee_api_v1_payees__payee_id__patch"];
+        trace?: never;
+    };
     "/api/v1/transactions/transfer": {
         parameters: {
             query?: never;
@@ -492,7 +571,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Transfer between two accounts */
+        /** Transfer between two accounts: the destination by id or by account number */
         post: operations["transfer_api_v1_transactions_transfer_post"];
         delete?: never;
         options?: never;
@@ -999,6 +1078,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/notifications/stream/ticket": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A single-use ticket opening the caller's live stream (for EventSource, which sends no headers) */
+        post: operations["stream_ticket_api_v1_notifications_stream_ticket_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notifications/stream": {
         parameters: {
             query?: never;
@@ -1006,7 +1102,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Server-sent events: the caller's notifications as they are recorded; resumes after Last-Event-ID */
+        /**
+         * Server-sent events: the caller's notifications as they are recorded; resumes after Last-Event-ID
+         * @description Authenticated by an `Authorization: Bearer` header, or by `ticket` (from POST /api/v1/notifications/stream/ticket; single use, short-lived). An access token is never accepted in the URL. The stream ends when its session is signed out.
+         */
         get: operations["stream_api_v1_notifications_stream_get"];
         put?: never;
         post?: never;
@@ -1143,6 +1242,27 @@ export interface components {
         AccountList: {
             /** Items */
             items: components["schemas"]["Account"][];
+        };
+        /** AccountLookup */
+        AccountLookup: {
+            /**
+             * Number
+             * @description a BankFlow account number: 14 digits, the last two ISO 7064 MOD 97-10 check digits the server verifies
+             * @example 00100000004264
+             */
+            number: string;
+            /**
+             * Holder Name
+             * @description the holder's first name and last initial
+             * @example Jane D.
+             */
+            holder_name: string;
+            /**
+             * Currency
+             * @description an ISO 4217 currency code
+             * @example USD
+             */
+            currency: string;
         };
         /** AccountOpen */
         AccountOpen: {
@@ -1409,6 +1529,11 @@ export interface components {
             kyc_status: components["schemas"]["KycStatus"];
             /** Kyc Reason */
             kyc_reason: string | null;
+            /**
+             * Kyc Updated At
+             * @description when the KYC status last changed (for a SUBMITTED customer: when they submitted); null while nothing was ever submitted
+             */
+            kyc_updated_at: string | null;
             /**
              * Created At
              * Format: date-time
@@ -1718,6 +1843,75 @@ export interface components {
             /** Next Cursor */
             next_cursor: string | null;
         };
+        /** Payee */
+        Payee: {
+            /**
+             * Payee Id
+             * Format: uuid
+             */
+            payee_id: string;
+            /** Nickname */
+            nickname: string;
+            /**
+             * Account Number
+             * @description a BankFlow account number: 14 digits, the last two ISO 7064 MOD 97-10 check digits the server verifies
+             * @example 00100000004264
+             */
+            account_number: string;
+            /**
+             * Holder Name
+             * @description the holder's first name and last initial
+             * @example Jane D.
+             */
+            holder_name: string;
+            /**
+             * Currency
+             * @description an ISO 4217 currency code
+             * @example USD
+             */
+            currency: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** PayeeCreate */
+        PayeeCreate: {
+            /**
+             * Nickname
+             * @description the caller's name for the payee
+             * @example Mum
+             */
+            nickname: string;
+            /**
+             * Account Number
+             * @description a BankFlow account number: 14 digits, the last two ISO 7064 MOD 97-10 check digits the server verifies
+             * @example 00100000004264
+             */
+            account_number: string;
+        };
+        /** PayeePage */
+        PayeePage: {
+            /** Items */
+            items: components["schemas"]["Payee"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** PayeeRename */
+        PayeeRename: {
+            /**
+             * Nickname
+             * @description the caller's name for the payee
+             * @example Mum
+             */
+            nickname: string;
+        };
         /** PaymentRequest */
         PaymentRequest: {
             /**
@@ -2019,15 +2213,20 @@ export interface components {
         /** ScheduleBody */
         ScheduleBody: {
             /**
+             * To Account Id
+             * @description the destination's id; or to_account_number
+             */
+            to_account_id?: string | null;
+            /**
+             * To Account Number
+             * @description the destination's account number (see GET /api/v1/accounts/lookup); or to_account_id
+             */
+            to_account_number?: string | null;
+            /**
              * From Account Id
              * Format: uuid
              */
             from_account_id: string;
-            /**
-             * To Account Id
-             * Format: uuid
-             */
-            to_account_id: string;
             /**
              * Amount
              * @description a positive decimal string with at most as many decimals as the currency has (2 for USD, 0 for JPY, 3 for KWD)
@@ -2227,6 +2426,16 @@ export interface components {
              */
             scored_at: string;
         };
+        /** StreamTicket */
+        StreamTicket: {
+            /**
+             * Ticket
+             * @description opaque, single use: GET /api/v1/notifications/stream?ticket=… within expires_in_s
+             */
+            ticket: string;
+            /** Expires In S */
+            expires_in_s: number;
+        };
         /** TemplateInfo */
         TemplateInfo: {
             /** Name */
@@ -2330,15 +2539,20 @@ export interface components {
         /** TransferRequest */
         TransferRequest: {
             /**
+             * To Account Id
+             * @description the destination's id; or to_account_number
+             */
+            to_account_id?: string | null;
+            /**
+             * To Account Number
+             * @description the destination's account number (see GET /api/v1/accounts/lookup); or to_account_id
+             */
+            to_account_number?: string | null;
+            /**
              * From Account Id
              * Format: uuid
              */
             from_account_id: string;
-            /**
-             * To Account Id
-             * Format: uuid
-             */
-            to_account_id: string;
             /**
              * Amount
              * @description a positive decimal string with at most as many decimals as the currency has (2 for USD, 0 for JPY, 3 for KWD)
@@ -3869,6 +4083,8 @@ export interface operations {
                 email?: string | null;
                 phone?: string | null;
                 kyc_status?: components["schemas"]["KycStatus"] | null;
+                /** @description the order: by last name, or oldest KYC change first */
+                sort?: "last_name" | "kyc_updated_at";
                 limit?: number;
                 cursor?: string | null;
             };
@@ -4659,6 +4875,121 @@ export interface operations {
             };
         };
     };
+    document_content_api_v1_customers__customer_id__documents__document_id__content_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                    "image/png": unknown;
+                    "image/jpeg": unknown;
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     approve_api_v1_admin_kyc__customer_id__approve_post: {
         parameters: {
             query?: never;
@@ -5021,6 +5352,119 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AccountList"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    lookup_api_v1_accounts_lookup_get: {
+        parameters: {
+            query: {
+                /** @description a BankFlow account number: 14 digits, the last two ISO 7064 MOD 97-10 check digits the server verifies */
+                number: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountLookup"];
                 };
             };
             /** @description Bad request */
@@ -5823,6 +6267,464 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Account"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    payees_api_v1_payees_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayeePage"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    add_payee_api_v1_payees_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the same key again returns the first result; with another body it is a 409 */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PayeeCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payee"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    remove_payee_api_v1_payees__payee_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                payee_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payee"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    rename_payee_api_v1_payees__payee_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                payee_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PayeeRename"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payee"];
                 };
             };
             /** @description Bad request */
@@ -9702,9 +10604,122 @@ export interface operations {
             };
         };
     };
-    stream_api_v1_notifications_stream_get: {
+    stream_ticket_api_v1_notifications_stream_ticket_post: {
         parameters: {
             query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StreamTicket"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    stream_api_v1_notifications_stream_get: {
+        parameters: {
+            query?: {
+                /** @description a stream ticket, instead of the Authorization header */
+                ticket?: string | null;
+            };
             header?: {
                 "last-event-id"?: string | null;
             };
