@@ -1,14 +1,16 @@
-"""`python -m bench`: the ledger, API, relay, fraud and notification benchmarks (bench/*.py), each against its baseline.
+"""`python -m bench`: the ledger, API, relay, fraud, notification and web benchmarks (bench/*.py), each
+against its baseline.
 
 The relay benchmark (bench/events.py) runs on the API benchmark's stack, after it: it waits
 for the outbox to drain first, and the backlogs both leave stay on that stack. The fraud and
 notification benchmarks share another stack: neither leaves a backlog that would disturb the
-other (the API benchmark's batch transfers do, so it has a stack of its own).
+other (the API benchmark's batch transfers do, so it has a stack of its own); the web dashboard
+benchmark runs last on that stack, with a customer of its own.
 """
 
 import asyncio
 
-from bench import api, events, fraud, ledger, notifications
+from bench import api, events, fraud, ledger, notifications, web
 
 ledger.main([])
 api_args = api.parse([])
@@ -19,3 +21,4 @@ with api.bench_stack("api and relay") as settings:
 with api.bench_stack("fraud and notifications") as settings:
     fraud.measure(settings, fraud.parse([]))
     asyncio.run(notifications.measure(settings, notifications.parse([])))
+    web.measure(settings, web.parse([]))

@@ -70,17 +70,17 @@ class Run:
         return f"{self.per_second:8,.0f} req/s  p50 {self.percentile(0.5):6.1f} ms  p99 {self.percentile(0.99):6.1f} ms"
 
 
-def _ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
+def expect_status(response: httpx.Response, status: int = 200) -> dict[str, Any]:
     assert response.status_code == status, f"{response.request.url}: {response.status_code} {response.text[:300]}"
     body: dict[str, Any] = response.json()
     return body
 
 
-def _party(api: httpx.Client, admin: dict[str, str], accounts: int) -> Party:
+def new_party(api: httpx.Client, admin: dict[str, str], accounts: int) -> Party:
     """A customer with approved KYC and funded checking accounts."""
     email = f"bench-{uuid.uuid4().hex[:12]}@example.com"
-    _ok(api.post("/api/v1/auth/register", json={"email": email, "password": PASSWORD}), 201)
-    token = _ok(api.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD}))["access_token"]
+    expect_status(api.post("/api/v1/auth/register", json={"email": email, "password": PASSWORD}), 201)
+    token = expect_status(api.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD}))["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
     n = uuid.uuid4().int
     profile = {
@@ -90,21 +90,21 @@ def _party(api: httpx.Client, admin: dict[str, str], accounts: int) -> Party:
         "ssn": f"{100 + n % 500:03d}-{10 + (n >> 16) % 89:02d}-{1000 + (n >> 32) % 8999:04d}",
         "address": {"line1": "1 Bench Road", "city": "Austin", "postal_code": "73301", "country": "US"},
     }
-    customer_id = _ok(api.post("/api/v1/customers", json=profile, headers=headers), 201)["customer_id"]
+    customer_id = expect_status(api.post("/api/v1/customers", json=profile, headers=headers), 201)["customer_id"]
     files = {"file": ("id.pdf", PDF, "application/pdf")}
-    _ok(
+    expect_status(
         api.post(f"/api/v1/customers/{customer_id}/documents", data={"kind": "passport"}, files=files, headers=headers),
         201,
     )
-    _ok(api.post(f"/api/v1/customers/{customer_id}/kyc", headers=headers))
-    _ok(api.post(f"/api/v1/admin/kyc/{customer_id}/approve", headers=admin))
+    expect_status(api.post(f"/api/v1/customers/{customer_id}/kyc", headers=headers))
+    expect_status(api.post(f"/api/v1/admin/kyc/{customer_id}/approve", headers=admin))
     opened = []
     for _ in range(accounts):
-        account = _ok(
+        account = expect_status(
             api.post("/api/v1/accounts", json={"account_type": "CHECKING", "currency": "USD"}, headers=headers), 201
         )
         body = {"account_id": account["account_id"], "amount": "900000000.00", "currency": "USD"}
-        _ok(api.post("/api/v1/transactions/deposit", json=body, headers=headers), 201)
+        expect_status(api.post("/api/v1/transactions/deposit", json=body, headers=headers), 201)
         opened.append(account["account_id"])
     return Party(headers, opened)
 
@@ -175,7 +175,7 @@ async def _batch(base_url: str, parties: Sequence[Party], batches: int, size: in
             response = await client.post(
                 "/api/v1/transactions/transfer/batch", json={"transfers": items}, headers=party.headers
             )
-            results = _ok(response, 201)["items"]
+            results = expect_status(response, 201)["items"]
             assert sum(item["status"] == "COMPLETED" for item in results) == size
         return batches * size / (time.perf_counter() - began)
 
@@ -281,9 +281,9 @@ def setup(settings: Settings, args: argparse.Namespace) -> tuple[dict[str, str],
     """The admin's headers and the customers the load runs as."""
     with httpx.Client(base_url=stack.http_url(settings), timeout=120) as api:
         login = {"email": settings.admin_email, "password": ADMIN_PASSWORD}
-        admin = {"Authorization": f"Bearer {_ok(api.post('/api/v1/auth/login', json=login))['access_token']}"}
+        admin = {"Authorization": f"Bearer {expect_status(api.post('/api/v1/auth/login', json=login))['access_token']}"}
         say(f"setting up {args.customers} customers with {args.accounts_each} funded accounts each…")
-        parties = [_party(api, admin, args.accounts_each) for _ in range(args.customers)]
+        parties = [new_party(api, admin, args.accounts_each) for _ in range(args.customers)]
     return admin, parties
 
 
