@@ -1,6 +1,6 @@
 """checkov (static IaC security analysis) over what gets applied: every overlay as kustomize
-renders it, and the Terraform. No check may fail; a check that does not fit is skipped next to
-its resource with the reason (`checkov.io/skipN: CKV_K8S_xx=reason` annotations in the
+renders it, the Terraform, and the image's Dockerfile. No check may fail; a check that does not
+fit is skipped next to its resource with the reason (`checkov.io/skipN: CKV_K8S_xx=reason` annotations in the
 manifests, `#checkov:skip=CKV_AWS_xx:reason` in the resource block), and this test refuses a
 skip without one.
 
@@ -244,4 +244,10 @@ def test_the_rendered_overlays_pass_checkov(tmp_path: Path) -> None:
 def test_the_terraform_passes_checkov() -> None:
     report = _scan("terraform", ROOT / "kuberay" / "terraform")
     assert not _failures(report), "checkov failed on the Terraform:\n" + "\n".join(_failures(report))
+    assert not _skips_without_reason(report), "skipped without a reason:\n" + "\n".join(_skips_without_reason(report))
+
+
+def test_the_image_passes_checkov() -> None:
+    report = _scan("dockerfile", ROOT / "kuberay" / "image")
+    assert not _failures(report), "checkov failed on the Dockerfile:\n" + "\n".join(_failures(report))
     assert not _skips_without_reason(report), "skipped without a reason:\n" + "\n".join(_skips_without_reason(report))
