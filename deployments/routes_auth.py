@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from deployments.calls import call_service
-from deployments.schemas import ERROR_RESPONSES, Email, Id, NewPassword, Password, Phone, RequestBody
+from deployments.schemas import ERROR_RESPONSES, Email, Id, NewPassword, Password, Phone, RequestBody, Timestamp
 from deployments.security import CurrentPrincipal, limit_by_ip
 from models.identity import Role
+from models.paging import DEFAULT_LIMIT, MAX_LIMIT
 
 router = APIRouter(prefix="/api/v1/auth", tags=["identity"], responses=ERROR_RESPONSES)
 admin_router = APIRouter(prefix="/api/v1/admin/users", tags=["admin"], responses=ERROR_RESPONSES)
@@ -79,6 +80,19 @@ class Status(BaseModel):
     status: str
 
 
+class AuthSession(BaseModel):
+    session_id: Id
+    created_at: Timestamp
+    last_used_at: Timestamp | None = Field(default=None, description="when its refresh token was last used")
+    user_agent: str | None = Field(default=None, max_length=256, description="the User-Agent it logged in with")
+    ip_address: str | None = Field(default=None, max_length=256, description="the client address it logged in from")
+    current: bool = Field(description="true for the session of the access token asking")
+
+
+class SessionList(BaseModel):
+    items: list[AuthSession]
+
+
 class MfaSetup(BaseModel):
     secret: str
     otpauth_uri: str
@@ -95,7 +109,15 @@ async def register(body: RegisterRequest, request: Request, _: PublicLimit) -> d
 
 @router.post("/login", response_model=TokenPair, summary="Email + password (+ TOTP) → access and refresh tokens")
 async def login(body: LoginRequest, request: Request, _: PublicLimit) -> dict[str, Any]:
-    return await call_identity(request, "login", email=body.email, password=body.password, totp=body.totp)
+    return await call_identity(
+        request,
+        "login",
+        email=body.email,
+        password=body.password,
+        totp=body.totp,
+        user_agent=request.headers.get("user-agent"),
+        ip_address=request.client.host if request.client else None,
+    )
 
 
 @router.post("/refresh", response_model=TokenPair, summary="Rotate a refresh token into a new pair")
@@ -106,6 +128,23 @@ async def refresh(body: RefreshRequest, request: Request, _: PublicLimit) -> dic
 @router.post("/logout", response_model=Status, summary="Revoke this session and its refresh tokens")
 async def logout(request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
     return await call_identity(request, "logout", session_id=principal.session_id)
+
+
+@router.get("/sessions", response_model=SessionList, summary="The caller's active sessions, newest first")
+async def sessions(request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
+    return await call_identity(request, "sessions", user_id=principal.user_id, current_session_id=principal.session_id)
+
+
+@router.delete(
+    "/sessions/{session_id}", response_model=Status, summary="Sign out one of the caller's sessions (as logout does)"
+)
+async def end_session(session_id: uuid.UUID, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
+    return await call_identity(request, "end_session", user_id=principal.user_id, session_id=session_id)
+
+
+@router.post("/logout-all", response_model=Status, summary="Revoke every session of the caller, this one included")
+async def logout_all(request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
+    return await call_identity(request, "logout_all", user_id=principal.user_id)
 
 
 @router.post("/forgot", status_code=202, response_model=Status, summary="Start a password reset")
@@ -121,6 +160,13 @@ async def reset(body: ResetRequest, request: Request, _: PublicLimit) -> dict[st
 @router.post("/verify", response_model=User, summary="Confirm the email with its verification code")
 async def verify(body: CodeRequest, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
     return await call_identity(request, "verify", user_id=principal.user_id, code=body.code)
+
+
+@router.post(
+    "/verify/resend", status_code=202, response_model=Status, summary="Send a new verification code (409 if verified)"
+)
+async def resend_verification(request: Request, principal: CurrentPrincipal, _: PublicLimit) -> dict[str, Any]:
+    return await call_identity(request, "resend_verification", user_id=principal.user_id)
 
 
 @router.get("/me", response_model=User, summary="The current user with roles and customer id")
@@ -141,6 +187,46 @@ async def mfa_enable(body: CodeRequest, request: Request, principal: CurrentPrin
 @router.post("/mfa/disable", response_model=User, summary="Turn TOTP off with a current code")
 async def mfa_disable(body: CodeRequest, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
     return await call_identity(request, "mfa_disable", user_id=principal.user_id, code=body.code)
+
+
+class AdminUser(BaseModel):
+    user_id: Id
+    email: Email
+    roles: list[str]
+    customer_id: Id | None
+    created_at: Timestamp
+    email_verified: bool
+    mfa_enabled: bool
+
+
+class AdminUserPage(BaseModel):
+    items: list[AdminUser]
+    next_cursor: str | None
+
+
+@admin_router.get("", response_model=AdminUserPage, summary="Admin: users by email prefix and role, oldest first")
+async def users(
+    request: Request,
+    principal: CurrentPrincipal,
+    email: Annotated[str | None, Query(min_length=1, max_length=254, description="the start of the email")] = None,
+    role: Role | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> dict[str, Any]:
+    return await call_identity(
+        request,
+        "users",
+        principal=principal,
+        email=email,
+        role=None if role is None else role.value,
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+@admin_router.get("/{user_id}", response_model=AdminUser, summary="Admin: one user")
+async def user(user_id: uuid.UUID, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
+    return await call_identity(request, "user", principal=principal, user_id=user_id)
 
 
 class RolesRequest(RequestBody):

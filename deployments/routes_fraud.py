@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from deployments.calls import call_service
@@ -82,6 +82,13 @@ class ListEntry(BaseModel):
     value: str
     list: str
     reason: str | None
+    created_by: Id | None = None
+    created_at: Timestamp
+
+
+class ListPage(BaseModel):
+    items: list[ListEntry]
+    next_cursor: str | None
 
 
 class CaseEvent(BaseModel):
@@ -114,6 +121,23 @@ class CasePage(BaseModel):
 class Resolution(RequestBody):
     resolution: Literal["FRAUD", "FALSE_POSITIVE"]
     note: str | None = Field(default=None, max_length=1000)
+
+
+class ModelVersion(BaseModel):
+    version: str
+    serving: bool
+    metrics: dict[str, Any] = Field(examples=[{"auc_pr": 0.81, "recall": 0.74, "precision": 0.66}])
+    features: list[str]
+    data_window: dict[str, Any]
+
+
+class ModelVersions(BaseModel):
+    items: list[ModelVersion]
+    serving_version: str | None
+
+
+class PromoteRequest(RequestBody):
+    force: bool = Field(default=False, description="promote even when its AUC-PR is below the serving version's")
 
 
 class ModelInfo(BaseModel):
@@ -190,6 +214,52 @@ async def blacklist(body: ListEntryRequest, request: Request, principal: Current
     )
 
 
+ListValue = Annotated[str, Path(min_length=1, max_length=200)]
+ModelVersionName = Annotated[str, Path(min_length=1, max_length=200)]
+ListLimit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+ListCursor = Annotated[str | None, Query(max_length=500)]
+
+
+async def _entries(request: Request, principal: Any, blocked: bool, limit: int, cursor: str | None) -> dict[str, Any]:
+    return await _fraud(request, "list_entries", principal=principal, blocked=blocked, limit=limit, cursor=cursor)
+
+
+@router.get("/whitelist", response_model=ListPage, summary="Support/admin: the allow list, by kind and value")
+async def whitelist_entries(
+    request: Request, principal: CurrentPrincipal, limit: ListLimit = DEFAULT_LIMIT, cursor: ListCursor = None
+) -> dict[str, Any]:
+    return await _entries(request, principal, False, limit, cursor)
+
+
+@router.get("/blacklist", response_model=ListPage, summary="Support/admin: the block list, by kind and value")
+async def blacklist_entries(
+    request: Request, principal: CurrentPrincipal, limit: ListLimit = DEFAULT_LIMIT, cursor: ListCursor = None
+) -> dict[str, Any]:
+    return await _entries(request, principal, True, limit, cursor)
+
+
+@router.delete(
+    "/whitelist/{kind}/{value:path}",
+    response_model=ListEntry,
+    summary="Admin: take a party off the allow list (scoring stops honouring it); answers what it was",
+)
+async def unwhitelist(
+    kind: ListKind, value: ListValue, request: Request, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    return await _fraud(request, "remove_from_list", principal=principal, blocked=False, kind=kind, value=value)
+
+
+@router.delete(
+    "/blacklist/{kind}/{value:path}",
+    response_model=ListEntry,
+    summary="Admin: take a party off the block list (scoring stops honouring it); answers what it was",
+)
+async def unblacklist(
+    kind: ListKind, value: ListValue, request: Request, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    return await _fraud(request, "remove_from_list", principal=principal, blocked=True, kind=kind, value=value)
+
+
 @router.get("/cases", response_model=CasePage, summary="Support/admin: cases, oldest first")
 async def cases(
     request: Request,
@@ -231,3 +301,19 @@ async def resolve(
 @router.get("/model", response_model=ModelInfo, summary="Support/admin: the model in service")
 async def model(request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
     return await _fraud(request, "model", principal=principal)
+
+
+@router.get("/models", response_model=ModelVersions, summary="Support/admin: every registered model version")
+async def models(request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
+    return await _fraud(request, "models", principal=principal)
+
+
+@router.post(
+    "/models/{version}/promote",
+    response_model=ModelVersion,
+    summary="Admin: serve this model version (refused below the serving one's AUC-PR unless forced)",
+)
+async def promote(
+    version: ModelVersionName, request: Request, principal: CurrentPrincipal, body: PromoteRequest | None = None
+) -> dict[str, Any]:
+    return await _fraud(request, "promote", principal=principal, version=version, force=body is not None and body.force)

@@ -35,16 +35,18 @@ _RESERVED_PREFIXES: Final = ("/api/", "/docs/", "/.well-known/")
 
 def content_security_policy(nonce: str) -> str:
     """A strict policy: scripts only from this origin (no inline script at all); <style>
-    elements only with this response's nonce (emotion's, see web/src/theme.tsx)."""
+    elements only with this response's nonce (emotion's, see web/src/theme.tsx). blob: images and
+    objects are the back office's KYC documents, fetched with the session's token (a blob: URL is
+    made only by this origin's own scripts); no other plugin content is allowed."""
     return "; ".join(
         [
             "default-src 'self'",
             "script-src 'self'",
             f"style-src 'self' 'nonce-{nonce}'",
-            "img-src 'self' data:",
+            "img-src 'self' data: blob:",
             "font-src 'self'",
             "connect-src 'self'",
-            "object-src 'none'",
+            "object-src blob:",
             "base-uri 'none'",
             "form-action 'self'",
             "frame-ancestors 'none'",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,8 @@ from actors.documents import document_store
 from actors.fraud.registry import ModelRegistry, RegistryError
 from actors.settings import Settings
 from cluster import cli
-from tests.banking_client import new_customer, open_account
+from tests.banking_client import Customer, new_customer, open_account
+from tests.identity_client import bearer, login, new_email, register
 
 
 async def _registry_call(settings: Settings, call: str, *args: object) -> object:
@@ -143,3 +145,98 @@ def test_training_promotes_only_a_model_at_least_as_good_as_the_serving_one(
     serving = asyncio.run(_registry_call(settings, "serving"))
     assert serving is not None and serving.version not in (*models, stronger)  # type: ignore[attr-defined]
     _wait_serving(api, admin, serving.version)  # type: ignore[attr-defined]
+
+
+# --- the registry over HTTP: GET /api/v1/fraud/models, POST /api/v1/fraud/models/{version}/promote ---
+
+
+def _tiny_artifact() -> bytes:
+    """A model the scorer can load: a constant classifier over the scorer's own features."""
+    import pickle  # nosec B403 -- the test's own artifact
+
+    from sklearn.dummy import DummyClassifier
+
+    from models.fraud.features import FEATURE_NAMES
+
+    model = DummyClassifier(strategy="prior").fit([[0.0] * len(FEATURE_NAMES)] * 4, [0, 0, 0, 1])
+    return pickle.dumps({"features": list(FEATURE_NAMES), "model": model})
+
+
+@pytest.fixture
+def registered(api: httpx.Client, admin: dict[str, str], settings: Settings) -> Iterator[tuple[str, str]]:
+    """Two small versions registered beside whatever is there (a strong and a weak one); what served
+    before serves again afterwards."""
+    before = asyncio.run(_registry_call(settings, "serving"))
+    tag = uuid.uuid4().hex[:8]
+    strong, weak = f"http-{tag}-strong", f"http-{tag}-weak"
+    artifact = _tiny_artifact()
+    from models.fraud.features import FEATURE_NAMES
+
+    for version, auc_pr in ((strong, 0.91), (weak, 0.05)):
+        metrics = {"auc_pr": auc_pr, "recall": 0.5, "precision": 0.4, "rules_auc_pr": 0.01}
+        asyncio.run(_registry_call(settings, "register", version, artifact, list(FEATURE_NAMES), metrics, {"days": 1}))
+    try:
+        yield strong, weak
+    finally:
+        if before is None:
+            asyncio.run(_registry_call(settings, "stop_serving"))
+            _wait_serving(api, admin, None)
+        else:
+            restored = api.post(f"/api/v1/fraud/models/{before.version}/promote", json={"force": True}, headers=admin)  # type: ignore[attr-defined]
+            assert restored.status_code == 200, restored.text
+            _wait_serving(api, admin, before.version)  # type: ignore[attr-defined]
+
+
+def test_the_versions_list_their_figures_for_support_and_admin(
+    api: httpx.Client, admin: dict[str, str], ada: Customer, registered: tuple[str, str]
+) -> None:
+    strong, weak = registered
+    support = _support(api, admin)
+    for headers in (admin, support):
+        listed = api.get("/api/v1/fraud/models", headers=headers)
+        assert listed.status_code == 200, listed.text
+        by_version = {item["version"]: item for item in listed.json()["items"]}
+        assert by_version[strong]["metrics"]["auc_pr"] == 0.91 and by_version[strong]["metrics"]["recall"] == 0.5
+        assert by_version[weak]["serving"] is False and by_version[weak]["features"]
+        serving = [item["version"] for item in listed.json()["items"] if item["serving"]]
+        assert serving == ([] if listed.json()["serving_version"] is None else [listed.json()["serving_version"]])
+    refused = api.get("/api/v1/fraud/models", headers=ada.headers)
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
+
+
+def test_an_admin_promotes_a_version_and_the_scorer_serves_it(
+    api: httpx.Client, admin: dict[str, str], ada: Customer, registered: tuple[str, str]
+) -> None:
+    strong, weak = registered
+    support = _support(api, admin)
+    for headers in (ada.headers, support):
+        refused = api.post(f"/api/v1/fraud/models/{strong}/promote", headers=headers)
+        assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
+    missing = api.post("/api/v1/fraud/models/no-such-version/promote", headers=admin)
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    for body in ({"force": "sometimes"}, {"force": True, "extra": 1}):
+        bad = api.post(f"/api/v1/fraud/models/{strong}/promote", json=body, headers=admin)
+        assert bad.status_code == 422 and bad.json()["error"]["code"] == "validation_error", bad.text
+
+    promoted = api.post(f"/api/v1/fraud/models/{strong}/promote", headers=admin)
+    assert promoted.status_code == 200, promoted.text
+    assert promoted.json()["version"] == strong and promoted.json()["serving"] is True
+    listed = api.get("/api/v1/fraud/models", headers=admin).json()
+    assert listed["serving_version"] == strong
+    assert [item["version"] for item in listed["items"] if item["serving"]] == [strong]
+    _wait_serving(api, admin, strong)
+
+    worse = api.post(f"/api/v1/fraud/models/{weak}/promote", json={}, headers=admin)
+    assert worse.status_code == 409 and worse.json()["error"]["code"] == "model_not_better", worse.text
+    assert api.get("/api/v1/fraud/models", headers=admin).json()["serving_version"] == strong
+    forced = api.post(f"/api/v1/fraud/models/{weak}/promote", json={"force": True}, headers=admin)
+    assert forced.status_code == 200 and forced.json()["serving"] is True, forced.text
+    _wait_serving(api, admin, weak)
+
+
+def _support(api: httpx.Client, admin: dict[str, str]) -> dict[str, str]:
+    email = new_email()
+    user = register(api, email)
+    granted = api.put(f"/api/v1/admin/users/{user['user_id']}/roles", json={"roles": ["support"]}, headers=admin)
+    assert granted.status_code == 200, granted.text
+    return bearer(login(api, email).json()["access_token"])

@@ -36,7 +36,8 @@ def test_the_root_is_the_app_with_a_strict_policy(web: httpx.Client) -> None:
     policy = _policy(response)
     assert policy["default-src"] == "'self'"
     assert policy["script-src"] == "'self'"  # no 'unsafe-inline', no 'unsafe-eval'
-    assert policy["object-src"] == "'none'"
+    assert policy["object-src"] == "blob:"  # only the back office's documents, made by our own scripts
+    assert policy["img-src"] == "'self' data: blob:"
     assert policy["frame-ancestors"] == "'none'"
     nonce = re.fullmatch(r"'self' 'nonce-([A-Za-z0-9_-]+)'", policy["style-src"])
     assert nonce is not None, policy["style-src"]

@@ -23,6 +23,7 @@ export default defineConfig({
     environment: 'jsdom',
     include: ['src/**/*.test.{ts,tsx}'],
     setupFiles: ['src/test/setup.ts'],
-    testTimeout: 30_000,
+    // MUI under jsdom is slow on a busy 2-core machine; a hung test is still bounded (pytest-timeout).
+    testTimeout: 90_000,
   },
 });

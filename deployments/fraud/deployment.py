@@ -23,14 +23,29 @@ from models.failures import Failure
 from models.fraud.check import Assessment, ScoringRequest
 
 OPERATIONS: Final = frozenset(
-    {"analyze", "score", "create_rule", "update_rule", "rules", "add_to_list", "cases", "case", "resolve", "model"}
+    {
+        "analyze",
+        "score",
+        "create_rule",
+        "update_rule",
+        "rules",
+        "add_to_list",
+        "list_entries",
+        "remove_from_list",
+        "cases",
+        "case",
+        "resolve",
+        "model",
+        "models",
+        "promote",
+    }
 )
 MAX_SCORING_BATCH: Final = 64
 SCORING_BATCH_WAIT_S: Final = 0.002
 MAX_LIST_SLICE: Final = 1_000
 MODEL_POLL_S: Final = 2.0
 # Reads only: scoring counts the movement in its velocity windows.
-RETRY_SAFE: Final = frozenset({"rules", "cases", "case", "model"})
+RETRY_SAFE: Final = frozenset({"rules", "list_entries", "cases", "case", "model", "models"})
 
 logger = logging.getLogger("bankflow.fraud")
 

@@ -19,7 +19,7 @@ from typing import Any, Final
 import asyncpg
 import numpy as np
 
-from actors.fraud.registry import ModelRegistry, RegistryError
+from actors.fraud.registry import ModelRecord, ModelRegistry, RegistryError
 from actors.fraud.rules_store import active_rules, listed_parties
 from actors.fraud.velocity import Observation, VelocityStore
 from actors.metrics import fraud_metrics
@@ -31,7 +31,7 @@ from models.fraud.features import FEATURE_NAMES, Behaviour, Movement, features, 
 from models.fraud.rules import HIGH_RISK_SCORE, ListHit, ListKind, Rule, RuleError, check_condition, decide
 from models.identity import Principal, Role
 from models.money import format_amount, minor_units
-from models.paging import CursorError, decode_time_keyset, encode_time_keyset
+from models.paging import CursorError, decode_cursor, decode_time_keyset, encode_cursor, encode_time_keyset
 from models.topics import FRAUD_EVENTS
 
 SOURCE: Final = "bankflow/fraud"
@@ -91,6 +91,27 @@ def _case_view(row: asyncpg.Record, history: Sequence[asyncpg.Record] | None = N
             for item in history
         ]
     return view
+
+
+def _entry_view(row: asyncpg.Record) -> dict[str, Any]:
+    return {
+        "kind": row["kind"],
+        "value": row["value"],
+        "list": "blacklist" if row["blocked"] else "whitelist",
+        "reason": row["reason"],
+        "created_by": None if row["created_by"] is None else str(row["created_by"]),
+        "created_at": row["created_at"].isoformat(),
+    }
+
+
+def _version_view(record: ModelRecord) -> dict[str, Any]:
+    return {
+        "version": record.version,
+        "serving": record.serving,
+        "metrics": record.metrics,
+        "features": record.features,
+        "data_window": record.data_window,
+    }
 
 
 class FraudService:
@@ -333,18 +354,57 @@ class FraudService:
         self, principal: Principal, blocked: bool, kind: str, value: str, reason: str | None
     ) -> dict[str, Any]:
         _admin(principal)
-        await self._pool.execute(
+        row = await self._pool.fetchrow(
             """INSERT INTO fraud_lists (kind, value, blocked, reason, created_by) VALUES ($1, $2, $3, $4, $5)
                ON CONFLICT (kind, value) DO UPDATE SET blocked = EXCLUDED.blocked, reason = EXCLUDED.reason,
-                   created_by = EXCLUDED.created_by, created_at = now()""",
+                   created_by = EXCLUDED.created_by, created_at = now()
+               RETURNING *""",
             ListKind(kind).value,
             value,
             blocked,
             reason,
             principal.user_id,
         )
+        assert row is not None
         self._loaded_at = 0.0
-        return {"kind": kind, "value": value, "list": "blacklist" if blocked else "whitelist", "reason": reason}
+        return _entry_view(row)
+
+    async def list_entries(self, principal: Principal, blocked: bool, limit: int, cursor: str | None) -> dict[str, Any]:
+        """One list (allow or block), ordered by kind then value, a page at a time."""
+        _staff(principal)
+        after = ["", ""]
+        if cursor is not None:
+            try:
+                after = decode_cursor(cursor, 2)
+            except CursorError:
+                raise ServiceFailure(422, "validation_error", "cursor: is not one this API returned") from None
+        rows = await self._pool.fetch(
+            """SELECT * FROM fraud_lists WHERE blocked = $1 AND (kind, value) > ($2, $3)
+               ORDER BY kind, value LIMIT $4""",
+            blocked,
+            after[0],
+            after[1],
+            limit + 1,
+        )
+        next_cursor = None
+        if len(rows) > limit:
+            last = rows[limit - 1]
+            next_cursor = encode_cursor([last["kind"], last["value"]])
+        return {"items": [_entry_view(row) for row in rows[:limit]], "next_cursor": next_cursor}
+
+    async def remove_from_list(self, principal: Principal, blocked: bool, kind: str, value: str) -> dict[str, Any]:
+        """Take a party off one list; scoring stops honouring it as soon as adding would take effect."""
+        _admin(principal)
+        row = await self._pool.fetchrow(
+            "DELETE FROM fraud_lists WHERE kind = $1 AND value = $2 AND blocked = $3 RETURNING *",
+            ListKind(kind).value,
+            value,
+            blocked,
+        )
+        if row is None:
+            raise ServiceFailure(404, "not_found", f"no such entry on the {'blacklist' if blocked else 'whitelist'}")
+        self._loaded_at = 0.0
+        return _entry_view(row)
 
     # --- cases ----------------------------------------------------------------------------------
 
@@ -407,6 +467,24 @@ class FraudService:
                 note,
             )
         return await self.case(principal, case_id)
+
+    async def models(self, principal: Principal) -> dict[str, Any]:
+        """Every registered version with its evaluation figures, oldest first, and which one serves."""
+        _staff(principal)
+        records = await self._registry.versions()
+        serving = next((record.version for record in records if record.serving), None)
+        return {"items": [_version_view(record) for record in records], "serving_version": serving}
+
+    async def promote(self, principal: Principal, version: str, force: bool) -> dict[str, Any]:
+        """Admin: serve `version`, through the registry's one promotion (as `bankflow pipelines promote`)."""
+        _admin(principal)
+        if await self._registry.get(version) is None:
+            raise ServiceFailure(404, "not_found", f"no model version {version!r}")
+        try:
+            record = await self._registry.promote(version, force=force)
+        except RegistryError as error:
+            raise ServiceFailure(409, "model_not_better", str(error).replace("use --force", "send force")) from None
+        return _version_view(record)  # every replica's follower loads it within seconds
 
     async def model(self, principal: Principal) -> dict[str, Any]:
         _staff(principal)

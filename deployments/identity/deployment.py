@@ -22,18 +22,24 @@ OPERATIONS = frozenset(
         "login",
         "refresh",
         "logout",
+        "sessions",
+        "end_session",
+        "logout_all",
         "me",
         "verify",
+        "resend_verification",
         "forgot",
         "reset",
         "mfa_setup",
         "mfa_enable",
         "mfa_disable",
         "set_roles",
+        "users",
+        "user",
     }
 )
 # Reads only: a login counts its failures, a registration sends mail.
-RETRY_SAFE: Final = frozenset({"me"})
+RETRY_SAFE: Final = frozenset({"me", "sessions", "users", "user"})
 
 
 @serve.deployment

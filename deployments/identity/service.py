@@ -38,6 +38,7 @@ from models.identity import (
     password_problem,
     phone_problem,
 )
+from models.paging import CursorError, decode_time_keyset, encode_time_keyset
 from models.topics import IDENTITY_EVENTS
 
 SOURCE = "bankflow/identity"
@@ -64,6 +65,36 @@ def _event(event_type: str, user_id: uuid.UUID, data: dict[str, Any], distinguis
 
 def _invalid(field: str, problem: str) -> ServiceFailure:
     return ServiceFailure(422, "validation_error", f"{field}: {problem}")
+
+
+def _admin_only(principal: Principal) -> None:
+    if not principal.has_role(Role.ADMIN):
+        raise ServiceFailure(403, "forbidden", "only an admin may see users")
+
+
+def _admin_view(user: asyncpg.Record) -> dict[str, Any]:
+    """What the back office sees of a user: no password hash, MFA secret or lockout state."""
+    return {
+        "user_id": str(user["user_id"]),
+        "email": user["email"],
+        "roles": list(user["roles"]),
+        "customer_id": None if user["customer_id"] is None else str(user["customer_id"]),
+        "created_at": user["created_at"].isoformat(),
+        "email_verified": user["email_verified"],
+        "mfa_enabled": user["mfa_enabled"],
+    }
+
+
+def _verification_requested(
+    user_id: uuid.UUID, email: str, phone: str | None, code: str, distinguisher: str
+) -> DomainEvent:
+    data = {"user_id": str(user_id), "email": email, "phone": phone, "code": code}
+    return _event("user.verification_requested", user_id, data, distinguisher)
+
+
+def _clipped(text: str | None, limit: int = 256) -> str | None:
+    """A client-supplied header, bounded before it is stored; empty is none."""
+    return text[:limit] if text else None
 
 
 UNAUTHORIZED = ServiceFailure(401, "invalid_credentials", "email or password is wrong")
@@ -122,17 +153,21 @@ class IdentityService:
                 connection,
                 [
                     _event("user.registered", user_id, {"user_id": str(user_id), "email": email}, "registered"),
-                    _event(
-                        "user.verification_requested",
-                        user_id,
-                        {"user_id": str(user_id), "email": email, "phone": phone, "code": code},
-                        code,
-                    ),
+                    _verification_requested(user_id, email, phone, code, code),
                 ],
             )
         return {"user_id": str(user_id), "email": email, "email_verified": False, "roles": [r.value for r in roles]}
 
-    async def login(self, email: str, password: str, totp: str | None) -> dict[str, Any]:
+    async def login(
+        self,
+        email: str,
+        password: str,
+        totp: str | None,
+        user_agent: str | None = None,
+        ip_address: str | None = None,
+    ) -> dict[str, Any]:
+        """A new session; `user_agent` and `ip_address` (as the gateway saw them) are kept for the
+        user's list of sessions."""
         email = normalize_email(email)
         user = await self._pool.fetchrow("SELECT * FROM users WHERE lower(email) = $1", email)
         if user is None:
@@ -161,7 +196,11 @@ class IdentityService:
             )
             session_id = uuid.uuid4()
             await connection.execute(
-                "INSERT INTO auth_sessions (session_id, user_id) VALUES ($1, $2)", session_id, user["user_id"]
+                "INSERT INTO auth_sessions (session_id, user_id, user_agent, ip_address) VALUES ($1, $2, $3, $4)",
+                session_id,
+                user["user_id"],
+                _clipped(user_agent),
+                _clipped(ip_address),
             )
             refresh_token = await self._new_refresh_token(connection, session_id, user["user_id"])
             await write_events(
@@ -233,6 +272,9 @@ class IdentityService:
                 await connection.execute(
                     "UPDATE refresh_tokens SET rotated_at = now() WHERE token_hash = $1", _digest(refresh_token)
                 )
+                await connection.execute(
+                    "UPDATE auth_sessions SET last_used_at = now() WHERE session_id = $1", row["session_id"]
+                )
                 new_token = await self._new_refresh_token(connection, row["session_id"], row["user_id"])
                 user = await connection.fetchrow("SELECT * FROM users WHERE user_id = $1", row["user_id"])
                 assert user is not None, "a refresh token's user exists (foreign key)"
@@ -245,6 +287,59 @@ class IdentityService:
             await self._revoke(connection, session_id, "logout")
         await self._publish_revocations([session_id])
         return {"status": "logged_out"}
+
+    async def sessions(self, user_id: uuid.UUID, current_session_id: uuid.UUID) -> dict[str, Any]:
+        """The user's live sessions, newest first; `current` marks the caller's own."""
+        rows = await self._pool.fetch(
+            """SELECT session_id, created_at, last_used_at, user_agent, ip_address FROM auth_sessions
+               WHERE user_id = $1 AND revoked_at IS NULL
+                 AND EXISTS (SELECT 1 FROM refresh_tokens t
+                             WHERE t.session_id = auth_sessions.session_id AND t.rotated_at IS NULL
+                               AND t.expires_at > now())
+               ORDER BY created_at DESC, session_id""",
+            user_id,
+        )
+        return {
+            "items": [
+                {
+                    "session_id": str(row["session_id"]),
+                    "created_at": row["created_at"].isoformat(),
+                    "last_used_at": None if row["last_used_at"] is None else row["last_used_at"].isoformat(),
+                    "user_agent": row["user_agent"],
+                    "ip_address": row["ip_address"],
+                    "current": row["session_id"] == current_session_id,
+                }
+                for row in rows
+            ]
+        }
+
+    async def end_session(self, user_id: uuid.UUID, session_id: uuid.UUID) -> dict[str, Any]:
+        """Sign out one of the user's own sessions, as logout does; another user's is not found."""
+        async with self._pool.acquire() as connection, connection.transaction():
+            owner = await connection.fetchval(
+                "SELECT user_id FROM auth_sessions WHERE session_id = $1 AND revoked_at IS NULL", session_id
+            )
+            if owner != user_id:
+                raise ServiceFailure(404, "not_found", "no such session")
+            await self._revoke(connection, session_id, "signed out from another session")
+        await self._publish_revocations([session_id])
+        return {"status": "logged_out"}
+
+    async def logout_all(self, user_id: uuid.UUID) -> dict[str, Any]:
+        """Sign out every session of the user, the caller's own included."""
+        async with self._pool.acquire() as connection, connection.transaction():
+            ended = await self._revoke_all(connection, user_id, "logout everywhere")
+        await self._publish_revocations(ended)
+        return {"status": "logged_out"}
+
+    async def _revoke_all(self, connection: Any, user_id: uuid.UUID, reason: str) -> list[uuid.UUID]:
+        """Revoke every live session of the user; their ids, to publish once committed."""
+        sessions = await connection.fetch(
+            "SELECT session_id FROM auth_sessions WHERE user_id = $1 AND revoked_at IS NULL", user_id
+        )
+        for session in sessions:
+            await self._revoke(connection, session["session_id"], reason)
+        return [session["session_id"] for session in sessions]
 
     async def _revoke(self, connection: Any, session_id: uuid.UUID, reason: str) -> None:
         await connection.execute(
@@ -330,6 +425,24 @@ class IdentityService:
             raise
         return await self.me(user_id)
 
+    async def resend_verification(self, user_id: uuid.UUID) -> dict[str, Any]:
+        """A fresh verification code, sent the way registration sends one; the previous code stops working."""
+        code = f"{secrets.randbelow(10**6):06d}"
+        async with self._pool.acquire() as connection, connection.transaction():
+            user = await connection.fetchrow(
+                "SELECT email, phone, email_verified FROM users WHERE user_id = $1 FOR UPDATE", user_id
+            )
+            if user is None:
+                raise ServiceFailure(404, "not_found", "no such user")
+            if user["email_verified"]:
+                raise ServiceFailure(409, "already_verified", "the email is already verified")
+            await self._new_code(connection, user_id, CodePurpose.VERIFY_EMAIL, code, VERIFY_CODE_TTL)
+            resend = f"resend/{uuid.uuid4()}"  # each request is its own message, even if a code repeats
+            await write_events(
+                connection, [_verification_requested(user_id, user["email"], user["phone"], code, resend)]
+            )
+        return {"status": "a new code is on its way"}
+
     async def forgot(self, email: str) -> dict[str, Any]:
         """Start a reset; the answer is the same whether or not the email is known."""
         email = normalize_email(email)
@@ -367,12 +480,8 @@ class IdentityService:
                 user["user_id"],
                 password_hash,
             )
-            sessions = await connection.fetch(
-                "SELECT session_id FROM auth_sessions WHERE user_id = $1 AND revoked_at IS NULL", user["user_id"]
-            )
-            for session in sessions:
-                await self._revoke(connection, session["session_id"], "password reset")
-        await self._publish_revocations([session["session_id"] for session in sessions])
+            ended = await self._revoke_all(connection, user["user_id"], "password reset")
+        await self._publish_revocations(ended)
         return {"status": "password changed; every session was signed out"}
 
     async def set_roles(self, principal: Principal, user_id: uuid.UUID, roles: list[str]) -> dict[str, Any]:
@@ -388,13 +497,47 @@ class IdentityService:
             )
             if updated != "UPDATE 1":
                 raise ServiceFailure(404, "not_found", "no such user")
-            sessions = await connection.fetch(
-                "SELECT session_id FROM auth_sessions WHERE user_id = $1 AND revoked_at IS NULL", user_id
-            )
-            for session in sessions:
-                await self._revoke(connection, session["session_id"], "roles changed")
-        await self._publish_revocations([session["session_id"] for session in sessions])
+            ended = await self._revoke_all(connection, user_id, "roles changed")
+        await self._publish_revocations(ended)
         return await self.me(user_id)
+
+    async def users(
+        self, principal: Principal, email: str | None, role: str | None, limit: int, cursor: str | None
+    ) -> dict[str, Any]:
+        """Admin: users by email prefix and/or role, oldest first, a page at a time."""
+        _admin_only(principal)
+        after_at, after_id = datetime.min.replace(tzinfo=UTC), uuid.UUID(int=0)
+        if cursor is not None:
+            try:
+                after_at, after_id = decode_time_keyset(cursor)
+            except CursorError:
+                raise _invalid("cursor", "is not one this API returned") from None
+        prefix = None if email is None else email.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        rows = await self._pool.fetch(
+            """SELECT * FROM users
+               WHERE ($1::text IS NULL OR lower(email) LIKE $1 || '%')
+                 AND ($2::text IS NULL OR $2 = ANY(roles))
+                 AND (created_at, user_id) > ($3, $4)
+               ORDER BY created_at, user_id LIMIT $5""",
+            prefix,
+            None if role is None else Role(role).value,
+            after_at,
+            after_id,
+            limit + 1,
+        )
+        next_cursor = None
+        if len(rows) > limit:
+            last = rows[limit - 1]
+            next_cursor = encode_time_keyset(last["created_at"], last["user_id"])
+        return {"items": [_admin_view(row) for row in rows[:limit]], "next_cursor": next_cursor}
+
+    async def user(self, principal: Principal, user_id: uuid.UUID) -> dict[str, Any]:
+        """Admin: one user as the back office sees them (never a password hash or a secret)."""
+        _admin_only(principal)
+        row = await self._pool.fetchrow("SELECT * FROM users WHERE user_id = $1", user_id)
+        if row is None:
+            raise ServiceFailure(404, "not_found", "no such user")
+        return _admin_view(row)
 
     # --- the user and MFA ------------------------------------------------------------------------
 

@@ -7,13 +7,13 @@ test('a customer signs in, moves money between own accounts and sees both balanc
   const problems = watchConsole(page);
   const customer = seeded(testInfo.project.name);
   const start = Number(customer.funded.balance);
-  await signIn(page, testInfo, customer);
+  await signIn(page, testInfo, customer, true);
 
   await expect(card(page, customer.funded).getByTestId('balance')).toHaveText(usd(start));
   await expect(card(page, customer.funded).getByTestId('available')).toHaveText(usd(start));
   await expect(card(page, customer.funded).getByTestId('held')).toHaveText(usd(0));
   await expect(card(page, customer.empty).getByTestId('balance')).toHaveText(usd(0));
-  await expect(card(page, customer.funded).getByText('Deposit')).toBeVisible(); // recent activity
+  await expect(card(page, customer.funded).getByRole('listitem').getByText('Deposit')).toBeVisible(); // recent activity
   await visit(page, testInfo, 'dashboard');
 
   await page.getByRole('link', { name: 'Move money' }).click();

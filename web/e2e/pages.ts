@@ -1,7 +1,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page, type TestInfo } from '@playwright/test';
 import { createHmac } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -61,11 +61,13 @@ export async function visit(page: Page, testInfo: TestInfo, name: string): Promi
   await page.emulateMedia({ colorScheme: 'light' });
 }
 
-export async function signIn(page: Page, testInfo: TestInfo, customer: SeededCustomer): Promise<void> {
+/** Sign in from the app's front door; `photograph` runs axe and takes the screenshots of the
+ * sign-in page (one journey per project does: the page is the same for everyone). */
+export async function signIn(page: Page, testInfo: TestInfo, customer: SeededCustomer, photograph = false): Promise<void> {
   await page.goto('/');
   await expect(page).toHaveURL(/\/login$/);
   await expect(page.getByRole('heading', { name: 'Sign in to BankFlow' })).toBeVisible();
-  await visit(page, testInfo, 'login');
+  if (photograph) await visit(page, testInfo, 'login');
   await page.getByLabel('Email').fill(customer.email);
   await page.getByLabel('Password').fill(customer.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -93,4 +95,61 @@ export function totp(secret: string, now = Date.now()): string {
   const offset = (digest[digest.length - 1] ?? 0) & 0x0f;
   const code = (digest.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
   return code.toString().padStart(6, '0');
+}
+
+/** The first admin's credentials (tests/test_web_e2e.py). */
+export function adminCredentials(): { email: string; password: string } {
+  const raw = process.env.BANKFLOW_E2E_ADMIN;
+  if (!raw) throw new Error('BANKFLOW_E2E_ADMIN is not set: run the browser tests through tests/test_web_e2e.py');
+  return JSON.parse(raw) as { email: string; password: string };
+}
+
+/** The text/plain body of a raw RFC 5322 message, transfer encoding undone (base64, QP, 7/8bit). */
+export function plainTextOf(raw: string): string {
+  const parts = raw.split(/\r?\n--[^\r\n]+\r?\n/);
+  for (const part of parts.length > 1 ? parts : [raw]) {
+    const split = part.search(/\r?\n\r?\n/);
+    if (split < 0) continue;
+    const head = part.slice(0, split);
+    const body = part.slice(split).replace(/^\r?\n\r?\n/, '');
+    if (parts.length > 1 && !/content-type:\s*text\/plain/i.test(head)) continue;
+    const encoding = /content-transfer-encoding:\s*([\w-]+)/i.exec(head)?.[1]?.toLowerCase();
+    if (encoding === 'base64') return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+    if (encoding === 'quoted-printable') {
+      const bytes = body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+      return Buffer.from(bytes, 'latin1').toString('utf8');
+    }
+    return body;
+  }
+  return '';
+}
+
+/**
+ * The code in the newest message to `to` whose subject contains `subject`, from the embedded SMTP
+ * server's Maildir: the indented line of the verification and reset emails. Waits for delivery.
+ */
+export async function mailedCode(to: string, subject: string, timeoutMs = 30_000): Promise<string> {
+  const maildir = process.env.BANKFLOW_E2E_MAILDIR;
+  if (!maildir) throw new Error('BANKFLOW_E2E_MAILDIR is not set: run the browser tests through tests/test_web_e2e.py');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const files = ['new', 'cur'].flatMap((folder) => {
+      try {
+        return readdirSync(join(maildir, folder)).map((name) => join(maildir, folder, name));
+      } catch {
+        return [];
+      }
+    });
+    const newestFirst = files.map((path) => ({ path, at: statSync(path).mtimeMs })).sort((a, b) => b.at - a.at);
+    for (const { path } of newestFirst) {
+      const raw = readFileSync(path, 'utf8');
+      const headers = raw.slice(0, Math.max(0, raw.search(/\r?\n\r?\n/)));
+      if (!new RegExp(`^To:.*${to.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'im').test(headers)) continue;
+      if (!new RegExp(`^Subject:.*${subject}`, 'im').test(headers)) continue;
+      const code = /^ {4}(\S+)\s*$/m.exec(plainTextOf(raw))?.[1];
+      if (code) return code;
+    }
+    if (Date.now() > deadline) throw new Error(`no "${subject}" message to ${to} in ${maildir}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }

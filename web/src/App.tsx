@@ -8,7 +8,18 @@ import { Loading } from './components/Loading';
 const LoginPage = lazy(() => import('./pages/LoginPage'));
 const DashboardPage = lazy(() => import('./pages/DashboardPage'));
 const TransferPage = lazy(() => import('./pages/TransferPage'));
+const HistoryPage = lazy(() => import('./pages/HistoryPage'));
+const NotificationsPage = lazy(() => import('./pages/NotificationsPage'));
+const PayeesPage = lazy(() => import('./pages/PayeesPage'));
+const ExternalTransferPage = lazy(() => import('./pages/ExternalTransferPage'));
+const ScheduledPage = lazy(() => import('./pages/ScheduledPage'));
 const AdminShell = lazy(() => import('./pages/AdminShell'));
+const SignUpPage = lazy(() => import('./pages/SignUpPage'));
+const VerifyEmailPage = lazy(() => import('./pages/VerifyEmailPage'));
+const ForgotPasswordPage = lazy(() => import('./pages/ForgotPasswordPage'));
+const ResetPasswordPage = lazy(() => import('./pages/ResetPasswordPage'));
+const OnboardingPage = lazy(() => import('./pages/OnboardingPage'));
+const SecurityPage = lazy(() => import('./pages/SecurityPage'));
 const NotFoundPage = lazy(() => import('./pages/NotFoundPage'));
 
 export function AppRoutes() {
@@ -16,6 +27,9 @@ export function AppRoutes() {
     <Suspense fallback={<Loading />}>
       <Routes>
         <Route path="/login" element={<LoginPage />} />
+        <Route path="/signup" element={<SignUpPage />} />
+        <Route path="/forgot" element={<ForgotPasswordPage />} />
+        <Route path="/reset" element={<ResetPasswordPage />} />
         <Route
           element={
             <RequireAuth>
@@ -25,6 +39,14 @@ export function AppRoutes() {
         >
           <Route index element={<DashboardPage />} />
           <Route path="transfer" element={<TransferPage />} />
+          <Route path="verify" element={<VerifyEmailPage />} />
+          <Route path="onboarding" element={<OnboardingPage />} />
+          <Route path="security" element={<SecurityPage />} />
+          <Route path="history" element={<HistoryPage />} />
+          <Route path="notifications" element={<NotificationsPage />} />
+          <Route path="payees" element={<PayeesPage />} />
+          <Route path="transfer/external" element={<ExternalTransferPage />} />
+          <Route path="scheduled" element={<ScheduledPage />} />
           <Route
             path="admin/*"
             element={

@@ -49,15 +49,27 @@ const authSlice = createSlice({
 export const { tokensReceived, signedOut } = authSlice.actions;
 export const authReducer = authSlice.reducer;
 
-/** The roles claim of an access token (display only: the API checks every request). */
-export function rolesOf(token: string | null): string[] {
-  if (!token) return [];
+function claimsOf(token: string | null): Record<string, unknown> {
+  if (!token) return {};
   try {
     const payload = token.split('.')[1] ?? '';
     const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
-    const claims = JSON.parse(json) as { roles?: unknown };
-    return Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === 'string') : [];
+    const claims: unknown = JSON.parse(json);
+    return typeof claims === 'object' && claims !== null ? (claims as Record<string, unknown>) : {};
   } catch {
-    return [];
+    return {};
   }
+}
+
+/** The roles claim of an access token (display only: the API checks every request). */
+export function rolesOf(token: string | null): string[] {
+  const roles = claimsOf(token).roles;
+  return Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : [];
+}
+
+/** The user id an access token was issued to (its `sub`): lets a page ask for the user's data
+ * at once instead of after a round trip to /auth/me. Null when there is no readable token. */
+export function subjectOf(token: string | null): string | null {
+  const subject = claimsOf(token).sub;
+  return typeof subject === 'string' && subject ? subject : null;
 }

@@ -9,21 +9,32 @@ import { Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
 import { NavLink, Outlet, useNavigate } from 'react-router';
 import { useLogoutMutation } from '../api/api';
-import { signedOut } from '../auth/authSlice';
-import { useAppDispatch } from '../hooks';
+import { rolesOf, signedOut } from '../auth/authSlice';
+import { useAppDispatch, useAppSelector } from '../hooks';
+import { IDLE_SIGN_OUT_KEY, IdleSignOut } from './IdleSignOut';
 import { Loading } from './Loading';
+import { NotificationBell } from './NotificationBell';
 
 export function Layout() {
   const { t } = useTranslation();
   const dispatch = useAppDispatch();
   const navigate = useNavigate();
   const [logout, { isLoading }] = useLogoutMutation();
+  const roles = rolesOf(useAppSelector((state) => state.auth.accessToken));
+  const staff = roles.includes('admin') || roles.includes('support');
 
-  const signOut = async () => {
+  const signOut = async (idle = false) => {
     try {
       await logout().unwrap();
     } catch {
       // the session is ended locally whatever the API answered
+    }
+    if (idle) {
+      try {
+        sessionStorage.setItem(IDLE_SIGN_OUT_KEY, '1'); // the login page says why (the route's state is RequireAuth's)
+      } catch {
+        // storage unavailable: no explanation, still signed out
+      }
     }
     dispatch(signedOut());
     void navigate('/login', { replace: true });
@@ -46,14 +57,14 @@ export function Layout() {
         {t('app.skipToContent')}
       </Link>
       <AppBar position="static" component="header">
-        <Toolbar sx={{ gap: { xs: 0.5, sm: 1 }, px: { xs: 1, sm: 2 }, '& .MuiButton-root': { minWidth: 0, px: { xs: 0.75, sm: 1.5 }, fontSize: { xs: '0.78rem', sm: '0.875rem' } } }}>
+        <Toolbar sx={{ flexWrap: { xs: 'wrap', md: 'nowrap' }, rowGap: 0, gap: { xs: 0.5, sm: 1 }, px: { xs: 1, sm: 2 }, '& .MuiButton-root': { minWidth: 0, px: { xs: 0.75, sm: 1.5 }, fontSize: { xs: '0.78rem', sm: '0.875rem' } } }}>
           <Typography variant="h6" component="p" sx={{ flexGrow: 1, fontSize: { xs: '1.05rem', sm: '1.25rem' } }}>
             {t('app.name')}
           </Typography>
           <Box
             component="nav"
             aria-label={t('app.mainNav')}
-            sx={{ display: 'flex', gap: { xs: 0, sm: 1 }, '& a.active': { textDecoration: 'underline', textUnderlineOffset: '6px', textDecorationThickness: '2px' } }}
+            sx={{ display: 'flex', gap: { xs: 0, sm: 1 }, order: { xs: 3, md: 0 }, width: { xs: '100%', md: 'auto' }, overflowX: 'auto', whiteSpace: 'nowrap', pb: { xs: 0.5, md: 0 }, '& > *': { flexShrink: 0 }, '& a.active': { textDecoration: 'underline', textUnderlineOffset: '6px', textDecorationThickness: '2px' } }}
           >
             <Button color="inherit" component={NavLink} to="/" end>
               {t('app.nav.dashboard')}
@@ -61,7 +72,27 @@ export function Layout() {
             <Button color="inherit" component={NavLink} to="/transfer">
               {t('app.nav.transfer')}
             </Button>
+            <Button color="inherit" component={NavLink} to="/history">
+              {t('history.nav')}
+            </Button>
+            <Button color="inherit" component={NavLink} to="/payees">
+              {t('payees.nav')}
+            </Button>
+            {roles.includes('customer') && (
+              <Button color="inherit" component={NavLink} to="/onboarding">
+                {t('identity.nav.onboarding')}
+              </Button>
+            )}
+            <Button color="inherit" component={NavLink} to="/security">
+              {t('identity.nav.security')}
+            </Button>
+            {staff && (
+              <Button color="inherit" component={NavLink} to="/admin">
+                {t('identity.nav.backOffice')}
+              </Button>
+            )}
           </Box>
+          <NotificationBell />
           <Button color="inherit" variant="outlined" onClick={() => void signOut()} disabled={isLoading}>
             {t('app.signOut')}
           </Button>
@@ -72,6 +103,7 @@ export function Layout() {
           <Outlet />
         </Suspense>
       </Container>
+      <IdleSignOut onSignOut={() => void signOut(true)} />
     </Box>
   );
 }

@@ -16,7 +16,12 @@ import { problemOf } from '../api/errors';
 import type { Account, Transaction } from '../api/types';
 import { Loading } from '../components/Loading';
 import { ProblemAlert } from '../components/ProblemAlert';
+import { BalanceHistory } from '../components/BalanceHistory';
+import { StandingNotice, useCustomerStanding } from '../components/CustomerStanding';
+import { PendingItems } from '../components/PendingItems';
 import { formatDateTime, formatMoney } from '../format';
+import { subjectOf } from '../auth/authSlice';
+import { useAppSelector } from '../hooks';
 
 function Figure({ label, value, testId }: { label: string; value: string; testId: string }) {
   return (
@@ -84,6 +89,10 @@ function AccountCard({ account }: { account: Account }) {
           {t('dashboard.recent')}
         </Typography>
         <Activity account={account} />
+        <Button component={Link} to={`/history?account=${account.account_id}`} size="small" sx={{ mt: 1 }} aria-label={t('money.historyOf', { account: title })}>
+          {t('money.history')}
+        </Button>
+        <BalanceHistory account={account} />
       </CardContent>
     </Card>
   );
@@ -92,30 +101,39 @@ function AccountCard({ account }: { account: Account }) {
 export default function DashboardPage() {
   const { t } = useTranslation();
   const me = useMeQuery();
-  const accounts = useAccountsOfUserQuery(me.data?.user_id ?? '', { skip: !me.data, refetchOnMountOrArgChange: true });
+  // The accounts are asked for with /auth/me, not after it: the token names the user.
+  const userId = useAppSelector((state) => subjectOf(state.auth.accessToken)) ?? me.data?.user_id ?? '';
+  const accounts = useAccountsOfUserQuery(userId, { skip: !userId, refetchOnMountOrArgChange: true });
   const problem = me.error ?? accounts.error;
+  const standing = useCustomerStanding();
   return (
     <>
       <Box sx={{ display: 'flex', justifyContent: 'space-between', alignItems: 'center', gap: 2, mb: 2, flexWrap: 'wrap' }}>
         <Typography variant="h4" component="h1">
           {t('dashboard.title')}
         </Typography>
-        <Button variant="contained" component={Link} to="/transfer">
-          {t('dashboard.transfer')}
-        </Button>
+        {standing.approved && !standing.loading && (
+          <Button variant="contained" component={Link} to="/transfer">
+            {t('dashboard.transfer')}
+          </Button>
+        )}
       </Box>
+      <StandingNotice standing={standing} accounts={accounts.data?.items.length ?? 0} />
       {problem ? (
         <ProblemAlert problem={problemOf(problem)} />
-      ) : me.isLoading || accounts.isLoading || !accounts.data ? (
+      ) : accounts.isLoading || !accounts.data ? (
         <Loading />
       ) : accounts.data.items.length === 0 ? (
         <Alert severity="info">{t('dashboard.empty')}</Alert>
       ) : (
+        <>
+        <PendingItems accounts={accounts.data.items} />
         <Box sx={{ display: 'grid', gap: 2, gridTemplateColumns: { xs: '1fr', md: 'repeat(2, minmax(0, 1fr))' } }}>
           {accounts.data.items.map((account) => (
             <AccountCard key={account.account_id} account={account} />
           ))}
         </Box>
+        </>
       )}
     </>
   );

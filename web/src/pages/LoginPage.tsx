@@ -1,17 +1,20 @@
 import { zodResolver } from '@hookform/resolvers/zod';
+import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
+import Link from '@mui/material/Link';
 import Paper from '@mui/material/Paper';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { useTranslation } from 'react-i18next';
-import { Navigate, useLocation, useNavigate } from 'react-router';
+import { Navigate, Link as RouterLink, useLocation, useNavigate } from 'react-router';
 import { z } from 'zod';
 import { useLoginMutation } from '../api/api';
 import { problemOf, type ApiProblem } from '../api/errors';
 import { tokensReceived } from '../auth/authSlice';
+import { takeIdleSignOut } from '../components/IdleSignOut';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { useAppDispatch, useAppSelector } from '../hooks';
 
@@ -33,6 +36,7 @@ export default function LoginPage() {
   const [credentials, setCredentials] = useState<Credentials | null>(null);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
   const from = (location.state as { from?: string } | null)?.from ?? '/';
+  const [idle] = useState(takeIdleSignOut);
 
   const credentialsForm = useForm<Credentials>({ resolver: zodResolver(credentialsSchema), defaultValues: { email: '', password: '' } });
   const totpForm = useForm<Totp>({ resolver: zodResolver(totpSchema), defaultValues: { totp: '' } });
@@ -64,6 +68,11 @@ export default function LoginPage() {
         <Typography variant="h4" component="h1" gutterBottom>
           {credentials ? t('login.mfaTitle') : t('login.title')}
         </Typography>
+        {idle && !problem && (
+          <Alert severity="info" sx={{ mb: 2 }}>
+            {t('idle.signedOut')}
+          </Alert>
+        )}
         {problem && (
           <Box sx={{ mb: 2 }}>
             <ProblemAlert problem={problem} title={t('login.failed')} />
@@ -93,6 +102,17 @@ export default function LoginPage() {
             <Button type="submit" variant="contained" size="large" disabled={isLoading}>
               {t('login.submit')}
             </Button>
+            <Box sx={{ display: 'flex', justifyContent: 'space-between', gap: 1, flexWrap: 'wrap' }}>
+              <Link component={RouterLink} to="/forgot">
+                {t('identity.links.forgot')}
+              </Link>
+              <span>
+                {t('identity.links.noAccount')}{' '}
+                <Link component={RouterLink} to="/signup">
+                  {t('identity.links.signUp')}
+                </Link>
+              </span>
+            </Box>
           </Box>
         ) : (
           <Box component="form" noValidate onSubmit={totpForm.handleSubmit(({ totp }) => attempt(credentials, totp))} sx={{ display: 'grid', gap: 2 }}>

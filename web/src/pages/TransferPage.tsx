@@ -9,28 +9,53 @@ import Stepper from '@mui/material/Stepper';
 import TextField from '@mui/material/TextField';
 import MenuItem from '@mui/material/MenuItem';
 import Typography from '@mui/material/Typography';
-import { useMemo, useRef, useState } from 'react';
+import Checkbox from '@mui/material/Checkbox';
+import FormControl from '@mui/material/FormControl';
+import FormControlLabel from '@mui/material/FormControlLabel';
+import FormLabel from '@mui/material/FormLabel';
+import Radio from '@mui/material/Radio';
+import RadioGroup from '@mui/material/RadioGroup';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Controller, useForm } from 'react-hook-form';
 import { useTranslation } from 'react-i18next';
-import { Link } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { z } from 'zod';
-import { useAccountsOfUserQuery, useMeQuery, useTransferMutation } from '../api/api';
+import { bankflowApi, useAccountsOfUserQuery, useMeQuery, useTransferMutation } from '../api/api';
+import { useAppDispatch } from '../hooks';
 import { isRetryable, problemOf, type ApiProblem } from '../api/errors';
 import { SubmissionKey } from '../api/idempotency';
+import {
+  groupedNumber,
+  useAddPayeeMutation,
+  usePayeesQuery,
+  useTransactionQuery,
+  type AccountLookup,
+  type Payee,
+} from '../api/money';
+import { RecipientLookup } from '../components/RecipientLookup';
 import type { Account, Transaction, TransferRequest } from '../api/types';
 import { Loading } from '../components/Loading';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { currencyDigits, formatDateTime, formatMoney } from '../format';
+import { SummaryRow, accountName } from '../components/Summary';
 
 type Stage = 'form' | 'review' | 'receipt';
 const STAGES: Stage[] = ['form', 'review', 'receipt'];
+/** Whom the money goes to: another of the customer's accounts, someone else by number, a saved payee. */
+type Mode = 'own' | 'other' | 'payee';
+const MODES: Mode[] = ['own', 'other', 'payee'];
+/** A transfer not decided yet: its receipt follows it until it is. */
+const UNDECIDED = new Set(['PENDING', 'PROCESSING', 'PENDING_REVIEW']);
 
-function draftSchema(accounts: Account[]) {
+function draftSchema(accounts: Account[], payees: Payee[], recipient: AccountLookup | null) {
   const byId = new Map(accounts.map((a) => [a.account_id, a]));
   return z
     .object({
+      mode: z.enum(MODES),
       from_account_id: z.string().min(1, { error: 'transfer.validation.from' }),
-      to_account_id: z.string().min(1, { error: 'transfer.validation.to' }),
+      to_account_id: z.string(),
+      recipient_number: z.string(),
+      payee_id: z.string(),
       amount: z
         .string()
         .trim()
@@ -40,11 +65,28 @@ function draftSchema(accounts: Account[]) {
     })
     .superRefine((draft, ctx) => {
       const from = byId.get(draft.from_account_id);
-      const to = byId.get(draft.to_account_id);
-      if (draft.from_account_id && draft.from_account_id === draft.to_account_id) {
-        ctx.addIssue({ code: 'custom', path: ['to_account_id'], message: 'transfer.validation.same' });
-      } else if (from && to && from.currency !== to.currency) {
-        ctx.addIssue({ code: 'custom', path: ['to_account_id'], message: 'transfer.validation.currency' });
+      if (draft.mode === 'own') {
+        const to = byId.get(draft.to_account_id);
+        if (!draft.to_account_id) {
+          ctx.addIssue({ code: 'custom', path: ['to_account_id'], message: 'transfer.validation.to' });
+        } else if (draft.from_account_id && draft.from_account_id === draft.to_account_id) {
+          ctx.addIssue({ code: 'custom', path: ['to_account_id'], message: 'transfer.validation.same' });
+        } else if (from && to && from.currency !== to.currency) {
+          ctx.addIssue({ code: 'custom', path: ['to_account_id'], message: 'transfer.validation.currency' });
+        }
+      } else if (draft.mode === 'other') {
+        if (!recipient || recipient.number !== draft.recipient_number) {
+          ctx.addIssue({ code: 'custom', path: ['recipient_number'], message: 'sendTo.validation.confirm' });
+        } else if (from && from.currency !== recipient.currency) {
+          ctx.addIssue({ code: 'custom', path: ['recipient_number'], message: 'sendTo.validation.currency' });
+        }
+      } else {
+        const payee = payees.find((p) => p.payee_id === draft.payee_id);
+        if (!payee) {
+          ctx.addIssue({ code: 'custom', path: ['payee_id'], message: 'sendTo.validation.payee' });
+        } else if (from && from.currency !== payee.currency) {
+          ctx.addIssue({ code: 'custom', path: ['payee_id'], message: 'sendTo.validation.currency' });
+        }
       }
       const decimals = draft.amount.split('.')[1]?.length ?? 0;
       if (from && decimals > currencyDigits(from.currency)) {
@@ -54,35 +96,35 @@ function draftSchema(accounts: Account[]) {
 }
 type Draft = z.infer<ReturnType<typeof draftSchema>>;
 
-function accountName(t: (key: string, options?: Record<string, unknown>) => string, account: Account | undefined): string {
-  if (!account) return '';
-  const type = t(`dashboard.type.${account.account_type}`, { defaultValue: account.account_type });
-  return `${t('dashboard.accountLabel', { type, number: account.number })} · ${formatMoney(account.available_balance, account.currency)}`;
-}
-
-function Row({ label, value, testId }: { label: string; value: string; testId?: string }) {
-  return (
-    <Box sx={{ display: 'grid', gridTemplateColumns: { xs: '1fr', sm: '12rem 1fr' }, gap: { xs: 0, sm: 2 }, py: 1 }}>
-      <Typography component="dt" color="text.secondary">
-        {label}
-      </Typography>
-      <Typography component="dd" sx={{ m: 0, overflowWrap: 'anywhere' }} data-testid={testId}>
-        {value}
-      </Typography>
-    </Box>
-  );
-}
-
 export default function TransferPage() {
   const { t } = useTranslation();
   const me = useMeQuery();
   const accountsQuery = useAccountsOfUserQuery(me.data?.user_id ?? '', { skip: !me.data });
   const accounts = useMemo(() => (accountsQuery.data?.items ?? []).filter((a) => a.status !== 'CLOSED'), [accountsQuery.data]);
-  const schema = useMemo(() => draftSchema(accounts), [accounts]);
-  const form = useForm<Draft>({
-    resolver: zodResolver(schema),
-    defaultValues: { from_account_id: '', to_account_id: '', amount: '', description: '' },
+  const [params] = useSearchParams();
+  const dispatch = useAppDispatch();
+  const payeesQuery = usePayeesQuery();
+  const payees = useMemo(() => payeesQuery.data?.items ?? [], [payeesQuery.data]);
+  const [recipient, setRecipient] = useState<AccountLookup | null>(null);
+  const schema = useMemo(() => draftSchema(accounts, payees, recipient), [accounts, payees, recipient]);
+  const blank = (): Draft => ({
+    mode: params.get('payee') ? 'payee' : params.get('to') === 'someone' ? 'other' : 'own',
+    from_account_id: '',
+    to_account_id: '',
+    recipient_number: '',
+    payee_id: params.get('payee') ?? '',
+    amount: '',
+    description: '',
   });
+  const form = useForm<Draft>({ resolver: zodResolver(schema), defaultValues: blank() });
+  const mode = form.watch('mode');
+  const [savePayee, setSavePayee] = useState(false);
+  const [nickname, setNickname] = useState('');
+  /** whom the review and the receipt name, when it is not one of the customer's own accounts */
+  const [payeeShown, setPayeeShown] = useState<string | null>(null);
+  const [payeeOutcome, setPayeeOutcome] = useState<{ saved: Payee } | { problem: ApiProblem } | null>(null);
+  const payeeSubmission = useRef(new SubmissionKey());
+  const [addPayee] = useAddPayeeMutation();
   const [stage, setStage] = useState<Stage>('form');
   const [request, setRequest] = useState<TransferRequest | null>(null);
   const [receipt, setReceipt] = useState<Transaction | null>(null);
@@ -93,18 +135,45 @@ export default function TransferPage() {
   const fromId = form.watch('from_account_id');
   const fromAccount = accounts.find((a) => a.account_id === fromId);
 
+  // A transfer held for review (or not settled yet) is followed until it is decided.
+  const undecided = receipt !== null && UNDECIDED.has(receipt.status);
+  const followed = useTransactionQuery(receipt?.transaction_id ?? '', { skip: !undecided, pollingInterval: 5_000 });
+  useEffect(() => {
+    if (followed.data && receipt && followed.data.transaction_id === receipt.transaction_id && followed.data.status !== receipt.status) {
+      setReceipt(followed.data);
+      if (!UNDECIDED.has(followed.data.status)) dispatch(bankflowApi.util.invalidateTags(['Accounts', 'Transactions']));
+    }
+  }, [followed.data, receipt, dispatch]);
+
   const review = (draft: Draft) => {
     const from = accounts.find((a) => a.account_id === draft.from_account_id);
     if (!from) return;
     setProblem(null);
-    setRequest({
-      from_account_id: draft.from_account_id,
-      to_account_id: draft.to_account_id,
-      amount: draft.amount.trim(),
-      currency: from.currency,
-      description: draft.description?.trim() || null,
-    });
+    const common = { from_account_id: draft.from_account_id, amount: draft.amount.trim(), currency: from.currency, description: draft.description?.trim() || null };
+    if (draft.mode === 'own') {
+      setPayeeShown(null);
+      setRequest({ ...common, to_account_id: draft.to_account_id });
+    } else {
+      const payee = payees.find((p) => p.payee_id === draft.payee_id);
+      const to = draft.mode === 'payee' && payee ? { name: payee.holder_name, number: payee.account_number } : { name: recipient?.holder_name ?? '', number: draft.recipient_number };
+      const shown = t('sendTo.recipient', { name: to.name, number: groupedNumber(to.number) });
+      setPayeeShown(draft.mode === 'payee' && payee ? `${payee.nickname} (${shown})` : shown);
+      setRequest({ ...common, to_account_number: to.number });
+    }
     setStage('review');
+  };
+
+  const saveAsPayee = async () => {
+    if (!recipient) return;
+    const body = { nickname: nickname.trim() || recipient.holder_name, account_number: recipient.number };
+    try {
+      const saved = await addPayee({ body, idempotencyKey: payeeSubmission.current.forSubmit(body) }).unwrap();
+      payeeSubmission.current.settled();
+      setPayeeOutcome({ saved });
+    } catch (error) {
+      payeeSubmission.current.settled();
+      setPayeeOutcome({ problem: problemOf(error) });
+    }
   };
 
   const confirm = async () => {
@@ -117,6 +186,7 @@ export default function TransferPage() {
       submission.current.settled();
       setReceipt(done);
       setStage('receipt');
+      if (mode === 'other' && savePayee) void saveAsPayee();
     } catch (error) {
       const found = problemOf(error);
       if (!isRetryable(found)) submission.current.settled();
@@ -125,7 +195,12 @@ export default function TransferPage() {
   };
 
   const restart = () => {
-    form.reset({ from_account_id: '', to_account_id: '', amount: '', description: '' });
+    form.reset({ ...blank(), mode });
+    setRecipient(null);
+    setSavePayee(false);
+    setNickname('');
+    setPayeeShown(null);
+    setPayeeOutcome(null);
     setRequest(null);
     setReceipt(null);
     setProblem(null);
@@ -133,19 +208,38 @@ export default function TransferPage() {
   };
 
   const errors = form.formState.errors;
-  const message = (key: string | undefined) =>
-    key ? t(key, { currency: fromAccount?.currency ?? '', digits: fromAccount ? currencyDigits(fromAccount.currency) : 2 }) : ' ';
+  const payeeChosen = payees.find((p) => p.payee_id === form.watch('payee_id'));
+  const message = (key: string | undefined) => {
+    if (!key) return ' ';
+    // the recipient's currency for the recipient's messages, the paying account's otherwise
+    const theirs = key.startsWith('sendTo.') ? (mode === 'payee' ? payeeChosen?.currency : recipient?.currency) : undefined;
+    return t(key, { currency: theirs ?? fromAccount?.currency ?? '', digits: fromAccount ? currencyDigits(fromAccount.currency) : 2 });
+  };
 
   let body;
   if (me.error || accountsQuery.error) {
     body = <ProblemAlert problem={problemOf(me.error ?? accountsQuery.error)} />;
   } else if (!accountsQuery.data) {
     body = <Loading />;
-  } else if (accounts.length < 2) {
-    body = <Alert severity="info">{t('transfer.needTwoAccounts')}</Alert>;
+  } else if (accounts.length === 0) {
+    body = <Alert severity="info">{t('dashboard.empty')}</Alert>;
   } else if (stage === 'form') {
     body = (
       <Box component="form" noValidate onSubmit={form.handleSubmit(review)} sx={{ display: 'grid', gap: 2 }}>
+        <Controller
+          control={form.control}
+          name="mode"
+          render={({ field }) => (
+            <FormControl component="fieldset">
+              <FormLabel component="legend">{t('sendTo.mode.label')}</FormLabel>
+              <RadioGroup row {...field} onChange={(event) => { field.onChange(event.target.value as Mode); form.clearErrors(); }}>
+                {MODES.map((m) => (
+                  <FormControlLabel key={m} value={m} control={<Radio />} label={t(`sendTo.mode.${m}`)} />
+                ))}
+              </RadioGroup>
+            </FormControl>
+          )}
+        />
         <Controller
           control={form.control}
           name="from_account_id"
@@ -159,19 +253,76 @@ export default function TransferPage() {
             </TextField>
           )}
         />
-        <Controller
-          control={form.control}
-          name="to_account_id"
-          render={({ field }) => (
-            <TextField select label={t('transfer.to')} required {...field} error={Boolean(errors.to_account_id)} helperText={message(errors.to_account_id?.message)}>
-              {accounts.map((a) => (
-                <MenuItem key={a.account_id} value={a.account_id}>
-                  {accountName(t, a)}
-                </MenuItem>
-              ))}
-            </TextField>
-          )}
-        />
+        {mode === 'own' &&
+          (accounts.length < 2 ? (
+            <Alert severity="info">{t('transfer.needTwoAccounts')}</Alert>
+          ) : (
+            <Controller
+              control={form.control}
+              name="to_account_id"
+              render={({ field }) => (
+                <TextField select label={t('transfer.to')} required {...field} error={Boolean(errors.to_account_id)} helperText={message(errors.to_account_id?.message)}>
+                  {accounts.map((a) => (
+                    <MenuItem key={a.account_id} value={a.account_id}>
+                      {accountName(t, a)}
+                    </MenuItem>
+                  ))}
+                </TextField>
+              )}
+            />
+          ))}
+        {mode === 'other' && (
+          <>
+            <RecipientLookup
+              confirmed={recipient}
+              onConfirmed={(found) => {
+                setRecipient(found);
+                form.setValue('recipient_number', found?.number ?? '');
+                if (found) form.clearErrors('recipient_number');
+              }}
+              ownNumbers={accounts.map((a) => a.number)}
+              error={errors.recipient_number?.message ? message(errors.recipient_number.message) : undefined}
+            />
+            {recipient && (
+              <Box sx={{ display: 'grid', gap: 1 }}>
+                <FormControlLabel
+                  control={<Checkbox checked={savePayee} onChange={(event) => setSavePayee(event.target.checked)} />}
+                  label={t('sendTo.savePayee')}
+                />
+                {savePayee && (
+                  <TextField
+                    label={t('payees.nickname')}
+                    value={nickname}
+                    onChange={(event) => setNickname(event.target.value)}
+                    autoComplete="off"
+                    helperText={t('payees.nicknameHelp')}
+                    slotProps={{ htmlInput: { maxLength: 64 } }}
+                  />
+                )}
+              </Box>
+            )}
+          </>
+        )}
+        {mode === 'payee' &&
+          (payeesQuery.data && payees.length === 0 ? (
+            <Alert severity="info" action={<Button color="inherit" size="small" component={Link} to="/payees">{t('payees.add')}</Button>}>
+              {t('payees.none')}
+            </Alert>
+          ) : (
+            <Controller
+              control={form.control}
+              name="payee_id"
+              render={({ field }) => (
+                <TextField select label={t('sendTo.payee')} required {...field} error={Boolean(errors.payee_id)} helperText={message(errors.payee_id?.message)}>
+                  {payees.map((p) => (
+                    <MenuItem key={p.payee_id} value={p.payee_id}>
+                      {`${p.nickname} · ${t('sendTo.recipient', { name: p.holder_name, number: groupedNumber(p.account_number) })}`}
+                    </MenuItem>
+                  ))}
+                </TextField>
+              )}
+            />
+          ))}
         <Box sx={{ display: 'grid', gridTemplateColumns: { xs: '1fr', sm: '2fr 1fr' }, gap: 2 }}>
           <TextField
             label={t('transfer.amount')}
@@ -201,11 +352,15 @@ export default function TransferPage() {
           {t('transfer.reviewTitle')}
         </Typography>
         <Box component="dl" sx={{ m: 0 }}>
-          <Row label={t('transfer.from')} value={accountName(t, from)} />
-          <Row label={t('transfer.to')} value={accountName(t, to)} />
-          <Row label={t('transfer.amount')} value={formatMoney(request.amount, request.currency)} testId="review-amount" />
-          <Row label={t('transfer.currency')} value={request.currency} />
-          {request.description && <Row label={t('transfer.description')} value={request.description} />}
+          <SummaryRow label={t('transfer.from')} value={accountName(t, from)} />
+          {payeeShown ? (
+            <SummaryRow label={t('sendTo.to')} value={payeeShown} testId="review-to" />
+          ) : (
+            <SummaryRow label={t('transfer.to')} value={accountName(t, to)} testId="review-to" />
+          )}
+          <SummaryRow label={t('transfer.amount')} value={formatMoney(request.amount, request.currency)} testId="review-amount" />
+          <SummaryRow label={t('transfer.currency')} value={request.currency} />
+          {request.description && <SummaryRow label={t('transfer.description')} value={request.description} />}
         </Box>
         {problem && (
           <Box sx={{ my: 2 }}>
@@ -237,14 +392,38 @@ export default function TransferPage() {
             />
           </Box>
         )}
-        <Box component="dl" sx={{ m: 0 }}>
-          <Row label={t('transfer.status')} value={t(`transaction.status.${receipt.status}`, { defaultValue: receipt.status })} testId="receipt-status" />
-          <Row label={t('transfer.reference')} value={receipt.transaction_id} testId="receipt-reference" />
-          <Row label={t('transfer.amount')} value={formatMoney(receipt.amount, receipt.currency)} />
-          <Row label={t('transfer.from')} value={accountName(t, accounts.find((a) => a.account_id === receipt.from_account_id))} />
-          <Row label={t('transfer.to')} value={accountName(t, accounts.find((a) => a.account_id === receipt.to_account_id))} />
-          <Row label={t('transfer.date')} value={formatDateTime(receipt.created_at)} />
+        {receipt.status === 'PENDING_REVIEW' && (
+          <Alert severity="warning" sx={{ mb: 2 }} data-testid="receipt-held">
+            {t('sendTo.held')}
+          </Alert>
+        )}
+        {undecided && receipt.status !== 'PENDING_REVIEW' && (
+          <Alert severity="info" sx={{ mb: 2 }}>
+            {t('sendTo.settling')}
+          </Alert>
+        )}
+        <Box component="dl" sx={{ m: 0 }} aria-live="polite">
+          <SummaryRow label={t('transfer.status')} value={t(`transaction.status.${receipt.status}`, { defaultValue: receipt.status })} testId="receipt-status" />
+          <SummaryRow label={t('transfer.reference')} value={receipt.transaction_id} testId="receipt-reference" />
+          <SummaryRow label={t('transfer.amount')} value={formatMoney(receipt.amount, receipt.currency)} />
+          <SummaryRow label={t('transfer.from')} value={accountName(t, accounts.find((a) => a.account_id === receipt.from_account_id))} />
+          {payeeShown ? (
+            <SummaryRow label={t('sendTo.to')} value={payeeShown} />
+          ) : (
+            <SummaryRow label={t('transfer.to')} value={accountName(t, accounts.find((a) => a.account_id === receipt.to_account_id))} />
+          )}
+          <SummaryRow label={t('transfer.date')} value={formatDateTime(receipt.created_at)} />
         </Box>
+        {payeeOutcome && 'saved' in payeeOutcome && (
+          <Alert severity="success" sx={{ mt: 2 }}>
+            {t('payees.saved', { nickname: payeeOutcome.saved.nickname })}
+          </Alert>
+        )}
+        {payeeOutcome && 'problem' in payeeOutcome && (
+          <Box sx={{ mt: 2 }}>
+            <ProblemAlert problem={payeeOutcome.problem} />
+          </Box>
+        )}
         <Box sx={{ display: 'flex', gap: 2, mt: 2, flexWrap: 'wrap' }}>
           <Button variant="contained" component={Link} to="/">
             {t('transfer.toDashboard')}
@@ -258,7 +437,7 @@ export default function TransferPage() {
   return (
     <>
       <Typography variant="h4" component="h1" gutterBottom>
-        {t('transfer.title')}
+        {t(mode === 'own' ? 'transfer.title' : `sendTo.mode.title_${mode}`)}
       </Typography>
       <Stepper activeStep={STAGES.indexOf(stage)} alternativeLabel sx={{ mb: 3 }}>
         {STAGES.map((s) => (
@@ -268,6 +447,14 @@ export default function TransferPage() {
         ))}
       </Stepper>
       <Paper sx={{ p: { xs: 2, sm: 3 } }}>{body}</Paper>
+      <Box component="nav" aria-label={t('transfer.moreWays')} sx={{ display: 'flex', gap: 1, mt: 2, flexWrap: 'wrap' }}>
+        <Button component={Link} to="/transfer/external">
+          {t('transfer.toOtherBank')}
+        </Button>
+        <Button component={Link} to="/scheduled">
+          {t('transfer.scheduled')}
+        </Button>
+      </Box>
     </>
   );
 }

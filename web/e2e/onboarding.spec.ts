@@ -1,0 +1,177 @@
+import { expect, test, type APIRequestContext } from '@playwright/test';
+import { writeFileSync } from 'node:fs';
+import { deflateSync } from 'node:zlib';
+import { adminCredentials, mailedCode, totp, visit, watchConsole } from './pages';
+
+const PASSWORD = 'Correct-Horse-Battery-9';
+
+function crc32(bytes: Buffer): number {
+  let crc = 0xffffffff;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let bit = 0; bit < 8; bit++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+/** A real (small) PNG: a light card with a dark band, like a scanned document. */
+function documentPng(width = 160, height = 100): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 8; // bit depth
+  header[9] = 2; // RGB
+  const rows: Buffer[] = [];
+  for (let y = 0; y < height; y++) {
+    const row = Buffer.alloc(1 + width * 3);
+    for (let x = 0; x < width; x++) {
+      const band = y < 24 || (x > 12 && x < 52 && y > 36 && y < 86);
+      row.set(band ? [11, 83, 148] : [236, 240, 245], 1 + x * 3);
+    }
+    rows.push(row);
+  }
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(Buffer.concat(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+function randomSsn(): string {
+  const n = (min: number, max: number) => min + Math.floor(Math.random() * (max - min + 1));
+  return `${n(100, 599)}-${n(10, 98)}-${n(1000, 9998)}`;
+}
+
+async function bearer(request: APIRequestContext, email: string, password: string): Promise<Record<string, string>> {
+  const response = await request.post('/api/v1/auth/login', { data: { email, password } });
+  expect(response.status(), await response.text()).toBe(200);
+  return { Authorization: `Bearer ${((await response.json()) as { access_token: string }).access_token}` };
+}
+
+test('a new customer signs up, verifies the email, gets verified, opens an account and turns on MFA', async ({ page, request }, testInfo) => {
+  test.skip(testInfo.project.name !== 'desktop', 'desktop only');
+  const problems = watchConsole(page);
+  const email = `newcomer-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
+
+  // 1. sign up from the login page
+  await page.goto('/login');
+  await page.getByRole('link', { name: 'Create an account' }).click();
+  await expect(page.getByRole('heading', { name: 'Create your BankFlow account' })).toBeVisible();
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('New password').fill(PASSWORD);
+  await page.getByLabel('Repeat the password').fill(PASSWORD);
+  await visit(page, testInfo, 'signup');
+  await page.getByRole('button', { name: 'Create account' }).click();
+
+  // 2. the emailed code
+  await expect(page.getByRole('heading', { name: 'Verify your email' })).toBeVisible();
+  await expect(page.getByText(`we sent a 6-digit verification code to ${email}`)).toBeVisible();
+  await visit(page, testInfo, 'verify');
+  await page.getByLabel('Verification code').fill(await mailedCode(email, 'verification code'));
+  await page.getByRole('button', { name: 'Verify email' }).click();
+  await expect(page.getByTestId('email-verified')).toContainText(`${email} is verified`);
+  await page.getByRole('link', { name: 'Continue: your identity details' }).click();
+
+  // 3. the profile
+  await expect(page.getByRole('heading', { name: 'Verify your identity' })).toBeVisible();
+  const ssn = randomSsn();
+  await page.getByLabel('First name').fill('Katherine');
+  await page.getByLabel('Last name').fill('Johnson');
+  await page.getByLabel('Date of birth').fill('1988-08-26');
+  await page.getByLabel('Social Security number').fill(ssn);
+  await page.getByLabel('Street address').fill('12 Orbit Lane');
+  await page.getByLabel('City').fill('Hampton');
+  await page.getByLabel('Postal code').fill('23666');
+  await visit(page, testInfo, 'onboarding-profile');
+  await page.getByRole('button', { name: 'Save my details' }).click();
+  await expect(page.getByTestId('summary-ssn')).toHaveText(`•••-••-${ssn.slice(-4)}`);
+  await expect(page.getByText(ssn)).toHaveCount(0);
+
+  // 4. the identity document, previewed, uploaded, submitted
+  await expect(page.getByRole('heading', { name: 'Upload an identity document' })).toBeVisible();
+  const file = testInfo.outputPath('passport.png');
+  writeFileSync(file, documentPng());
+  await page.getByTestId('document-file').setInputFiles(file);
+  const preview = page.getByRole('img', { name: 'Preview of passport.png' });
+  await expect(preview).toBeVisible();
+  expect(await preview.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(160); // it really loaded (CSP: blob:)
+  await visit(page, testInfo, 'onboarding-document');
+  await page.getByRole('button', { name: 'Upload document' }).click();
+  await expect(page.getByTestId('document-uploaded')).toContainText('Your Passport was uploaded.');
+  await page.getByRole('button', { name: 'Submit for review' }).click();
+  await expect(page.getByText('Your identity is under review')).toBeVisible();
+  await visit(page, testInfo, 'onboarding-review');
+
+  // 5. an admin approves (through the API until the back office's screen takes this over)
+  const customerHeaders = await bearer(request, email, PASSWORD);
+  const me = (await (await request.get('/api/v1/auth/me', { headers: customerHeaders })).json()) as { customer_id: string };
+  const admin = adminCredentials();
+  const adminHeaders = await bearer(request, admin.email, admin.password);
+  const approved = await request.post(`/api/v1/admin/kyc/${me.customer_id}/approve`, { headers: adminHeaders });
+  expect(approved.status(), await approved.text()).toBe(200);
+
+  await page.reload();
+  await expect(page.getByText('Your identity is verified')).toBeVisible();
+  await visit(page, testInfo, 'onboarding-approved');
+  await page.getByRole('button', { name: 'Open an account' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Open an account' });
+  await expect(dialog.getByRole('radio', { name: 'Checking' })).toBeChecked();
+  await expect(dialog.getByRole('combobox', { name: 'Currency' })).toHaveText('USD');
+  await visit(page, testInfo, 'open-account');
+  await dialog.getByRole('button', { name: 'Open account' }).click();
+  await expect(dialog.getByTestId('account-opened')).toContainText('Checking account');
+  await dialog.getByRole('button', { name: 'Done' }).click();
+  await page.getByRole('link', { name: 'Accounts', exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'Your accounts' })).toBeVisible();
+  await expect(page.getByTestId('account-card')).toHaveCount(1);
+  await expect(page.getByRole('link', { name: 'Move money' })).toBeVisible();
+
+  // 6. two-step verification, then signing in with it
+  await page.getByRole('link', { name: 'Security', exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'Security', level: 1 })).toBeVisible();
+  await visit(page, testInfo, 'security');
+  await page.getByRole('button', { name: 'Set up two-step verification' }).click();
+  await expect(page.getByRole('img', { name: 'QR code to add BankFlow to an authenticator app' })).toBeVisible();
+  const secret = (await page.getByTestId('mfa-secret').textContent()) ?? '';
+  expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
+  await visit(page, testInfo, 'security-mfa-setup');
+  await page.getByLabel('6-digit code from the app').fill(totp(secret));
+  await page.getByRole('button', { name: 'Turn on' }).click();
+  await expect(page.getByText('Two-step verification is on: signing in will ask for a code.')).toBeVisible();
+  await expect(page.getByTestId('mfa-state')).toHaveText('On');
+
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'Sign in to BankFlow' })).toBeVisible();
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: 'Two-step verification' })).toBeVisible();
+  await page.getByLabel('Authentication code').fill(totp(secret));
+  await page.getByRole('button', { name: 'Verify' }).click();
+  // signed in again, back on the page signed out from
+  await expect(page.getByRole('button', { name: 'Sign out', exact: true })).toBeVisible();
+  await expect(page.getByTestId('mfa-state')).toHaveText('On');
+
+  // 7. the sessions: this browser and the API's sign-in above; sign out everywhere
+  const sessions = page.getByTestId('session');
+  await expect(sessions.nth(1)).toBeVisible();
+  expect(await sessions.count()).toBeGreaterThanOrEqual(2);
+  await expect(page.getByTestId('this-device')).toHaveCount(1);
+  await visit(page, testInfo, 'security-sessions');
+  await page.getByRole('button', { name: 'Sign out everywhere' }).click();
+  await page.getByRole('dialog', { name: 'Sign out everywhere?' }).getByRole('button', { name: 'Sign out everywhere' }).click();
+  await expect(page.getByRole('heading', { name: 'Sign in to BankFlow' })).toBeVisible();
+  await expect(page).toHaveURL(/\/login$/);
+  const ended = await request.get('/api/v1/auth/me', { headers: customerHeaders });
+  expect(ended.status()).toBe(401);
+  expect(problems).toEqual([]);
+});

@@ -1,0 +1,213 @@
+// The back office's endpoints (support/admin), injected into the one RTK Query API.
+import { bankflowApi, type Movement } from './api';
+import type { components, operations } from './schema';
+
+type Schemas = components['schemas'];
+export type Customer = Schemas['Customer'];
+export type CustomerPage = Schemas['CustomerPage'];
+export type KycStatus = Schemas['KycStatus'];
+export type KycState = Schemas['KycState'];
+export type CustomerDocument = Schemas['Document'];
+export type DocumentList = Schemas['DocumentList'];
+export type Account = Schemas['Account'];
+export type AccountList = Schemas['AccountList'];
+export type DailyLimit = Schemas['DailyLimit'];
+export type Transaction = Schemas['Transaction'];
+export type TransactionPage = Schemas['TransactionPage'];
+export type TransactionKind = Schemas['TransactionKind'];
+export type TransactionStatus = Schemas['TransactionStatus'];
+export type ReverseRequest = Schemas['ReverseRequest'];
+export type FraudCase = Schemas['Case'];
+export type CasePage = Schemas['CasePage'];
+export type Resolution = Schemas['Resolution'];
+export type StoredScore = Schemas['StoredScore'];
+export type RuleView = Schemas['RuleView'];
+export type RuleList = Schemas['RuleList'];
+export type RuleRequest = Schemas['RuleRequest'];
+export type RuleChange = Schemas['RuleChange'];
+export type ListEntryRequest = Schemas['ListEntryRequest'];
+export type ListEntry = Schemas['ListEntry'];
+export type ListKind = Schemas['ListKind'];
+export type ModelInfo = Schemas['ModelInfo'];
+export type ListPage = Schemas['ListPage'];
+export type ModelVersion = Schemas['ModelVersion'];
+export type ModelVersions = Schemas['ModelVersions'];
+export type AdminUser = Schemas['AdminUser'];
+export type AdminUserPage = Schemas['AdminUserPage'];
+export type FraudListName = 'whitelist' | 'blacklist';
+export type User = Schemas['User'];
+export type Role = Schemas['RolesRequest']['roles'][number];
+
+export type CustomerSearch = NonNullable<operations['search_api_v1_customers_search_get']['parameters']['query']>;
+export type UserSearch = NonNullable<operations['users_api_v1_admin_users_get']['parameters']['query']>;
+export type TransactionSearch = NonNullable<operations['search_api_v1_transactions_search_get']['parameters']['query']>;
+/** GET /readyz: untyped in the OpenAPI document (a JSON body of probe results). */
+export type Readiness = operations['readyz_readyz_get']['responses'][200]['content']['application/json'];
+
+const enc = encodeURIComponent;
+
+/** Drops empty criteria so the API sees only what was asked. */
+function criteria<T extends object>(query: T): Partial<T> {
+  return Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined && v !== null && v !== '')) as Partial<T>;
+}
+
+export const adminApi = bankflowApi
+  .enhanceEndpoints({ addTagTypes: ['AdminCustomers', 'AdminAccounts', 'AdminTransactions', 'FraudCases', 'FraudRules', 'FraudLists', 'FraudModels', 'AdminUsers'] })
+  .injectEndpoints({
+    endpoints: (build) => ({
+      searchCustomers: build.query<CustomerPage, CustomerSearch>({
+        query: (query) => ({ url: 'api/v1/customers/search', params: criteria(query) }),
+        providesTags: ['AdminCustomers'],
+      }),
+      customer: build.query<Customer, string>({
+        query: (id) => `api/v1/customers/${enc(id)}`,
+        providesTags: ['AdminCustomers'],
+      }),
+      customerDocuments: build.query<DocumentList, string>({
+        query: (id) => `api/v1/customers/${enc(id)}/documents`,
+        providesTags: ['AdminCustomers'],
+      }),
+      /** A document's bytes as an object URL (the caller revokes it); a mutation so nothing caches it. */
+      documentContent: build.mutation<string, { customerId: string; documentId: string }>({
+        query: ({ customerId, documentId }) => ({
+          url: `api/v1/customers/${enc(customerId)}/documents/${enc(documentId)}/content`,
+          method: 'GET',
+          responseHandler: async (response) =>
+            response.ok ? URL.createObjectURL(await response.blob()) : ((await response.json().catch(() => null)) as unknown),
+        }),
+      }),
+      approveKyc: build.mutation<KycState, string>({
+        query: (id) => ({ url: `api/v1/admin/kyc/${enc(id)}/approve`, method: 'POST' }),
+        invalidatesTags: ['AdminCustomers'],
+      }),
+      rejectKyc: build.mutation<KycState, { customerId: string; reason: string }>({
+        query: ({ customerId, reason }) => ({ url: `api/v1/admin/kyc/${enc(customerId)}/reject`, method: 'POST', body: { reason } }),
+        invalidatesTags: ['AdminCustomers'],
+      }),
+      userAccounts: build.query<AccountList, string>({
+        query: (userId) => `api/v1/accounts/user/${enc(userId)}`,
+        providesTags: ['AdminAccounts'],
+      }),
+      accountAction: build.mutation<Account, { accountId: string; action: 'freeze' | 'unfreeze' | 'close'; idempotencyKey: string }>({
+        query: ({ accountId, action, idempotencyKey }) => ({
+          url: action === 'close' ? `api/v1/accounts/${enc(accountId)}` : `api/v1/accounts/${enc(accountId)}/${action}`,
+          method: action === 'close' ? 'DELETE' : 'POST',
+          headers: { 'Idempotency-Key': idempotencyKey },
+        }),
+        invalidatesTags: ['AdminAccounts', 'Accounts'],
+      }),
+      setDailyLimit: build.mutation<Account, { accountId: string; body: DailyLimit }>({
+        query: ({ accountId, body }) => ({ url: `api/v1/accounts/${enc(accountId)}/limits`, method: 'PUT', body }),
+        invalidatesTags: ['AdminAccounts', 'Accounts'],
+      }),
+      searchTransactions: build.query<TransactionPage, TransactionSearch>({
+        query: (query) => ({ url: 'api/v1/transactions/search', params: criteria(query) }),
+        providesTags: ['AdminTransactions'],
+      }),
+      reverseTransaction: build.mutation<Transaction, Movement<ReverseRequest> & { transactionId: string }>({
+        query: ({ transactionId, body, idempotencyKey }) => ({
+          url: `api/v1/transactions/${enc(transactionId)}/reverse`,
+          method: 'POST',
+          body,
+          headers: { 'Idempotency-Key': idempotencyKey },
+        }),
+        invalidatesTags: ['AdminTransactions', 'AdminAccounts', 'Accounts', 'Transactions'],
+      }),
+      fraudCases: build.query<CasePage, { status?: 'OPEN' | 'RESOLVED'; cursor?: string | null; limit?: number }>({
+        query: ({ status = 'OPEN', cursor, limit = 20 }) => ({ url: 'api/v1/fraud/cases', params: criteria({ status, cursor, limit }) }),
+        providesTags: ['FraudCases'],
+      }),
+      fraudScore: build.query<StoredScore, string>({
+        query: (transactionId) => `api/v1/fraud/score/${enc(transactionId)}`,
+      }),
+      resolveCase: build.mutation<FraudCase, { caseId: string; body: Resolution }>({
+        query: ({ caseId, body }) => ({ url: `api/v1/fraud/cases/${enc(caseId)}/resolve`, method: 'POST', body }),
+        invalidatesTags: ['FraudCases', 'AdminTransactions'],
+      }),
+      fraudRules: build.query<RuleList, void>({
+        query: () => 'api/v1/fraud/rules',
+        providesTags: ['FraudRules'],
+      }),
+      createRule: build.mutation<RuleView, RuleRequest>({
+        query: (body) => ({ url: 'api/v1/fraud/rules', method: 'POST', body }),
+        invalidatesTags: ['FraudRules'],
+      }),
+      updateRule: build.mutation<RuleView, { ruleId: string; body: RuleChange }>({
+        query: ({ ruleId, body }) => ({ url: `api/v1/fraud/rules/${enc(ruleId)}`, method: 'PATCH', body }),
+        invalidatesTags: ['FraudRules'],
+      }),
+      addListEntry: build.mutation<ListEntry, { list: FraudListName; body: ListEntryRequest }>({
+        query: ({ list, body }) => ({ url: `api/v1/fraud/${list}`, method: 'POST', body }),
+        invalidatesTags: ['FraudLists'],
+      }),
+      fraudList: build.query<ListPage, { list: FraudListName; cursor?: string | null; limit?: number }>({
+        query: ({ list, cursor, limit = 20 }) => ({ url: `api/v1/fraud/${list}`, params: criteria({ cursor, limit }) }),
+        providesTags: ['FraudLists'],
+      }),
+      /** Admin only: the entry is named by its kind and value (a value may hold a slash: one path tail). */
+      removeListEntry: build.mutation<ListEntry, { list: FraudListName; kind: ListKind; value: string }>({
+        query: ({ list, kind, value }) => ({ url: `api/v1/fraud/${list}/${kind}/${value.split('/').map(enc).join('/')}`, method: 'DELETE' }),
+        invalidatesTags: ['FraudLists'],
+      }),
+      fraudModel: build.query<ModelInfo, void>({
+        query: () => 'api/v1/fraud/model',
+        providesTags: ['FraudModels'],
+      }),
+      fraudModels: build.query<ModelVersions, void>({
+        query: () => 'api/v1/fraud/models',
+        providesTags: ['FraudModels'],
+      }),
+      /** Admin only: serve this version (409 model_not_better when its AUC-PR is below the serving one's). */
+      promoteModel: build.mutation<ModelVersion, { version: string; force?: boolean }>({
+        query: ({ version, force = false }) => ({ url: `api/v1/fraud/models/${enc(version)}/promote`, method: 'POST', body: { force } }),
+        invalidatesTags: ['FraudModels'],
+      }),
+      /** Admin only (support would be refused: the Users page is not offered to support). */
+      users: build.query<AdminUserPage, UserSearch>({
+        query: (query) => ({ url: 'api/v1/admin/users', params: criteria(query) }),
+        providesTags: ['AdminUsers'],
+      }),
+      adminUser: build.query<AdminUser, string>({
+        query: (id) => `api/v1/admin/users/${enc(id)}`,
+        providesTags: ['AdminUsers'],
+      }),
+      setRoles: build.mutation<User, { userId: string; roles: Role[] }>({
+        query: ({ userId, roles }) => ({ url: `api/v1/admin/users/${enc(userId)}/roles`, method: 'PUT', body: { roles } }),
+        invalidatesTags: ['AdminUsers'],
+      }),
+      readiness: build.query<Readiness, void>({
+        // 503 carries the same body (some component failing): show it rather than an error.
+        query: () => ({ url: 'readyz', validateStatus: (response) => response.status === 200 || response.status === 503 }),
+      }),
+    }),
+  });
+
+export const {
+  useSearchCustomersQuery,
+  useCustomerQuery,
+  useCustomerDocumentsQuery,
+  useDocumentContentMutation,
+  useApproveKycMutation,
+  useRejectKycMutation,
+  useUserAccountsQuery,
+  useAccountActionMutation,
+  useSetDailyLimitMutation,
+  useSearchTransactionsQuery,
+  useReverseTransactionMutation,
+  useFraudCasesQuery,
+  useFraudScoreQuery,
+  useResolveCaseMutation,
+  useFraudRulesQuery,
+  useCreateRuleMutation,
+  useUpdateRuleMutation,
+  useAddListEntryMutation,
+  useFraudListQuery,
+  useRemoveListEntryMutation,
+  useFraudModelQuery,
+  useFraudModelsQuery,
+  usePromoteModelMutation,
+  useUsersQuery,
+  useAdminUserQuery,
+  useSetRolesMutation,
+  useReadinessQuery,
+} = adminApi;

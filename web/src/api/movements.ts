@@ -1,0 +1,48 @@
+import { bankflowApi, type Movement } from './api';
+import type { components } from './schema';
+
+type Schemas = components['schemas'];
+export type ExternalRequest = Schemas['ExternalRequestBody'];
+export type ScheduleRequest = Schemas['ScheduleBody'];
+export type Schedule = Schemas['Schedule'];
+export type SchedulePage = Schemas['SchedulePage'];
+export type ScheduledRun = Schemas['ScheduledRun'];
+export type Frequency = Schemas['Frequency'];
+type Transaction = Schemas['Transaction'];
+
+/** Money to and from other banks, and transfers that run later or repeat. */
+const movementsApi = bankflowApi.enhanceEndpoints({ addTagTypes: ['Schedules'] }).injectEndpoints({
+  endpoints: (build) => ({
+    external: build.mutation<Transaction, Movement<ExternalRequest>>({
+      query: ({ body, idempotencyKey }) => ({
+        url: 'api/v1/transactions/external',
+        method: 'POST',
+        body,
+        headers: { 'Idempotency-Key': idempotencyKey },
+      }),
+      invalidatesTags: ['Accounts', 'Transactions'],
+    }),
+    schedules: build.query<SchedulePage, { cursor?: string | null; limit?: number }>({
+      query: ({ cursor, limit = 20 }) => ({
+        url: 'api/v1/transactions/scheduled',
+        params: cursor ? { limit, cursor } : { limit },
+      }),
+      providesTags: ['Schedules'],
+    }),
+    schedule: build.mutation<Schedule, Movement<ScheduleRequest>>({
+      query: ({ body, idempotencyKey }) => ({
+        url: 'api/v1/transactions/scheduled',
+        method: 'POST',
+        body,
+        headers: { 'Idempotency-Key': idempotencyKey },
+      }),
+      invalidatesTags: ['Schedules'],
+    }),
+    cancelSchedule: build.mutation<Schedule, string>({
+      query: (scheduleId) => ({ url: `api/v1/transactions/scheduled/${encodeURIComponent(scheduleId)}`, method: 'DELETE' }),
+      invalidatesTags: ['Schedules'],
+    }),
+  }),
+});
+
+export const { useExternalMutation, useSchedulesQuery, useScheduleMutation, useCancelScheduleMutation } = movementsApi;

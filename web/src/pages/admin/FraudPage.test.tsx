@@ -1,0 +1,116 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { http, HttpResponse } from 'msw';
+import { setupServer } from 'msw/node';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ModelVersion } from '../../api/admin';
+import FraudPage from './FraudPage';
+import { renderAdmin } from './testing';
+
+const base = window.location.origin;
+
+function version(name: string, auc_pr: number, serving: boolean): ModelVersion {
+  return { version: name, serving, metrics: { auc_pr, recall: 0.5, precision: 0.4 }, features: ['amount'], data_window: {} };
+}
+
+let serving = 'v1';
+let promotions: { version: string; body: unknown }[] = [];
+let removals: string[] = [];
+
+const server = setupServer(
+  http.get(`${base}/api/v1/fraud/cases`, () => HttpResponse.json({ items: [], next_cursor: null })),
+  http.get(`${base}/api/v1/fraud/rules`, () => HttpResponse.json({ items: [] })),
+  http.get(`${base}/api/v1/fraud/blacklist`, () =>
+    HttpResponse.json({
+      items: removals.length ? [] : [{ kind: 'ip', value: '10.0.0.9', list: 'blacklist', reason: 'botnet', created_by: null, created_at: '2026-03-04T05:06:07Z' }],
+      next_cursor: null,
+    }),
+  ),
+  http.get(`${base}/api/v1/fraud/whitelist`, () => HttpResponse.json({ items: [], next_cursor: null })),
+  http.delete(`${base}/api/v1/fraud/blacklist/:kind/:value`, ({ params }) => {
+    removals.push(`${String(params.kind)}:${String(params.value)}`);
+    return HttpResponse.json({ kind: 'ip', value: '10.0.0.9', list: 'blacklist', reason: 'botnet', created_by: null, created_at: '2026-03-04T05:06:07Z' });
+  }),
+  http.get(`${base}/api/v1/fraud/model`, () =>
+    HttpResponse.json({ model_version: serving, serving: 'model, rules and velocity', metrics: { auc_pr: 0.8, recall: 0.5 } }),
+  ),
+  http.get(`${base}/api/v1/fraud/models`, () =>
+    HttpResponse.json({ items: [version('v1', 0.8, serving === 'v1'), version('v2', 0.6, serving === 'v2')], serving_version: serving }),
+  ),
+  http.post(`${base}/api/v1/fraud/models/:version/promote`, async ({ request, params }) => {
+    const body = (await request.json()) as { force?: boolean };
+    promotions.push({ version: String(params.version), body });
+    if (!body.force) {
+      return HttpResponse.json(
+        { error: { code: 'model_not_better', message: 'v2 has AUC-PR 0.6 below the serving v1', request_id: 'r' } },
+        { status: 409 },
+      );
+    }
+    serving = String(params.version);
+    return HttpResponse.json(version(serving, 0.6, true));
+  }),
+);
+
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+afterAll(() => server.close());
+beforeEach(() => {
+  serving = 'v1';
+  promotions = [];
+  removals = [];
+});
+afterEach(() => server.resetHandlers());
+
+function show(roles: string[]) {
+  renderAdmin(<FraudPage />, { path: '/admin/fraud', pattern: '/admin/fraud', roles });
+  return userEvent.setup();
+}
+
+describe('the model versions', { timeout: 120_000 }, () => {
+  it('lists every version with AUC-PR and recall, marks the serving one, and promotes only after confirming', async () => {
+    const person = show(['admin']);
+    const rows = await screen.findAllByTestId('model-row');
+    expect(rows).toHaveLength(2);
+    expect(within(rows[0]!).getByText('Serving')).toBeTruthy();
+    expect(within(rows[1]!).getByText('0.6')).toBeTruthy();
+    expect(within(rows[0]!).queryByRole('button', { name: /Promote/ })).toBeNull();
+
+    await person.click(screen.getByRole('button', { name: 'Promote v2' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Promote v2?' });
+    expect(promotions).toEqual([]);
+    await person.click(within(dialog).getByRole('button', { name: 'Promote' }));
+    expect(await within(dialog).findByText(/scores below the serving one/)).toBeTruthy();
+    expect(promotions).toEqual([{ version: 'v2', body: { force: false } }]);
+
+    await person.click(within(dialog).getByRole('button', { name: 'Promote anyway' }));
+    expect(await screen.findByText('v2 is now the serving model.')).toBeTruthy();
+    expect(promotions[1]).toEqual({ version: 'v2', body: { force: true } });
+    await waitFor(() => expect(within(screen.getAllByTestId('model-row')[1]!).getByText('Serving')).toBeTruthy());
+  });
+
+  it('sends nothing when the confirmation is cancelled', async () => {
+    const person = show(['admin']);
+    await person.click(await screen.findByRole('button', { name: 'Promote v2' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Promote v2?' });
+    await person.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    expect(promotions).toEqual([]);
+  });
+
+  it('offers support neither promotion nor removal', async () => {
+    show(['support']);
+    expect(await screen.findAllByTestId('model-row')).toHaveLength(2);
+    expect(await screen.findAllByTestId('blacklist-row')).toHaveLength(1);
+    expect(screen.queryByRole('button', { name: /^Promote/ })).toBeNull();
+    expect(screen.queryByRole('button', { name: /^Remove/ })).toBeNull();
+  });
+});
+
+describe('the allow and block lists', { timeout: 120_000 }, () => {
+  it('removes an entry after confirming', async () => {
+    const person = show(['admin']);
+    await person.click(await screen.findByRole('button', { name: 'Remove 10.0.0.9' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Remove this entry?' });
+    await person.click(within(dialog).getByRole('button', { name: 'Remove' }));
+    expect(await screen.findByText('IP address 10.0.0.9 was removed from the list.')).toBeTruthy();
+    expect(removals).toEqual(['ip:10.0.0.9']);
+  });
+});
