@@ -25,6 +25,7 @@ import { ProblemAlert } from '../components/ProblemAlert';
 import { SummaryRow, accountName } from '../components/Summary';
 import { currencyDigits, formatDateTime, formatMoney } from '../format';
 import { isRoutingNumber } from '../routing';
+import { amountSchema, hasTooManyDecimals } from '../amounts';
 
 type Stage = 'form' | 'review' | 'receipt';
 
@@ -35,11 +36,7 @@ function draftSchema(accounts: Account[]) {
       direction: z.enum(['OUT', 'IN']),
       rail: z.enum(['ACH', 'WIRE']),
       account_id: z.string().min(1, { error: 'external.validation.account' }),
-      amount: z
-        .string()
-        .trim()
-        .regex(/^\d+(\.\d+)?$/, { error: 'transfer.validation.amount' })
-        .refine((value) => /[1-9]/.test(value), { error: 'transfer.validation.amount' }),
+      amount: amountSchema,
       name: z.string().trim().min(1, { error: 'external.validation.name' }).max(200),
       routing_number: z
         .string()
@@ -53,8 +50,7 @@ function draftSchema(accounts: Account[]) {
     })
     .superRefine((draft, ctx) => {
       const account = byId.get(draft.account_id);
-      const decimals = draft.amount.split('.')[1]?.length ?? 0;
-      if (account && decimals > currencyDigits(account.currency)) {
+      if (account && hasTooManyDecimals(draft.amount, account.currency)) {
         ctx.addIssue({ code: 'custom', path: ['amount'], message: 'transfer.validation.decimals' });
       }
     });

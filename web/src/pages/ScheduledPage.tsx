@@ -34,6 +34,7 @@ import { Loading } from '../components/Loading';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { SummaryRow, accountName } from '../components/Summary';
 import { currencyDigits, formatDateTime, formatMoney } from '../format';
+import { amountSchema, hasTooManyDecimals } from '../amounts';
 
 const FREQUENCIES: Frequency[] = ['ONCE', 'DAILY', 'WEEKLY', 'MONTHLY'];
 const ACCOUNT_NUMBER = /^\d{14}$/;
@@ -46,11 +47,7 @@ function draftSchema(accounts: Account[]) {
       from_account_id: z.string().min(1, { error: 'transfer.validation.from' }),
       to: z.string().min(1, { error: 'scheduled.validation.to' }),
       to_number: z.string().trim(),
-      amount: z
-        .string()
-        .trim()
-        .regex(/^\d+(\.\d+)?$/, { error: 'transfer.validation.amount' })
-        .refine((value) => /[1-9]/.test(value), { error: 'transfer.validation.amount' }),
+      amount: amountSchema,
       frequency: z.enum(['ONCE', 'DAILY', 'WEEKLY', 'MONTHLY']),
       start_day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'scheduled.validation.start' }),
       count: z.string().trim().regex(/^\d{0,3}$/, { error: 'scheduled.validation.count' }),
@@ -62,8 +59,7 @@ function draftSchema(accounts: Account[]) {
       if (draft.to === BY_NUMBER && !ACCOUNT_NUMBER.test(draft.to_number)) {
         ctx.addIssue({ code: 'custom', path: ['to_number'], message: 'scheduled.validation.number' });
       }
-      const decimals = draft.amount.split('.')[1]?.length ?? 0;
-      if (from && decimals > currencyDigits(from.currency)) {
+      if (from && hasTooManyDecimals(draft.amount, from.currency)) {
         ctx.addIssue({ code: 'custom', path: ['amount'], message: 'transfer.validation.decimals' });
       }
       if (draft.start_day < new Date().toISOString().slice(0, 10)) {

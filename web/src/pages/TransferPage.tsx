@@ -38,6 +38,7 @@ import { Loading } from '../components/Loading';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { currencyDigits, formatDateTime, formatMoney } from '../format';
 import { SummaryRow, accountName } from '../components/Summary';
+import { amountSchema, hasTooManyDecimals } from '../amounts';
 
 type Stage = 'form' | 'review' | 'receipt';
 const STAGES: Stage[] = ['form', 'review', 'receipt'];
@@ -56,11 +57,7 @@ function draftSchema(accounts: Account[], payees: Payee[], recipient: AccountLoo
       to_account_id: z.string(),
       recipient_number: z.string(),
       payee_id: z.string(),
-      amount: z
-        .string()
-        .trim()
-        .regex(/^\d+(\.\d+)?$/, { error: 'transfer.validation.amount' })
-        .refine((value) => /[1-9]/.test(value), { error: 'transfer.validation.amount' }),
+      amount: amountSchema,
       description: z.string().max(140).optional(),
     })
     .superRefine((draft, ctx) => {
@@ -88,8 +85,7 @@ function draftSchema(accounts: Account[], payees: Payee[], recipient: AccountLoo
           ctx.addIssue({ code: 'custom', path: ['payee_id'], message: 'sendTo.validation.currency' });
         }
       }
-      const decimals = draft.amount.split('.')[1]?.length ?? 0;
-      if (from && decimals > currencyDigits(from.currency)) {
+      if (from && hasTooManyDecimals(draft.amount, from.currency)) {
         ctx.addIssue({ code: 'custom', path: ['amount'], message: 'transfer.validation.decimals' });
       }
     });
