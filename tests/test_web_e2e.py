@@ -73,6 +73,15 @@ def _seed(api: httpx.Client, admin: dict[str, str], *, mfa: bool = False) -> dic
     return seeded
 
 
+def _page_snapshots(limit_chars: int = 6_000) -> str:
+    """What each failed test's page showed (Playwright's aria snapshot), so a CI log explains the failure."""
+    parts = []
+    for context in sorted((WEB / "test-results").glob("*/error-context.md")):
+        text = context.read_text(encoding="utf-8", errors="replace")
+        parts.append(f"--- {context.parent.name}\n{text[:limit_chars]}")
+    return "\n".join(parts)
+
+
 @pytest.mark.timeout(1500)
 def test_the_customer_journeys_in_chromium(
     api: httpx.Client, admin: dict[str, str], api_url: str, settings: Settings
@@ -104,7 +113,7 @@ def test_the_customer_journeys_in_chromium(
         timeout=1440,
         check=False,
     )
-    assert result.returncode == 0, f"playwright test failed:\n{result.stdout}\n{result.stderr}"
+    assert result.returncode == 0, f"playwright test failed:\n{result.stdout}\n{result.stderr}\n{_page_snapshots()}"
     if narrowed:
         return
     screenshots = sorted(path.name for path in (WEB / "e2e" / "screenshots").glob("*.png"))

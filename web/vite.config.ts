@@ -25,5 +25,9 @@ export default defineConfig({
     setupFiles: ['src/test/setup.ts'],
     // MUI under jsdom is slow on a busy 2-core machine; a hung test is still bounded (pytest-timeout).
     testTimeout: 90_000,
+    // One jsdom and one module graph per worker (not per file): importing MUI and the app again
+    // for each file was most of the run. Each file still gets a fresh store, router and cleanup.
+    isolate: false,
+    maxWorkers: 2,
   },
 });

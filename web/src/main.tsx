@@ -2,6 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { Provider } from 'react-redux';
 import App from './App';
+import { ErrorBoundary } from './components/ErrorBoundary';
 import './i18n';
 import { makeStore } from './store';
 import { AppTheme } from './theme';
@@ -13,7 +14,9 @@ createRoot(root).render(
   <StrictMode>
     <Provider store={makeStore()}>
       <AppTheme>
-        <App />
+        <ErrorBoundary>
+          <App />
+        </ErrorBoundary>
       </AppTheme>
     </Provider>
   </StrictMode>,

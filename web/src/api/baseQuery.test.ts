@@ -86,3 +86,63 @@ describe('the base query on a 401', () => {
     expect(refreshCalls).toEqual([]);
   });
 });
+
+describe('the base query on a transient refusal', () => {
+  const unavailable = () =>
+    HttpResponse.json({ error: { code: 'temporarily_unavailable', message: 'try again shortly' } }, { status: 503, headers: { 'Retry-After': '0' } });
+
+  it('sends a read again until it is answered, within its retries', async () => {
+    let calls = 0;
+    server.use(
+      http.get(`${base}/api/v1/auth/me`, () => {
+        calls += 1;
+        return calls < 3 ? unavailable() : HttpResponse.json(user);
+      }),
+    );
+    const result = await storeWith('fresh-access', 'refresh-1').dispatch(bankflowApi.endpoints.me.initiate());
+    expect(result.data?.user_id).toBe(user.user_id);
+    expect(calls).toBe(3);
+  });
+
+  it('gives up on a read after its retries and shows the refusal', async () => {
+    let calls = 0;
+    server.use(
+      http.get(`${base}/api/v1/auth/me`, () => {
+        calls += 1;
+        return unavailable();
+      }),
+    );
+    const result = await storeWith('fresh-access', 'refresh-1').dispatch(bankflowApi.endpoints.me.initiate());
+    expect(result.error).toMatchObject({ status: 503 });
+    expect(calls).toBe(3);
+  });
+
+  it('does not wait out a long Retry-After', async () => {
+    let calls = 0;
+    server.use(
+      http.get(`${base}/api/v1/auth/me`, () => {
+        calls += 1;
+        return HttpResponse.json({ error: { code: 'rate_limited', message: 'too many requests' } }, { status: 429, headers: { 'Retry-After': '42' } });
+      }),
+    );
+    const result = await storeWith('fresh-access', 'refresh-1').dispatch(bankflowApi.endpoints.me.initiate());
+    expect(result.error).toMatchObject({ status: 429 });
+    expect(calls).toBe(1);
+  });
+
+  it('never sends a money-moving write again by itself', async () => {
+    let calls = 0;
+    server.use(
+      http.post(`${base}/api/v1/transactions/transfer`, () => {
+        calls += 1;
+        return unavailable();
+      }),
+    );
+    const body = { from_account_id: checking.account_id, to_account_id: savings.account_id, amount: '1.00', currency: 'USD' };
+    const result = await storeWith('fresh-access', 'refresh-1').dispatch(
+      bankflowApi.endpoints.transfer.initiate({ body, idempotencyKey: 'a5f0c1de-0000-4000-8000-000000000001' }),
+    );
+    expect(result.error).toMatchObject({ status: 503 });
+    expect(calls).toBe(1);
+  });
+});

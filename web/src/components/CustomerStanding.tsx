@@ -6,7 +6,9 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { useMeQuery } from '../api/api';
 import { useKycStatusQuery, type KycStatus } from '../api/identity';
+import { problemOf } from '../api/errors';
 import { OpenAccountDialog } from './OpenAccountDialog';
+import { ProblemAlert } from './ProblemAlert';
 
 export interface Standing {
   /** still loading what decides it */
@@ -17,6 +19,8 @@ export interface Standing {
   kyc: KycStatus | null;
   /** may move money and open accounts (a customer with an approved KYC; staff as before) */
   approved: boolean;
+  /** why the KYC status could not be read (then nothing is claimed about it) */
+  error: unknown;
 }
 
 /** Where the signed-in customer stands: profile, KYC. Asks the KYC status only of a customer
@@ -34,6 +38,7 @@ export function useCustomerStanding(): Standing {
     hasProfile: Boolean(customerId),
     kyc: status,
     approved: !isCustomer || status === 'APPROVED',
+    error: kyc.error,
   };
 }
 
@@ -42,6 +47,7 @@ export function StandingNotice({ standing, accounts }: { standing: Standing; acc
   const { t } = useTranslation();
   const [opening, setOpening] = useState(false);
   if (standing.loading || !standing.isCustomer) return null;
+  if (standing.error) return <ProblemAlert problem={problemOf(standing.error)} />;
   return (
     <Box sx={{ display: 'grid', gap: 1, mb: 2 }}>
       {!standing.emailVerified && (

@@ -76,7 +76,7 @@ async function fill(person: ReturnType<typeof userEvent.setup>, routing: string)
 
 describe('ExternalTransferPage', () => {
   it('refuses a routing number whose check digit is wrong, on the field', async () => {
-    const person = userEvent.setup();
+    const person = userEvent.setup({ delay: null });
     renderPage();
     await fill(person, '021000022');
     expect(await screen.findByText(/Enter a valid nine-digit routing number/)).toBeTruthy();
@@ -84,7 +84,7 @@ describe('ExternalTransferPage', () => {
   });
 
   it('sends the reviewed transfer with an Idempotency-Key and shows it pending', async () => {
-    const person = userEvent.setup();
+    const person = userEvent.setup({ delay: null });
     renderPage();
     await fill(person, '021000021');
     expect(await screen.findByRole('heading', { name: 'Check the bank transfer' })).toBeTruthy();

@@ -99,7 +99,7 @@ describe('HistoryPage filters', () => {
   });
 
   it('puts applied filters in the URL, and clears them', async () => {
-    const person = userEvent.setup();
+    const person = userEvent.setup({ delay: null });
     renderAt('/history');
     expect(await screen.findByText('Row 1', {}, { timeout: 10_000 })).toBeTruthy();
     expect(last().has('min_amount')).toBe(false);
@@ -125,7 +125,7 @@ describe('HistoryPage filters', () => {
   });
 
   it('refuses a malformed amount without searching', async () => {
-    const person = userEvent.setup();
+    const person = userEvent.setup({ delay: null });
     renderAt('/history');
     expect(await screen.findByText('Row 1', {}, { timeout: 10_000 })).toBeTruthy();
     const before = searches.length;
@@ -137,7 +137,7 @@ describe('HistoryPage filters', () => {
   });
 
   it('loads the next page with the API cursor', async () => {
-    const person = userEvent.setup();
+    const person = userEvent.setup({ delay: null });
     renderAt('/history');
     expect(await screen.findByText('Row 2', {}, { timeout: 10_000 })).toBeTruthy();
     await person.click(screen.getByRole('button', { name: 'Load more' }));

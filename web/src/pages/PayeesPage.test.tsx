@@ -77,7 +77,7 @@ function renderPage() {
 
 describe('adding a payee confirms the holder first', () => {
   it('checks the number before looking it up', async () => {
-    const person = userEvent.setup();
+    const person = userEvent.setup({ delay: null });
     renderPage();
     await person.type(await screen.findByLabelText(/Recipient's account number/, {}, { timeout: 5000 }), '00200000000184');
     await person.click(screen.getByRole('button', { name: 'Find account' }));
@@ -86,7 +86,7 @@ describe('adding a payee confirms the holder first', () => {
   });
 
   it('shows the holder name, saves nothing until confirmed, then saves', async () => {
-    const person = userEvent.setup();
+    const person = userEvent.setup({ delay: null });
     renderPage();
     expect(await screen.findByText('You have no saved payees yet.', {}, { timeout: 5000 })).toBeTruthy();
     await person.type(screen.getByLabelText(/Recipient's account number/), '0020 0000 0001 85');
@@ -114,7 +114,7 @@ describe('adding a payee confirms the holder first', () => {
   });
 
   it('starts again when the holder is not the one meant, and shows a refusal in words', async () => {
-    const person = userEvent.setup();
+    const person = userEvent.setup({ delay: null });
     renderPage();
     await person.type(await screen.findByLabelText(/Recipient's account number/, {}, { timeout: 5000 }), JANE);
     await person.click(screen.getByRole('button', { name: 'Find account' }));
@@ -140,7 +140,7 @@ describe('adding a payee confirms the holder first', () => {
         updated_at: '2026-03-04T05:06:07Z',
       },
     ];
-    const person = userEvent.setup();
+    const person = userEvent.setup({ delay: null });
     renderPage();
     await person.click(await screen.findByRole('button', { name: 'Remove Mum' }, { timeout: 5000 }));
     const dialog = await screen.findByRole('dialog', { name: 'Remove Mum?' });

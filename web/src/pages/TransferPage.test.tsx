@@ -76,7 +76,7 @@ function renderPage() {
 }
 
 async function fillAndReview(amount: string) {
-  const person = userEvent.setup();
+  const person = userEvent.setup({ delay: null });
   await person.click(await screen.findByRole('combobox', { name: /From account/ }));
   await person.click(within(await screen.findByRole('listbox')).getByRole('option', { name: /1000000001/ }));
   await person.click(screen.getByRole('combobox', { name: /To account/ }));

@@ -84,7 +84,7 @@ describe('a transfer to someone else', () => {
         </MemoryRouter>
       </Provider>,
     );
-    const person = userEvent.setup();
+    const person = userEvent.setup({ delay: null });
     await person.click(await screen.findByRole('radio', { name: 'To someone else' }, { timeout: 5000 }));
     expect(screen.getByRole('heading', { name: 'Send money to someone else' })).toBeTruthy();
     await person.click(screen.getByRole('combobox', { name: /From account/ }));

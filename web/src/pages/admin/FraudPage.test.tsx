@@ -62,7 +62,7 @@ afterEach(() => server.resetHandlers());
 
 function show(roles: string[]) {
   renderAdmin(<FraudPage />, { path: '/admin/fraud', pattern: '/admin/fraud', roles });
-  return userEvent.setup();
+  return userEvent.setup({ delay: null });
 }
 
 describe('the model versions', { timeout: 120_000 }, () => {

@@ -67,7 +67,7 @@ function renderReview(roles: string[]) {
 describe('the KYC decision', { timeout: 120_000 }, () => {
   it('refuses a rejection without a reason, then sends the reason given', async () => {
     renderReview(['admin']);
-    const person = userEvent.setup();
+    const person = userEvent.setup({ delay: null });
     await person.click(await screen.findByRole('button', { name: 'Reject KYC' }));
     const dialog = await screen.findByRole('dialog', { name: "Reject this customer's KYC?" });
 
@@ -88,7 +88,7 @@ describe('the KYC decision', { timeout: 120_000 }, () => {
 
   it('approves after the confirmation, with no body', async () => {
     renderReview(['admin']);
-    const person = userEvent.setup();
+    const person = userEvent.setup({ delay: null });
     await person.click(await screen.findByRole('button', { name: 'Approve KYC' }));
     const dialog = await screen.findByRole('dialog', { name: "Approve this customer's KYC?" });
     await person.click(within(dialog).getByRole('button', { name: 'Approve' }));

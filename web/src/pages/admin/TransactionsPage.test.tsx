@@ -60,7 +60,7 @@ afterEach(() => server.resetHandlers());
 
 async function searchAs(roles: string[]) {
   renderAdmin(<TransactionsPage />, { path: '/admin/transactions', pattern: '/admin/transactions', roles });
-  const person = userEvent.setup();
+  const person = userEvent.setup({ delay: null });
   await person.click(screen.getByLabelText('Minimum amount'));
   await person.paste('1000');
   await person.click(screen.getByRole('button', { name: 'Search' }));

@@ -49,7 +49,7 @@ afterEach(() => server.resetHandlers());
 describe('changing roles', { timeout: 120_000 }, () => {
   it('searches by email prefix and grants admin after confirming, keeping the other roles', async () => {
     renderAdmin(<UsersPage />, { path: '/admin/users', pattern: '/admin/users', roles: ['admin'] });
-    const person = userEvent.setup();
+    const person = userEvent.setup({ delay: null });
     await person.click(screen.getByLabelText('Email starts with'));
     await person.paste('grace');
     await person.click(screen.getByRole('button', { name: 'Search' }));
@@ -67,7 +67,7 @@ describe('changing roles', { timeout: 120_000 }, () => {
 
   it('revokes support keeping customer, and never offers an admin to revoke their own admin role', async () => {
     renderAdmin(<UsersPage />, { path: '/admin/users', pattern: '/admin/users', roles: ['admin'] });
-    const person = userEvent.setup();
+    const person = userEvent.setup({ delay: null });
     await person.click(screen.getByRole('button', { name: 'Search' }));
     const rows = await screen.findAllByTestId('user-row');
     expect((within(rows[1]!).getByRole('button', { name: 'Revoke admin: me@example.com' }) as HTMLButtonElement).disabled).toBe(true);
