@@ -29,6 +29,7 @@ from deployments import (
     routes_fraud,
     routes_notifications,
     routes_payees,
+    routes_system,
     routes_transactions,
 )
 from deployments.errors import install_error_handling
@@ -57,6 +58,7 @@ api.include_router(routes_payees.router)
 api.include_router(routes_transactions.router)
 api.include_router(routes_fraud.router)
 api.include_router(routes_notifications.router)
+api.include_router(routes_system.admin_router)
 api.include_router(metrics_router)
 
 

@@ -267,8 +267,17 @@ async def cases(
     status: Literal["OPEN", "RESOLVED"] = "OPEN",
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
+    transaction_id: Annotated[uuid.UUID | None, Query(description="only the case of this transaction")] = None,
 ) -> dict[str, Any]:
-    return await _fraud(request, "cases", principal=principal, status=status, limit=limit, cursor=cursor)
+    return await _fraud(
+        request,
+        "cases",
+        principal=principal,
+        status=status,
+        limit=limit,
+        cursor=cursor,
+        transaction_id=transaction_id,
+    )
 
 
 @router.get("/cases/{case_id}", response_model=Case, summary="Support/admin: a case with its history")

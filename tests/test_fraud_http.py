@@ -106,17 +106,20 @@ def test_an_analyst_resolves_cases_moving_or_releasing_the_held_money(
     assert genuine["status"] == stolen["status"] == "PENDING_REVIEW"
     assert balance(api, ada.headers, source)["available_balance"] == "7000.00"
     assert api.get("/api/v1/fraud/cases", headers=ada.headers).status_code == 403
-    open_cases = []
-    cursor = None
-    while True:
-        page = api.get(
-            "/api/v1/fraud/cases", params={"limit": 20, **({"cursor": cursor} if cursor else {})}, headers=admin
-        ).json()
-        open_cases += page["items"]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            break
-    case_of = {item["transaction_id"]: item["case_id"] for item in open_cases}
+
+    def open_case_of(transaction_id: str) -> list[dict[str, object]]:
+        found = api.get("/api/v1/fraud/cases", params={"transaction_id": transaction_id}, headers=admin)
+        assert found.status_code == 200, found.text
+        assert found.json()["next_cursor"] is None
+        items: list[dict[str, object]] = found.json()["items"]
+        return items
+
+    case_of = {}
+    for held in (genuine, stolen):
+        [found] = open_case_of(held["transaction_id"])
+        assert found["transaction_id"] == held["transaction_id"] and found["verdict"] == "review"
+        case_of[held["transaction_id"]] = found["case_id"]
+    assert open_case_of(str(uuid.uuid4())) == []
     for transaction, resolution in ((genuine, "FALSE_POSITIVE"), (stolen, "FRAUD")):
         resolved = api.post(
             f"/api/v1/fraud/cases/{case_of[transaction['transaction_id']]}/resolve",

@@ -277,6 +277,30 @@ def test_metrics_need_their_token(api: httpx.Client) -> None:
     assert wrong.json()["error"]["code"] == "unauthorized"
 
 
+def test_staff_read_the_key_figures_and_a_customer_is_refused(
+    api: httpx.Client, admin: dict[str, str], ada: Customer
+) -> None:
+    refused = api.get("/api/v1/admin/system/figures", headers=ada.headers)  # ada: `new_customer`
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["error"]["code"] == "forbidden"
+
+    deadline = time.monotonic() + SCRAPE_WAIT_S
+    figures = api.get("/api/v1/admin/system/figures", headers=admin)
+    while figures.status_code == 503 and time.monotonic() < deadline:  # a metrics agent is still starting
+        assert figures.json()["error"]["code"] == "unavailable"
+        assert figures.headers["retry-after"] == "5"
+        time.sleep(2)
+        figures = api.get("/api/v1/admin/system/figures", headers=admin)
+    assert figures.status_code == 200, figures.text
+    body = figures.json()
+    assert set(body) == {"outbox_lag_s", "commit_latency_ms", "api", "scraped_at"}
+    assert set(body["commit_latency_ms"]) == {"count", "mean", "p50", "p99"}
+    assert set(body["api"]) == {"requests", "errors_5xx", "error_rate"}
+    assert body["outbox_lag_s"] is None or body["outbox_lag_s"] >= 0
+    assert body["api"]["requests"] is None or body["api"]["requests"] >= body["api"]["errors_5xx"] >= 0
+    assert body["api"]["error_rate"] is None or 0 <= body["api"]["error_rate"] <= 1
+
+
 def test_a_scrape_after_a_workload_has_every_metric_the_dashboards_and_alerts_name(
     api: httpx.Client, ada: Customer, bob: Customer
 ) -> None:

@@ -29,6 +29,8 @@ from tests.test_web_unit import WEB, node_command, require_node_modules
 CHROMIUM = Path(os.environ.get("BANKFLOW_CHROMIUM", "/usr/bin/chromium"))
 PROJECTS = ("desktop", "phone")
 FUNDED = "500.00"
+# Enough for a transfer above the default rules' review threshold (10,000: cluster/migrations/0007).
+REVIEW_FUNDS = "20000.00"
 # The pages every full run must have photographed, per project (in both colour schemes). The phone
 # runs the money-moving journey (money.spec.ts) only.
 MONEY_PAGES = (
@@ -40,16 +42,21 @@ SCREENSHOT_PAGES = {
         *("dashboard", "transfer-review", "transfer-receipt", "transfer-refused", "payees", "external-review"),
         *("scheduled", "signup", "onboarding-document", "security-mfa-setup"),
         *("admin-kyc-queue", "admin-kyc-review", "admin-customer", "admin-transactions", "admin-fraud"),
+        *("transfer-held", "admin-fraud-case", "transfer-released", "payments-authorised", "payments-capture"),
     ),
     "phone": MONEY_PAGES,
 }
 
 
-def _seed(api: httpx.Client, admin: dict[str, str], *, mfa: bool = False) -> dict[str, object]:
+def _seed(api: httpx.Client, admin: dict[str, str], *, mfa: bool = False, funds: str = FUNDED) -> dict[str, object]:
     customer = new_customer(api, admin)
     funded = open_account(api, customer, "USD", "CHECKING")
     empty = open_account(api, customer, "USD", "SAVINGS")
-    deposit(api, customer, funded, FUNDED)
+    if funds != FUNDED:  # above the default daily limit: the bank raised this customer's
+        limits = {"daily_outgoing_limit": "100000.00"}
+        raised = api.put(f"/api/v1/accounts/{funded}/limits", json=limits, headers=admin)
+        assert raised.status_code == 200, raised.text
+    deposit(api, customer, funded, funds)
     me = api.get("/api/v1/auth/me", headers=customer.headers)
     assert me.status_code == 200, me.text
 
@@ -92,6 +99,7 @@ def test_the_customer_journeys_in_chromium(
     customers = {project: _seed(api, admin) for project in PROJECTS}
     customers |= {f"{project}-payee": _seed(api, admin) for project in PROJECTS}  # money.spec.ts's recipient
     customers["desktop-mfa"] = _seed(api, admin, mfa=True)  # banking.spec.ts, desktop only
+    customers["desktop-review"] = _seed(api, admin, funds=REVIEW_FUNDS)  # review.spec.ts, desktop only
     env = {
         **os.environ,
         "BANKFLOW_WEB_URL": api_url,

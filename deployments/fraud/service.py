@@ -408,8 +408,20 @@ class FraudService:
 
     # --- cases ----------------------------------------------------------------------------------
 
-    async def cases(self, principal: Principal, status: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    async def cases(
+        self,
+        principal: Principal,
+        status: str,
+        limit: int,
+        cursor: str | None,
+        transaction_id: uuid.UUID | None = None,
+    ) -> dict[str, Any]:
         _staff(principal)
+        if transaction_id is not None:  # at most one: a transaction has one case
+            row = await self._pool.fetchrow(
+                "SELECT * FROM fraud_cases WHERE transaction_id = $1 AND status = $2", transaction_id, status
+            )
+            return {"items": [_case_view(row)] if row is not None else [], "next_cursor": None}
         after_at, after_id = datetime.min.replace(tzinfo=UTC), uuid.UUID(int=0)
         if cursor is not None:
             try:

@@ -1,7 +1,7 @@
 import { expect, test, type APIRequestContext } from '@playwright/test';
 import { randomBytes } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
-import { adminCredentials, mailedCode, visit, watchConsole } from './pages';
+import { mailedCode, signInAsAdmin, visit, watchConsole } from './pages';
 
 const PASSWORD = 'Correct-Horse-Battery-9';
 
@@ -83,12 +83,7 @@ test('staff approve a KYC after viewing the document, freeze and unfreeze an acc
   const problems = watchConsole(page);
   const customer = await submittedCustomer(page.request);
 
-  const admin = adminCredentials();
-  await page.goto('/login');
-  await page.getByLabel('Email').fill(admin.email);
-  await page.getByLabel('Password').fill(admin.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(/\/$/);
+  await signInAsAdmin(page);
   await page.goto('/admin');
   await expect(page).toHaveURL(/\/admin\/kyc$/);
 
@@ -157,6 +152,9 @@ test('staff approve a KYC after viewing the document, freeze and unfreeze an acc
   await page.getByRole('navigation', { name: 'Back office sections' }).getByRole('link', { name: 'System' }).click();
   await expect(page.getByRole('heading', { name: 'Readiness of the platform' })).toBeVisible();
   await expect(page.getByTestId('readiness')).toBeVisible({ timeout: 60_000 }); // the probes answer within a few seconds each
+  // The key figures, from the cluster's metrics: journal commits and API requests have happened.
+  await expect(page.getByTestId('figure-error-rate')).toContainText(/%.*requests/, { timeout: 60_000 });
+  await expect(page.getByTestId('figure-commit-latency')).toContainText('ms');
   await visit(page, testInfo, 'admin-system');
   expect(problems).toEqual([]);
 });

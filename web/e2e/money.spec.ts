@@ -1,6 +1,6 @@
 import { expect, test, type Locator } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { card, chooseAccount, seeded, signIn, visit, watchConsole } from './pages';
+import { card, chooseAccount, otherBrowser, seeded, signIn, visit, watchConsole } from './pages';
 
 const usd = (amount: number) => new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' }).format(amount);
 const amountIn = async (locator: Locator) => Number(((await locator.textContent()) ?? '').replace(/[^0-9.-]/g, ''));
@@ -30,16 +30,7 @@ test('a customer sends money to another by account number; the recipient hears o
   await visit(page, testInfo, 'history');
 
   // The recipient, in a browser of their own, has seen their notifications and waits on the dashboard.
-  const use = testInfo.project.use;
-  const context = await browser.newContext({
-    baseURL: use.baseURL,
-    viewport: use.viewport,
-    isMobile: use.isMobile,
-    hasTouch: use.hasTouch,
-    deviceScaleFactor: use.deviceScaleFactor,
-    locale: use.locale,
-    timezoneId: use.timezoneId,
-  });
+  const context = await otherBrowser(browser, testInfo);
   const theirs = await context.newPage();
   const theirProblems = watchConsole(theirs);
   await signIn(theirs, testInfo, recipient);

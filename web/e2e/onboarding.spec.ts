@@ -1,7 +1,7 @@
 import { expect, test, type APIRequestContext } from '@playwright/test';
 import { writeFileSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
-import { adminCredentials, mailedCode, totp, visit, watchConsole } from './pages';
+import { mailedCode, otherBrowser, signInAsAdmin, totp, visit, watchConsole } from './pages';
 
 const PASSWORD = 'Correct-Horse-Battery-9';
 
@@ -57,7 +57,7 @@ async function bearer(request: APIRequestContext, email: string, password: strin
   return { Authorization: `Bearer ${((await response.json()) as { access_token: string }).access_token}` };
 }
 
-test('a new customer signs up, verifies the email, gets verified, opens an account and turns on MFA', async ({ page, request }, testInfo) => {
+test('a new customer signs up, verifies the email, gets verified, opens an account and turns on MFA', async ({ page, request, browser }, testInfo) => {
   test.skip(testInfo.project.name !== 'desktop', 'desktop only');
   const problems = watchConsole(page);
   const email = `newcomer-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
@@ -111,13 +111,21 @@ test('a new customer signs up, verifies the email, gets verified, opens an accou
   await expect(page.getByText('Your identity is under review')).toBeVisible();
   await visit(page, testInfo, 'onboarding-review');
 
-  // 5. an admin approves (through the API until the back office's screen takes this over)
+  // 5. an admin, in a browser of their own, approves in the back office (the customer's page of the
+  // KYC review; backoffice.spec.ts finds it in the queue)
   const customerHeaders = await bearer(request, email, PASSWORD);
   const me = (await (await request.get('/api/v1/auth/me', { headers: customerHeaders })).json()) as { customer_id: string };
-  const admin = adminCredentials();
-  const adminHeaders = await bearer(request, admin.email, admin.password);
-  const approved = await request.post(`/api/v1/admin/kyc/${me.customer_id}/approve`, { headers: adminHeaders });
-  expect(approved.status(), await approved.text()).toBe(200);
+  const staff = await otherBrowser(browser, testInfo);
+  const office = await staff.newPage();
+  const officeProblems = watchConsole(office);
+  await signInAsAdmin(office);
+  await office.goto(`/admin/kyc/${me.customer_id}`);
+  await expect(office.getByRole('heading', { name: 'KYC review: Katherine Johnson' })).toBeVisible();
+  await office.getByRole('button', { name: 'Approve KYC' }).click();
+  await office.getByRole('dialog', { name: "Approve this customer's KYC?" }).getByRole('button', { name: 'Approve' }).click();
+  await expect(office.getByTestId('kyc-decided')).toHaveText('KYC approved.');
+  expect(officeProblems).toEqual([]);
+  await staff.close();
 
   await page.reload();
   await expect(page.getByText('Your identity is verified')).toBeVisible();

@@ -1,5 +1,5 @@
 import AxeBuilder from '@axe-core/playwright';
-import { expect, type Page, type TestInfo } from '@playwright/test';
+import { expect, type Browser, type BrowserContext, type Page, type TestInfo } from '@playwright/test';
 import { createHmac } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -127,6 +127,31 @@ export function adminCredentials(): { email: string; password: string } {
   const raw = process.env.BANKFLOW_E2E_ADMIN;
   if (!raw) throw new Error('BANKFLOW_E2E_ADMIN is not set: run the browser tests through tests/test_web_e2e.py');
   return JSON.parse(raw) as { email: string; password: string };
+}
+
+/** Another person's browser beside this test's (its own cookies and storage), with the project's
+ * viewport, locale and time zone. Close it when done. */
+export async function otherBrowser(browser: Browser, testInfo: TestInfo): Promise<BrowserContext> {
+  const use = testInfo.project.use;
+  return browser.newContext({
+    baseURL: use.baseURL,
+    viewport: use.viewport,
+    isMobile: use.isMobile,
+    hasTouch: use.hasTouch,
+    deviceScaleFactor: use.deviceScaleFactor,
+    locale: use.locale,
+    timezoneId: use.timezoneId,
+  });
+}
+
+/** Sign the first admin in from the front door (they land on their accounts, like anyone). */
+export async function signInAsAdmin(page: Page): Promise<void> {
+  const admin = adminCredentials();
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(admin.email);
+  await page.getByLabel('Password').fill(admin.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/$/);
 }
 
 /** The text/plain body of a raw RFC 5322 message, transfer encoding undone (base64, QP, 7/8bit). */

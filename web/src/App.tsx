@@ -13,6 +13,7 @@ const NotificationsPage = lazy(() => import('./pages/NotificationsPage'));
 const PayeesPage = lazy(() => import('./pages/PayeesPage'));
 const ExternalTransferPage = lazy(() => import('./pages/ExternalTransferPage'));
 const ScheduledPage = lazy(() => import('./pages/ScheduledPage'));
+const PaymentsPage = lazy(() => import('./pages/PaymentsPage'));
 const AdminShell = lazy(() => import('./pages/AdminShell'));
 const SignUpPage = lazy(() => import('./pages/SignUpPage'));
 const VerifyEmailPage = lazy(() => import('./pages/VerifyEmailPage'));
@@ -47,6 +48,7 @@ export function AppRoutes() {
           <Route path="payees" element={<PayeesPage />} />
           <Route path="transfer/external" element={<ExternalTransferPage />} />
           <Route path="scheduled" element={<ScheduledPage />} />
+          <Route path="payments" element={<PaymentsPage />} />
           <Route
             path="admin/*"
             element={

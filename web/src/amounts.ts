@@ -12,3 +12,11 @@ export const amountSchema = z
 export function hasTooManyDecimals(amount: string, currency: string): boolean {
   return (amount.split('.')[1]?.length ?? 0) > currencyDigits(currency);
 }
+
+/** A decimal amount string in the currency's minor units ("12.5" USD → 1250n), exactly (no float);
+ * only for an amount that passed amountSchema and has no more decimals than the currency has. */
+export function toMinorUnits(amount: string, currency: string): bigint {
+  const digits = currencyDigits(currency);
+  const [whole = '0', fraction = ''] = amount.trim().split('.');
+  return BigInt(whole + fraction.padEnd(digits, '0'));
+}

@@ -43,6 +43,8 @@ export type UserSearch = NonNullable<operations['users_api_v1_admin_users_get'][
 export type TransactionSearch = NonNullable<operations['search_api_v1_transactions_search_get']['parameters']['query']>;
 /** GET /readyz: untyped in the OpenAPI document (a JSON body of probe results). */
 export type Readiness = operations['readyz_readyz_get']['responses'][200]['content']['application/json'];
+/** GET /api/v1/admin/system/figures: outbox lag, journal commit latency, API error rate. */
+export type SystemFigures = Schemas['SystemFigures'];
 
 const enc = encodeURIComponent;
 
@@ -113,8 +115,11 @@ export const adminApi = bankflowApi
         }),
         invalidatesTags: ['AdminTransactions', 'AdminAccounts', 'Accounts', 'Transactions'],
       }),
-      fraudCases: build.query<CasePage, { status?: 'OPEN' | 'RESOLVED'; cursor?: string | null; limit?: number }>({
-        query: ({ status = 'OPEN', cursor, limit = 20 }) => ({ url: 'api/v1/fraud/cases', params: criteria({ status, cursor, limit }) }),
+      fraudCases: build.query<CasePage, { status?: 'OPEN' | 'RESOLVED'; cursor?: string | null; limit?: number; transactionId?: string | null }>({
+        query: ({ status = 'OPEN', cursor, limit = 20, transactionId }) => ({
+          url: 'api/v1/fraud/cases',
+          params: criteria({ status, cursor, limit, transaction_id: transactionId }),
+        }),
         providesTags: ['FraudCases'],
       }),
       fraudScore: build.query<StoredScore, string>({
@@ -179,6 +184,9 @@ export const adminApi = bankflowApi
         // 503 carries the same body (some component failing): show it rather than an error.
         query: () => ({ url: 'readyz', validateStatus: (response) => response.status === 200 || response.status === 503 }),
       }),
+      systemFigures: build.query<SystemFigures, void>({
+        query: () => 'api/v1/admin/system/figures',
+      }),
     }),
   });
 
@@ -210,4 +218,5 @@ export const {
   useAdminUserQuery,
   useSetRolesMutation,
   useReadinessQuery,
+  useSystemFiguresQuery,
 } = adminApi;

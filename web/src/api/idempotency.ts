@@ -1,3 +1,5 @@
+import { isRetryable, problemOf, type ApiProblem } from './errors';
+
 /** A random UUID (v4) even outside a secure context, where crypto.randomUUID is missing. */
 export function newIdempotencyKey(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
@@ -29,5 +31,26 @@ export class SubmissionKey {
   settled(): void {
     this.key = null;
     this.content = null;
+  }
+}
+
+/**
+ * Sends one form submission under its key: the key is dropped once the API has answered for good
+ * (done, or refused for a reason a retry cannot change) and kept for a retryable failure, so that
+ * "Try again" sends the same submission again, never a second one.
+ */
+export async function sendWithKey<T>(
+  submission: SubmissionKey,
+  content: unknown,
+  send: (idempotencyKey: string) => Promise<T>,
+): Promise<{ done: T } | { problem: ApiProblem }> {
+  try {
+    const done = await send(submission.forSubmit(content));
+    submission.settled();
+    return { done };
+  } catch (error) {
+    const problem = problemOf(error);
+    if (!isRetryable(problem)) submission.settled();
+    return { problem };
   }
 }

@@ -8,9 +8,11 @@ export type Schedule = Schemas['Schedule'];
 export type SchedulePage = Schemas['SchedulePage'];
 export type ScheduledRun = Schemas['ScheduledRun'];
 export type Frequency = Schemas['Frequency'];
+export type PaymentRequest = Schemas['PaymentRequest'];
 type Transaction = Schemas['Transaction'];
 
-/** Money to and from other banks, and transfers that run later or repeat. */
+/** Money to and from other banks, transfers that run later or repeat, and card-style payments
+ * (authorised now, the funds held; captured — all or part — or voided later). */
 const movementsApi = bankflowApi.enhanceEndpoints({ addTagTypes: ['Schedules'] }).injectEndpoints({
   endpoints: (build) => ({
     external: build.mutation<Transaction, Movement<ExternalRequest>>({
@@ -20,6 +22,28 @@ const movementsApi = bankflowApi.enhanceEndpoints({ addTagTypes: ['Schedules'] }
         body,
         headers: { 'Idempotency-Key': idempotencyKey },
       }),
+      invalidatesTags: ['Accounts', 'Transactions'],
+    }),
+    authorisePayment: build.mutation<Transaction, Movement<PaymentRequest>>({
+      query: ({ body, idempotencyKey }) => ({
+        url: 'api/v1/transactions/payment',
+        method: 'POST',
+        body,
+        headers: { 'Idempotency-Key': idempotencyKey },
+      }),
+      invalidatesTags: ['Accounts', 'Transactions'],
+    }),
+    // Capture and void need no key: the ledger derives each one's id from the authorisation's.
+    capturePayment: build.mutation<Transaction, { transactionId: string; amount: string | null }>({
+      query: ({ transactionId, amount }) => ({
+        url: `api/v1/transactions/${encodeURIComponent(transactionId)}/capture`,
+        method: 'POST',
+        body: amount === null ? {} : { amount },
+      }),
+      invalidatesTags: ['Accounts', 'Transactions'],
+    }),
+    voidPayment: build.mutation<Transaction, string>({
+      query: (transactionId) => ({ url: `api/v1/transactions/${encodeURIComponent(transactionId)}/void`, method: 'POST' }),
       invalidatesTags: ['Accounts', 'Transactions'],
     }),
     schedules: build.query<SchedulePage, { cursor?: string | null; limit?: number }>({
@@ -45,4 +69,12 @@ const movementsApi = bankflowApi.enhanceEndpoints({ addTagTypes: ['Schedules'] }
   }),
 });
 
-export const { useExternalMutation, useSchedulesQuery, useScheduleMutation, useCancelScheduleMutation } = movementsApi;
+export const {
+  useExternalMutation,
+  useSchedulesQuery,
+  useScheduleMutation,
+  useCancelScheduleMutation,
+  useAuthorisePaymentMutation,
+  useCapturePaymentMutation,
+  useVoidPaymentMutation,
+} = movementsApi;

@@ -1287,6 +1287,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/system/figures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Support/admin: outbox lag, journal commit latency and API error rate from the cluster's metrics */
+        get: operations["figures_api_v1_admin_system_figures_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/metrics": {
         parameters: {
             query?: never;
@@ -1558,6 +1575,24 @@ export interface components {
             /** Ip */
             ip?: string | null;
         };
+        /** ApiRequests */
+        ApiRequests: {
+            /**
+             * Requests
+             * @description requests the gateway answered since its replicas started
+             */
+            requests: number | null;
+            /**
+             * Errors 5Xx
+             * @description of which answered with a 5xx status
+             */
+            errors_5xx: number | null;
+            /**
+             * Error Rate
+             * @description errors_5xx / requests, 0 to 1 (null: no request yet)
+             */
+            error_rate: number | null;
+        };
         /** AuthSession */
         AuthSession: {
             /**
@@ -1732,6 +1767,29 @@ export interface components {
         CodeRequest: {
             /** Code */
             code: string;
+        };
+        /** CommitLatency */
+        CommitLatency: {
+            /**
+             * Count
+             * @description batches journaled since the shards started (null: not exported yet)
+             */
+            count: number | null;
+            /**
+             * Mean
+             * @description milliseconds (null: no batch yet)
+             */
+            mean: number | null;
+            /**
+             * P50
+             * @description milliseconds, interpolated in the histogram's bucket
+             */
+            p50: number | null;
+            /**
+             * P99
+             * @description milliseconds, interpolated in the histogram's bucket
+             */
+            p99: number | null;
         };
         /** Customer */
         Customer: {
@@ -2733,6 +2791,21 @@ export interface components {
             ticket: string;
             /** Expires In S */
             expires_in_s: number;
+        };
+        /** SystemFigures */
+        SystemFigures: {
+            /**
+             * Outbox Lag S
+             * @description age of the oldest event not yet published to Kafka, seconds (null: not exported yet)
+             */
+            outbox_lag_s: number | null;
+            commit_latency_ms: components["schemas"]["CommitLatency"];
+            api: components["schemas"]["ApiRequests"];
+            /**
+             * Scraped At
+             * Format: date-time
+             */
+            scraped_at: string;
         };
         /** TemplateInfo */
         TemplateInfo: {
@@ -10787,6 +10860,8 @@ export interface operations {
                 status?: "OPEN" | "RESOLVED";
                 limit?: number;
                 cursor?: string | null;
+                /** @description only the case of this transaction */
+                transaction_id?: string | null;
             };
             header?: never;
             path?: never;
@@ -12455,6 +12530,125 @@ export interface operations {
             };
             /** @description Too many requests */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    figures_api_v1_admin_system_figures_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SystemFigures"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The cluster's metrics could not be read */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };

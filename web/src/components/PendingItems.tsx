@@ -1,3 +1,4 @@
+import Button from '@mui/material/Button';
 import Chip from '@mui/material/Chip';
 import List from '@mui/material/List';
 import ListItem from '@mui/material/ListItem';
@@ -5,6 +6,7 @@ import ListItemText from '@mui/material/ListItemText';
 import Paper from '@mui/material/Paper';
 import Typography from '@mui/material/Typography';
 import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
 import { useScheduledTransfersQuery, useSearchTransactionsQuery } from '../api/money';
 import type { Account } from '../api/types';
 import { formatDateTime, formatMoney } from '../format';
@@ -35,6 +37,11 @@ export function PendingItems({ accounts }: { accounts: Account[] }) {
             <Typography component="span" sx={{ whiteSpace: 'nowrap', fontVariantNumeric: 'tabular-nums' }}>
               {formatMoney(tx.amount, tx.currency)}
             </Typography>
+            {tx.kind === 'PAYMENT' && tx.status === 'PENDING' && (
+              <Button size="small" component={Link} to="/payments" aria-label={t('money.pending.finishPaymentNamed', { merchant: tx.counterparty ?? '' })}>
+                {t('money.pending.finishPayment')}
+              </Button>
+            )}
           </ListItem>
         ))}
         {upcoming.map((s) => (

@@ -1,14 +1,11 @@
-import { render, screen } from '@testing-library/react';
+import { screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import { Provider } from 'react-redux';
-import { MemoryRouter } from 'react-router';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ExternalRequest } from '../api/movements';
 import type { Transaction } from '../api/types';
-import { tokensReceived } from '../auth/authSlice';
-import { makeStore } from '../store';
+import { renderSignedIn } from '../test/render';
 import { checking, user } from '../test/fixtures';
 import ExternalTransferPage from './ExternalTransferPage';
 
@@ -53,15 +50,7 @@ beforeEach(() => {
 afterEach(() => server.resetHandlers());
 
 function renderPage() {
-  const store = makeStore();
-  store.dispatch(tokensReceived({ access_token: 'access', refresh_token: 'refresh' }));
-  render(
-    <Provider store={store}>
-      <MemoryRouter initialEntries={['/transfer/external']}>
-        <ExternalTransferPage />
-      </MemoryRouter>
-    </Provider>,
-  );
+  renderSignedIn(<ExternalTransferPage />, '/transfer/external');
 }
 
 async function fill(person: ReturnType<typeof userEvent.setup>, routing: string) {

@@ -16,12 +16,14 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { z } from 'zod';
 import { useAccountsOfUserQuery, useMeQuery } from '../api/api';
-import { isRetryable, problemOf, type ApiProblem } from '../api/errors';
-import { SubmissionKey } from '../api/idempotency';
+import { problemOf, type ApiProblem } from '../api/errors';
+import { SubmissionKey, sendWithKey } from '../api/idempotency';
 import { useExternalMutation, type ExternalRequest } from '../api/movements';
 import type { Account, Transaction } from '../api/types';
+import { AmountFields } from '../components/AmountFields';
 import { Loading } from '../components/Loading';
 import { ProblemAlert } from '../components/ProblemAlert';
+import { ReviewActions } from '../components/ReviewActions';
 import { SummaryRow, accountName } from '../components/Summary';
 import { currencyDigits, formatDateTime, formatMoney } from '../format';
 import { isRoutingNumber } from '../routing';
@@ -97,17 +99,13 @@ export default function ExternalTransferPage() {
   const confirm = async () => {
     if (!request) return;
     setProblem(null);
-    const idempotencyKey = submission.current.forSubmit(request);
-    try {
-      const done = await send({ body: request, idempotencyKey }).unwrap();
-      submission.current.settled();
-      setReceipt(done);
-      setStage('receipt');
-    } catch (error) {
-      const found = problemOf(error);
-      if (!isRetryable(found)) submission.current.settled();
-      setProblem(found);
+    const outcome = await sendWithKey(submission.current, request, (idempotencyKey) => send({ body: request, idempotencyKey }).unwrap());
+    if ('problem' in outcome) {
+      setProblem(outcome.problem);
+      return;
     }
+    setReceipt(outcome.done);
+    setStage('receipt');
   };
 
   const restart = () => {
@@ -191,18 +189,7 @@ export default function ExternalTransferPage() {
             {...form.register('account_number')}
           />
         </Box>
-        <Box sx={{ display: 'grid', gridTemplateColumns: { xs: '1fr', sm: '2fr 1fr' }, gap: 2 }}>
-          <TextField
-            label={t('transfer.amount')}
-            required
-            autoComplete="off"
-            slotProps={{ htmlInput: { inputMode: 'decimal' } }}
-            error={Boolean(errors.amount)}
-            helperText={message(errors.amount?.message)}
-            {...form.register('amount')}
-          />
-          <TextField label={t('transfer.currency')} value={account?.currency ?? ''} slotProps={{ htmlInput: { readOnly: true } }} helperText=" " />
-        </Box>
+        <AmountFields field={form.register('amount')} error={errors.amount ? message(errors.amount.message) : null} currency={account?.currency ?? ''} />
         <TextField label={t('transfer.description')} autoComplete="off" helperText=" " {...form.register('description')} />
         <Box>
           <Button type="submit" variant="contained" size="large">
@@ -227,19 +214,7 @@ export default function ExternalTransferPage() {
           <SummaryRow label={t('external.when')} value={t(`external.railHelp.${request.rail}`)} />
           {request.description && <SummaryRow label={t('transfer.description')} value={request.description} />}
         </Box>
-        {problem && (
-          <Box sx={{ my: 2 }}>
-            <ProblemAlert problem={problem} />
-          </Box>
-        )}
-        <Box sx={{ display: 'flex', gap: 2, mt: 2, flexWrap: 'wrap' }}>
-          <Button variant="contained" size="large" onClick={() => void confirm()} disabled={isLoading}>
-            {problem && isRetryable(problem) ? t('transfer.retry') : t('external.confirm')}
-          </Button>
-          <Button size="large" onClick={() => setStage('form')} disabled={isLoading}>
-            {t('transfer.edit')}
-          </Button>
-        </Box>
+        <ReviewActions problem={problem} busy={isLoading} confirmLabel={t('external.confirm')} onConfirm={() => void confirm()} onEdit={() => setStage('form')} />
       </Box>
     );
   } else if (receipt && request) {

@@ -1,13 +1,10 @@
-import { fireEvent, render, screen } from '@testing-library/react';
+import { fireEvent, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import { Provider } from 'react-redux';
-import { MemoryRouter } from 'react-router';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Customer, CustomerDocument, KycState } from '../api/identity';
-import { tokensReceived } from '../auth/authSlice';
-import { makeStore } from '../store';
+import { renderSignedIn } from '../test/render';
 import { user } from '../test/fixtures';
 import { ageOn, ssnIsValid } from './identityRules';
 import OnboardingPage from './OnboardingPage';
@@ -88,15 +85,7 @@ function fill(input: HTMLElement, value: string) {
 }
 
 function renderPage() {
-  const store = makeStore();
-  store.dispatch(tokensReceived({ access_token: 'access', refresh_token: 'refresh' }));
-  render(
-    <Provider store={store}>
-      <MemoryRouter initialEntries={['/onboarding']}>
-        <OnboardingPage />
-      </MemoryRouter>
-    </Provider>,
-  );
+  renderSignedIn(<OnboardingPage />, '/onboarding');
 }
 
 describe('profile rules', () => {

@@ -1,13 +1,10 @@
-import { render, screen, waitFor, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import { Provider } from 'react-redux';
-import { MemoryRouter } from 'react-router';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Payee } from '../api/money';
-import { tokensReceived } from '../auth/authSlice';
-import { makeStore } from '../store';
+import { renderSignedIn } from '../test/render';
 import { checking, savings, user } from '../test/fixtures';
 import PayeesPage from './PayeesPage';
 
@@ -64,15 +61,7 @@ beforeEach(() => {
 afterEach(() => server.resetHandlers());
 
 function renderPage() {
-  const store = makeStore();
-  store.dispatch(tokensReceived({ access_token: 'access', refresh_token: 'refresh' }));
-  render(
-    <Provider store={store}>
-      <MemoryRouter initialEntries={['/payees']}>
-        <PayeesPage />
-      </MemoryRouter>
-    </Provider>,
-  );
+  renderSignedIn(<PayeesPage />, '/payees');
 }
 
 describe('adding a payee confirms the holder first', () => {

@@ -19,8 +19,8 @@ import { Controller, useForm } from 'react-hook-form';
 import { useTranslation } from 'react-i18next';
 import { z } from 'zod';
 import { useAccountsOfUserQuery, useMeQuery } from '../api/api';
-import { isRetryable, problemOf, type ApiProblem } from '../api/errors';
-import { SubmissionKey } from '../api/idempotency';
+import { problemOf, type ApiProblem } from '../api/errors';
+import { SubmissionKey, sendWithKey } from '../api/idempotency';
 import {
   useCancelScheduleMutation,
   useScheduleMutation,
@@ -32,6 +32,7 @@ import {
 import type { Account } from '../api/types';
 import { Loading } from '../components/Loading';
 import { ProblemAlert } from '../components/ProblemAlert';
+import { ReviewActions } from '../components/ReviewActions';
 import { SummaryRow, accountName } from '../components/Summary';
 import { currencyDigits, formatDateTime, formatMoney } from '../format';
 import { amountSchema, hasTooManyDecimals } from '../amounts';
@@ -105,18 +106,14 @@ function NewSchedule({ accounts, onDone }: { accounts: Account[]; onDone: () => 
 
   const confirm = async () => {
     if (!request) return;
-    const idempotencyKey = submission.current.forSubmit(request);
-    try {
-      await schedule({ body: request, idempotencyKey }).unwrap();
-      submission.current.settled();
-      form.reset(emptyDraft());
-      setRequest(null);
-      onDone();
-    } catch (error) {
-      const found = problemOf(error);
-      if (!isRetryable(found)) submission.current.settled();
-      setProblem(found);
+    const outcome = await sendWithKey(submission.current, request, (idempotencyKey) => schedule({ body: request, idempotencyKey }).unwrap());
+    if ('problem' in outcome) {
+      setProblem(outcome.problem);
+      return;
     }
+    form.reset(emptyDraft());
+    setRequest(null);
+    onDone();
   };
 
   if (request) {
@@ -134,19 +131,7 @@ function NewSchedule({ accounts, onDone }: { accounts: Account[]; onDone: () => 
           <SummaryRow label={t('scheduled.start')} value={request.start_at ? formatDateTime(request.start_at) : t('scheduled.now')} />
           {request.count != null && <SummaryRow label={t('scheduled.count')} value={String(request.count)} />}
         </Box>
-        {problem && (
-          <Box sx={{ my: 2 }}>
-            <ProblemAlert problem={problem} />
-          </Box>
-        )}
-        <Box sx={{ display: 'flex', gap: 2, mt: 2, flexWrap: 'wrap' }}>
-          <Button variant="contained" onClick={() => void confirm()} disabled={isLoading}>
-            {problem && isRetryable(problem) ? t('transfer.retry') : t('scheduled.confirm')}
-          </Button>
-          <Button onClick={() => setRequest(null)} disabled={isLoading}>
-            {t('transfer.edit')}
-          </Button>
-        </Box>
+        <ReviewActions problem={problem} busy={isLoading} confirmLabel={t('scheduled.confirm')} onConfirm={() => void confirm()} onEdit={() => setRequest(null)} size="medium" />
       </Box>
     );
   }

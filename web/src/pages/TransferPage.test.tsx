@@ -1,13 +1,10 @@
-import { render, screen, within } from '@testing-library/react';
+import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import { Provider } from 'react-redux';
-import { MemoryRouter } from 'react-router';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Transaction } from '../api/types';
-import { tokensReceived } from '../auth/authSlice';
-import { makeStore } from '../store';
+import { renderSignedIn } from '../test/render';
 import { checking, savings, user } from '../test/fixtures';
 import TransferPage from './TransferPage';
 
@@ -64,15 +61,7 @@ beforeEach(() => {
 afterEach(() => server.resetHandlers());
 
 function renderPage() {
-  const store = makeStore();
-  store.dispatch(tokensReceived({ access_token: 'access', refresh_token: 'refresh' }));
-  render(
-    <Provider store={store}>
-      <MemoryRouter initialEntries={['/transfer']}>
-        <TransferPage />
-      </MemoryRouter>
-    </Provider>,
-  );
+  renderSignedIn(<TransferPage />, '/transfer');
 }
 
 async function fillAndReview(amount: string) {

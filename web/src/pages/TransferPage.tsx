@@ -15,27 +15,28 @@ import FormControlLabel from '@mui/material/FormControlLabel';
 import FormLabel from '@mui/material/FormLabel';
 import Radio from '@mui/material/Radio';
 import RadioGroup from '@mui/material/RadioGroup';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import { Controller, useForm } from 'react-hook-form';
 import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
 import { z } from 'zod';
-import { bankflowApi, useAccountsOfUserQuery, useMeQuery, useTransferMutation } from '../api/api';
-import { useAppDispatch } from '../hooks';
-import { isRetryable, problemOf, type ApiProblem } from '../api/errors';
-import { SubmissionKey } from '../api/idempotency';
+import { useAccountsOfUserQuery, useMeQuery, useTransferMutation } from '../api/api';
+import { problemOf, type ApiProblem } from '../api/errors';
+import { SubmissionKey, sendWithKey } from '../api/idempotency';
 import {
   groupedNumber,
   useAddPayeeMutation,
   usePayeesQuery,
-  useTransactionQuery,
   type AccountLookup,
   type Payee,
 } from '../api/money';
 import { RecipientLookup } from '../components/RecipientLookup';
-import type { Account, Transaction, TransferRequest } from '../api/types';
+import type { Account, TransferRequest } from '../api/types';
+import { useFollowedReceipt } from '../components/followedReceipt';
+import { AmountFields } from '../components/AmountFields';
 import { Loading } from '../components/Loading';
 import { ProblemAlert } from '../components/ProblemAlert';
+import { ReviewActions } from '../components/ReviewActions';
 import { currencyDigits, formatDateTime, formatMoney } from '../format';
 import { SummaryRow, accountName } from '../components/Summary';
 import { amountSchema, hasTooManyDecimals } from '../amounts';
@@ -98,7 +99,6 @@ export default function TransferPage() {
   const accountsQuery = useAccountsOfUserQuery(me.data?.user_id ?? '', { skip: !me.data });
   const accounts = useMemo(() => (accountsQuery.data?.items ?? []).filter((a) => a.status !== 'CLOSED'), [accountsQuery.data]);
   const [params] = useSearchParams();
-  const dispatch = useAppDispatch();
   const payeesQuery = usePayeesQuery();
   const payees = useMemo(() => payeesQuery.data?.items ?? [], [payeesQuery.data]);
   const [recipient, setRecipient] = useState<AccountLookup | null>(null);
@@ -123,7 +123,8 @@ export default function TransferPage() {
   const [addPayee] = useAddPayeeMutation();
   const [stage, setStage] = useState<Stage>('form');
   const [request, setRequest] = useState<TransferRequest | null>(null);
-  const [receipt, setReceipt] = useState<Transaction | null>(null);
+  // A transfer held for review (or not settled yet) is followed until it is decided.
+  const { receipt, setReceipt, undecided } = useFollowedReceipt(UNDECIDED);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
   const submission = useRef(new SubmissionKey());
   const [transfer, { isLoading }] = useTransferMutation();
@@ -131,15 +132,6 @@ export default function TransferPage() {
   const fromId = form.watch('from_account_id');
   const fromAccount = accounts.find((a) => a.account_id === fromId);
 
-  // A transfer held for review (or not settled yet) is followed until it is decided.
-  const undecided = receipt !== null && UNDECIDED.has(receipt.status);
-  const followed = useTransactionQuery(receipt?.transaction_id ?? '', { skip: !undecided, pollingInterval: 5_000 });
-  useEffect(() => {
-    if (followed.data && receipt && followed.data.transaction_id === receipt.transaction_id && followed.data.status !== receipt.status) {
-      setReceipt(followed.data);
-      if (!UNDECIDED.has(followed.data.status)) dispatch(bankflowApi.util.invalidateTags(['Accounts', 'Transactions']));
-    }
-  }, [followed.data, receipt, dispatch]);
 
   const review = (draft: Draft) => {
     const from = accounts.find((a) => a.account_id === draft.from_account_id);
@@ -176,18 +168,14 @@ export default function TransferPage() {
     if (!request) return;
     setProblem(null);
     // The key of this submission: the same on a retry, a new one for other content.
-    const idempotencyKey = submission.current.forSubmit(request);
-    try {
-      const done = await transfer({ body: request, idempotencyKey }).unwrap();
-      submission.current.settled();
-      setReceipt(done);
-      setStage('receipt');
-      if (mode === 'other' && savePayee) void saveAsPayee();
-    } catch (error) {
-      const found = problemOf(error);
-      if (!isRetryable(found)) submission.current.settled();
-      setProblem(found);
+    const outcome = await sendWithKey(submission.current, request, (idempotencyKey) => transfer({ body: request, idempotencyKey }).unwrap());
+    if ('problem' in outcome) {
+      setProblem(outcome.problem);
+      return;
     }
+    setReceipt(outcome.done);
+    setStage('receipt');
+    if (mode === 'other' && savePayee) void saveAsPayee();
   };
 
   const restart = () => {
@@ -319,18 +307,7 @@ export default function TransferPage() {
               )}
             />
           ))}
-        <Box sx={{ display: 'grid', gridTemplateColumns: { xs: '1fr', sm: '2fr 1fr' }, gap: 2 }}>
-          <TextField
-            label={t('transfer.amount')}
-            required
-            autoComplete="off"
-            slotProps={{ htmlInput: { inputMode: 'decimal' } }}
-            error={Boolean(errors.amount)}
-            helperText={message(errors.amount?.message)}
-            {...form.register('amount')}
-          />
-          <TextField label={t('transfer.currency')} value={fromAccount?.currency ?? ''} slotProps={{ htmlInput: { readOnly: true } }} helperText=" " />
-        </Box>
+        <AmountFields field={form.register('amount')} error={errors.amount ? message(errors.amount.message) : null} currency={fromAccount?.currency ?? ''} />
         <TextField label={t('transfer.description')} autoComplete="off" helperText=" " {...form.register('description')} />
         <Box>
           <Button type="submit" variant="contained" size="large">
@@ -358,19 +335,7 @@ export default function TransferPage() {
           <SummaryRow label={t('transfer.currency')} value={request.currency} />
           {request.description && <SummaryRow label={t('transfer.description')} value={request.description} />}
         </Box>
-        {problem && (
-          <Box sx={{ my: 2 }}>
-            <ProblemAlert problem={problem} />
-          </Box>
-        )}
-        <Box sx={{ display: 'flex', gap: 2, mt: 2, flexWrap: 'wrap' }}>
-          <Button variant="contained" size="large" onClick={() => void confirm()} disabled={isLoading}>
-            {problem && isRetryable(problem) ? t('transfer.retry') : t('transfer.confirm')}
-          </Button>
-          <Button size="large" onClick={() => setStage('form')} disabled={isLoading}>
-            {t('transfer.edit')}
-          </Button>
-        </Box>
+        <ReviewActions problem={problem} busy={isLoading} confirmLabel={t('transfer.confirm')} onConfirm={() => void confirm()} onEdit={() => setStage('form')} />
       </Box>
     );
   } else if (receipt) {
@@ -449,6 +414,9 @@ export default function TransferPage() {
         </Button>
         <Button component={Link} to="/scheduled">
           {t('transfer.scheduled')}
+        </Button>
+        <Button component={Link} to="/payments">
+          {t('payments.title')}
         </Button>
       </Box>
     </>

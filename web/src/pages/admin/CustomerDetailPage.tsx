@@ -25,7 +25,8 @@ import { SubmissionKey } from '../../api/idempotency';
 import { Loading } from '../../components/Loading';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { currencyDigits, formatDateTime, formatMoney } from '../../format';
-import { AccountStatusChip, ConfirmDialog, Field, fullName, Hidden, KycChip, ScrollTable, Section, useStaff } from './common';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { AccountStatusChip, Field, fullName, Hidden, KycChip, ScrollTable, Section, useStaff } from './common';
 
 type Action = 'freeze' | 'unfreeze' | 'close' | 'limit';
 const LIMIT = /^\d+(\.\d+)?$/;

@@ -114,3 +114,47 @@ describe('the allow and block lists', { timeout: 120_000 }, () => {
     expect(removals).toEqual(['ip:10.0.0.9']);
   });
 });
+
+describe('finding the case of a transaction', { timeout: 120_000 }, () => {
+  const reference = '0f9b2c58-9999-4c4c-9a9a-000000000009';
+  const held = {
+    case_id: '0f9b2c58-aaaa-4c4c-9a9a-00000000000a',
+    transaction_id: reference,
+    account_id: '0f9b2c58-3333-4c4c-9a9a-000000000003',
+    verdict: 'review',
+    score: 72,
+    reasons: ['rule:large_amount_review'],
+    status: 'OPEN',
+    resolution: null,
+    note: null,
+    resolved_by: null,
+    opened_at: '2026-03-04T05:06:07Z',
+    resolved_at: null,
+  };
+
+  it('refuses a partial reference, then asks for the case of the whole one only', async () => {
+    const asked: (string | null)[] = [];
+    server.use(
+      http.get(`${base}/api/v1/fraud/cases`, ({ request }) => {
+        const wanted = new URL(request.url).searchParams.get('transaction_id');
+        asked.push(wanted);
+        return HttpResponse.json({ items: wanted === reference ? [held] : [], next_cursor: null });
+      }),
+    );
+    const person = show(['admin']);
+    expect(await screen.findByText('No open case.')).toBeTruthy();
+    await person.type(screen.getByLabelText('Transaction reference'), reference.slice(0, 20));
+    await person.click(screen.getByRole('button', { name: 'Find case' }));
+    expect(await screen.findByText(/Enter a whole reference/)).toBeTruthy();
+    expect(asked).toEqual([null]);
+
+    await person.clear(screen.getByLabelText('Transaction reference'));
+    await person.type(screen.getByLabelText('Transaction reference'), reference.toUpperCase());
+    await person.click(screen.getByRole('button', { name: 'Find case' }));
+    const rows = await screen.findAllByTestId('case-row');
+    expect(rows).toHaveLength(1);
+    expect(asked).toEqual([null, reference]);
+    await person.click(screen.getByRole('button', { name: 'Show all open cases' }));
+    expect(await screen.findByText('No open case.')).toBeTruthy();
+  });
+});

@@ -13,6 +13,7 @@ import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { Fragment, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useSearchParams } from 'react-router';
 import {
   useAddListEntryMutation,
   useCreateRuleMutation,
@@ -38,10 +39,12 @@ import { problemOf, type ApiProblem } from '../../api/errors';
 import { Loading } from '../../components/Loading';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { formatDateTime } from '../../format';
-import { ConfirmDialog, Field, Hidden, ScrollTable, Section, shortId, StatusChip, useStaff } from './common';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { Field, Hidden, ScrollTable, Section, shortId, StatusChip, useStaff } from './common';
 
 const LIST_KINDS: ListKind[] = ['account', 'counterparty', 'device', 'ip'];
 const ACTIONS: RuleRequest['action'][] = ['allow', 'review', 'block'];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const VERDICT_TONES = { allow: 'success', review: 'warning', block: 'error' } as const;
 
 function Verdict({ verdict }: { verdict: string }) {
@@ -242,7 +245,25 @@ function CasesSection() {
   const { t } = useTranslation();
   const { isAdmin } = useStaff();
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const cases = useFraudCasesQuery({ status: 'OPEN', cursor: cursors[cursors.length - 1] ?? null });
+  // ?transaction=<id>: the case of one transaction (a receipt's reference), instead of the queue.
+  const [params, setParams] = useSearchParams();
+  const wanted = params.get('transaction');
+  const [reference, setReference] = useState(wanted ?? '');
+  const [referenceError, setReferenceError] = useState<string | null>(null);
+  const cases = useFraudCasesQuery(
+    wanted ? { status: 'OPEN', transactionId: wanted } : { status: 'OPEN', cursor: cursors[cursors.length - 1] ?? null },
+  );
+  const find = (event: FormEvent) => {
+    event.preventDefault();
+    const value = reference.trim().toLowerCase();
+    if (value && !UUID.test(value)) {
+      setReferenceError(t('admin.fraud.cases.referenceInvalid'));
+      return;
+    }
+    setReferenceError(null);
+    setCursors([null]);
+    setParams(value ? { transaction: value } : {}, { replace: true });
+  };
   const [open, setOpen] = useState<string | null>(null);
   const [resolving, setResolving] = useState<{ fraudCase: FraudCase; resolution: Resolution['resolution'] } | null>(null);
   const [note, setNote] = useState('');
@@ -265,7 +286,8 @@ function CasesSection() {
   let body;
   if (cases.error) body = <ProblemAlert problem={problemOf(cases.error)} />;
   else if (!cases.data) body = <Loading />;
-  else if (cases.data.items.length === 0) body = <Alert severity="success">{t('admin.fraud.cases.none')}</Alert>;
+  else if (cases.data.items.length === 0)
+    body = wanted ? <Alert severity="info">{t('admin.fraud.cases.noneFor', { reference: wanted })}</Alert> : <Alert severity="success">{t('admin.fraud.cases.none')}</Alert>;
   else
     body = (
       <ScrollTable label={t('admin.fraud.cases.title')}>
@@ -329,13 +351,38 @@ function CasesSection() {
 
   return (
     <Section title={t('admin.fraud.cases.title')}>
+      <Box component="form" role="search" aria-label={t('admin.fraud.cases.findLabel')} noValidate onSubmit={find} sx={{ display: 'flex', gap: 1, mb: 2, flexWrap: 'wrap', alignItems: 'flex-start' }}>
+        <TextField
+          size="small"
+          label={t('admin.fraud.cases.reference')}
+          value={reference}
+          onChange={(e) => setReference(e.target.value)}
+          error={Boolean(referenceError)}
+          helperText={referenceError ?? t('admin.fraud.cases.referenceHelp')}
+          autoComplete="off"
+          sx={{ minWidth: { xs: '100%', sm: '26rem' } }}
+        />
+        <Button type="submit" variant="outlined">
+          {t('admin.fraud.cases.find')}
+        </Button>
+        {wanted && (
+          <Button
+            onClick={() => {
+              setReference('');
+              setParams({}, { replace: true });
+            }}
+          >
+            {t('admin.fraud.cases.showAll')}
+          </Button>
+        )}
+      </Box>
       {done && (
         <Alert severity="success" role="status" sx={{ mb: 2 }}>
           {done}
         </Alert>
       )}
       {body}
-      {(cursors.length > 1 || cases.data?.next_cursor) && (
+      {!wanted && (cursors.length > 1 || cases.data?.next_cursor) && (
         <Box sx={{ display: 'flex', gap: 1, mt: 2 }}>
           <Button disabled={cursors.length < 2} onClick={() => setCursors((c) => c.slice(0, -1))}>
             {t('admin.previous')}

@@ -24,7 +24,8 @@ import { problemOf, type ApiProblem } from '../../api/errors';
 import { Loading } from '../../components/Loading';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { formatDateTime } from '../../format';
-import { ConfirmDialog, Field, fullName, Hidden, KycChip, ScrollTable, Section, useStaff } from './common';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { Field, fullName, Hidden, KycChip, ScrollTable, Section, useStaff } from './common';
 import { DocumentViewer } from './DocumentViewer';
 
 const MAX_REASON = 500;

@@ -1,4 +1,5 @@
 import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Table from '@mui/material/Table';
 import TableBody from '@mui/material/TableBody';
@@ -6,12 +7,16 @@ import TableCell from '@mui/material/TableCell';
 import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
+import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
-import { useReadinessQuery, type Readiness } from '../../api/admin';
+import { useReadinessQuery, useSystemFiguresQuery, type Readiness, type SystemFigures } from '../../api/admin';
 import { problemOf } from '../../api/errors';
 import { Loading } from '../../components/Loading';
 import { ProblemAlert } from '../../components/ProblemAlert';
-import { ScrollTable, Section, StatusChip } from './common';
+import { Field, ScrollTable, Section, StatusChip } from './common';
+
+/** How often the key figures are scraped again while the page is shown. */
+const FIGURES_POLL_MS = 15_000;
 
 interface Component {
   name: string;
@@ -31,7 +36,104 @@ function componentsOf(body: Readiness): { status: string; components: Component[
   return { status: typeof value.status === 'string' ? value.status : 'unknown', components };
 }
 
-/** The platform's readiness: PostgreSQL, Kafka, Redis, Ray and the ledger shards. */
+/** A figure and what it means: the value (or "no data yet") above a short explanation. */
+function Figure({ label, value, help, testId }: { label: string; value: string | null; help: string; testId: string }) {
+  const { t } = useTranslation();
+  return (
+    <Field label={label}>
+      <Box component="span" sx={{ display: 'block', fontWeight: 500 }} data-testid={testId}>
+        {value ?? t('admin.system.figures.noData')}
+      </Box>
+      <Box component="span" sx={{ display: 'block', typography: 'body2', color: 'text.secondary' }}>
+        {help}
+      </Box>
+    </Field>
+  );
+}
+
+/** Each figure as shown, formatted for `locale`; null where the metrics have none yet. */
+function figureTexts(figures: SystemFigures, t: TFunction, locale: string) {
+  const number = new Intl.NumberFormat(locale);
+  const seconds = new Intl.NumberFormat(locale, { style: 'unit', unit: 'second', unitDisplay: 'long', maximumFractionDigits: 1 });
+  const ms = new Intl.NumberFormat(locale, { style: 'unit', unit: 'millisecond', unitDisplay: 'short', maximumFractionDigits: 1 });
+  const percent = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 2 });
+  const orDash = (value: number | null) => (value === null ? '—' : ms.format(value));
+  const latency = figures.commit_latency_ms;
+  const api = figures.api;
+  return {
+    outboxLag: figures.outbox_lag_s === null ? null : seconds.format(figures.outbox_lag_s),
+    commitLatency:
+      !latency.count || (latency.p50 === null && latency.p99 === null && latency.mean === null)
+        ? null
+        : t('admin.system.figures.commitLatencyValue', {
+            count: latency.count,
+            batches: number.format(latency.count),
+            p50: orDash(latency.p50),
+            p99: orDash(latency.p99),
+            mean: orDash(latency.mean),
+          }),
+    errorRate:
+      api.error_rate === null || api.requests === null
+        ? null
+        : t('admin.system.figures.errorRateValue', {
+            count: api.requests,
+            rate: percent.format(api.error_rate),
+            requests: number.format(api.requests),
+            errors: number.format(api.errors_5xx ?? 0),
+          }),
+    scrapedAt: new Intl.DateTimeFormat(locale, {
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      timeZone: 'UTC',
+      timeZoneName: 'short',
+    }).format(new Date(figures.scraped_at)),
+  };
+}
+
+/** Outbox lag, journal commit latency and API error rate from the cluster's metrics, scraped
+ * again every 15 seconds (GET /api/v1/admin/system/figures; /metrics wants a token the app lacks). */
+function KeyFigures() {
+  const { t, i18n } = useTranslation();
+  const figures = useSystemFiguresQuery(undefined, {
+    pollingInterval: FIGURES_POLL_MS,
+    skipPollingIfUnfocused: true,
+    refetchOnMountOrArgChange: true,
+  });
+  const texts = figures.data ? figureTexts(figures.data, t, i18n.language) : null;
+  return (
+    <Section
+      title={t('admin.system.figures.title')}
+      action={
+        <Button onClick={() => void figures.refetch()} disabled={figures.isFetching}>
+          {t('admin.system.figures.refresh')}
+        </Button>
+      }
+    >
+      {figures.error && <ProblemAlert problem={problemOf(figures.error)} />}
+      {!texts && !figures.error && <Loading />}
+      {texts && (
+        <>
+          <Typography variant="body2" color="text.secondary" data-testid="figures-scraped-at">
+            {t('admin.system.figures.scrapedAt', { time: texts.scrapedAt, seconds: FIGURES_POLL_MS / 1000 })}
+          </Typography>
+          <Box component="dl" sx={{ m: 0, mt: 1 }}>
+            <Figure label={t('admin.system.figures.outboxLag')} value={texts.outboxLag} help={t('admin.system.figures.outboxLagHelp')} testId="figure-outbox-lag" />
+            <Figure
+              label={t('admin.system.figures.commitLatency')}
+              value={texts.commitLatency}
+              help={t('admin.system.figures.commitLatencyHelp')}
+              testId="figure-commit-latency"
+            />
+            <Figure label={t('admin.system.figures.errorRate')} value={texts.errorRate} help={t('admin.system.figures.errorRateHelp')} testId="figure-error-rate" />
+          </Box>
+        </>
+      )}
+    </Section>
+  );
+}
+
+/** The platform's readiness: PostgreSQL, Kafka, Redis, Ray and the ledger shards; and its key figures. */
 export default function SystemPage() {
   const { t } = useTranslation();
   const ready = useReadinessQuery(undefined, { refetchOnMountOrArgChange: true });
@@ -78,6 +180,7 @@ export default function SystemPage() {
       <Section title={t('admin.system.components')} action={<Button onClick={() => void ready.refetch()} disabled={ready.isFetching}>{t('admin.system.refresh')}</Button>}>
         {body}
       </Section>
+      <KeyFigures />
     </>
   );
 }

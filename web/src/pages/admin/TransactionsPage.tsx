@@ -24,7 +24,8 @@ import { SubmissionKey } from '../../api/idempotency';
 import { Loading } from '../../components/Loading';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { formatDateTime, formatMoney } from '../../format';
-import { ConfirmDialog, Field, Hidden, ScrollTable, Section, useStaff } from './common';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { Field, Hidden, ScrollTable, Section, useStaff } from './common';
 
 const PAGE = 25;
 const KINDS: TransactionKind[] = ['TRANSFER', 'DEPOSIT', 'WITHDRAWAL', 'PAYMENT', 'EXTERNAL_OUT', 'EXTERNAL_IN', 'REVERSAL'];

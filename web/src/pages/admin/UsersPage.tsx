@@ -18,7 +18,8 @@ import { Loading } from '../../components/Loading';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { formatDateTime } from '../../format';
 import { useAppSelector } from '../../hooks';
-import { ConfirmDialog, Hidden, ScrollTable, Section, StatusChip, useStaff } from './common';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { Hidden, ScrollTable, Section, StatusChip, useStaff } from './common';
 
 const PAGE = 25;
 const ROLES: Role[] = ['customer', 'support', 'admin'];
