@@ -43,6 +43,7 @@ SCREENSHOT_PAGES = {
         *("scheduled", "signup", "onboarding-document", "security-mfa-setup"),
         *("admin-kyc-queue", "admin-kyc-review", "admin-customer", "admin-transactions", "admin-fraud"),
         *("transfer-held", "admin-fraud-case", "transfer-released", "payments-authorised", "payments-capture"),
+        *("admin-system", "admin-users-grant"),
     ),
     "phone": MONEY_PAGES,
 }

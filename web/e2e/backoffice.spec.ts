@@ -156,5 +156,20 @@ test('staff approve a KYC after viewing the document, freeze and unfreeze an acc
   await expect(page.getByTestId('figure-error-rate')).toContainText(/%.*requests/, { timeout: 60_000 });
   await expect(page.getByTestId('figure-commit-latency')).toContainText('ms');
   await visit(page, testInfo, 'admin-system');
+
+  // Users and roles: the customer is made support staff after a confirmation, then is not.
+  await page.getByRole('navigation', { name: 'Back office sections' }).getByRole('link', { name: 'Users' }).click();
+  await page.getByLabel('Email starts with').fill(customer.email);
+  await page.getByRole('button', { name: 'Search' }).click();
+  const user = page.getByTestId('user-row').filter({ hasText: customer.email });
+  await expect(user).toHaveCount(1);
+  await user.getByRole('button', { name: `Grant support: ${customer.email}` }).click();
+  const grant = page.getByRole('dialog', { name: `Grant Support to ${customer.email}?` });
+  await visit(page, testInfo, 'admin-users-grant');
+  await grant.getByRole('button', { name: 'Grant support' }).click();
+  await expect(page.getByText(`${customer.email} now has: Customer, Support.`)).toBeVisible();
+  await user.getByRole('button', { name: `Revoke support: ${customer.email}` }).click();
+  await page.getByRole('dialog', { name: `Revoke Support from ${customer.email}?` }).getByRole('button', { name: 'Revoke support' }).click();
+  await expect(page.getByText(`${customer.email} now has: Customer.`)).toBeVisible();
   expect(problems).toEqual([]);
 });

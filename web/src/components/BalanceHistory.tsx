@@ -81,7 +81,7 @@ export function BalanceHistory({ account }: { account: Account }) {
       {error ? (
         <ProblemAlert problem={problemOf(error)} />
       ) : !data || (isFetching && data.from !== from) ? (
-        <Skeleton variant="rectangular" height={180} aria-label={t('app.loading')} />
+        <Skeleton variant="rectangular" height={180} role="status" aria-label={t('app.loading')} />
       ) : (
         <>
           <Suspense fallback={<Skeleton variant="rectangular" height={180} />}>
