@@ -2,12 +2,17 @@
 
 Every GET/HEAD outside the API's own paths is the web app's: a file of web/dist when there is
 one, else index.html (the client-side router owns the path). Hashed assets are cached for a
-year; index.html is revalidated on every load and carries a fresh CSP nonce for the styles
-MUI's emotion inserts. When web/dist was never built, the answer is a JSON 503 saying so.
+year, and sent from their gzip copy (web/scripts/postbuild.mjs) to a browser that accepts gzip;
+index.html is revalidated on every load, carries a fresh CSP nonce for the styles MUI's emotion
+inserts, and for a landing page names that page's chunks (modulepreload, from Vite's manifest)
+so that the browser fetches them beside the entry instead of after it has run. When web/dist was
+never built, the answer is a JSON 503 saying so.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import mimetypes
 import os
 import secrets
@@ -27,6 +32,19 @@ DIST_ENV: Final = "BANKFLOW_WEB_DIST"
 NONCE_PLACEHOLDER: Final = "__CSP_NONCE__"
 ASSETS_PREFIX: Final = "/assets/"
 IMMUTABLE: Final = "public, max-age=31536000, immutable"
+MANIFEST: Final = Path(".vite") / "manifest.json"
+GZIP_SUFFIX: Final = ".gz"
+
+# The pages a visit starts on (a bookmark, a link in an email, the URL `make run` prints), by
+# their module in the web app's sources (web/src/App.tsx routes them). Others are reached by
+# navigating inside the app, which fetches their chunks itself.
+LANDING_PAGES: Final = {
+    "/": "src/pages/DashboardPage.tsx",
+    "/login": "src/pages/LoginPage.tsx",
+    "/signup": "src/pages/SignUpPage.tsx",
+    "/reset": "src/pages/ResetPasswordPage.tsx",
+}
+MAX_PRELOADS: Final = 40  # a page with more chunks than this is a build to look at, not to preload
 
 # Paths the API keeps, whatever the web app's routes are.
 _RESERVED_EXACT: Final = frozenset({"/docs", "/redoc", "/openapi.json", "/metrics", "/healthz", "/readyz", "/api"})
@@ -79,6 +97,75 @@ def _inside(root: Path, path: str) -> Path | None:
     return candidate
 
 
+@functools.lru_cache(maxsize=4)
+def _manifest(path: Path, mtime_ns: int) -> dict[str, dict[str, object]]:
+    """Vite's build manifest (cached per build: the file's mtime is in the key)."""
+    del mtime_ns
+    loaded: dict[str, dict[str, object]] = json.loads(path.read_text(encoding="utf-8"))
+    return loaded
+
+
+def page_chunks(root: Path, page: str) -> list[str]:
+    """The files of a page's chunk and of everything it imports statically, minus what the
+    entry (index.html's own script) already loads; [] when the build has no manifest."""
+    manifest_path = root / MANIFEST
+    if not manifest_path.is_file():
+        return []
+    manifest = _manifest(manifest_path, manifest_path.stat().st_mtime_ns)
+
+    def closure(start: str) -> list[str]:
+        seen: list[str] = []
+        pending = [start]
+        while pending:
+            key = pending.pop()
+            if key in seen or key not in manifest:
+                continue
+            seen.append(key)
+            imports = manifest[key].get("imports", [])
+            assert isinstance(imports, list)
+            pending.extend(str(name) for name in imports)
+        return seen
+
+    loaded_by_entry = set(closure("index.html"))
+    files = [str(manifest[key]["file"]) for key in closure(page) if key not in loaded_by_entry]
+    return files[:MAX_PRELOADS]
+
+
+def _with_preloads(html: str, root: Path, path: str) -> str:
+    page = LANDING_PAGES.get(path)
+    if page is None:
+        return html
+    links = "".join(f'<link rel="modulepreload" crossorigin href="/{file}">' for file in page_chunks(root, page))
+    return html.replace("</head>", f"{links}</head>", 1)
+
+
+def accepts_gzip(request: Request) -> bool:
+    """Whether Accept-Encoding names gzip with a quality above zero (`gzip;q=0` refuses it)."""
+    for coding in request.headers.get("accept-encoding", "").split(","):
+        name, _, parameter = coding.partition(";")
+        if name.strip().lower() != "gzip":
+            continue
+        parameter = parameter.strip().lower()
+        if not parameter.startswith("q="):
+            return True
+        try:
+            return float(parameter.removeprefix("q=")) > 0
+        except ValueError:
+            return False
+    return False
+
+
+def _file_response(request: Request, found: Path, cache: str) -> Response:
+    media_type = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
+    gzipped = found.with_name(found.name + GZIP_SUFFIX)
+    if not gzipped.is_file():
+        return FileResponse(found, media_type=media_type, headers={"Cache-Control": cache})
+    headers = {"Cache-Control": cache, "Vary": "Accept-Encoding"}
+    if accepts_gzip(request):
+        return FileResponse(gzipped, media_type=media_type, headers={**headers, "Content-Encoding": "gzip"})
+    return FileResponse(found, media_type=media_type, headers=headers)
+
+
 def web_response(request: Request) -> Response:
     root = dist_dir()
     index = root / "index.html"
@@ -93,13 +180,11 @@ def web_response(request: Request) -> Response:
     path = request.url.path
     found = _inside(root, path) if path not in ("/", "/index.html") else None
     if found is not None:
-        media_type = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
         cache = IMMUTABLE if path.startswith(ASSETS_PREFIX) else "no-cache"
-        response: Response = FileResponse(found, media_type=media_type, headers={"Cache-Control": cache})
-        return _security_headers(response, nonce)
+        return _security_headers(_file_response(request, found, cache), nonce)
     if path.startswith(ASSETS_PREFIX):  # a missing asset is not a page: no HTML for a script tag
         return error_response(request, 404, "not_found", "no such asset")
-    html = index.read_text(encoding="utf-8").replace(NONCE_PLACEHOLDER, nonce)
+    html = _with_preloads(index.read_text(encoding="utf-8").replace(NONCE_PLACEHOLDER, nonce), root, path)
     response = Response(html, media_type="text/html", headers={"Cache-Control": "no-cache"})
     return _security_headers(response, nonce)
 

@@ -43,7 +43,7 @@ SCREENSHOT_PAGES = {
         *("scheduled", "signup", "onboarding-document", "security-mfa-setup"),
         *("admin-kyc-queue", "admin-kyc-review", "admin-customer", "admin-transactions", "admin-fraud"),
         *("transfer-held", "admin-fraud-case", "transfer-released", "payments-authorised", "payments-capture"),
-        *("admin-system", "admin-users-grant"),
+        *("admin-system", "admin-users-grant", "deposit-review", "deposit-receipt"),
     ),
     "phone": MONEY_PAGES,
 }
@@ -101,6 +101,7 @@ def test_the_customer_journeys_in_chromium(
     customers |= {f"{project}-payee": _seed(api, admin) for project in PROJECTS}  # money.spec.ts's recipient
     customers["desktop-mfa"] = _seed(api, admin, mfa=True)  # banking.spec.ts, desktop only
     customers["desktop-review"] = _seed(api, admin, funds=REVIEW_FUNDS)  # review.spec.ts, desktop only
+    customers["desktop-newcomer-payee"] = _seed(api, admin)  # onboarding.spec.ts's recipient
     env = {
         **os.environ,
         "BANKFLOW_WEB_URL": api_url,

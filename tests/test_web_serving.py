@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -120,3 +121,61 @@ def test_without_a_build_the_root_says_so_as_json(tmp_path: Path, monkeypatch: p
     error = response.json()["error"]
     assert error["code"] == "web_app_not_built"
     assert "make install" in error["message"]
+
+
+def test_assets_go_gzipped_to_a_browser_that_accepts_it(web: httpx.Client) -> None:
+    script = re.findall(r'src="(/assets/[^"]+\.js)"', web.get("/").text)[0]
+    on_disk = (DEFAULT_DIST / script.lstrip("/")).read_bytes()
+    gzipped = web.get(script, headers={"Accept-Encoding": "gzip"})
+    assert gzipped.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in [part.strip() for part in gzipped.headers["Vary"].split(",")]
+    assert "javascript" in gzipped.headers["content-type"]
+    assert gzipped.content == on_disk  # httpx undoes the gzip
+    assert int(gzipped.headers["Content-Length"]) < len(on_disk) / 2
+    plain = web.get(script, headers={"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain.headers
+    assert plain.content == on_disk
+    refused = web.get(script, headers={"Accept-Encoding": "gzip;q=0, identity"})
+    assert "Content-Encoding" not in refused.headers
+
+
+def _preloads(html: str) -> list[str]:
+    return re.findall(r'<link rel="modulepreload" crossorigin href="(/assets/[^"]+\.js)">', html)
+
+
+def test_a_landing_page_names_its_chunks_for_the_browser_to_fetch_beside_the_entry(web: httpx.Client) -> None:
+    from deployments.web import LANDING_PAGES, MANIFEST
+
+    manifest = json.loads((DEFAULT_DIST / MANIFEST).read_text(encoding="utf-8"))
+    entry = manifest["index.html"]["file"]
+    for path, page in LANDING_PAGES.items():
+        assert page in manifest, f"{page} (the page of {path}) is not in the build: rename it in LANDING_PAGES"
+        preloads = _preloads(web.get(path).text)
+        assert f"/{manifest[page]['file']}" in preloads, path
+        assert f"/{entry}" not in preloads  # index.html loads the entry itself
+        for href in preloads:
+            assert web.get(href).status_code == 200, href
+    # a page reached by navigating inside the app gets none: the app fetches its chunks itself
+    assert _preloads(web.get("/history").text) == []
+
+
+@pytest.mark.parametrize(
+    ("accept_encoding", "gzipped"),
+    [
+        ("gzip", True),
+        ("gzip, deflate, br", True),
+        ("gzip;q=0.5", True),
+        ("br;q=1, gzip;q=0", False),
+        ("GZIP ; q=0.000", False),
+        ("gzip;q=nonsense", False),
+        ("identity", False),
+        ("", False),
+    ],
+)
+def test_gzip_is_sent_only_when_accepted(accept_encoding: str, gzipped: bool) -> None:
+    from starlette.requests import Request
+
+    from deployments.web import accepts_gzip
+
+    request = Request({"type": "http", "headers": [(b"accept-encoding", accept_encoding.encode())]})
+    assert accepts_gzip(request) is gzipped

@@ -1,7 +1,7 @@
-import { expect, test, type APIRequestContext } from '@playwright/test';
-import { writeFileSync } from 'node:fs';
+import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
-import { mailedCode, otherBrowser, signInAsAdmin, totp, visit, watchConsole } from './pages';
+import { mailedCode, otherBrowser, seeded, signInAsAdmin, totp, visit, watchConsole } from './pages';
 
 const PASSWORD = 'Correct-Horse-Battery-9';
 
@@ -57,7 +57,15 @@ async function bearer(request: APIRequestContext, email: string, password: strin
   return { Authorization: `Bearer ${((await response.json()) as { access_token: string }).access_token}` };
 }
 
-test('a new customer signs up, verifies the email, gets verified, opens an account and turns on MFA', async ({ page, request, browser }, testInfo) => {
+const grouped = (number: string) => number.replace(/(\d{4})(?=\d)/g, '$1 ');
+
+/** The bell's unread count, from its accessible name ("Notifications" or "Notifications: 3 unread"). */
+async function unread(page: Page): Promise<number> {
+  const name = (await page.getByTestId('notification-bell').getAttribute('aria-label')) ?? '';
+  return Number(/(\d+) unread/.exec(name)?.[1] ?? '0');
+}
+
+test('a new customer signs up, is verified, opens an account, deposits, pays another customer, downloads a statement and turns on MFA', async ({ page, request, browser }, testInfo) => {
   test.skip(testInfo.project.name !== 'desktop', 'desktop only');
   const problems = watchConsole(page);
   const email = `newcomer-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
@@ -142,8 +150,66 @@ test('a new customer signs up, verifies the email, gets verified, opens an accou
   await expect(page.getByRole('heading', { name: 'Your accounts' })).toBeVisible();
   await expect(page.getByTestId('account-card')).toHaveCount(1);
   await expect(page.getByRole('link', { name: 'Move money' })).toBeVisible();
+  const mine = page.getByTestId('account-card').first();
+  // the card's heading carries the account's number ("Checking account 4021…")
+  const lastFour = ((await mine.getByRole('heading', { level: 2 }).textContent()) ?? '').replace(/\D/g, '').slice(-4);
+  expect(lastFour).toMatch(/^\d{4}$/);
 
-  // 6. two-step verification, then signing in with it
+  // 6. money in: a deposit, its notification arriving on the bell live
+  const unreadBefore = await unread(page);
+  await page.getByRole('link', { name: 'Deposit or withdraw' }).click();
+  await expect(page.getByRole('heading', { name: 'Deposit or withdraw' })).toBeVisible();
+  await expect(page.getByRole('radio', { name: 'Deposit' })).toBeChecked();
+  await page.getByRole('combobox', { name: 'Into' }).click();
+  await page.getByRole('option', { name: /Checking/ }).click();
+  await page.getByLabel('Amount').fill('500.00');
+  await visit(page, testInfo, 'deposit');
+  await page.getByRole('button', { name: 'Review' }).click();
+  await expect(page.getByTestId('review-amount')).toHaveText('$500.00');
+  await visit(page, testInfo, 'deposit-review');
+  await page.getByRole('button', { name: 'Deposit', exact: true }).click();
+  await expect(page.getByTestId('receipt-status')).toHaveText('Completed');
+  await visit(page, testInfo, 'deposit-receipt');
+  await expect.poll(() => unread(page), { timeout: 20_000 }).toBeGreaterThan(unreadBefore);
+  await page.getByRole('link', { name: 'Back to your accounts' }).click();
+  await expect(mine.getByTestId('balance')).toHaveText('$500.00');
+
+  // 7. money out: to another customer by account number, once the name is confirmed
+  const recipient = seeded(testInfo.project.name, 'newcomer-payee');
+  const recipientHeaders = await bearer(request, recipient.email, recipient.password);
+  const theirBalance = async () =>
+    Number(((await (await request.get(`/api/v1/accounts/${recipient.funded.account_id}`, { headers: recipientHeaders })).json()) as { balance: string }).balance);
+  const theirStart = await theirBalance();
+  await page.getByRole('link', { name: 'Move money' }).click();
+  await page.getByRole('radio', { name: 'To someone else' }).check();
+  await page.getByRole('combobox', { name: 'From account' }).click();
+  await page.getByRole('option', { name: new RegExp(lastFour) }).click();
+  await page.getByLabel('Amount').fill('120.00');
+  await page.getByLabel("Recipient's account number").fill(recipient.funded.number);
+  await page.getByRole('button', { name: 'Find account' }).click();
+  const found = page.getByTestId('recipient-found');
+  await expect(found).toContainText(`Account ${grouped(recipient.funded.number)} (USD) belongs to Grace H.`);
+  await found.getByRole('button', { name: "Yes, that's them" }).click();
+  await page.getByRole('button', { name: 'Review transfer' }).click();
+  await expect(page.getByTestId('review-to')).toHaveText(`Grace H. · ${grouped(recipient.funded.number)}`);
+  await page.getByRole('button', { name: 'Confirm transfer' }).click();
+  await expect(page.getByTestId('receipt-status')).toHaveText('Completed');
+  await page.getByRole('link', { name: 'Back to your accounts' }).click();
+  await expect(mine.getByTestId('balance')).toHaveText('$380.00');
+  expect(await theirBalance()).toBe(theirStart + 120);
+
+  // 8. this month's statement, as CSV: the deposit and the payment are on it
+  await page.getByRole('link', { name: 'History', exact: true }).click();
+  await page.getByRole('combobox', { name: 'File format' }).click();
+  await page.getByRole('option', { name: 'CSV' }).click();
+  const downloading = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Download statement' }).click();
+  const statement = readFileSync(await (await downloading).path(), 'utf8');
+  expect(statement).toContain('500.00');
+  expect(statement).toContain('120.00');
+  expect(statement).toContain('380.00');
+
+  // 9. two-step verification, then signing in with it
   await page.getByRole('link', { name: 'Security', exact: true }).click();
   await expect(page.getByRole('heading', { name: 'Security', level: 1 })).toBeVisible();
   await visit(page, testInfo, 'security');
@@ -169,7 +235,7 @@ test('a new customer signs up, verifies the email, gets verified, opens an accou
   await expect(page.getByRole('button', { name: 'Sign out', exact: true })).toBeVisible();
   await expect(page.getByTestId('mfa-state')).toHaveText('On');
 
-  // 7. the sessions: this browser and the API's sign-in above; sign out everywhere
+  // 10. the sessions: this browser and the API's sign-in above; sign out everywhere
   const sessions = page.getByTestId('session');
   await expect(sessions.nth(1)).toBeVisible();
   expect(await sessions.count()).toBeGreaterThanOrEqual(2);

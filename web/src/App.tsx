@@ -14,6 +14,7 @@ const PayeesPage = lazy(() => import('./pages/PayeesPage'));
 const ExternalTransferPage = lazy(() => import('./pages/ExternalTransferPage'));
 const ScheduledPage = lazy(() => import('./pages/ScheduledPage'));
 const PaymentsPage = lazy(() => import('./pages/PaymentsPage'));
+const CashPage = lazy(() => import('./pages/CashPage'));
 const AdminShell = lazy(() => import('./pages/AdminShell'));
 const SignUpPage = lazy(() => import('./pages/SignUpPage'));
 const VerifyEmailPage = lazy(() => import('./pages/VerifyEmailPage'));
@@ -49,6 +50,7 @@ export function AppRoutes() {
           <Route path="transfer/external" element={<ExternalTransferPage />} />
           <Route path="scheduled" element={<ScheduledPage />} />
           <Route path="payments" element={<PaymentsPage />} />
+          <Route path="cash" element={<CashPage />} />
           <Route
             path="admin/*"
             element={

@@ -1,16 +1,21 @@
-import { bankflowApi } from './api/api';
+import { accountsOfUserPath, bankflowApi, ME_PATH } from './api/api';
+import { apiUrl } from './api/baseQuery';
+import { sendEarlyReads } from './api/earlyReads';
 import { subjectOf } from './auth/authSlice';
 import type { AppStore } from './store';
 
 /**
  * A signed-in visit to the dashboard asks for its code and its data at once, while the app
  * itself is still starting, instead of one after the other (entry → page chunk → requests):
- * the balances are on screen one round trip after the page's code, not three.
+ * the two reads leave before React and MUI are evaluated (boot.ts runs first), and the gateway
+ * has already named the page's chunks in index.html (deployments/web.py, modulepreload).
  */
 export function warmStart(store: AppStore, path: string): void {
   if (path !== '/') return;
-  const userId = subjectOf(store.getState().auth.accessToken);
-  if (!userId) return;
+  const { accessToken } = store.getState().auth;
+  const userId = subjectOf(accessToken);
+  if (!userId || !accessToken) return;
+  sendEarlyReads([apiUrl(ME_PATH), apiUrl(accountsOfUserPath(userId))], accessToken);
   void import('./pages/DashboardPage');
   void store.dispatch(bankflowApi.util.prefetch('me', undefined, {}));
   void store.dispatch(bankflowApi.util.prefetch('accountsOfUser', userId, {}));

@@ -16,6 +16,10 @@ export interface Movement<Body> {
   idempotencyKey: string;
 }
 
+/** The paths of the reads a signed-in start sends early (warmStart.ts). */
+export const ME_PATH = 'api/v1/auth/me';
+export const accountsOfUserPath = (userId: string) => `api/v1/accounts/user/${encodeURIComponent(userId)}`;
+
 export const bankflowApi = createApi({
   reducerPath: 'api',
   baseQuery,
@@ -28,11 +32,11 @@ export const bankflowApi = createApi({
       query: () => ({ url: 'api/v1/auth/logout', method: 'POST' }),
     }),
     me: build.query<User, void>({
-      query: () => 'api/v1/auth/me',
+      query: () => ME_PATH,
       providesTags: ['Me'],
     }),
     accountsOfUser: build.query<AccountList, string>({
-      query: (userId) => `api/v1/accounts/user/${encodeURIComponent(userId)}`,
+      query: accountsOfUserPath,
       providesTags: ['Accounts'],
     }),
     transactionsOfAccount: build.query<TransactionPage, { accountId: string; limit?: number }>({

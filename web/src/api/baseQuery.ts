@@ -7,6 +7,7 @@ import {
   type FetchBaseQueryMeta,
 } from '@reduxjs/toolkit/query/react';
 import { signedOut, tokensReceived, type AuthState } from '../auth/authSlice';
+import { fetchOrEarly } from './earlyReads';
 import type { TokenPair } from './types';
 
 interface WithAuth {
@@ -19,8 +20,14 @@ function origin(): string {
   return `${window.location.origin}/`;
 }
 
+/** The absolute URL the base query asks for a path of the API (e.g. `api/v1/auth/me`). */
+export function apiUrl(path: string): string {
+  return new URL(path, origin()).href;
+}
+
 const raw = fetchBaseQuery({
   baseUrl: origin(),
+  fetchFn: fetchOrEarly,
   prepareHeaders: (headers, { getState }) => {
     const token = (getState() as WithAuth).auth.accessToken;
     if (token && !headers.has('Authorization')) headers.set('Authorization', `Bearer ${token}`);

@@ -9,15 +9,28 @@ export type SchedulePage = Schemas['SchedulePage'];
 export type ScheduledRun = Schemas['ScheduledRun'];
 export type Frequency = Schemas['Frequency'];
 export type PaymentRequest = Schemas['PaymentRequest'];
+export type CashRequest = Schemas['CashRequest'];
+/** Money in (a deposit at a teller or from a card) or out (a cash withdrawal). */
+export type CashKind = 'deposit' | 'withdrawal';
 type Transaction = Schemas['Transaction'];
 
-/** Money to and from other banks, transfers that run later or repeat, and card-style payments
- * (authorised now, the funds held; captured — all or part — or voided later). */
+/** Money to and from other banks, cash in and out through the bank's settlement account,
+ * transfers that run later or repeat, and card-style payments (authorised now, the funds held;
+ * captured — all or part — or voided later). */
 const movementsApi = bankflowApi.enhanceEndpoints({ addTagTypes: ['Schedules'] }).injectEndpoints({
   endpoints: (build) => ({
     external: build.mutation<Transaction, Movement<ExternalRequest>>({
       query: ({ body, idempotencyKey }) => ({
         url: 'api/v1/transactions/external',
+        method: 'POST',
+        body,
+        headers: { 'Idempotency-Key': idempotencyKey },
+      }),
+      invalidatesTags: ['Accounts', 'Transactions'],
+    }),
+    cash: build.mutation<Transaction, Movement<CashRequest> & { kind: CashKind }>({
+      query: ({ kind, body, idempotencyKey }) => ({
+        url: `api/v1/transactions/${kind}`,
         method: 'POST',
         body,
         headers: { 'Idempotency-Key': idempotencyKey },
@@ -71,6 +84,7 @@ const movementsApi = bankflowApi.enhanceEndpoints({ addTagTypes: ['Schedules'] }
 
 export const {
   useExternalMutation,
+  useCashMutation,
   useSchedulesQuery,
   useScheduleMutation,
   useCancelScheduleMutation,

@@ -1,6 +1,7 @@
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
 import { isRetryable, type ApiProblem } from '../api/errors';
 import { ProblemAlert } from './ProblemAlert';
 
@@ -38,5 +39,30 @@ export function ReviewActions({
         </Button>
       </Box>
     </>
+  );
+}
+
+/** A receipt's refusal: the ledger's reason for a movement it answered FAILED, in words. */
+export function RefusedReceipt({ title, failureReason }: { title: string; failureReason: string | null | undefined }) {
+  return (
+    <Box sx={{ mb: 2 }}>
+      <ProblemAlert title={title} problem={{ status: 201, code: failureReason ?? 'generic', message: null, requestId: null }} />
+    </Box>
+  );
+}
+
+/** The foot of a receipt: back to the accounts, or another movement of the same kind (not while
+ * the one on screen is still being decided). */
+export function ReceiptActions({ anotherLabel, onAnother, undecided = false }: { anotherLabel: string; onAnother: () => void; undecided?: boolean }) {
+  const { t } = useTranslation();
+  return (
+    <Box sx={{ display: 'flex', gap: 2, mt: 2, flexWrap: 'wrap' }}>
+      <Button variant="contained" component={Link} to="/">
+        {t('transfer.toDashboard')}
+      </Button>
+      <Button onClick={onAnother} disabled={undecided}>
+        {anotherLabel}
+      </Button>
+    </Box>
   );
 }

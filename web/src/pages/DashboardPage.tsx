@@ -21,7 +21,7 @@ import { StandingNotice, useCustomerStanding } from '../components/CustomerStand
 import { PendingItems } from '../components/PendingItems';
 import { formatDateTime, formatMoney } from '../format';
 import { subjectOf } from '../auth/authSlice';
-import { useAppSelector } from '../hooks';
+import { useAfterFirstPaint, useAppSelector } from '../hooks';
 
 function Figure({ label, value, testId }: { label: string; value: string; testId: string }) {
   return (
@@ -67,6 +67,7 @@ function Activity({ account }: { account: Account }) {
 
 function AccountCard({ account }: { account: Account }) {
   const { t } = useTranslation();
+  const painted = useAfterFirstPaint(); // the balances first; the activity and the chart after
   const type = t(`dashboard.type.${account.account_type}`, { defaultValue: account.account_type });
   const title = t('dashboard.accountLabel', { type, number: account.number });
   const headingId = `account-${account.account_id}`;
@@ -88,22 +89,25 @@ function AccountCard({ account }: { account: Account }) {
         <Typography variant="subtitle1" component="h3">
           {t('dashboard.recent')}
         </Typography>
-        <Activity account={account} />
+        {painted ? <Activity account={account} /> : <Loading />}
         <Button component={Link} to={`/history?account=${account.account_id}`} size="small" sx={{ mt: 1 }} aria-label={t('money.historyOf', { account: title })}>
           {t('money.history')}
         </Button>
-        <BalanceHistory account={account} />
+        {painted && <BalanceHistory account={account} />}
       </CardContent>
     </Card>
   );
 }
+
+/** Balances younger than this are not asked for again on arriving here: the warm start's are. */
+const ACCOUNTS_FRESH_S = 5;
 
 export default function DashboardPage() {
   const { t } = useTranslation();
   const me = useMeQuery();
   // The accounts are asked for with /auth/me, not after it: the token names the user.
   const userId = useAppSelector((state) => subjectOf(state.auth.accessToken)) ?? me.data?.user_id ?? '';
-  const accounts = useAccountsOfUserQuery(userId, { skip: !userId, refetchOnMountOrArgChange: true });
+  const accounts = useAccountsOfUserQuery(userId, { skip: !userId, refetchOnMountOrArgChange: ACCOUNTS_FRESH_S });
   const problem = me.error ?? accounts.error;
   const standing = useCustomerStanding();
   return (
@@ -113,9 +117,14 @@ export default function DashboardPage() {
           {t('dashboard.title')}
         </Typography>
         {standing.approved && !standing.loading && (
-          <Button variant="contained" component={Link} to="/transfer">
-            {t('dashboard.transfer')}
-          </Button>
+          <Box sx={{ display: 'flex', gap: 1, flexWrap: 'wrap' }}>
+            <Button variant="outlined" component={Link} to="/cash">
+              {t('cash.link')}
+            </Button>
+            <Button variant="contained" component={Link} to="/transfer">
+              {t('dashboard.transfer')}
+            </Button>
+          </Box>
         )}
       </Box>
       <StandingNotice standing={standing} accounts={accounts.data?.items.length ?? 0} />

@@ -10,26 +10,26 @@ import Radio from '@mui/material/Radio';
 import RadioGroup from '@mui/material/RadioGroup';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
-import { useMemo, useRef, useState } from 'react';
+import { useMemo } from 'react';
 import { Controller, useForm } from 'react-hook-form';
 import { useTranslation } from 'react-i18next';
-import { Link } from 'react-router';
 import { z } from 'zod';
 import { useAccountsOfUserQuery, useMeQuery } from '../api/api';
-import { problemOf, type ApiProblem } from '../api/errors';
-import { SubmissionKey, sendWithKey } from '../api/idempotency';
+import { problemOf } from '../api/errors';
 import { useExternalMutation, type ExternalRequest } from '../api/movements';
-import type { Account, Transaction } from '../api/types';
+import type { Account } from '../api/types';
 import { AmountFields } from '../components/AmountFields';
 import { Loading } from '../components/Loading';
+import { useMoneyForm } from '../components/moneyForm';
 import { ProblemAlert } from '../components/ProblemAlert';
-import { ReviewActions } from '../components/ReviewActions';
+import { ReceiptActions, RefusedReceipt, ReviewActions } from '../components/ReviewActions';
 import { SummaryRow, accountName } from '../components/Summary';
 import { currencyDigits, formatDateTime, formatMoney } from '../format';
 import { isRoutingNumber } from '../routing';
 import { amountSchema, hasTooManyDecimals } from '../amounts';
 
-type Stage = 'form' | 'review' | 'receipt';
+/** A transfer to or from another bank is followed only while a fraud review holds it. */
+const UNDER_REVIEW: ReadonlySet<string> = new Set(['PENDING_REVIEW']);
 
 function draftSchema(accounts: Account[]) {
   const byId = new Map(accounts.map((a) => [a.account_id, a]));
@@ -68,12 +68,12 @@ export default function ExternalTransferPage() {
   const accounts = useMemo(() => (accountsQuery.data?.items ?? []).filter((a) => a.status === 'ACTIVE'), [accountsQuery.data]);
   const schema = useMemo(() => draftSchema(accounts), [accounts]);
   const form = useForm<Draft>({ resolver: zodResolver(schema), defaultValues: EMPTY });
-  const [stage, setStage] = useState<Stage>('form');
-  const [request, setRequest] = useState<ExternalRequest | null>(null);
-  const [receipt, setReceipt] = useState<Transaction | null>(null);
-  const [problem, setProblem] = useState<ApiProblem | null>(null);
-  const submission = useRef(new SubmissionKey());
   const [send, { isLoading }] = useExternalMutation();
+  const flow = useMoneyForm<ExternalRequest>({
+    following: UNDER_REVIEW,
+    send: (body, idempotencyKey) => send({ body, idempotencyKey }).unwrap(),
+    onRestart: () => form.reset(EMPTY),
+  });
 
   const account = accounts.find((a) => a.account_id === form.watch('account_id'));
   const errors = form.formState.errors;
@@ -83,8 +83,7 @@ export default function ExternalTransferPage() {
   const review = (draft: Draft) => {
     const from = accounts.find((a) => a.account_id === draft.account_id);
     if (!from) return;
-    setProblem(null);
-    setRequest({
+    flow.toReview({
       direction: draft.direction,
       rail: draft.rail,
       account_id: draft.account_id,
@@ -93,29 +92,9 @@ export default function ExternalTransferPage() {
       counterparty: { name: draft.name.trim(), routing_number: draft.routing_number.trim(), account_number: draft.account_number.trim() },
       description: draft.description?.trim() || null,
     });
-    setStage('review');
   };
 
-  const confirm = async () => {
-    if (!request) return;
-    setProblem(null);
-    const outcome = await sendWithKey(submission.current, request, (idempotencyKey) => send({ body: request, idempotencyKey }).unwrap());
-    if ('problem' in outcome) {
-      setProblem(outcome.problem);
-      return;
-    }
-    setReceipt(outcome.done);
-    setStage('receipt');
-  };
-
-  const restart = () => {
-    form.reset(EMPTY);
-    setRequest(null);
-    setReceipt(null);
-    setProblem(null);
-    setStage('form');
-  };
-
+  const { request, receipt } = flow;
   const summary = (r: ExternalRequest) => {
     const own = accountName(t, accounts.find((a) => a.account_id === r.account_id));
     const other = t('external.counterpartyLine', { name: r.counterparty.name, routing: r.counterparty.routing_number, number: r.counterparty.account_number });
@@ -129,7 +108,7 @@ export default function ExternalTransferPage() {
     body = <Loading />;
   } else if (accounts.length === 0) {
     body = <Alert severity="info">{t('external.needAccount')}</Alert>;
-  } else if (stage === 'form') {
+  } else if (flow.stage === 'form') {
     body = (
       <Box component="form" noValidate onSubmit={form.handleSubmit(review)} sx={{ display: 'grid', gap: 2 }}>
         <Controller
@@ -198,7 +177,7 @@ export default function ExternalTransferPage() {
         </Box>
       </Box>
     );
-  } else if (stage === 'review' && request) {
+  } else if (flow.stage === 'review' && request) {
     const { from, to } = summary(request);
     body = (
       <Box>
@@ -214,7 +193,7 @@ export default function ExternalTransferPage() {
           <SummaryRow label={t('external.when')} value={t(`external.railHelp.${request.rail}`)} />
           {request.description && <SummaryRow label={t('transfer.description')} value={request.description} />}
         </Box>
-        <ReviewActions problem={problem} busy={isLoading} confirmLabel={t('external.confirm')} onConfirm={() => void confirm()} onEdit={() => setStage('form')} />
+        <ReviewActions problem={flow.problem} busy={isLoading} confirmLabel={t('external.confirm')} onConfirm={() => void flow.confirm()} onEdit={flow.edit} />
       </Box>
     );
   } else if (receipt && request) {
@@ -225,15 +204,17 @@ export default function ExternalTransferPage() {
           {t('transfer.receiptTitle')}
         </Typography>
         {receipt.status === 'FAILED' ? (
-          <Box sx={{ mb: 2 }}>
-            <ProblemAlert title={t('transfer.refusedTitle')} problem={{ status: 201, code: receipt.failure_reason ?? 'generic', message: null, requestId: null }} />
-          </Box>
+          <RefusedReceipt title={t('transfer.refusedTitle')} failureReason={receipt.failure_reason} />
+        ) : receipt.status === 'PENDING_REVIEW' ? (
+          <Alert severity="warning" sx={{ mb: 2 }} data-testid="receipt-held">
+            {t('sendTo.held')}
+          </Alert>
         ) : (
           <Alert severity="info" sx={{ mb: 2 }}>
             {t('external.pendingNote')}
           </Alert>
         )}
-        <Box component="dl" sx={{ m: 0 }}>
+        <Box component="dl" sx={{ m: 0 }} aria-live="polite">
           <SummaryRow label={t('transfer.status')} value={t(`transaction.status.${receipt.status}`, { defaultValue: receipt.status })} testId="receipt-status" />
           <SummaryRow label={t('transfer.reference')} value={receipt.transaction_id} testId="receipt-reference" />
           <SummaryRow label={t('transfer.amount')} value={formatMoney(receipt.amount, receipt.currency)} />
@@ -241,12 +222,7 @@ export default function ExternalTransferPage() {
           <SummaryRow label={t('transfer.to')} value={to} />
           <SummaryRow label={t('transfer.date')} value={formatDateTime(receipt.created_at)} />
         </Box>
-        <Box sx={{ display: 'flex', gap: 2, mt: 2, flexWrap: 'wrap' }}>
-          <Button variant="contained" component={Link} to="/">
-            {t('transfer.toDashboard')}
-          </Button>
-          <Button onClick={restart}>{t('transfer.another')}</Button>
-        </Box>
+        <ReceiptActions anotherLabel={t('transfer.another')} onAnother={flow.restart} undecided={flow.undecided} />
       </Box>
     );
   }

@@ -6,27 +6,24 @@ import MenuItem from '@mui/material/MenuItem';
 import Paper from '@mui/material/Paper';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
-import { useMemo, useRef, useState } from 'react';
+import { useMemo } from 'react';
 import { Controller, useForm } from 'react-hook-form';
 import { useTranslation } from 'react-i18next';
-import { Link } from 'react-router';
 import { z } from 'zod';
 import { amountSchema, hasTooManyDecimals } from '../amounts';
 import { useAccountsOfUserQuery, useMeQuery } from '../api/api';
-import { problemOf, type ApiProblem } from '../api/errors';
-import { SubmissionKey, sendWithKey } from '../api/idempotency';
+import { problemOf } from '../api/errors';
 import { useAuthorisePaymentMutation, type PaymentRequest } from '../api/movements';
 import type { Account } from '../api/types';
-import { useFollowedReceipt } from '../components/followedReceipt';
 import { AmountFields } from '../components/AmountFields';
 import { Loading } from '../components/Loading';
+import { useMoneyForm } from '../components/moneyForm';
 import { OpenAuthorisations } from '../components/OpenAuthorisations';
 import { ProblemAlert } from '../components/ProblemAlert';
-import { ReviewActions } from '../components/ReviewActions';
+import { ReceiptActions, RefusedReceipt, ReviewActions } from '../components/ReviewActions';
 import { SummaryRow, accountName } from '../components/Summary';
 import { currencyDigits, formatDateTime, formatMoney } from '../format';
 
-type Stage = 'form' | 'review' | 'receipt';
 /** An authorisation is followed only while a fraud review holds it: PENDING is its resting state. */
 const UNDER_REVIEW: ReadonlySet<string> = new Set(['PENDING_REVIEW']);
 
@@ -57,12 +54,12 @@ export default function PaymentsPage() {
   const accounts = useMemo(() => (accountsQuery.data?.items ?? []).filter((a) => a.status === 'ACTIVE'), [accountsQuery.data]);
   const schema = useMemo(() => draftSchema(accounts), [accounts]);
   const form = useForm<Draft>({ resolver: zodResolver(schema), defaultValues: EMPTY });
-  const [stage, setStage] = useState<Stage>('form');
-  const [request, setRequest] = useState<PaymentRequest | null>(null);
-  const { receipt, setReceipt, undecided } = useFollowedReceipt(UNDER_REVIEW);
-  const [problem, setProblem] = useState<ApiProblem | null>(null);
-  const submission = useRef(new SubmissionKey());
   const [authorise, { isLoading }] = useAuthorisePaymentMutation();
+  const flow = useMoneyForm<PaymentRequest>({
+    following: UNDER_REVIEW,
+    send: (body, idempotencyKey) => authorise({ body, idempotencyKey }).unwrap(),
+    onRestart: () => form.reset(EMPTY),
+  });
 
   const account = accounts.find((a) => a.account_id === form.watch('account_id'));
   const errors = form.formState.errors;
@@ -73,37 +70,16 @@ export default function PaymentsPage() {
   const review = (draft: Draft) => {
     const from = accounts.find((a) => a.account_id === draft.account_id);
     if (!from) return;
-    setProblem(null);
-    setRequest({
+    flow.toReview({
       account_id: draft.account_id,
       merchant: draft.merchant.trim(),
       amount: draft.amount.trim(),
       currency: from.currency,
       description: draft.description?.trim() || null,
     });
-    setStage('review');
   };
 
-  const confirm = async () => {
-    if (!request) return;
-    setProblem(null);
-    const outcome = await sendWithKey(submission.current, request, (idempotencyKey) => authorise({ body: request, idempotencyKey }).unwrap());
-    if ('problem' in outcome) {
-      setProblem(outcome.problem);
-      return;
-    }
-    setReceipt(outcome.done);
-    setStage('receipt');
-  };
-
-  const restart = () => {
-    form.reset(EMPTY);
-    setRequest(null);
-    setReceipt(null);
-    setProblem(null);
-    setStage('form');
-  };
-
+  const { request, receipt } = flow;
   let body;
   if (me.error || accountsQuery.error) {
     body = <ProblemAlert problem={problemOf(me.error ?? accountsQuery.error)} />;
@@ -111,7 +87,7 @@ export default function PaymentsPage() {
     body = <Loading />;
   } else if (accounts.length === 0) {
     body = <Alert severity="info">{t('payments.needAccount')}</Alert>;
-  } else if (stage === 'form') {
+  } else if (flow.stage === 'form') {
     body = (
       <Box component="form" noValidate onSubmit={form.handleSubmit(review)} sx={{ display: 'grid', gap: 2 }}>
         <Controller
@@ -137,7 +113,7 @@ export default function PaymentsPage() {
         </Box>
       </Box>
     );
-  } else if (stage === 'review' && request) {
+  } else if (flow.stage === 'review' && request) {
     body = (
       <Box>
         <Typography variant="h5" component="h2" gutterBottom>
@@ -153,7 +129,7 @@ export default function PaymentsPage() {
         <Alert severity="info" sx={{ mt: 2 }}>
           {t('payments.holdNote')}
         </Alert>
-        <ReviewActions problem={problem} busy={isLoading} confirmLabel={t('payments.confirm')} onConfirm={() => void confirm()} onEdit={() => setStage('form')} />
+        <ReviewActions problem={flow.problem} busy={isLoading} confirmLabel={t('payments.confirm')} onConfirm={() => void flow.confirm()} onEdit={flow.edit} />
       </Box>
     );
   } else if (receipt) {
@@ -163,9 +139,7 @@ export default function PaymentsPage() {
           {t('payments.receiptTitle')}
         </Typography>
         {receipt.status === 'FAILED' && (
-          <Box sx={{ mb: 2 }}>
-            <ProblemAlert title={t('payments.refusedTitle')} problem={{ status: 201, code: receipt.failure_reason ?? 'generic', message: null, requestId: null }} />
-          </Box>
+          <RefusedReceipt title={t('payments.refusedTitle')} failureReason={receipt.failure_reason} />
         )}
         {receipt.status === 'PENDING_REVIEW' && (
           <Alert severity="warning" sx={{ mb: 2 }} data-testid="receipt-held">
@@ -185,14 +159,7 @@ export default function PaymentsPage() {
           <SummaryRow label={t('transfer.from')} value={nameOf(receipt.from_account_id)} />
           <SummaryRow label={t('transfer.date')} value={formatDateTime(receipt.created_at)} />
         </Box>
-        <Box sx={{ display: 'flex', gap: 2, mt: 2, flexWrap: 'wrap' }}>
-          <Button variant="contained" component={Link} to="/">
-            {t('transfer.toDashboard')}
-          </Button>
-          <Button onClick={restart} disabled={undecided}>
-            {t('payments.another')}
-          </Button>
-        </Box>
+        <ReceiptActions anotherLabel={t('payments.another')} onAnother={flow.restart} undecided={flow.undecided} />
       </Box>
     );
   }

@@ -22,7 +22,7 @@ import { Link, useSearchParams } from 'react-router';
 import { z } from 'zod';
 import { useAccountsOfUserQuery, useMeQuery, useTransferMutation } from '../api/api';
 import { problemOf, type ApiProblem } from '../api/errors';
-import { SubmissionKey, sendWithKey } from '../api/idempotency';
+import { SubmissionKey } from '../api/idempotency';
 import {
   groupedNumber,
   useAddPayeeMutation,
@@ -32,17 +32,16 @@ import {
 } from '../api/money';
 import { RecipientLookup } from '../components/RecipientLookup';
 import type { Account, TransferRequest } from '../api/types';
-import { useFollowedReceipt } from '../components/followedReceipt';
+import { useMoneyForm, type MoneyStage } from '../components/moneyForm';
 import { AmountFields } from '../components/AmountFields';
 import { Loading } from '../components/Loading';
 import { ProblemAlert } from '../components/ProblemAlert';
-import { ReviewActions } from '../components/ReviewActions';
+import { ReceiptActions, RefusedReceipt, ReviewActions } from '../components/ReviewActions';
 import { currencyDigits, formatDateTime, formatMoney } from '../format';
 import { SummaryRow, accountName } from '../components/Summary';
 import { amountSchema, hasTooManyDecimals } from '../amounts';
 
-type Stage = 'form' | 'review' | 'receipt';
-const STAGES: Stage[] = ['form', 'review', 'receipt'];
+const STAGES: readonly MoneyStage[] = ['form', 'review', 'receipt'];
 /** Whom the money goes to: another of the customer's accounts, someone else by number, a saved payee. */
 type Mode = 'own' | 'other' | 'payee';
 const MODES: Mode[] = ['own', 'other', 'payee'];
@@ -121,13 +120,23 @@ export default function TransferPage() {
   const [payeeOutcome, setPayeeOutcome] = useState<{ saved: Payee } | { problem: ApiProblem } | null>(null);
   const payeeSubmission = useRef(new SubmissionKey());
   const [addPayee] = useAddPayeeMutation();
-  const [stage, setStage] = useState<Stage>('form');
-  const [request, setRequest] = useState<TransferRequest | null>(null);
-  // A transfer held for review (or not settled yet) is followed until it is decided.
-  const { receipt, setReceipt, undecided } = useFollowedReceipt(UNDECIDED);
-  const [problem, setProblem] = useState<ApiProblem | null>(null);
-  const submission = useRef(new SubmissionKey());
   const [transfer, { isLoading }] = useTransferMutation();
+  // A transfer held for review (or not settled yet) is followed until it is decided.
+  const flow = useMoneyForm<TransferRequest>({
+    following: UNDECIDED,
+    send: (body, idempotencyKey) => transfer({ body, idempotencyKey }).unwrap(),
+    onDone: () => {
+      if (mode === 'other' && savePayee) void saveAsPayee();
+    },
+    onRestart: () => {
+      form.reset({ ...blank(), mode });
+      setRecipient(null);
+      setSavePayee(false);
+      setNickname('');
+      setPayeeShown(null);
+      setPayeeOutcome(null);
+    },
+  });
 
   const fromId = form.watch('from_account_id');
   const fromAccount = accounts.find((a) => a.account_id === fromId);
@@ -136,19 +145,17 @@ export default function TransferPage() {
   const review = (draft: Draft) => {
     const from = accounts.find((a) => a.account_id === draft.from_account_id);
     if (!from) return;
-    setProblem(null);
     const common = { from_account_id: draft.from_account_id, amount: draft.amount.trim(), currency: from.currency, description: draft.description?.trim() || null };
     if (draft.mode === 'own') {
       setPayeeShown(null);
-      setRequest({ ...common, to_account_id: draft.to_account_id });
+      flow.toReview({ ...common, to_account_id: draft.to_account_id });
     } else {
       const payee = payees.find((p) => p.payee_id === draft.payee_id);
       const to = draft.mode === 'payee' && payee ? { name: payee.holder_name, number: payee.account_number } : { name: recipient?.holder_name ?? '', number: draft.recipient_number };
       const shown = t('sendTo.recipient', { name: to.name, number: groupedNumber(to.number) });
       setPayeeShown(draft.mode === 'payee' && payee ? `${payee.nickname} (${shown})` : shown);
-      setRequest({ ...common, to_account_number: to.number });
+      flow.toReview({ ...common, to_account_number: to.number });
     }
-    setStage('review');
   };
 
   const saveAsPayee = async () => {
@@ -164,32 +171,7 @@ export default function TransferPage() {
     }
   };
 
-  const confirm = async () => {
-    if (!request) return;
-    setProblem(null);
-    // The key of this submission: the same on a retry, a new one for other content.
-    const outcome = await sendWithKey(submission.current, request, (idempotencyKey) => transfer({ body: request, idempotencyKey }).unwrap());
-    if ('problem' in outcome) {
-      setProblem(outcome.problem);
-      return;
-    }
-    setReceipt(outcome.done);
-    setStage('receipt');
-    if (mode === 'other' && savePayee) void saveAsPayee();
-  };
-
-  const restart = () => {
-    form.reset({ ...blank(), mode });
-    setRecipient(null);
-    setSavePayee(false);
-    setNickname('');
-    setPayeeShown(null);
-    setPayeeOutcome(null);
-    setRequest(null);
-    setReceipt(null);
-    setProblem(null);
-    setStage('form');
-  };
+  const { stage, request, receipt, undecided } = flow;
 
   const errors = form.formState.errors;
   const payeeChosen = payees.find((p) => p.payee_id === form.watch('payee_id'));
@@ -335,7 +317,7 @@ export default function TransferPage() {
           <SummaryRow label={t('transfer.currency')} value={request.currency} />
           {request.description && <SummaryRow label={t('transfer.description')} value={request.description} />}
         </Box>
-        <ReviewActions problem={problem} busy={isLoading} confirmLabel={t('transfer.confirm')} onConfirm={() => void confirm()} onEdit={() => setStage('form')} />
+        <ReviewActions problem={flow.problem} busy={isLoading} confirmLabel={t('transfer.confirm')} onConfirm={() => void flow.confirm()} onEdit={flow.edit} />
       </Box>
     );
   } else if (receipt) {
@@ -346,12 +328,7 @@ export default function TransferPage() {
           {t('transfer.receiptTitle')}
         </Typography>
         {refused && (
-          <Box sx={{ mb: 2 }}>
-            <ProblemAlert
-              title={t('transfer.refusedTitle')}
-              problem={{ status: 201, code: receipt.failure_reason ?? 'generic', message: null, requestId: null }}
-            />
-          </Box>
+          <RefusedReceipt title={t('transfer.refusedTitle')} failureReason={receipt.failure_reason} />
         )}
         {receipt.status === 'PENDING_REVIEW' && (
           <Alert severity="warning" sx={{ mb: 2 }} data-testid="receipt-held">
@@ -385,12 +362,7 @@ export default function TransferPage() {
             <ProblemAlert problem={payeeOutcome.problem} />
           </Box>
         )}
-        <Box sx={{ display: 'flex', gap: 2, mt: 2, flexWrap: 'wrap' }}>
-          <Button variant="contained" component={Link} to="/">
-            {t('transfer.toDashboard')}
-          </Button>
-          <Button onClick={restart}>{t('transfer.another')}</Button>
-        </Box>
+        <ReceiptActions anotherLabel={t('transfer.another')} onAnother={flow.restart} />
       </Box>
     );
   }
@@ -417,6 +389,9 @@ export default function TransferPage() {
         </Button>
         <Button component={Link} to="/payments">
           {t('payments.title')}
+        </Button>
+        <Button component={Link} to="/cash">
+          {t('cash.link')}
         </Button>
       </Box>
     </>

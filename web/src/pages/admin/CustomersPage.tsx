@@ -17,7 +17,7 @@ import { useSearchCustomersQuery, type CustomerSearch, type KycStatus } from '..
 import { problemOf } from '../../api/errors';
 import { Loading } from '../../components/Loading';
 import { ProblemAlert } from '../../components/ProblemAlert';
-import { fullName, KycChip, ScrollTable, Section } from './common';
+import { CursorPager, fullName, KycChip, ScrollTable, Section, useCursorPages } from './common';
 
 const PAGE = 25;
 const KYC: KycStatus[] = ['PENDING', 'SUBMITTED', 'APPROVED', 'REJECTED'];
@@ -30,8 +30,8 @@ export default function CustomersPage() {
   const [params, setParams] = useSearchParams();
   const applied: Criteria = { name: params.get('name') ?? '', email: params.get('email') ?? '', phone: params.get('phone') ?? '', kyc_status: params.get('kyc_status') ?? '' };
   const [draft, setDraft] = useState<Criteria>(applied);
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const cursor = cursors[cursors.length - 1] ?? null;
+  const pages = useCursorPages();
+  const cursor = pages.cursor;
   const searched = params.get('searched') === '1';
   const request: CustomerSearch = {
     name: applied.name || null,
@@ -47,7 +47,7 @@ export default function CustomersPage() {
     event.preventDefault();
     const next = new URLSearchParams({ searched: '1' });
     for (const field of FIELDS) if (draft[field].trim()) next.set(field, draft[field].trim());
-    setCursors([null]);
+    pages.reset();
     setParams(next);
   };
 
@@ -89,16 +89,7 @@ export default function CustomersPage() {
             </TableBody>
           </Table>
         </ScrollTable>
-        {(cursors.length > 1 || query.data.next_cursor) && (
-        <Box sx={{ display: 'flex', gap: 1, mt: 2 }}>
-          <Button disabled={cursors.length < 2 || query.isFetching} onClick={() => setCursors((c) => c.slice(0, -1))}>
-            {t('admin.previous')}
-          </Button>
-          <Button disabled={!query.data.next_cursor || query.isFetching} onClick={() => setCursors((c) => [...c, query.data?.next_cursor ?? null])}>
-            {t('admin.next')}
-          </Button>
-        </Box>
-        )}
+        <CursorPager pages={pages} nextCursor={query.data?.next_cursor} busy={query.isFetching} />
       </>
     );
 

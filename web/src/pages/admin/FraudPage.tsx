@@ -40,7 +40,7 @@ import { Loading } from '../../components/Loading';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { formatDateTime } from '../../format';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
-import { Field, Hidden, ScrollTable, Section, shortId, StatusChip, useStaff } from './common';
+import { CursorPager, Field, Hidden, ScrollTable, Section, shortId, StatusChip, useCursorPages, useStaff } from './common';
 
 const LIST_KINDS: ListKind[] = ['account', 'counterparty', 'device', 'ip'];
 const ACTIONS: RuleRequest['action'][] = ['allow', 'review', 'block'];
@@ -244,14 +244,14 @@ function CaseDetail({ fraudCase }: { fraudCase: FraudCase }) {
 function CasesSection() {
   const { t } = useTranslation();
   const { isAdmin } = useStaff();
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const pages = useCursorPages();
   // ?transaction=<id>: the case of one transaction (a receipt's reference), instead of the queue.
   const [params, setParams] = useSearchParams();
   const wanted = params.get('transaction');
   const [reference, setReference] = useState(wanted ?? '');
   const [referenceError, setReferenceError] = useState<string | null>(null);
   const cases = useFraudCasesQuery(
-    wanted ? { status: 'OPEN', transactionId: wanted } : { status: 'OPEN', cursor: cursors[cursors.length - 1] ?? null },
+    wanted ? { status: 'OPEN', transactionId: wanted } : { status: 'OPEN', cursor: pages.cursor },
   );
   const find = (event: FormEvent) => {
     event.preventDefault();
@@ -261,7 +261,7 @@ function CasesSection() {
       return;
     }
     setReferenceError(null);
-    setCursors([null]);
+    pages.reset();
     setParams(value ? { transaction: value } : {}, { replace: true });
   };
   const [open, setOpen] = useState<string | null>(null);
@@ -382,16 +382,7 @@ function CasesSection() {
         </Alert>
       )}
       {body}
-      {!wanted && (cursors.length > 1 || cases.data?.next_cursor) && (
-        <Box sx={{ display: 'flex', gap: 1, mt: 2 }}>
-          <Button disabled={cursors.length < 2} onClick={() => setCursors((c) => c.slice(0, -1))}>
-            {t('admin.previous')}
-          </Button>
-          <Button disabled={!cases.data?.next_cursor} onClick={() => setCursors((c) => [...c, cases.data?.next_cursor ?? null])}>
-            {t('admin.next')}
-          </Button>
-        </Box>
-      )}
+      {!wanted && <CursorPager pages={pages} nextCursor={cases.data?.next_cursor} />}
       {resolving && (
         <ConfirmDialog
           open
@@ -619,8 +610,8 @@ function RulesSection() {
 function ListTable({ list }: { list: FraudListName }) {
   const { t } = useTranslation();
   const { isAdmin } = useStaff();
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const entries = useFraudListQuery({ list, cursor: cursors[cursors.length - 1] ?? null });
+  const pages = useCursorPages();
+  const entries = useFraudListQuery({ list, cursor: pages.cursor });
   const [removing, setRemoving] = useState<ListEntry | null>(null);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
   const [done, setDone] = useState<string | null>(null);
@@ -634,7 +625,7 @@ function ListTable({ list }: { list: FraudListName }) {
       const removed = await remove({ list, kind: removing.kind as ListKind, value: removing.value }).unwrap();
       setDone(t('admin.fraud.lists.removed', { value: removed.value, kind: t(`admin.fraud.lists.kind.${removed.kind}`) }));
       setRemoving(null);
-      setCursors([null]);
+      pages.reset();
     } catch (error) {
       setProblem(problemOf(error));
     }
@@ -702,16 +693,7 @@ function ListTable({ list }: { list: FraudListName }) {
         </Alert>
       )}
       {body}
-      {(cursors.length > 1 || entries.data?.next_cursor) && (
-        <Box sx={{ display: 'flex', gap: 1, mt: 1 }}>
-          <Button disabled={cursors.length < 2} onClick={() => setCursors((c) => c.slice(0, -1))}>
-            {t('admin.previous')}
-          </Button>
-          <Button disabled={!entries.data?.next_cursor} onClick={() => setCursors((c) => [...c, entries.data?.next_cursor ?? null])}>
-            {t('admin.next')}
-          </Button>
-        </Box>
-      )}
+      <CursorPager pages={pages} nextCursor={entries.data?.next_cursor} />
       {removing && (
         <ConfirmDialog
           open

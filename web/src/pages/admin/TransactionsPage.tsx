@@ -25,7 +25,7 @@ import { Loading } from '../../components/Loading';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { formatDateTime, formatMoney } from '../../format';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
-import { Field, Hidden, ScrollTable, Section, useStaff } from './common';
+import { CursorPager, Field, Hidden, ScrollTable, Section, useCursorPages, useStaff } from './common';
 
 const PAGE = 25;
 const KINDS: TransactionKind[] = ['TRANSFER', 'DEPOSIT', 'WITHDRAWAL', 'PAYMENT', 'EXTERNAL_OUT', 'EXTERNAL_IN', 'REVERSAL'];
@@ -91,8 +91,8 @@ export default function TransactionsPage() {
   const [draft, setDraft] = useState<Draft>(EMPTY);
   const [errors, setErrors] = useState<Partial<Record<keyof Draft, string>>>({});
   const [search, setSearch] = useState<TransactionSearch | null>(null);
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const cursor = cursors[cursors.length - 1] ?? null;
+  const pages = useCursorPages();
+  const cursor = pages.cursor;
   const query = useSearchTransactionsQuery({ ...(search ?? {}), cursor }, { skip: search === null });
 
   const [reversing, setReversing] = useState<Transaction | null>(null);
@@ -108,7 +108,7 @@ export default function TransactionsPage() {
     const found = problemsOf(draft);
     setErrors(found);
     if (Object.keys(found).length > 0) return;
-    setCursors([null]);
+    pages.reset();
     setSearch(toSearch(draft));
   };
 
@@ -212,16 +212,7 @@ export default function TransactionsPage() {
             </TableBody>
           </Table>
         </ScrollTable>
-        {(cursors.length > 1 || query.data.next_cursor) && (
-        <Box sx={{ display: 'flex', gap: 1, mt: 2 }}>
-          <Button disabled={cursors.length < 2 || query.isFetching} onClick={() => setCursors((c) => c.slice(0, -1))}>
-            {t('admin.previous')}
-          </Button>
-          <Button disabled={!query.data.next_cursor || query.isFetching} onClick={() => setCursors((c) => [...c, query.data?.next_cursor ?? null])}>
-            {t('admin.next')}
-          </Button>
-        </Box>
-        )}
+        <CursorPager pages={pages} nextCursor={query.data?.next_cursor} busy={query.isFetching} />
       </>
     );
 

@@ -19,7 +19,7 @@ import { ProblemAlert } from '../../components/ProblemAlert';
 import { formatDateTime } from '../../format';
 import { useAppSelector } from '../../hooks';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
-import { Hidden, ScrollTable, Section, StatusChip, useStaff } from './common';
+import { CursorPager, Hidden, ScrollTable, Section, StatusChip, useCursorPages, useStaff } from './common';
 
 const PAGE = 25;
 const ROLES: Role[] = ['customer', 'support', 'admin'];
@@ -58,12 +58,12 @@ function UsersSearch() {
   const me = useOwnUserId();
   const [draft, setDraft] = useState<{ email: string; role: string }>({ email: '', role: '' });
   const [applied, setApplied] = useState<{ email: string; role: string } | null>(null);
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const pages = useCursorPages();
   const request: UserSearch = {
     email: applied?.email || null,
     role: (applied?.role || null) as Role | null,
     limit: PAGE,
-    cursor: cursors[cursors.length - 1] ?? null,
+    cursor: pages.cursor,
   };
   const query = useUsersQuery(request, { skip: applied === null });
   const [change, setChange] = useState<Change | null>(null);
@@ -73,7 +73,7 @@ function UsersSearch() {
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    setCursors([null]);
+    pages.reset();
     setApplied({ email: draft.email.trim(), role: draft.role });
   };
 
@@ -165,16 +165,7 @@ function UsersSearch() {
             </TableBody>
           </Table>
         </ScrollTable>
-        {(cursors.length > 1 || query.data.next_cursor) && (
-          <Box sx={{ display: 'flex', gap: 1, mt: 2 }}>
-            <Button disabled={cursors.length < 2 || query.isFetching} onClick={() => setCursors((c) => c.slice(0, -1))}>
-              {t('admin.previous')}
-            </Button>
-            <Button disabled={!query.data.next_cursor || query.isFetching} onClick={() => setCursors((c) => [...c, query.data?.next_cursor ?? null])}>
-              {t('admin.next')}
-            </Button>
-          </Box>
-        )}
+        <CursorPager pages={pages} nextCursor={query.data?.next_cursor} busy={query.isFetching} />
       </>
     );
 

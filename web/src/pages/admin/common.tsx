@@ -1,9 +1,10 @@
 import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
 import Chip from '@mui/material/Chip';
 import TableContainer from '@mui/material/TableContainer';
 import Paper from '@mui/material/Paper';
 import Typography from '@mui/material/Typography';
-import type { ReactNode } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { rolesOf } from '../../auth/authSlice';
 import { useAppSelector } from '../../hooks';
@@ -113,6 +114,45 @@ export function Hidden({ children }: { children: ReactNode }) {
       sx={{ border: 0, clip: 'rect(0 0 0 0)', height: '1px', m: '-1px', overflow: 'hidden', p: 0, position: 'absolute', whiteSpace: 'nowrap', width: '1px' }}
     >
       {children}
+    </Box>
+  );
+}
+
+/** Keyset pages of a list: the cursors walked so far, the page shown being the last one's. */
+export interface CursorPages {
+  cursor: string | null;
+  hasPrevious: boolean;
+  previous: () => void;
+  next: (cursor: string) => void;
+  /** back to the first page (a new search, a changed list) */
+  reset: () => void;
+}
+
+export function useCursorPages(): CursorPages {
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const moves = useMemo(
+    () => ({
+      previous: () => setCursors((walked) => (walked.length > 1 ? walked.slice(0, -1) : walked)),
+      next: (cursor: string) => setCursors((walked) => [...walked, cursor]),
+      reset: () => setCursors([null]),
+    }),
+    [],
+  );
+  return { cursor: cursors[cursors.length - 1] ?? null, hasPrevious: cursors.length > 1, ...moves };
+}
+
+/** Previous / next under a paged list; nothing when the list fits on one page. */
+export function CursorPager({ pages, nextCursor, busy = false }: { pages: CursorPages; nextCursor: string | null | undefined; busy?: boolean }) {
+  const { t } = useTranslation();
+  if (!pages.hasPrevious && !nextCursor) return null;
+  return (
+    <Box sx={{ display: 'flex', gap: 1, mt: 2 }}>
+      <Button disabled={!pages.hasPrevious || busy} onClick={pages.previous}>
+        {t('admin.previous')}
+      </Button>
+      <Button disabled={!nextCursor || busy} onClick={() => nextCursor && pages.next(nextCursor)}>
+        {t('admin.next')}
+      </Button>
     </Box>
   );
 }
