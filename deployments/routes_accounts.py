@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from deployments.calls import call_service
+from deployments.errors import ApiError
 from deployments.schemas import (
     ERROR_RESPONSES,
     AccountNumber,
@@ -47,12 +48,26 @@ class AccountOpen(RequestBody):
     customer_id: uuid.UUID | None = Field(default=None, description="admin only: open for this customer")
 
 
-class DailyLimit(RequestBody):
-    daily_outgoing_limit: str = Field(
+class AccountLimits(RequestBody):
+    """Either limit or both; a field left out keeps its value."""
+
+    daily_outgoing_limit: str | None = Field(
+        default=None,
         min_length=1,
         max_length=32,
         examples=["2500.00"],
         description="an amount in the account's currency, or 0 to stop outgoing money",
+        json_schema_extra={"pattern": _LIMIT_PATTERN},
+    )
+    overdraft_limit: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=32,
+        examples=["500.00"],
+        description=(
+            "how far below zero the account may go, in its currency; 0 ends the line. It cannot be "
+            "lowered below what the account owes now (409 overdraft_in_use)"
+        ),
         json_schema_extra={"pattern": _LIMIT_PATTERN},
     )
 
@@ -67,6 +82,7 @@ class Account(BaseModel):
     balance: Money
     available_balance: Money
     held: Money
+    overdraft_limit: Money
     daily_outgoing_limit: Money
     opened_at: Timestamp
 
@@ -227,13 +243,27 @@ async def close(
     return await _change_status(request, principal, account_id, "close", idempotency_key)
 
 
-@router.put("/{account_id}/limits", response_model=Account, summary="Admin: set the daily outgoing limit")
+def _limit_minor(field: str, text: str | None, currency: str) -> int | None:
+    if text is None:
+        return None
+    return 0 if text.strip() in _NO_OUTGOING else amount_minor(field, text, currency)
+
+
+@router.put(
+    "/{account_id}/limits", response_model=Account, summary="Admin: set the daily outgoing limit and the overdraft line"
+)
 async def set_limits(
-    account_id: uuid.UUID, body: DailyLimit, request: Request, principal: CurrentPrincipal
+    account_id: uuid.UUID, body: AccountLimits, request: Request, principal: CurrentPrincipal
 ) -> dict[str, Any]:
+    if body.daily_outgoing_limit is None and body.overdraft_limit is None:
+        raise ApiError(422, "validation_error", "limits: give daily_outgoing_limit, overdraft_limit or both")
     account = await _accounts(request, "get", principal=principal, account_id=account_id)
-    text = body.daily_outgoing_limit
-    limit_minor = 0 if text.strip() in _NO_OUTGOING else amount_minor("daily_outgoing_limit", text, account["currency"])
+    currency = account["currency"]
     return await _accounts(
-        request, "set_daily_limit", principal=principal, account_id=account_id, limit_minor=limit_minor
+        request,
+        "set_limits",
+        principal=principal,
+        account_id=account_id,
+        daily_limit_minor=_limit_minor("daily_outgoing_limit", body.daily_outgoing_limit, currency),
+        overdraft_limit_minor=_limit_minor("overdraft_limit", body.overdraft_limit, currency),
     )

@@ -92,8 +92,8 @@ async def check_invariants(
     acknowledged: dict[uuid.UUID, CommandResult] | None = None,
 ) -> None:
     """The ledger's invariants, from the journal: balanced entries, balances summing to zero,
-    no customer below zero, versions without gaps, every acknowledged transfer exactly once,
-    no saga half-way, and shard memory equal to the journal."""
+    no customer below its overdraft line (zero without one), versions without gaps, every
+    acknowledged transfer exactly once, no saga half-way, and shard memory equal to the journal."""
     connection = await asyncpg.connect(database_url)
     try:
         unbalanced = await connection.fetch(
@@ -106,12 +106,21 @@ async def check_invariants(
                FROM ledger_postings p JOIN ledger_accounts a USING (account_id)
                ORDER BY p.account_id, p.account_version DESC"""
         )
+        # Each account's overdraft line now: its last OVERDRAFT entry's, else none.
+        lines = {
+            row["account_id"]: int(row["line"])
+            for row in await connection.fetch(
+                """SELECT DISTINCT ON (account_id) account_id, (detail::jsonb ->> 'overdraft_after_minor') AS line
+                   FROM ledger_postings WHERE kind = 'OVERDRAFT' ORDER BY account_id, account_version DESC"""
+            )
+        }
         totals: dict[str, int] = {}
         for row in latest:
             totals[row["currency"]] = totals.get(row["currency"], 0) + row["balance_after_minor"]
             if row["account_type"] in ("CHECKING", "SAVINGS"):
-                assert row["balance_after_minor"] >= 0, f"customer account below zero: {row}"
-                assert row["balance_after_minor"] - row["held_after_minor"] >= 0, row
+                line = lines.get(row["account_id"], 0)
+                assert row["balance_after_minor"] >= -line, f"customer account below its overdraft line: {row}"
+                assert row["balance_after_minor"] - row["held_after_minor"] >= -line, row
         assert all(total == 0 for total in totals.values()), f"balances do not sum to zero: {totals}"
         gaps = await connection.fetch(
             "SELECT account_id FROM ledger_postings GROUP BY account_id HAVING count(*) <> max(account_version)"

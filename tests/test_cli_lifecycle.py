@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import psutil
+import pytest
 
 from actors.settings import Settings
 from cluster.embedded import ray_head
@@ -124,6 +125,9 @@ def _driver(settings: Settings, *arguments: str) -> dict[str, object]:
     return document
 
 
+# Three `up`s (each a minute or more on two cores, longer beside the rest of a busy machine) and
+# a ledger rebuilt from its journal: more than the suite's default bound, still bounded.
+@pytest.mark.timeout(720)
 def test_up_twice_is_harmless_the_ledger_survives_ray_dying_and_down_leaves_nothing(tmp_path: Path) -> None:
     """One stack for three promises, since each `up` costs a minute: a second `up` reuses what
     runs; Ray killed outright (no clean shutdown) is healed by the next `up`, which rebuilds every

@@ -19,6 +19,7 @@ from models.ledger.commands import (
     Deposit,
     OpenAccount,
     PostPending,
+    SetOverdraft,
     StatusAction,
     Transfer,
     VoidPending,
@@ -52,19 +53,25 @@ accounts_strategy = st.lists(
         mostly(st.integers(5_000, 50_000), st.integers(0, 5_000)),  # balance
         mostly(st.just(0), st.integers(0, 10_000)),  # held (capped at the balance for customer accounts)
         st.one_of(st.just(1_000_000), st.just(1_000_000), st.integers(1, 20_000)),  # debit limit
+        mostly(st.just(0), st.integers(0, 20_000)),  # overdraft line (customer accounts only)
     ),
     min_size=len(ACCOUNT_IDS),
     max_size=len(ACCOUNT_IDS),
 )
 
 
-def build_state(shard_count: int, specs: list[tuple[AccountType, AccountStatus, str, int, int, int]]) -> LedgerState:
+def build_state(
+    shard_count: int, specs: list[tuple[AccountType, AccountStatus, str, int, int, int, int]]
+) -> LedgerState:
     state = LedgerState(account_sequence=len(specs))
     for account_id, spec in zip(ACCOUNT_IDS, specs, strict=True):
-        account_type, status, currency, balance, wanted_held, limit = spec
+        account_type, status, currency, balance, wanted_held, limit, wanted_overdraft = spec
         customer = account_type in (AccountType.CHECKING, AccountType.SAVINGS)
         held = min(wanted_held, balance) if customer else wanted_held
-        state.accounts[account_id] = Account(account_type, currency, limit, status, balance, held, version=3)
+        overdraft = wanted_overdraft if customer else 0
+        state.accounts[account_id] = Account(
+            account_type, currency, limit, status, balance, held, version=3, overdraft_limit_minor=overdraft
+        )
     settlement = internal_account_id(SHARD, shard_count, AccountType.SETTLEMENT, "USD")
     state.accounts[settlement] = Account(AccountType.SETTLEMENT, "USD", MAX_AMOUNT_MINOR, version=1)
     return state
@@ -191,7 +198,7 @@ def test_the_plain_path_takes_an_ordinary_transfer_and_leaves_the_rest_untouched
 
 def test_every_kind_of_command_leaves_balance_events_that_are_its_accounts_after_the_batch() -> None:
     """Balance events point at each account's last posting: every kind of change must post."""
-    state = build_state(1, [(AccountType.CHECKING, AccountStatus.ACTIVE, "USD", 10_000, 0, 1_000_000)] * 8)
+    state = build_state(1, [(AccountType.CHECKING, AccountStatus.ACTIVE, "USD", 10_000, 0, 1_000_000, 0)] * 8)
     first, second, opened = ACCOUNT_IDS[0], ACCOUNT_IDS[1], uuid.uuid4()
     pending_id, voided_id = uuid.uuid4(), uuid.uuid4()
     commands: list[Command] = [
@@ -207,6 +214,8 @@ def test_every_kind_of_command_leaves_balance_events_that_are_its_accounts_after
         ChangeStatus(uuid.uuid4(), ACCOUNT_IDS[3], StatusAction.UNFREEZE),
         Withdrawal(uuid.uuid4(), ACCOUNT_IDS[4], 10_000, "USD"),
         ChangeStatus(uuid.uuid4(), ACCOUNT_IDS[4], StatusAction.CLOSE),
+        SetOverdraft(uuid.uuid4(), ACCOUNT_IDS[7], 5_000),
+        Transfer(uuid.uuid4(), ACCOUNT_IDS[7], ACCOUNT_IDS[6], 12_000, "USD"),  # 2,000 of the line used
         Transfer(uuid.uuid4(), ACCOUNT_IDS[5], ACCOUNT_IDS[6], 20_000, "USD"),  # refused: changes nothing
     ]
     decided = decide_batch(state, 1, commands)

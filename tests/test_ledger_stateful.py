@@ -18,6 +18,7 @@ from models.ledger.commands import (
     ExpirePending,
     OpenAccount,
     PostPending,
+    SetOverdraft,
     StatusAction,
     Transfer,
     VoidPending,
@@ -38,6 +39,7 @@ class RefAccount:
     status: str = "ACTIVE"
     balance: int = 0
     held: int = 0
+    overdraft: int = 0
 
 
 @dataclass
@@ -71,7 +73,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def _reject_debit(self, account_id: uuid.UUID, amount: int, currency: str) -> RejectReason | None:
         return self._reject_credit(account_id, currency) or (
             RejectReason.INSUFFICIENT_FUNDS
-            if self.ref[account_id].balance - self.ref[account_id].held < amount
+            if self.ref[account_id].balance - self.ref[account_id].held + self.ref[account_id].overdraft < amount
             else None
         )
 
@@ -218,6 +220,18 @@ class LedgerMachine(RuleBasedStateMachine):
                 action
             ]
 
+    @rule(account=accounts, line=st.integers(0, 4_000))
+    def set_overdraft(self, account: uuid.UUID, line: int) -> None:
+        ref = self.ref[account]
+        expected: RejectReason | None = None
+        if ref.status == "CLOSED":
+            expected = RejectReason.ACCOUNT_CLOSED
+        elif ref.balance - ref.held + line < 0:
+            expected = RejectReason.OVERDRAFT_IN_USE
+        self._run(SetOverdraft(self._new_id(), account, line), expected)
+        if expected is None:
+            ref.overdraft = line
+
     # --- invariants ----------------------------------------------------------------------
 
     @invariant()
@@ -228,16 +242,17 @@ class LedgerMachine(RuleBasedStateMachine):
         assert all(total == 0 for total in totals.values()), totals
 
     @invariant()
-    def customers_match_the_reference_and_never_go_negative(self) -> None:
+    def customers_match_the_reference_and_never_pass_their_overdraft_line(self) -> None:
         for account_id, ref in self.ref.items():
             account = self.ledger.account(account_id)
             assert account is not None
-            assert (account.balance_minor, account.held_minor, account.status) == (
+            assert (account.balance_minor, account.held_minor, account.status, account.overdraft_limit_minor) == (
                 ref.balance,
                 ref.held,
                 AccountStatus(ref.status),
+                ref.overdraft,
             ), account_id
-            assert account.balance_minor >= 0 and account.available_minor >= 0
+            assert account.balance_minor >= -account.overdraft_limit_minor and account.spendable_minor >= 0
 
     @invariant()
     def versions_count_the_entries_touching_each_account(self) -> None:

@@ -40,7 +40,7 @@ API_EVENTS = [
     "transaction.reversed",
     "fraud.detected", "fraud.high_risk", "account.suspicious",
     "notification.sent", "notification.failed",
-    "user.verification_requested", "user.password_reset_requested", "account.unfrozen",
+    "user.verification_requested", "user.password_reset_requested", "account.unfrozen", "account.overdraft.updated",
 ]  # fmt: skip
 
 

@@ -50,6 +50,7 @@ def account_view(record: AccountRecord, balance: AccountBalance | None, daily_li
         "balance": format_amount(0 if balance is None else balance.balance_minor, currency),
         "available_balance": format_amount(0 if balance is None else balance.available_minor, currency),
         "held": format_amount(0 if balance is None else balance.held_minor, currency),
+        "overdraft_limit": format_amount(0 if balance is None else balance.overdraft_limit_minor, currency),
         "daily_outgoing_limit": format_amount(daily_limit_minor, currency),
         "opened_at": record.opened_at.isoformat(),
     }
@@ -173,11 +174,26 @@ class AccountService:
             raise ServiceFailure(409, conflict, f"the account cannot {action}: {reason}")
         return await self.get(principal, account_id)
 
-    async def set_daily_limit(self, principal: Principal, account_id: uuid.UUID, limit_minor: int) -> dict[str, Any]:
+    async def set_limits(
+        self,
+        principal: Principal,
+        account_id: uuid.UUID,
+        daily_limit_minor: int | None,
+        overdraft_limit_minor: int | None,
+    ) -> dict[str, Any]:
+        """An admin sets the daily outgoing limit, the overdraft line, or both. The line is the
+        ledger's (its shard decides every movement against it, in the account's turn); it may
+        not be lowered below what the account owes now (409 overdraft_in_use)."""
         if not principal.has_role(Role.ADMIN):
             raise ServiceFailure(403, "forbidden", "only an admin may change an account's limits")
         await self._directory.readable_account(principal, account_id)
-        await self._limits.set_limit(account_id, limit_minor, principal.user_id)
+        if overdraft_limit_minor is not None:
+            result = await self._ledger.set_overdraft(uuid.uuid4(), account_id, overdraft_limit_minor)
+            if not result.accepted:
+                reason = result.reason or "rejected"
+                raise ServiceFailure(409, reason, f"the overdraft line cannot be set: {reason}")
+        if daily_limit_minor is not None:
+            await self._limits.set_limit(account_id, daily_limit_minor, principal.user_id)
         return await self.get(principal, account_id)
 
     async def statement(self, principal: Principal, account_id: uuid.UUID, start: date, end: date) -> Statement:

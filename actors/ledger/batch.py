@@ -23,6 +23,7 @@ from models.ledger.commands import (
     OpenAccount,
     PostPending,
     RefundStep,
+    SetOverdraft,
     Transfer,
     VoidPending,
     Withdrawal,
@@ -302,7 +303,7 @@ def _transfer_update(command: Command, decision: Decision, hold: Hold | None) ->
             return TransferUpdate(command.transfer_id, TransferStatus.PENDING.value, reason, REFUND_PENDING, None)
         case RefundStep():
             return TransferUpdate(command.transfer_id, TransferStatus.FAILED.value, command.reason, None, None)
-        case OpenAccount() | ChangeStatus() | PostPending() | VoidPending() | ExpirePending():
+        case OpenAccount() | ChangeStatus() | SetOverdraft() | PostPending() | VoidPending() | ExpirePending():
             return None
         case Transfer() | Deposit() | Withdrawal():
             raise AssertionError("transfer-like commands are recorded as transfers")

@@ -29,6 +29,7 @@ from models.ledger.commands import (
     Deposit,
     OpenAccount,
     PostPending,
+    SetOverdraft,
     StatusAction,
     Transfer,
     VoidPending,
@@ -259,6 +260,9 @@ class LedgerClient:
 
     async def change_status(self, command_id: uuid.UUID, account_id: uuid.UUID, action: StatusAction) -> CommandResult:
         return await self.execute(ChangeStatus(command_id, account_id, action))
+
+    async def set_overdraft(self, command_id: uuid.UUID, account_id: uuid.UUID, limit_minor: int) -> CommandResult:
+        return await self.execute(SetOverdraft(command_id, account_id, limit_minor))
 
     # --- reads ---------------------------------------------------------------------------------
 

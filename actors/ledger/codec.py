@@ -75,6 +75,8 @@ def _detail(entry: JournalEntry) -> str | None:
         detail["hold_created"] = hold_to_json(entry.hold_created)
     if entry.hold_released is not None:
         detail["hold_released"] = str(entry.hold_released)
+    if entry.overdraft_after_minor is not None:
+        detail["overdraft_after_minor"] = entry.overdraft_after_minor
     return json.dumps(detail) if detail else None
 
 
@@ -187,4 +189,5 @@ def entry_from_rows(rows: Sequence[Any]) -> JournalEntry:
         status_after=AccountStatus(detail["status_after"]) if "status_after" in detail else None,
         hold_created=hold_from_json(detail["hold_created"]) if "hold_created" in detail else None,
         hold_released=uuid.UUID(detail["hold_released"]) if "hold_released" in detail else None,
+        overdraft_after_minor=int(detail["overdraft_after_minor"]) if "overdraft_after_minor" in detail else None,
     )

@@ -53,6 +53,7 @@ BALANCE_COLUMNS = (
     "balance_minor",
     "held_minor",
     "version",
+    "overdraft_limit_minor",
 )
 _UPSERT_SNAPSHOT_BALANCES = (
     "INSERT INTO ledger_balances SELECT * FROM snapshot_balances ON CONFLICT (account_id) DO UPDATE SET "  # nosec B608
@@ -200,6 +201,7 @@ class Journal:
                     balance_minor=row["balance_minor"],
                     held_minor=row["held_minor"],
                     version=row["version"],
+                    overdraft_limit_minor=row["overdraft_limit_minor"],
                 )
             for row in await connection.fetch(
                 f"SELECT {', '.join(HOLD_COLUMNS)} FROM ledger_snapshot_holds WHERE shard = $1",  # nosec B608
@@ -398,6 +400,7 @@ class Journal:
                         account.balance_minor,
                         account.held_minor,
                         account.version,
+                        account.overdraft_limit_minor,
                     )
                     for account_id in dirty
                     if (account := state.accounts.get(account_id)) is not None

@@ -257,6 +257,7 @@ class AccountShard:
                     account.available_minor,
                     account.held_minor,
                     account.version,
+                    account.overdraft_limit_minor,
                 )
             )
         return found

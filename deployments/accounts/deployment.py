@@ -26,7 +26,7 @@ OPERATIONS = frozenset(
         "of_user",
         "balance",
         "change_status",
-        "set_daily_limit",
+        "set_limits",
         "statement",
         "lookup",
         "payees",
@@ -51,7 +51,7 @@ class _AccountOperations:
         self.of_user = self._accounts.of_user
         self.balance = self._accounts.balance
         self.change_status = self._accounts.change_status
-        self.set_daily_limit = self._accounts.set_daily_limit
+        self.set_limits = self._accounts.set_limits
         self.lookup = self._accounts.lookup
         payees = PayeeService(banking.pool, banking.directory)
         self.payees = payees.listing

@@ -197,6 +197,25 @@ class ChangeStatus(_IdsAsBytes):
 
 
 @dataclass(frozen=True, slots=True)
+class SetOverdraft(_IdsAsBytes):
+    """Set how far below zero a customer account may go (0 ends the line). Decided in the
+    account's turn like any movement, so no transfer races past a line being lowered."""
+
+    command_id: uuid.UUID
+    account_id: uuid.UUID
+    overdraft_limit_minor: int
+
+    def __post_init__(self) -> None:
+        _check_shape(self.overdraft_limit_minor, None)
+        if self.overdraft_limit_minor < 0:
+            raise ValueError(f"an overdraft line is not negative, got {self.overdraft_limit_minor}")
+
+    @property
+    def routing_account_id(self) -> uuid.UUID:
+        return self.account_id
+
+
+@dataclass(frozen=True, slots=True)
 class CreditStep(_IdsAsBytes):
     """Cross-shard step 2, on the destination's shard: its clearing account → the destination."""
 
@@ -241,7 +260,9 @@ class RefundStep(_IdsAsBytes):
 
 
 TransferCommand = Transfer | Deposit | Withdrawal
-OtherCommand = OpenAccount | PostPending | VoidPending | ExpirePending | ChangeStatus | CreditStep | RefundStep
+OtherCommand = (
+    OpenAccount | PostPending | VoidPending | ExpirePending | ChangeStatus | SetOverdraft | CreditStep | RefundStep
+)
 Command = TransferCommand | OtherCommand
 TRANSFER_COMMANDS: Final = (Transfer, Deposit, Withdrawal)
 

@@ -21,6 +21,7 @@ from models.ledger.commands import (
     OpenAccount,
     PostPending,
     RefundStep,
+    SetOverdraft,
     StatusAction,
     Transfer,
     VoidPending,
@@ -124,7 +125,7 @@ def _debitable(view: LedgerView, account_id: uuid.UUID, amount_minor: int, curre
     account = _creditable(view, account_id, currency)
     if amount_minor > account.debit_limit_minor:
         raise _Reject(RejectReason.LIMIT_EXCEEDED)
-    if account.is_customer and account.available_minor < amount_minor:
+    if account.is_customer and account.spendable_minor < amount_minor:
         raise _Reject(RejectReason.INSUFFICIENT_FUNDS)
     return account
 
@@ -321,6 +322,28 @@ def _decide_status(view: LedgerView, command: ChangeStatus) -> Decision:
     return Decision(entries=(entry,))
 
 
+def _decide_overdraft(view: LedgerView, command: SetOverdraft) -> Decision:
+    """A line may be raised at any time and lowered down to what the account owes now (its
+    balance below zero, and what it holds beyond its balance), never below."""
+    account = _existing(view, command.account_id)
+    if not account.is_customer:
+        raise _Reject(RejectReason.INTERNAL_ACCOUNT)
+    if account.status is AccountStatus.CLOSED:
+        raise _Reject(RejectReason.ACCOUNT_CLOSED)
+    if not 0 <= command.overdraft_limit_minor <= MAX_AMOUNT_MINOR:
+        raise _Reject(RejectReason.INVALID_AMOUNT)
+    if account.available_minor + command.overdraft_limit_minor < 0:
+        raise _Reject(RejectReason.OVERDRAFT_IN_USE)
+    entry = JournalEntry(
+        command.command_id,
+        EntryKind.OVERDRAFT,
+        account.currency,
+        (Leg(command.account_id),),
+        overdraft_after_minor=command.overdraft_limit_minor,
+    )
+    return Decision(entries=(entry,))
+
+
 def _decide_credit_step(view: LedgerView, command: CreditStep) -> Decision:
     """The destination refuses (so the source is refunded) if it cannot take the money now."""
     _creditable(view, command.credit_account_id, command.currency)
@@ -352,6 +375,7 @@ _RULES: dict[type, Callable[[LedgerView, Any], Decision]] = {
     VoidPending: _decide_release,
     ExpirePending: _decide_release,
     ChangeStatus: _decide_status,
+    SetOverdraft: _decide_overdraft,
     CreditStep: _decide_credit_step,
     RefundStep: _decide_refund_step,
 }

@@ -2,7 +2,7 @@
 
 An entry is the unit of the journal: it touches one or more accounts (its legs), moves
 money between them so that the amounts sum to zero, and may open an account, change its
-status, or create or release a hold. `apply_entry` is the only code that changes ledger
+status or its overdraft line, or create or release a hold. `apply_entry` is the only code that changes ledger
 state, used alike for live batches and for replaying the journal after a restart.
 """
 
@@ -33,6 +33,7 @@ class EntryKind(StrEnum):
     FREEZE = "FREEZE"
     UNFREEZE = "UNFREEZE"
     CLOSE = "CLOSE"
+    OVERDRAFT = "OVERDRAFT"  # the account's overdraft line changes (no money moves)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,7 @@ class JournalEntry:
     status_after: AccountStatus | None = None
     hold_created: Hold | None = None
     hold_released: uuid.UUID | None = None
+    overdraft_after_minor: int | None = None
 
     def __post_init__(self) -> None:
         legs = self.legs
@@ -76,6 +78,7 @@ class JournalEntry:
             assert len({leg.account_id for leg in legs}) == len(legs), "one leg per account"
         assert (self.opened is not None) == (self.kind is EntryKind.OPEN)
         assert (self.status_after is not None) == (self.kind in _STATUS_KINDS)
+        assert (self.overdraft_after_minor is not None) == (self.kind is EntryKind.OVERDRAFT)
 
 
 _STATUS_KINDS = frozenset({EntryKind.FREEZE, EntryKind.UNFREEZE, EntryKind.CLOSE})
@@ -120,6 +123,8 @@ def apply_entry(ledger: MutableLedger, entry: JournalEntry) -> list[Posting]:
         account.version += 1
         if entry.status_after is not None:
             account.status = entry.status_after
+        if entry.overdraft_after_minor is not None:
+            account.overdraft_limit_minor = entry.overdraft_after_minor
         account.check_invariants()
         postings.append(Posting(leg, account.version, account.balance_minor, account.held_minor))
     if entry.hold_created is not None:

@@ -35,6 +35,7 @@ from models.ledger.commands import (
     ExpirePending,
     PostPending,
     RefundStep,
+    SetOverdraft,
     StatusAction,
     Transfer,
     VoidPending,
@@ -359,6 +360,12 @@ def record_command_events(
         case ChangeStatus() if decision.accepted:
             events.account(
                 _STATUS_EVENT_TYPES[command.action], command.account_id, {"command_id": str(command.command_id)}
+            )
+        case SetOverdraft() if decision.accepted:
+            events.account(
+                "account.overdraft.updated",
+                command.account_id,
+                {"command_id": str(command.command_id), "overdraft_limit_minor": command.overdraft_limit_minor},
             )
         case _:
             pass

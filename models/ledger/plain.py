@@ -51,12 +51,13 @@ def apply_plain_transfer(
     if not (_plain_party(debit, currency) and _plain_party(credit, currency)):
         return None
     assert debit is not None and credit is not None
-    if amount > debit.debit_limit_minor or debit.balance_minor - debit.held_minor < amount:
+    spendable_minor = debit.balance_minor - debit.held_minor + debit.overdraft_limit_minor
+    if amount > debit.debit_limit_minor or spendable_minor < amount:
         return None
     debit, credit = overlay.account_for_update(debit_id), overlay.account_for_update(credit_id)
     debit.balance_minor -= amount
     debit.version += 1
     credit.balance_minor += amount
     credit.version += 1
-    assert debit.balance_minor >= debit.held_minor, "a customer account never holds more than it has"
+    assert debit.spendable_minor >= 0, "a customer account never holds more than it has and may borrow"
     return debit, credit

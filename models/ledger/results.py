@@ -52,6 +52,7 @@ class AccountBalance:
     available_minor: int
     held_minor: int
     version: int
+    overdraft_limit_minor: int
 
 
 # On the wire between a shard and its callers, a batch's results travel without their ids

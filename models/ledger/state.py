@@ -24,10 +24,17 @@ class Account:
     balance_minor: int = 0
     held_minor: int = 0
     version: int = 0
+    # How far below zero the bank lets this account go (a credit line an admin sets; 0: none).
+    overdraft_limit_minor: int = 0
 
     @property
     def available_minor(self) -> int:
         return self.balance_minor - self.held_minor
+
+    @property
+    def spendable_minor(self) -> int:
+        """What a movement may take: the available balance and the overdraft line beyond it."""
+        return self.balance_minor - self.held_minor + self.overdraft_limit_minor
 
     @property
     def is_customer(self) -> bool:
@@ -44,13 +51,17 @@ class Account:
             self.balance_minor,
             self.held_minor,
             self.version,
+            self.overdraft_limit_minor,
         )
 
     def check_invariants(self) -> None:
         assert self.held_minor >= 0, "holds never go negative"
+        assert self.overdraft_limit_minor >= 0, "an overdraft line is never negative"
         if self.is_customer:
-            assert self.balance_minor >= 0, "a customer account never goes below zero"
-            assert self.available_minor >= 0, "a customer account never holds more than it has"
+            assert self.balance_minor >= -self.overdraft_limit_minor, "never below zero by more than its overdraft line"
+            assert self.spendable_minor >= 0, "never holds more than it has and may borrow"
+        else:
+            assert self.overdraft_limit_minor == 0, "internal accounts have no overdraft line"
 
 
 @dataclass(frozen=True, slots=True)

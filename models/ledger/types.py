@@ -60,6 +60,7 @@ class RejectReason(StrEnum):
     PENDING_EXPIRED = "pending_expired"
     AMOUNT_EXCEEDS_PENDING = "amount_exceeds_pending"
     INVALID_TIMEOUT = "invalid_timeout"
+    OVERDRAFT_IN_USE = "overdraft_in_use"  # the new overdraft line is below what the account owes
 
 
 # Namespace of the ids BankFlow derives deterministically (saga steps, internal accounts).

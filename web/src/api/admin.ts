@@ -11,7 +11,7 @@ export type CustomerDocument = Schemas['Document'];
 export type DocumentList = Schemas['DocumentList'];
 export type Account = Schemas['Account'];
 export type AccountList = Schemas['AccountList'];
-export type DailyLimit = Schemas['DailyLimit'];
+export type AccountLimits = Schemas['AccountLimits'];
 export type Transaction = Schemas['Transaction'];
 export type TransactionPage = Schemas['TransactionPage'];
 export type TransactionKind = Schemas['TransactionKind'];
@@ -98,7 +98,7 @@ export const adminApi = bankflowApi
         }),
         invalidatesTags: ['AdminAccounts', 'Accounts'],
       }),
-      setDailyLimit: build.mutation<Account, { accountId: string; body: DailyLimit }>({
+      setDailyLimit: build.mutation<Account, { accountId: string; body: AccountLimits }>({
         query: ({ accountId, body }) => ({ url: `api/v1/accounts/${enc(accountId)}/limits`, method: 'PUT', body }),
         invalidatesTags: ['AdminAccounts', 'Accounts'],
       }),

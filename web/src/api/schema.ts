@@ -616,7 +616,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Admin: set the daily outgoing limit */
+        /** Admin: set the daily outgoing limit and the overdraft line */
         put: operations["set_limits_api_v1_accounts__account_id__limits_put"];
         post?: never;
         delete?: never;
@@ -1416,6 +1416,12 @@ export interface components {
              */
             held: string;
             /**
+             * Overdraft Limit
+             * @description a decimal string
+             * @example -12.34
+             */
+            overdraft_limit: string;
+            /**
              * Daily Outgoing Limit
              * @description a decimal string
              * @example -12.34
@@ -1426,6 +1432,24 @@ export interface components {
              * Format: date-time
              */
             opened_at: string;
+        };
+        /**
+         * AccountLimits
+         * @description Either limit or both; a field left out keeps its value.
+         */
+        AccountLimits: {
+            /**
+             * Daily Outgoing Limit
+             * @description an amount in the account's currency, or 0 to stop outgoing money
+             * @example 2500.00
+             */
+            daily_outgoing_limit?: string | null;
+            /**
+             * Overdraft Limit
+             * @description how far below zero the account may go, in its currency; 0 ends the line. It cannot be lowered below what the account owes now (409 overdraft_in_use)
+             * @example 500.00
+             */
+            overdraft_limit?: string | null;
         };
         /** AccountList */
         AccountList: {
@@ -1880,15 +1904,6 @@ export interface components {
             /** Phone */
             phone?: string | null;
             address?: components["schemas"]["Address"] | null;
-        };
-        /** DailyLimit */
-        DailyLimit: {
-            /**
-             * Daily Outgoing Limit
-             * @description an amount in the account's currency, or 0 to stop outgoing money
-             * @example 2500.00
-             */
-            daily_outgoing_limit: string;
         };
         /**
          * Direction
@@ -7297,7 +7312,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["DailyLimit"];
+                "application/json": components["schemas"]["AccountLimits"];
             };
         };
         responses: {

@@ -85,6 +85,11 @@ function AccountCard({ account }: { account: Account }) {
           <Figure label={t('dashboard.available')} value={formatMoney(account.available_balance, account.currency)} testId="available" />
           <Figure label={t('dashboard.held')} value={formatMoney(account.held, account.currency)} testId="held" />
         </Box>
+        {Number(account.overdraft_limit) > 0 && (
+          <Typography variant="body2" color="text.secondary" sx={{ mb: 1 }} data-testid="overdraft">
+            {t('dashboard.overdraft')}: {formatMoney(account.overdraft_limit, account.currency)}
+          </Typography>
+        )}
         <Divider sx={{ mb: 1 }} />
         <Typography variant="subtitle1" component="h3">
           {t('dashboard.recent')}

@@ -21,6 +21,7 @@ function account(id: string, number: string, type: string, balance: string): Acc
     balance,
     available_balance: balance,
     held: '0.00',
+    overdraft_limit: '0.00',
     daily_outgoing_limit: '10000.00',
     opened_at: '2026-01-02T03:04:05Z',
   };

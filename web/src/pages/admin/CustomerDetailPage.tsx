@@ -28,7 +28,9 @@ import { currencyDigits, formatDateTime, formatMoney } from '../../format';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { AccountStatusChip, Field, fullName, Hidden, KycChip, ScrollTable, Section, useStaff } from './common';
 
-type Action = 'freeze' | 'unfreeze' | 'close' | 'limit';
+type Action = 'freeze' | 'unfreeze' | 'close' | 'limit' | 'overdraft';
+/** The actions that set an amount: the dialog asks for it. */
+const AMOUNT_ACTIONS: ReadonlySet<Action> = new Set(['limit', 'overdraft']);
 const LIMIT = /^\d+(\.\d+)?$/;
 
 function accountLabel(t: (key: string, options?: Record<string, unknown>) => string, account: Account): string {
@@ -105,7 +107,7 @@ export default function CustomerDetailPage() {
     setProblem(null);
     setLimitError(null);
     setDone(null);
-    setLimit(account.daily_outgoing_limit);
+    setLimit(action === 'overdraft' ? account.overdraft_limit : account.daily_outgoing_limit);
     setPending({ action, account });
   };
 
@@ -114,13 +116,14 @@ export default function CustomerDetailPage() {
     const { action, account } = pending;
     setProblem(null);
     try {
-      if (action === 'limit') {
+      if (action === 'limit' || action === 'overdraft') {
         const text = limit.trim();
         const decimals = text.split('.')[1]?.length ?? 0;
         if (!LIMIT.test(text)) return setLimitError(t('admin.customerDetail.limitInvalid'));
         if (decimals > currencyDigits(account.currency))
           return setLimitError(t('transfer.validation.decimals', { currency: account.currency, digits: currencyDigits(account.currency) }));
-        await setDailyLimit({ accountId: account.account_id, body: { daily_outgoing_limit: text } }).unwrap();
+        const body = action === 'overdraft' ? { overdraft_limit: text } : { daily_outgoing_limit: text };
+        await setDailyLimit({ accountId: account.account_id, body }).unwrap();
       } else {
         // The same key on a retry of this very action (a timeout, a 503), a new one otherwise.
         const idempotencyKey = submission.current.forSubmit({ action, account: account.account_id });
@@ -195,6 +198,7 @@ export default function CustomerDetailPage() {
                   <TableCell align="right">{t('dashboard.balance')}</TableCell>
                   <TableCell align="right">{t('dashboard.available')}</TableCell>
                   <TableCell align="right">{t('admin.customerDetail.dailyLimit')}</TableCell>
+                  <TableCell align="right">{t('admin.customerDetail.overdraftLimit')}</TableCell>
                   <TableCell>
                     <Hidden>{t('admin.actions')}</Hidden>
                   </TableCell>
@@ -213,6 +217,7 @@ export default function CustomerDetailPage() {
                       <TableCell align="right">{formatMoney(a.balance, a.currency)}</TableCell>
                       <TableCell align="right">{formatMoney(a.available_balance, a.currency)}</TableCell>
                       <TableCell align="right">{formatMoney(a.daily_outgoing_limit, a.currency)}</TableCell>
+                      <TableCell align="right">{formatMoney(a.overdraft_limit, a.currency)}</TableCell>
                       <TableCell>
                         {!closed && (
                           <Box sx={{ display: 'flex', gap: 1, flexWrap: 'nowrap' }}>
@@ -228,6 +233,11 @@ export default function CustomerDetailPage() {
                             {isAdmin && (
                               <Button size="small" onClick={() => start('limit', a)} aria-label={t('admin.customerDetail.limitNamed', { account: name })}>
                                 {t('admin.customerDetail.limit')}
+                              </Button>
+                            )}
+                            {isAdmin && (
+                              <Button size="small" onClick={() => start('overdraft', a)} aria-label={t('admin.customerDetail.overdraftNamed', { account: name })}>
+                                {t('admin.customerDetail.overdraft')}
                               </Button>
                             )}
                             {isAdmin && (
@@ -272,9 +282,11 @@ export default function CustomerDetailPage() {
               balance: formatMoney(pending.account.balance, pending.account.currency),
             })}
           </Typography>
-          {pending.action === 'limit' && (
+          {AMOUNT_ACTIONS.has(pending.action) && (
             <TextField
-              label={t('admin.customerDetail.newLimit', { currency: pending.account.currency })}
+              label={t(pending.action === 'overdraft' ? 'admin.customerDetail.newOverdraft' : 'admin.customerDetail.newLimit', {
+                currency: pending.account.currency,
+              })}
               required
               fullWidth
               autoFocus

@@ -3,29 +3,14 @@ import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Customer, CustomerDocument } from '../../api/admin';
+import type { CustomerDocument } from '../../api/admin';
 import KycReviewPage from './KycReviewPage';
-import { renderAdmin } from './testing';
+import { customerOf, renderAdmin } from './testing';
 
 const base = window.location.origin;
 const CUSTOMER_ID = '0f9b2c58-2222-4c4c-9a9a-000000000002';
 
-const customer: Customer = {
-  customer_id: CUSTOMER_ID,
-  user_id: '0f9b2c58-1111-4c4c-9a9a-000000000001',
-  email: 'ada@example.com',
-  first_name: 'Ada',
-  last_name: 'Lovelace',
-  date_of_birth: '1990-12-10',
-  ssn_last4: '6789',
-  phone: null,
-  address: { line1: '1 Main St', line2: null, city: 'Springfield', region: 'IL', postal_code: '62701', country: 'US' },
-  kyc_status: 'SUBMITTED',
-  kyc_reason: null,
-  kyc_updated_at: '2026-01-03T03:04:05Z',
-  created_at: '2026-01-02T03:04:05Z',
-  updated_at: '2026-01-03T03:04:05Z',
-};
+const customer = customerOf();
 const passport: CustomerDocument = {
   document_id: '0f9b2c58-6666-4c4c-9a9a-000000000006',
   kind: 'passport',
