@@ -118,7 +118,8 @@ def test_amounts_declare_their_pattern(model: str, name: str) -> None:
 def test_search_amounts_and_the_daily_limit_declare_theirs() -> None:
     for name in ("min_amount", "max_amount"):
         assert _parameter("/api/v1/transactions/search", name)["pattern"] == AMOUNT_PATTERN_TEXT
-    assert "pattern" in _field("DailyLimit", "daily_outgoing_limit")
+    assert "pattern" in _field("AccountLimits", "daily_outgoing_limit")
+    assert "pattern" in _field("AccountLimits", "overdraft_limit")
 
 
 @pytest.mark.parametrize(("model", "name"), CURRENCY_FIELDS)
@@ -200,8 +201,8 @@ def test_every_declared_amount_is_accepted_within_its_currencys_decimals(data: s
 
 @untimed
 @given(st.data())
-def test_every_declared_daily_limit_is_accepted(data: st.DataObject) -> None:
-    text = data.draw(_values("DailyLimit", "daily_outgoing_limit"))
+def test_every_declared_daily_limit_and_overdraft_line_is_accepted(data: st.DataObject) -> None:
+    text = data.draw(_values("AccountLimits", data.draw(st.sampled_from(["daily_outgoing_limit", "overdraft_limit"]))))
     assert Decimal(text) == 0 or parse_amount(text, "CLF") > 0
 
 
