@@ -32,6 +32,7 @@ import asyncpg
 import httpx
 
 from actors.settings import Settings
+from bench.summary import BENCH_SHARDS, ApiFigures
 from cluster import stack
 from cluster.embedded.process import free_ports
 
@@ -287,7 +288,9 @@ def setup(settings: Settings, args: argparse.Namespace) -> tuple[dict[str, str],
     return admin, parties
 
 
-async def measure(settings: Settings, args: argparse.Namespace, admin: dict[str, str], parties: list[Party]) -> None:
+async def measure(
+    settings: Settings, args: argparse.Namespace, admin: dict[str, str], parties: list[Party]
+) -> ApiFigures:
     base_url = stack.http_url(settings)
     # Search first, on a quiet stack: the transfers below leave a backlog of events that the
     # relay and the notifications consumer work through for a minute after.
@@ -299,16 +302,27 @@ async def measure(settings: Settings, args: argparse.Namespace, admin: dict[str,
     sql_ms = await _search_sql(settings.database_url, heavy, args.search_repeats)
     say(f"  search query alone (account + 30 days + amount range): p50 {sql_ms:.1f} ms")
     ratios = {}
+    alone: tuple[float, float] | None = None
     for concurrency in args.concurrency:
         trivial = await _load(concurrency, args.seconds, _trivial, base_url)
         transfers = await _load(concurrency, args.seconds, _transferring(parties), base_url)
         ratios[concurrency] = transfers.per_second / trivial.per_second
+        if alone is None or concurrency == 1:
+            alone = (transfers.percentile(0.5), trivial.percentile(0.5))
         say(f"concurrency {concurrency:>3}: trivial {trivial.line()}")
         say(f"                 transfer {transfers.line()}   ratio {ratios[concurrency]:.2f}")
     batch_rate = await _batch(base_url, parties, args.batches, args.batch_size)
     say(f"batch endpoint: {args.batches} × {args.batch_size:,} transfers: {batch_rate:,.0f} transfers/s")
-    top = max(args.concurrency)
-    say(f"api: transfer {ratios[top]:.2f} of serve ceiling, batch {batch_rate:,.0f} transfers/s")
+    assert alone is not None, "at least one concurrency is measured"
+    say(f"  single transfer alone: p50 {alone[0]:.1f} ms against the trivial endpoint's {alone[1]:.1f} ms")
+    figures = ApiFigures(
+        transfer_ratio_by_concurrency=ratios,
+        transfer_p50_ms_alone=alone[0],
+        trivial_p50_ms_alone=alone[1],
+        batch_transfers_per_s=batch_rate,
+    )
+    say(f"api alone: transfer {figures.transfer_ratio:.2f} of serve ceiling, batch {batch_rate:,.0f} transfers/s")
+    return figures
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -344,6 +358,7 @@ def bench_stack(label: str) -> Iterator[Settings]:
             rate_limit_per_minute=1_000_000,
             auth_rate_limit_per_minute=1_000_000,
             daily_outgoing_limit_units=10**11,
+            account_shards=BENCH_SHARDS,
         )
         say(f"starting the whole stack for the {label} benchmark…")
         try:

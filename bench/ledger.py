@@ -24,14 +24,15 @@ import asyncpg
 import psutil
 import ray
 
-from actors.ledger.client import MAX_BATCH_COMMANDS, LedgerClient
+from actors.ledger.client import LedgerClient
 from actors.ledger.placement import ensure_shards, shard_actor_name, stop_shards, wait_ready
 from actors.settings import Settings
 from bench import rowlock
+from bench.summary import BENCH_SHARDS
 from cluster import migrations, ray_runtime
 from cluster.embedded import postgres, ray_head
 from cluster.embedded.process import free_ports
-from models.ledger.commands import Command, Deposit, OpenAccount, Transfer
+from models.ledger.commands import MAX_BATCH_COMMANDS, Command, Deposit, OpenAccount, Transfer
 from models.ledger.types import AccountType
 
 FUNDS_MINOR = 10**12
@@ -256,7 +257,8 @@ async def measure_recovery(dsn: str, args: argparse.Namespace) -> None:
     )
 
 
-async def measure(settings: Settings, args: argparse.Namespace) -> None:
+async def measure(settings: Settings, args: argparse.Namespace) -> dict[str, float]:
+    """The actor ledger's best transfers/s per workload ("uniform", "hot")."""
     dsn = settings.database_url
     say(
         f"accounts {args.accounts:,}, transfers per workload {args.transfers:,}, shards {args.shards}; "
@@ -269,6 +271,7 @@ async def measure(settings: Settings, args: argparse.Namespace) -> None:
         f"ledger: uniform {ledger['uniform'] / baseline['uniform']:.1f}x, hot {ledger['hot'] / baseline['hot']:.1f}x "
         "vs row-locking postgres"
     )
+    return ledger
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -285,7 +288,7 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         "--connections", type=int, nargs="+", default=[8, 16, 32], help="row-locking concurrencies to try"
     )
     parser.add_argument("--runs", type=int, default=2, help="runs of each actor-ledger workload; the best counts")
-    parser.add_argument("--shards", type=int, default=1, help="1 is fastest on a 2-core machine (no sagas)")
+    parser.add_argument("--shards", type=int, default=BENCH_SHARDS, help="1 is fastest on a 2-core machine (no sagas)")
     parser.add_argument("--in-flight", type=int, default=4, help="batches in flight at once")
     parser.add_argument("--latency-callers", type=int, default=32)
     parser.add_argument("--latency-seconds", type=float, default=5.0)
@@ -293,7 +296,7 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     args = parse(argv)
     with tempfile.TemporaryDirectory(prefix="bankflow-bench-") as scratch:
         postgres_port, ray_port, dashboard_port = free_ports(3)
@@ -314,7 +317,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             resolved = settings.model_copy(update={"database_url": dsn})
             ray_runtime.connect(resolved)
             try:
-                asyncio.run(measure(resolved, args))
+                return asyncio.run(measure(resolved, args))
             finally:
                 ray_runtime.disconnect()
         finally:

@@ -148,7 +148,8 @@ async def _stream_latency(settings: Settings, count: int, per_second: float) -> 
     return Run(len(latencies), time.perf_counter() - began, latencies)
 
 
-async def measure(settings: Settings, args: argparse.Namespace) -> None:
+async def measure(settings: Settings, args: argparse.Namespace) -> float:
+    """The notification consumer's rate as a share of a bare consumer's."""
     topic = f"bench-events-{uuid.uuid4().hex[:8]}"
     say(f"publishing a backlog of {args.events:,} events for {args.users:,} users…")
     await _backlog(settings, topic, args.users, args.events)
@@ -162,6 +163,7 @@ async def measure(settings: Settings, args: argparse.Namespace) -> None:
         f"p50 {latency.percentile(0.5):.1f} ms  p99 {latency.percentile(0.99):.1f} ms"
     )
     say(f"notifications: {recorded / raw:.3f} of raw consume rate, outbox→stream p99 {latency.percentile(0.99):.0f} ms")
+    return recorded / raw
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:

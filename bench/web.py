@@ -34,10 +34,10 @@ from actors.settings import Settings
 from bench.api import ADMIN_PASSWORD, PASSWORD, batch_transfers, bench_stack, expect_status, new_party, say
 from cluster import stack
 from cluster.embedded import smtp
+from models.transactions import MAX_BATCH_TRANSFERS
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "bench" / "web_dashboard.mjs"
-MAX_BATCH_TRANSFERS = 8_190  # the batch endpoint's limit
 SCRIPT_TIMEOUT_S = 900
 QUIET_FOR_S = 5  # no new mail for this long: the notifications of the seeding are all out
 QUIET_TIMEOUT_S = 900

@@ -105,6 +105,13 @@ def _manifest(path: Path, mtime_ns: int) -> dict[str, dict[str, object]]:
     return loaded
 
 
+@functools.lru_cache(maxsize=4)
+def _index_html(path: Path, mtime_ns: int) -> str:
+    """index.html as built (cached per build, like the manifest: every page load serves it)."""
+    del mtime_ns
+    return path.read_text(encoding="utf-8")
+
+
 def page_chunks(root: Path, page: str) -> list[str]:
     """The files of a page's chunk and of everything it imports statically, minus what the
     entry (index.html's own script) already loads; [] when the build has no manifest."""
@@ -184,7 +191,8 @@ def web_response(request: Request) -> Response:
         return _security_headers(_file_response(request, found, cache), nonce)
     if path.startswith(ASSETS_PREFIX):  # a missing asset is not a page: no HTML for a script tag
         return error_response(request, 404, "not_found", "no such asset")
-    html = _with_preloads(index.read_text(encoding="utf-8").replace(NONCE_PLACEHOLDER, nonce), root, path)
+    built = _index_html(index, index.stat().st_mtime_ns)
+    html = _with_preloads(built.replace(NONCE_PLACEHOLDER, nonce), root, path)
     response = Response(html, media_type="text/html", headers={"Cache-Control": "no-cache"})
     return _security_headers(response, nonce)
 

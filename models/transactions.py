@@ -11,6 +11,7 @@ import uuid
 from enum import StrEnum
 from typing import Final
 
+from models.ledger.commands import MAX_BATCH_COMMANDS
 from models.ledger.types import TransferStatus
 
 # Derives a transaction id from a caller's Idempotency-Key: the same key from the same user
@@ -18,7 +19,7 @@ from models.ledger.types import TransferStatus
 IDEMPOTENCY_NAMESPACE: Final = uuid.UUID("0b7d3a52-6d1e-4f0f-9a51-7472616e7361")
 MAX_IDEMPOTENCY_KEY_CHARS: Final = 200
 MAX_DESCRIPTION_CHARS: Final = 500
-MAX_BATCH_TRANSFERS: Final = 8_190
+MAX_BATCH_TRANSFERS: Final = MAX_BATCH_COMMANDS  # a batch request is one ledger call
 # How long a payment authorisation holds funds when the caller names no time.
 DEFAULT_AUTHORISATION_TIMEOUT_S: Final = 7 * 24 * 3600
 

@@ -123,6 +123,31 @@ def test_without_a_build_the_root_says_so_as_json(tmp_path: Path, monkeypatch: p
     assert "make install" in error["message"]
 
 
+def test_a_new_build_of_index_html_is_served_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """index.html is read once per build, not per load: a rebuild (a new mtime) is seen on the next load."""
+    import os
+
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from deployments.web import DIST_ENV, NONCE_PLACEHOLDER, WebApp
+
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    index = dist / "index.html"
+    monkeypatch.setenv(DIST_ENV, str(dist))
+    app = FastAPI()
+    app.add_middleware(WebApp)
+    client = TestClient(app)
+    index.write_text(f'<html><head></head><body nonce="{NONCE_PLACEHOLDER}">first</body></html>')
+    first = client.get("/accounts")
+    assert first.status_code == 200 and "first" in first.text and NONCE_PLACEHOLDER not in first.text
+    index.write_text("<html><head></head><body>second</body></html>")
+    stat = index.stat()
+    os.utime(index, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    assert "second" in client.get("/accounts").text
+
+
 def test_assets_go_gzipped_to_a_browser_that_accepts_it(web: httpx.Client) -> None:
     script = re.findall(r'src="(/assets/[^"]+\.js)"', web.get("/").text)[0]
     on_disk = (DEFAULT_DIST / script.lstrip("/")).read_bytes()

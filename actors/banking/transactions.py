@@ -30,6 +30,7 @@ from models.ledger.types import RejectReason, TransferStatus, derived_id
 from models.money import format_amount, minor_units
 from models.paging import CursorError, decode_time_keyset, encode_time_keyset
 from models.transactions import (
+    MAX_BATCH_TRANSFERS,
     OUTGOING_KINDS,
     REVERSIBLE_KINDS,
     TransactionKind,
@@ -440,6 +441,8 @@ class TransactionService:
         self, principal: Principal, movements: Sequence[Movement], transaction_ids: Sequence[uuid.UUID]
     ) -> dict[str, Any]:
         """Each transfer with its own result, in one pass: checks, one insert, one ledger batch, one update."""
+        assert 0 < len(movements) <= MAX_BATCH_TRANSFERS, "a batch is one ledger call: the route bounds it"
+        assert len(transaction_ids) == len(movements)
         seen: dict[uuid.UUID, AccountRecord] = {}
         numbers: dict[str, uuid.UUID] = {}
         checked: list[Movement] = []

@@ -23,6 +23,7 @@ from actors.ledger.placement import shard_handles
 from actors.ledger.shard import LedgerUnavailableError, ShardOverloadedError
 from actors.tracing import TraceCarrier, current_carrier, distinct_carriers
 from models.ledger.commands import (
+    MAX_BATCH_COMMANDS,
     ChangeStatus,
     Command,
     CommandBatch,
@@ -40,7 +41,6 @@ from models.ledger.results import AccountBalance, CommandResult, from_wire
 from models.ledger.routing import internal_account_id, shard_of
 from models.ledger.types import AccountType, TransferStatus
 
-MAX_BATCH_COMMANDS = 8_190
 HISTORY_MAX_LIMIT = 500
 
 

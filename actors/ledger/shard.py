@@ -37,6 +37,7 @@ from actors.ledger.sagas import Peers, Sagas
 from actors.metrics import ledger_metrics
 from actors.tracing import TraceCarrier, record_commit_spans
 from models.ledger.commands import (
+    MAX_BATCH_COMMANDS,
     TRANSFER_COMMANDS,
     Command,
     ExpirePending,
@@ -63,7 +64,7 @@ class ShardConfig:
     shard_count: int
     database_url: str
     ledger_name: str = "ledger"  # names the shard actors: several ledgers can share one Ray cluster
-    max_batch_commands: int = 8_190
+    max_batch_commands: int = MAX_BATCH_COMMANDS
     max_queued_commands: int = 200_000
     gather_window_ms: float = 1.0
     snapshot_every_batches: int = 2_000
@@ -83,7 +84,7 @@ class ShardConfig:
 
     def __post_init__(self) -> None:
         assert 0 <= self.shard_index < self.shard_count
-        assert 0 < self.max_batch_commands <= self.max_queued_commands
+        assert 0 < self.max_batch_commands <= min(self.max_queued_commands, MAX_BATCH_COMMANDS)
         assert 0 < self.young_gc_interval_s <= self.full_gc_interval_s
 
 

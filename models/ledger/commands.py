@@ -20,6 +20,10 @@ DEFAULT_DEBIT_LIMIT_MINOR: Final = 1_000_000_000
 MIN_PENDING_TIMEOUT_MS: Final = 1_000
 MAX_PENDING_TIMEOUT_MS: Final = 31 * 24 * 3600 * 1000
 MAX_METADATA_CHARS: Final = 2_000
+# The most commands one call to a shard (and so one batch endpoint request) carries: a shard
+# batch holds these and the internal accounts they may open, and the journal writes it as one
+# set of array parameters, so every path that sends commands is bounded by this one figure.
+MAX_BATCH_COMMANDS: Final = 8_190
 # Bounds a command must respect to be sent at all (the journal's columns are int64);
 # amounts inside them but not acceptable (zero, negative, too large) are rejected by decide.
 _AMOUNT_BOUND: Final = 2**62

@@ -51,8 +51,7 @@ def apply_plain_transfer(
     if not (_plain_party(debit, currency) and _plain_party(credit, currency)):
         return None
     assert debit is not None and credit is not None
-    spendable_minor = debit.balance_minor - debit.held_minor + debit.overdraft_limit_minor
-    if amount > debit.debit_limit_minor or spendable_minor < amount:
+    if amount > debit.debit_limit_minor or debit.spendable_minor < amount:
         return None
     debit, credit = overlay.account_for_update(debit_id), overlay.account_for_update(credit_id)
     debit.balance_minor -= amount

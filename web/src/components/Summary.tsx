@@ -1,8 +1,10 @@
 import Box from '@mui/material/Box';
 import Typography from '@mui/material/Typography';
 import type { TFunction } from 'i18next';
-import type { Account } from '../api/types';
-import { formatMoney } from '../format';
+import type { ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { Account, Transaction } from '../api/types';
+import { formatDateTime, formatMoney } from '../format';
 
 /** One line of a review or receipt: a <dt>/<dd> pair (put it in a <Box component="dl">). */
 export function SummaryRow({ label, value, testId }: { label: string; value: string; testId?: string }) {
@@ -23,4 +25,18 @@ export function accountName(t: TFunction, account: Account | undefined): string 
   if (!account) return '';
   const type = t(`dashboard.type.${account.account_type}`, { defaultValue: account.account_type });
   return `${t('dashboard.accountLabel', { type, number: account.number })} · ${formatMoney(account.available_balance, account.currency)}`;
+}
+
+/** A receipt's lines: status, reference and amount, then the page's own (`children`), then the date. */
+export function ReceiptSummary({ receipt, children }: { receipt: Transaction; children?: ReactNode }) {
+  const { t } = useTranslation();
+  return (
+    <Box component="dl" sx={{ m: 0 }} aria-live="polite">
+      <SummaryRow label={t('transfer.status')} value={t(`transaction.status.${receipt.status}`, { defaultValue: receipt.status })} testId="receipt-status" />
+      <SummaryRow label={t('transfer.reference')} value={receipt.transaction_id} testId="receipt-reference" />
+      <SummaryRow label={t('transfer.amount')} value={formatMoney(receipt.amount, receipt.currency)} />
+      {children}
+      <SummaryRow label={t('transfer.date')} value={formatDateTime(receipt.created_at)} />
+    </Box>
+  );
 }

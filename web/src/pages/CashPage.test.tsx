@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CashRequest } from '../api/movements';
 import type { Transaction } from '../api/types';
 import { renderSignedIn } from '../test/render';
-import { checking, user } from '../test/fixtures';
+import { checking, transactionOf, user } from '../test/fixtures';
 import CashPage from './CashPage';
 
 const base = window.location.origin;
@@ -14,23 +14,15 @@ let sent: { path: string; key: string | null; body: CashRequest }[] = [];
 let refuseWith: { status: number; code: string } | null = null;
 
 function moved(kind: 'DEPOSIT' | 'WITHDRAWAL', body: CashRequest): Transaction {
-  return {
+  return transactionOf({
     transaction_id: '0f9b2c58-9999-4c4c-9a9a-000000000009',
     kind,
-    status: 'COMPLETED',
-    failure_reason: null,
     from_account_id: kind === 'WITHDRAWAL' ? body.account_id : null,
     to_account_id: kind === 'DEPOSIT' ? body.account_id : null,
     amount: body.amount,
-    captured_amount: null,
     currency: body.currency,
     description: body.description ?? null,
-    counterparty: null,
-    reversal_of: null,
-    fraud: null,
-    created_at: '2026-03-04T05:06:07Z',
-    updated_at: '2026-03-04T05:06:07Z',
-  } as Transaction;
+  });
 }
 
 const server = setupServer(

@@ -5,7 +5,6 @@ import Button from '@mui/material/Button';
 import FormControl from '@mui/material/FormControl';
 import FormControlLabel from '@mui/material/FormControlLabel';
 import FormLabel from '@mui/material/FormLabel';
-import MenuItem from '@mui/material/MenuItem';
 import Paper from '@mui/material/Paper';
 import Radio from '@mui/material/Radio';
 import RadioGroup from '@mui/material/RadioGroup';
@@ -21,13 +20,14 @@ import { useAccountsOfUserQuery, useMeQuery } from '../api/api';
 import { problemOf } from '../api/errors';
 import { useCashMutation, type CashKind, type CashRequest } from '../api/movements';
 import type { Account } from '../api/types';
+import { AccountSelect } from '../components/AccountSelect';
 import { AmountFields } from '../components/AmountFields';
 import { Loading } from '../components/Loading';
 import { useMoneyForm } from '../components/moneyForm';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { ReceiptActions, RefusedReceipt, ReviewActions } from '../components/ReviewActions';
-import { SummaryRow, accountName } from '../components/Summary';
-import { currencyDigits, formatDateTime, formatMoney } from '../format';
+import { accountName, ReceiptSummary, SummaryRow } from '../components/Summary';
+import { currencyDigits, formatMoney } from '../format';
 
 const KINDS: readonly CashKind[] = ['deposit', 'withdrawal'];
 /** A deposit or withdrawal is followed only while a fraud review holds it. */
@@ -115,19 +115,7 @@ export default function CashPage() {
             </FormControl>
           )}
         />
-        <Controller
-          control={form.control}
-          name="account_id"
-          render={({ field }) => (
-            <TextField select label={t(`cash.account_${kind}`)} required {...field} error={Boolean(errors.account_id)} helperText={message(errors.account_id?.message)}>
-              {accounts.map((a) => (
-                <MenuItem key={a.account_id} value={a.account_id}>
-                  {accountName(t, a)}
-                </MenuItem>
-              ))}
-            </TextField>
-          )}
-        />
+        <AccountSelect control={form.control} name="account_id" label={t(`cash.account_${kind}`)} accounts={accounts} error={errors.account_id ? message(errors.account_id.message) : null} />
         <AmountFields field={form.register('amount')} error={errors.amount ? message(errors.amount.message) : null} currency={account?.currency ?? ''} />
         <TextField label={t('transfer.description')} autoComplete="off" helperText=" " {...form.register('description')} />
         <Box>
@@ -170,13 +158,9 @@ export default function CashPage() {
             {t('cash.underReview')}
           </Alert>
         )}
-        <Box component="dl" sx={{ m: 0 }} aria-live="polite">
-          <SummaryRow label={t('transfer.status')} value={t(`transaction.status.${receipt.status}`, { defaultValue: receipt.status })} testId="receipt-status" />
-          <SummaryRow label={t('transfer.reference')} value={receipt.transaction_id} testId="receipt-reference" />
-          <SummaryRow label={t('transfer.amount')} value={formatMoney(receipt.amount, receipt.currency)} />
+        <ReceiptSummary receipt={receipt}>
           <SummaryRow label={t(`cash.account_${request.kind}`)} value={nameOf(accountId)} />
-          <SummaryRow label={t('transfer.date')} value={formatDateTime(receipt.created_at)} />
-        </Box>
+        </ReceiptSummary>
         <ReceiptActions anotherLabel={t('cash.another')} onAnother={flow.restart} undecided={flow.undecided} />
       </Box>
     );

@@ -6,30 +6,22 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { ExternalRequest } from '../api/movements';
 import type { Transaction } from '../api/types';
 import { renderSignedIn } from '../test/render';
-import { checking, user } from '../test/fixtures';
+import { checking, transactionOf, user } from '../test/fixtures';
 import ExternalTransferPage from './ExternalTransferPage';
 
 const base = window.location.origin;
 let sent: { key: string | null; body: ExternalRequest }[] = [];
 
 function pending(body: ExternalRequest): Transaction {
-  return {
+  return transactionOf({
     transaction_id: '0f9b2c58-6666-4c4c-9a9a-000000000006',
     kind: 'EXTERNAL_OUT',
     status: 'PENDING',
-    failure_reason: null,
     from_account_id: body.account_id,
     to_account_id: null,
     amount: body.amount,
-    captured_amount: null,
     currency: body.currency,
-    description: null,
-    counterparty: null,
-    reversal_of: null,
-    fraud: null,
-    created_at: '2026-03-04T05:06:07Z',
-    updated_at: '2026-03-04T05:06:07Z',
-  } as Transaction;
+  });
 }
 
 const server = setupServer(

@@ -18,13 +18,14 @@ import { useAccountsOfUserQuery, useMeQuery } from '../api/api';
 import { problemOf } from '../api/errors';
 import { useExternalMutation, type ExternalRequest } from '../api/movements';
 import type { Account } from '../api/types';
+import { AccountSelect } from '../components/AccountSelect';
 import { AmountFields } from '../components/AmountFields';
 import { Loading } from '../components/Loading';
 import { useMoneyForm } from '../components/moneyForm';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { ReceiptActions, RefusedReceipt, ReviewActions } from '../components/ReviewActions';
-import { SummaryRow, accountName } from '../components/Summary';
-import { currencyDigits, formatDateTime, formatMoney } from '../format';
+import { accountName, ReceiptSummary, SummaryRow } from '../components/Summary';
+import { currencyDigits, formatMoney } from '../format';
 import { isRoutingNumber } from '../routing';
 import { amountSchema, hasTooManyDecimals } from '../amounts';
 
@@ -134,19 +135,7 @@ export default function ExternalTransferPage() {
             </TextField>
           )}
         />
-        <Controller
-          control={form.control}
-          name="account_id"
-          render={({ field }) => (
-            <TextField select label={t('external.account')} required {...field} error={Boolean(errors.account_id)} helperText={message(errors.account_id?.message)}>
-              {accounts.map((a) => (
-                <MenuItem key={a.account_id} value={a.account_id}>
-                  {accountName(t, a)}
-                </MenuItem>
-              ))}
-            </TextField>
-          )}
-        />
+        <AccountSelect control={form.control} name="account_id" label={t('external.account')} accounts={accounts} error={errors.account_id ? message(errors.account_id.message) : null} />
         <TextField label={t('external.name')} required autoComplete="off" error={Boolean(errors.name)} helperText={message(errors.name?.message)} {...form.register('name')} />
         <Box sx={{ display: 'grid', gridTemplateColumns: { xs: '1fr', sm: '1fr 1fr' }, gap: 2 }}>
           <TextField
@@ -207,21 +196,17 @@ export default function ExternalTransferPage() {
           <RefusedReceipt title={t('transfer.refusedTitle')} failureReason={receipt.failure_reason} />
         ) : receipt.status === 'PENDING_REVIEW' ? (
           <Alert severity="warning" sx={{ mb: 2 }} data-testid="receipt-held">
-            {t('sendTo.held')}
+            {t('transaction.heldForReview')}
           </Alert>
         ) : (
           <Alert severity="info" sx={{ mb: 2 }}>
             {t('external.pendingNote')}
           </Alert>
         )}
-        <Box component="dl" sx={{ m: 0 }} aria-live="polite">
-          <SummaryRow label={t('transfer.status')} value={t(`transaction.status.${receipt.status}`, { defaultValue: receipt.status })} testId="receipt-status" />
-          <SummaryRow label={t('transfer.reference')} value={receipt.transaction_id} testId="receipt-reference" />
-          <SummaryRow label={t('transfer.amount')} value={formatMoney(receipt.amount, receipt.currency)} />
+        <ReceiptSummary receipt={receipt}>
           <SummaryRow label={t('transfer.from')} value={from} />
           <SummaryRow label={t('transfer.to')} value={to} />
-          <SummaryRow label={t('transfer.date')} value={formatDateTime(receipt.created_at)} />
-        </Box>
+        </ReceiptSummary>
         <ReceiptActions anotherLabel={t('transfer.another')} onAnother={flow.restart} undecided={flow.undecided} />
       </Box>
     );

@@ -8,31 +8,18 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { Transaction } from '../api/types';
 import { tokensReceived } from '../auth/authSlice';
 import { makeStore } from '../store';
-import { checking, savings, user } from '../test/fixtures';
+import { checking, savings, transactionOf, user } from '../test/fixtures';
 import HistoryPage, { csvOf, filtersOf, paramsOf } from './HistoryPage';
 
 const base = window.location.origin;
 let searches: URLSearchParams[] = [];
 
 function tx(id: number, extra: Partial<Transaction> = {}): Transaction {
-  return {
+  return transactionOf({
     transaction_id: `0f9b2c58-6666-4c4c-9a9a-${String(id).padStart(12, '0')}`,
-    kind: 'DEPOSIT',
-    status: 'COMPLETED',
-    failure_reason: null,
-    from_account_id: null,
-    to_account_id: checking.account_id,
-    amount: '10.00',
-    captured_amount: null,
-    currency: 'USD',
     description: `Row ${id}`,
-    counterparty: null,
-    reversal_of: null,
-    fraud: null,
-    created_at: '2026-03-04T05:06:07Z',
-    updated_at: '2026-03-04T05:06:07Z',
     ...extra,
-  };
+  });
 }
 
 const server = setupServer(

@@ -7,7 +7,7 @@ import type { PaymentRequest } from '../api/movements';
 import type { Transaction } from '../api/types';
 import { captureAmountProblem } from '../components/OpenAuthorisations';
 import { renderSignedIn } from '../test/render';
-import { checking, user } from '../test/fixtures';
+import { checking, transactionOf, user } from '../test/fixtures';
 import PaymentsPage from './PaymentsPage';
 
 const base = window.location.origin;
@@ -17,23 +17,15 @@ let voided: string[] = [];
 let open: Transaction[] = [];
 
 function payment(id: string, merchant: string, amount: string, status = 'PENDING'): Transaction {
-  return {
+  return transactionOf({
     transaction_id: id,
     kind: 'PAYMENT',
     status,
-    failure_reason: null,
     from_account_id: checking.account_id,
     to_account_id: null,
     amount,
-    captured_amount: null,
-    currency: 'USD',
-    description: null,
     counterparty: merchant,
-    reversal_of: null,
-    fraud: null,
-    created_at: '2026-03-04T05:06:07Z',
-    updated_at: '2026-03-04T05:06:07Z',
-  } as Transaction;
+  });
 }
 
 const coffee = payment('0f9b2c58-7777-4c4c-9a9a-000000000007', 'Corner Coffee', '80.00');

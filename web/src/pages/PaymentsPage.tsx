@@ -2,12 +2,11 @@ import { zodResolver } from '@hookform/resolvers/zod';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
-import MenuItem from '@mui/material/MenuItem';
 import Paper from '@mui/material/Paper';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { useMemo } from 'react';
-import { Controller, useForm } from 'react-hook-form';
+import { useForm } from 'react-hook-form';
 import { useTranslation } from 'react-i18next';
 import { z } from 'zod';
 import { amountSchema, hasTooManyDecimals } from '../amounts';
@@ -15,14 +14,15 @@ import { useAccountsOfUserQuery, useMeQuery } from '../api/api';
 import { problemOf } from '../api/errors';
 import { useAuthorisePaymentMutation, type PaymentRequest } from '../api/movements';
 import type { Account } from '../api/types';
+import { AccountSelect } from '../components/AccountSelect';
 import { AmountFields } from '../components/AmountFields';
 import { Loading } from '../components/Loading';
 import { useMoneyForm } from '../components/moneyForm';
 import { OpenAuthorisations } from '../components/OpenAuthorisations';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { ReceiptActions, RefusedReceipt, ReviewActions } from '../components/ReviewActions';
-import { SummaryRow, accountName } from '../components/Summary';
-import { currencyDigits, formatDateTime, formatMoney } from '../format';
+import { accountName, ReceiptSummary, SummaryRow } from '../components/Summary';
+import { currencyDigits, formatMoney } from '../format';
 
 /** An authorisation is followed only while a fraud review holds it: PENDING is its resting state. */
 const UNDER_REVIEW: ReadonlySet<string> = new Set(['PENDING_REVIEW']);
@@ -90,19 +90,7 @@ export default function PaymentsPage() {
   } else if (flow.stage === 'form') {
     body = (
       <Box component="form" noValidate onSubmit={form.handleSubmit(review)} sx={{ display: 'grid', gap: 2 }}>
-        <Controller
-          control={form.control}
-          name="account_id"
-          render={({ field }) => (
-            <TextField select label={t('payments.account')} required {...field} error={Boolean(errors.account_id)} helperText={message(errors.account_id?.message)}>
-              {accounts.map((a) => (
-                <MenuItem key={a.account_id} value={a.account_id}>
-                  {accountName(t, a)}
-                </MenuItem>
-              ))}
-            </TextField>
-          )}
-        />
+        <AccountSelect control={form.control} name="account_id" label={t('payments.account')} accounts={accounts} error={errors.account_id ? message(errors.account_id.message) : null} />
         <TextField label={t('payments.merchant')} required autoComplete="off" error={Boolean(errors.merchant)} helperText={message(errors.merchant?.message)} {...form.register('merchant')} />
         <AmountFields field={form.register('amount')} error={errors.amount ? message(errors.amount.message) : null} currency={account?.currency ?? ''} />
         <TextField label={t('transfer.description')} autoComplete="off" helperText=" " {...form.register('description')} />
@@ -151,14 +139,10 @@ export default function PaymentsPage() {
             {t('payments.authorised')}
           </Alert>
         )}
-        <Box component="dl" sx={{ m: 0 }} aria-live="polite">
-          <SummaryRow label={t('transfer.status')} value={t(`transaction.status.${receipt.status}`, { defaultValue: receipt.status })} testId="receipt-status" />
-          <SummaryRow label={t('transfer.reference')} value={receipt.transaction_id} testId="receipt-reference" />
+        <ReceiptSummary receipt={receipt}>
           <SummaryRow label={t('payments.merchant')} value={receipt.counterparty ?? ''} />
-          <SummaryRow label={t('transfer.amount')} value={formatMoney(receipt.amount, receipt.currency)} />
           <SummaryRow label={t('transfer.from')} value={nameOf(receipt.from_account_id)} />
-          <SummaryRow label={t('transfer.date')} value={formatDateTime(receipt.created_at)} />
-        </Box>
+        </ReceiptSummary>
         <ReceiptActions anotherLabel={t('payments.another')} onAnother={flow.restart} undecided={flow.undecided} />
       </Box>
     );

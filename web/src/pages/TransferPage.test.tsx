@@ -5,7 +5,7 @@ import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Transaction } from '../api/types';
 import { renderSignedIn } from '../test/render';
-import { checking, savings, user } from '../test/fixtures';
+import { checking, savings, transactionOf, user } from '../test/fixtures';
 import TransferPage from './TransferPage';
 
 const base = window.location.origin;
@@ -14,23 +14,13 @@ let bodies: unknown[] = [];
 let outcomes: ('unavailable' | 'created')[] = [];
 
 function transaction(body: { from_account_id: string; to_account_id: string; amount: string; currency: string }): Transaction {
-  return {
-    transaction_id: '0f9b2c58-5555-4c4c-9a9a-000000000005',
+  return transactionOf({
     kind: 'TRANSFER',
-    status: 'COMPLETED',
-    failure_reason: null,
     from_account_id: body.from_account_id,
     to_account_id: body.to_account_id,
     amount: body.amount,
-    captured_amount: null,
     currency: body.currency,
-    description: null,
-    counterparty: null,
-    reversal_of: null,
-    fraud: null,
-    created_at: '2026-03-04T05:06:07Z',
-    updated_at: '2026-03-04T05:06:07Z',
-  };
+  });
 }
 
 const server = setupServer(

@@ -33,12 +33,13 @@ import {
 import { RecipientLookup } from '../components/RecipientLookup';
 import type { Account, TransferRequest } from '../api/types';
 import { useMoneyForm, type MoneyStage } from '../components/moneyForm';
+import { AccountSelect } from '../components/AccountSelect';
 import { AmountFields } from '../components/AmountFields';
 import { Loading } from '../components/Loading';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { ReceiptActions, RefusedReceipt, ReviewActions } from '../components/ReviewActions';
-import { currencyDigits, formatDateTime, formatMoney } from '../format';
-import { SummaryRow, accountName } from '../components/Summary';
+import { currencyDigits, formatMoney } from '../format';
+import { accountName, ReceiptSummary, SummaryRow } from '../components/Summary';
 import { amountSchema, hasTooManyDecimals } from '../amounts';
 
 const STAGES: readonly MoneyStage[] = ['form', 'review', 'receipt'];
@@ -206,36 +207,12 @@ export default function TransferPage() {
             </FormControl>
           )}
         />
-        <Controller
-          control={form.control}
-          name="from_account_id"
-          render={({ field }) => (
-            <TextField select label={t('transfer.from')} required {...field} error={Boolean(errors.from_account_id)} helperText={message(errors.from_account_id?.message)}>
-              {accounts.map((a) => (
-                <MenuItem key={a.account_id} value={a.account_id}>
-                  {accountName(t, a)}
-                </MenuItem>
-              ))}
-            </TextField>
-          )}
-        />
+        <AccountSelect control={form.control} name="from_account_id" label={t('transfer.from')} accounts={accounts} error={errors.from_account_id ? message(errors.from_account_id.message) : null} />
         {mode === 'own' &&
           (accounts.length < 2 ? (
             <Alert severity="info">{t('transfer.needTwoAccounts')}</Alert>
           ) : (
-            <Controller
-              control={form.control}
-              name="to_account_id"
-              render={({ field }) => (
-                <TextField select label={t('transfer.to')} required {...field} error={Boolean(errors.to_account_id)} helperText={message(errors.to_account_id?.message)}>
-                  {accounts.map((a) => (
-                    <MenuItem key={a.account_id} value={a.account_id}>
-                      {accountName(t, a)}
-                    </MenuItem>
-                  ))}
-                </TextField>
-              )}
-            />
+            <AccountSelect control={form.control} name="to_account_id" label={t('transfer.to')} accounts={accounts} error={errors.to_account_id ? message(errors.to_account_id.message) : null} />
           ))}
         {mode === 'other' && (
           <>
@@ -332,7 +309,7 @@ export default function TransferPage() {
         )}
         {receipt.status === 'PENDING_REVIEW' && (
           <Alert severity="warning" sx={{ mb: 2 }} data-testid="receipt-held">
-            {t('sendTo.held')}
+            {t('transaction.heldForReview')}
           </Alert>
         )}
         {undecided && receipt.status !== 'PENDING_REVIEW' && (
@@ -340,18 +317,14 @@ export default function TransferPage() {
             {t('sendTo.settling')}
           </Alert>
         )}
-        <Box component="dl" sx={{ m: 0 }} aria-live="polite">
-          <SummaryRow label={t('transfer.status')} value={t(`transaction.status.${receipt.status}`, { defaultValue: receipt.status })} testId="receipt-status" />
-          <SummaryRow label={t('transfer.reference')} value={receipt.transaction_id} testId="receipt-reference" />
-          <SummaryRow label={t('transfer.amount')} value={formatMoney(receipt.amount, receipt.currency)} />
+        <ReceiptSummary receipt={receipt}>
           <SummaryRow label={t('transfer.from')} value={accountName(t, accounts.find((a) => a.account_id === receipt.from_account_id))} />
           {payeeShown ? (
             <SummaryRow label={t('sendTo.to')} value={payeeShown} />
           ) : (
             <SummaryRow label={t('transfer.to')} value={accountName(t, accounts.find((a) => a.account_id === receipt.to_account_id))} />
           )}
-          <SummaryRow label={t('transfer.date')} value={formatDateTime(receipt.created_at)} />
-        </Box>
+        </ReceiptSummary>
         {payeeOutcome && 'saved' in payeeOutcome && (
           <Alert severity="success" sx={{ mt: 2 }}>
             {t('payees.saved', { nickname: payeeOutcome.saved.nickname })}

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { Transaction } from '../api/types';
 import { tokensReceived } from '../auth/authSlice';
 import { makeStore } from '../store';
-import { checking, user } from '../test/fixtures';
+import { checking, transactionOf, user } from '../test/fixtures';
 import TransferPage from './TransferPage';
 
 const base = window.location.origin;
@@ -20,23 +20,13 @@ let reads = 0;
 let decided = false;
 
 function held(status: string): Transaction {
-  return {
-    transaction_id: '0f9b2c58-5555-4c4c-9a9a-000000000005',
+  return transactionOf({
     kind: 'TRANSFER',
     status,
-    failure_reason: null,
     from_account_id: checking.account_id,
     to_account_id: THEIRS,
     amount: '20.00',
-    captured_amount: null,
-    currency: 'USD',
-    description: null,
-    counterparty: null,
-    reversal_of: null,
-    fraud: null,
-    created_at: '2026-03-04T05:06:07Z',
-    updated_at: '2026-03-04T05:06:07Z',
-  };
+  });
 }
 
 const server = setupServer(

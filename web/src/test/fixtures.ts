@@ -1,4 +1,4 @@
-import type { Account, User } from '../api/types';
+import type { Account, Transaction, User } from '../api/types';
 
 export const user: User = {
   user_id: '0f9b2c58-1111-4c4c-9a9a-000000000001',
@@ -32,4 +32,26 @@ export const savings = account('0f9b2c58-4444-4c4c-9a9a-000000000004', '10000000
 
 export function unauthorized() {
   return { error: { code: 'unauthorized', message: 'the access token has expired', request_id: 'req-401' } };
+}
+
+/** A transaction as the API answers it: a completed deposit into checking unless told otherwise. */
+export function transactionOf(fields: Partial<Transaction> = {}): Transaction {
+  return {
+    transaction_id: '0f9b2c58-5555-4c4c-9a9a-000000000005',
+    kind: 'DEPOSIT',
+    status: 'COMPLETED',
+    failure_reason: null,
+    from_account_id: null,
+    to_account_id: checking.account_id,
+    amount: '10.00',
+    captured_amount: null,
+    currency: 'USD',
+    description: null,
+    counterparty: null,
+    reversal_of: null,
+    fraud: null,
+    created_at: '2026-03-04T05:06:07Z',
+    updated_at: '2026-03-04T05:06:07Z',
+    ...fields,
+  };
 }

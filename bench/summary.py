@@ -1,0 +1,61 @@
+"""The figures `make bench` ends on: the API's money path against the baselines of the same run.
+
+One line, the last one `python -m bench` prints, so that a run can be compared with the goals
+at a glance (each figure a ratio or a difference within the run, never a bare time).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
+
+# The API benchmark's stack runs as many shards as the in-process ledger benchmark, so that the
+# batch endpoint is compared with the ledger it stands on.
+BENCH_SHARDS: Final = 1
+# The concurrencies at which the single transfer's share of Serve's ceiling is judged (the
+# summary gives the lower); concurrency 1 is judged by latency instead.
+LOADED_CONCURRENCIES: Final = frozenset({16, 64})
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApiFigures:
+    transfer_ratio_by_concurrency: Mapping[int, float]  # transfers/s over trivial req/s
+    transfer_p50_ms_alone: float  # at concurrency 1
+    trivial_p50_ms_alone: float
+    batch_transfers_per_s: float
+
+    @property
+    def transfer_ratio(self) -> float:
+        loaded = [r for c, r in self.transfer_ratio_by_concurrency.items() if c in LOADED_CONCURRENCIES]
+        return min(loaded or self.transfer_ratio_by_concurrency.values())
+
+
+def summary_line(
+    *, api: ApiFigures, ledger_transfers_per_s: float, fraud_p99_added_ms: float, notifications_ratio: float
+) -> str:
+    assert ledger_transfers_per_s > 0, "the ledger benchmark ran"
+    batch_ratio = api.batch_transfers_per_s / ledger_transfers_per_s
+    return (
+        f"api: transfer {api.transfer_ratio:.2f} of serve ceiling, batch {batch_ratio:.3f} of ledger, "
+        f"fraud p99 {fraud_p99_added_ms:+.1f} ms, notifications {notifications_ratio:.3f} of raw consume"
+    )
+
+
+def say_summary(
+    *, api: ApiFigures, ledger_transfers_per_s: float, fraud_p99_added_ms: float, notifications_ratio: float
+) -> None:
+    """Print the goals' checks (one line each), then the summary line, last."""
+    alone_margin_ms = api.transfer_p50_ms_alone - api.trivial_p50_ms_alone
+    print(
+        f"single transfer alone: p50 {alone_margin_ms:+.1f} ms over the trivial endpoint's "
+        f"({api.transfer_p50_ms_alone:.1f} against {api.trivial_p50_ms_alone:.1f} ms)",
+        flush=True,
+    )
+    line = summary_line(
+        api=api,
+        ledger_transfers_per_s=ledger_transfers_per_s,
+        fraud_p99_added_ms=fraud_p99_added_ms,
+        notifications_ratio=notifications_ratio,
+    )
+    print(line, flush=True)
