@@ -11,7 +11,7 @@ benchmark runs last on that stack, with a customer of its own.
 import asyncio
 
 from bench import api, events, fraud, ledger, notifications, web
-from bench.summary import say_summary
+from bench.summary import RunFigures, say_summary
 
 ledger_rates = ledger.main([])
 api_args = api.parse([])
@@ -24,8 +24,10 @@ with api.bench_stack("fraud and notifications") as settings:
     notifications_ratio = asyncio.run(notifications.measure(settings, notifications.parse([])))
     web.measure(settings, web.parse([]))
 say_summary(
-    api=api_figures,
-    ledger_transfers_per_s=ledger_rates["hot"],
-    fraud_p99_added_ms=fraud_p99_added_ms,
-    notifications_ratio=notifications_ratio,
+    RunFigures(
+        api=api_figures,
+        ledger_transfers_per_s=ledger_rates["hot"],
+        fraud_p99_added_ms=fraud_p99_added_ms,
+        notifications_ratio=notifications_ratio,
+    )
 )

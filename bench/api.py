@@ -32,6 +32,7 @@ import asyncpg
 import httpx
 
 from actors.settings import Settings
+from bench.output import say
 from bench.summary import BENCH_SHARDS, ApiFigures
 from cluster import stack
 from cluster.embedded.process import free_ports
@@ -41,10 +42,6 @@ PASSWORD = "Bench-Customer-Secret-1"  # nosec B105
 ROUTING = "021000021"
 LOAD_CONNECTIONS = 2
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-
-
-def say(line: str) -> None:
-    print(line, flush=True)
 
 
 @dataclass

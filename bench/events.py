@@ -40,7 +40,8 @@ from actors.outbox_relay import (
     to_cloudevent,
 )
 from actors.settings import Settings
-from bench.api import Party, batch_transfers, bench_stack, say, setup
+from bench.api import Party, batch_transfers, bench_stack, setup
+from bench.output import say
 from cluster import stack
 
 BATCH_PATH = "/api/v1/transactions/transfer/batch"

@@ -30,7 +30,8 @@ from actors.banking.fraud_client import APP_NAME, DEPLOYMENT_NAME
 from actors.banking.transactions import Movement
 from actors.banking.wiring import connect_banking
 from actors.settings import Settings
-from bench.api import Run, bench_stack, say
+from bench.api import Run, bench_stack
+from bench.output import say
 from cluster import ray_runtime, serve_app
 from models.fraud.check import Assessment, ScoringRequest, Verdict
 from models.ledger.commands import Deposit, OpenAccount

@@ -28,6 +28,7 @@ from actors.ledger.client import LedgerClient
 from actors.ledger.placement import ensure_shards, shard_actor_name, stop_shards, wait_ready
 from actors.settings import Settings
 from bench import rowlock
+from bench.output import say
 from bench.summary import BENCH_SHARDS
 from cluster import migrations, ray_runtime
 from cluster.embedded import postgres, ray_head
@@ -39,10 +40,6 @@ FUNDS_MINOR = 10**12
 HOT_ACCOUNTS = 10
 HOT_SHARE = 0.8
 Workload = list[tuple[uuid.UUID, uuid.UUID, int]]
-
-
-def say(line: str) -> None:
-    print(line, flush=True)
 
 
 def workload(accounts: Sequence[uuid.UUID], count: int, hot: bool, seed: int) -> Workload:

@@ -33,7 +33,8 @@ from actors.notifications.rendering import Renderer
 from actors.outbox import write_events
 from actors.outbox_relay import to_cloudevent
 from actors.settings import Settings
-from bench.api import PASSWORD, Run, bench_stack, say
+from bench.api import PASSWORD, Run, bench_stack
+from bench.output import say
 from cluster import stack
 from models.events import DomainEvent
 from models.topics import IDENTITY_EVENTS

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
+from bench.output import say
+
 # The API benchmark's stack runs as many shards as the in-process ledger benchmark, so that the
 # batch endpoint is compared with the ledger it stands on.
 BENCH_SHARDS: Final = 1
@@ -31,31 +33,30 @@ class ApiFigures:
         return min(loaded or self.transfer_ratio_by_concurrency.values())
 
 
-def summary_line(
-    *, api: ApiFigures, ledger_transfers_per_s: float, fraud_p99_added_ms: float, notifications_ratio: float
-) -> str:
-    assert ledger_transfers_per_s > 0, "the ledger benchmark ran"
-    batch_ratio = api.batch_transfers_per_s / ledger_transfers_per_s
-    return (
-        f"api: transfer {api.transfer_ratio:.2f} of serve ceiling, batch {batch_ratio:.3f} of ledger, "
-        f"fraud p99 {fraud_p99_added_ms:+.1f} ms, notifications {notifications_ratio:.3f} of raw consume"
-    )
+@dataclass(frozen=True, kw_only=True)
+class RunFigures:
+    """What one `make bench` run measured that the goals name."""
+
+    api: ApiFigures
+    ledger_transfers_per_s: float  # the in-process ledger, the batch endpoint's denominator
+    fraud_p99_added_ms: float
+    notifications_ratio: float  # consumer events/s over raw consume events/s
+
+    def summary_line(self) -> str:
+        assert self.ledger_transfers_per_s > 0, "the ledger benchmark ran"
+        batch_ratio = self.api.batch_transfers_per_s / self.ledger_transfers_per_s
+        return (
+            f"api: transfer {self.api.transfer_ratio:.2f} of serve ceiling, batch {batch_ratio:.3f} of ledger, "
+            f"fraud p99 {self.fraud_p99_added_ms:+.1f} ms, notifications {self.notifications_ratio:.3f} of raw consume"
+        )
 
 
-def say_summary(
-    *, api: ApiFigures, ledger_transfers_per_s: float, fraud_p99_added_ms: float, notifications_ratio: float
-) -> None:
+def say_summary(figures: RunFigures) -> None:
     """Print the goals' checks (one line each), then the summary line, last."""
+    api = figures.api
     alone_margin_ms = api.transfer_p50_ms_alone - api.trivial_p50_ms_alone
-    print(
+    say(
         f"single transfer alone: p50 {alone_margin_ms:+.1f} ms over the trivial endpoint's "
-        f"({api.transfer_p50_ms_alone:.1f} against {api.trivial_p50_ms_alone:.1f} ms)",
-        flush=True,
+        f"({api.transfer_p50_ms_alone:.1f} against {api.trivial_p50_ms_alone:.1f} ms)"
     )
-    line = summary_line(
-        api=api,
-        ledger_transfers_per_s=ledger_transfers_per_s,
-        fraud_p99_added_ms=fraud_p99_added_ms,
-        notifications_ratio=notifications_ratio,
-    )
-    print(line, flush=True)
+    say(figures.summary_line())

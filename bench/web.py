@@ -31,7 +31,8 @@ from types import ModuleType
 import httpx
 
 from actors.settings import Settings
-from bench.api import ADMIN_PASSWORD, PASSWORD, batch_transfers, bench_stack, expect_status, new_party, say
+from bench.api import ADMIN_PASSWORD, PASSWORD, batch_transfers, bench_stack, expect_status, new_party
+from bench.output import say
 from cluster import stack
 from cluster.embedded import smtp
 from models.transactions import MAX_BATCH_TRANSFERS

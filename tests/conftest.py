@@ -44,7 +44,9 @@ def isolated_settings(data_dir: Path, **overrides: object) -> Settings:
         "http_port": http_port,
         "ray_dashboard_port": dashboard_port,
         "ray_dashboard": False,
-        "ray_num_cpus": 8,
+        # Logical CPUs are placement slots, not cores: the stack's actors take 6.25 of 8, and a test's
+        # own shards (1.5) beside a training task (1) would wait for a slot that never frees.
+        "ray_num_cpus": 12,
         "ray_object_store_mb": 512,
         "admin_password": ADMIN_PASSWORD,
         "auth_rate_limit_per_minute": 1_000,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.summary import ApiFigures, say_summary, summary_line
+from bench.summary import ApiFigures, RunFigures, say_summary
 
 
 def _figures(ratios: dict[int, float], batch_per_s: float = 30_000.0) -> ApiFigures:
@@ -17,12 +17,12 @@ def _figures(ratios: dict[int, float], batch_per_s: float = 30_000.0) -> ApiFigu
 
 
 def test_the_line_names_each_goal_with_the_lower_loaded_ratio() -> None:
-    line = summary_line(
+    line = RunFigures(
         api=_figures({1: 0.9, 16: 0.7, 64: 0.55}),
         ledger_transfers_per_s=75_000.0,
         fraud_p99_added_ms=8.25,
         notifications_ratio=0.125,
-    )
+    ).summary_line()
     assert line == (
         "api: transfer 0.55 of serve ceiling, batch 0.400 of ledger, fraud p99 +8.2 ms, "
         "notifications 0.125 of raw consume"
@@ -35,10 +35,12 @@ def test_without_a_loaded_run_the_ratio_is_the_lowest_measured() -> None:
 
 def test_the_summary_is_the_last_line(capsys: pytest.CaptureFixture[str]) -> None:
     say_summary(
-        api=_figures({16: 0.6, 64: 0.61}),
-        ledger_transfers_per_s=60_000.0,
-        fraud_p99_added_ms=-1.0,
-        notifications_ratio=0.01,
+        RunFigures(
+            api=_figures({16: 0.6, 64: 0.61}),
+            ledger_transfers_per_s=60_000.0,
+            fraud_p99_added_ms=-1.0,
+            notifications_ratio=0.01,
+        )
     )
     lines = capsys.readouterr().out.splitlines()
     assert lines[-2] == "single transfer alone: p50 +12.0 ms over the trivial endpoint's (20.0 against 8.0 ms)"

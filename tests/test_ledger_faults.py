@@ -18,7 +18,7 @@ import ray
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from actors.ledger.client import LedgerClient
-from actors.ledger.placement import ensure_shards, shard_actor_name, stop_shards
+from actors.ledger.placement import SHARD_CPUS, ensure_shards, shard_actor_name, stop_shards, wait_ready
 from actors.outbox_relay import ensure_relay, row_events
 from actors.settings import Settings
 from cluster.embedded import kafka as embedded_kafka
@@ -30,16 +30,34 @@ from tests.ledger_harness import check_invariants
 SHARDS = 3
 TRANSFERS = 1_500
 CHUNK = 100
+START_TIMEOUT_S = 120
 
 
 @pytest.fixture
 async def ray_ledger(ray_driver: None, ledger_database: str) -> AsyncIterator[tuple[LedgerClient, list[object], str]]:
     name = f"t{uuid.uuid4().hex[:8]}"
     handles = ensure_shards(ledger_database, SHARDS, ledger_name=name)
+    try:
+        await _started(handles)
+    except BaseException:
+        stop_shards(handles, timeout_s=5)
+        raise
     client = LedgerClient(ledger_database, SHARDS, handles=handles, retry_timeout_s=120)
     yield client, handles, name
     await client.close()
     stop_shards(handles, timeout_s=30)
+
+
+async def _started(handles: list[object]) -> None:
+    """The test's shards are running before the load begins; when Ray cannot place one, the
+    test fails saying what the cluster has free, instead of hanging until its timeout."""
+    try:
+        await wait_ready(handles, timeout_s=START_TIMEOUT_S)
+    except TimeoutError:
+        pytest.fail(
+            f"the test's shards did not start in {START_TIMEOUT_S} s: Ray has {ray.available_resources()} "
+            f"free of {ray.cluster_resources()}, and the shards need {SHARDS} × {SHARD_CPUS} CPU"
+        )
 
 
 async def _accounts(client: LedgerClient, count: int, funds_minor: int) -> list[uuid.UUID]:

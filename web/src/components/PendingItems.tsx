@@ -10,6 +10,7 @@ import { Link } from 'react-router';
 import { useScheduledTransfersQuery, useSearchTransactionsQuery } from '../api/money';
 import type { Account } from '../api/types';
 import { formatDateTime, formatMoney } from '../format';
+import { kindLabel, statusLabel } from './Summary';
 
 /** Money not yet settled: transactions pending or held for review, and scheduled transfers to come. */
 export function PendingItems({ accounts }: { accounts: Account[] }) {
@@ -30,10 +31,10 @@ export function PendingItems({ accounts }: { accounts: Account[] }) {
         {held.map((tx) => (
           <ListItem key={tx.transaction_id} disableGutters divider sx={{ gap: 1, flexWrap: 'wrap' }}>
             <ListItemText
-              primary={tx.description || t(`transaction.kind.${tx.kind}`, { defaultValue: tx.kind })}
+              primary={tx.description || kindLabel(t, tx.kind)}
               secondary={formatDateTime(tx.created_at)}
             />
-            <Chip size="small" color={tx.status === 'PENDING_REVIEW' ? 'warning' : 'default'} label={t(`transaction.status.${tx.status}`, { defaultValue: tx.status })} />
+            <Chip size="small" color={tx.status === 'PENDING_REVIEW' ? 'warning' : 'default'} label={statusLabel(t, tx.status)} />
             <Typography component="span" sx={{ whiteSpace: 'nowrap', fontVariantNumeric: 'tabular-nums' }}>
               {formatMoney(tx.amount, tx.currency)}
             </Typography>

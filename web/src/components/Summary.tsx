@@ -20,6 +20,16 @@ export function SummaryRow({ label, value, testId }: { label: string; value: str
   );
 }
 
+/** A transaction's status as the reader's language names it (the code itself if it has no name). */
+export function statusLabel(t: TFunction, status: string): string {
+  return t(`transaction.status.${status}`, { defaultValue: status });
+}
+
+/** A transaction's kind as the reader's language names it (the code itself if it has no name). */
+export function kindLabel(t: TFunction, kind: string): string {
+  return t(`transaction.kind.${kind}`, { defaultValue: kind });
+}
+
 /** "Checking ···0001 · $500.00": an account as a choice in a form or a line of a summary. */
 export function accountName(t: TFunction, account: Account | undefined): string {
   if (!account) return '';
@@ -32,7 +42,7 @@ export function ReceiptSummary({ receipt, children }: { receipt: Transaction; ch
   const { t } = useTranslation();
   return (
     <Box component="dl" sx={{ m: 0 }} aria-live="polite">
-      <SummaryRow label={t('transfer.status')} value={t(`transaction.status.${receipt.status}`, { defaultValue: receipt.status })} testId="receipt-status" />
+      <SummaryRow label={t('transfer.status')} value={statusLabel(t, receipt.status)} testId="receipt-status" />
       <SummaryRow label={t('transfer.reference')} value={receipt.transaction_id} testId="receipt-reference" />
       <SummaryRow label={t('transfer.amount')} value={formatMoney(receipt.amount, receipt.currency)} />
       {children}

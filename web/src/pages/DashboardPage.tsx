@@ -22,6 +22,7 @@ import { PendingItems } from '../components/PendingItems';
 import { formatDateTime, formatMoney } from '../format';
 import { subjectOf } from '../auth/authSlice';
 import { useAfterFirstPaint, useAppSelector } from '../hooks';
+import { kindLabel, statusLabel } from '../components/Summary';
 
 function Figure({ label, value, testId }: { label: string; value: string; testId: string }) {
   return (
@@ -49,8 +50,8 @@ function Activity({ account }: { account: Account }) {
       {items.map((tx) => (
         <ListItem key={tx.transaction_id} disableGutters divider sx={{ gap: 1, alignItems: 'flex-start' }}>
           <ListItemText
-            primary={tx.description || t(`transaction.kind.${tx.kind}`, { defaultValue: tx.kind })}
-            secondary={`${formatDateTime(tx.created_at)} · ${t(`transaction.status.${tx.status}`, { defaultValue: tx.status })}`}
+            primary={tx.description || kindLabel(t, tx.kind)}
+            secondary={`${formatDateTime(tx.created_at)} · ${statusLabel(t, tx.status)}`}
           />
           <Typography
             component="span"

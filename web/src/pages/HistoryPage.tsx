@@ -37,6 +37,7 @@ import { Loading } from '../components/Loading';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { formatDateTime, formatMoney } from '../format';
 import { useAppSelector } from '../hooks';
+import { kindLabel, statusLabel } from '../components/Summary';
 
 const PAGE_SIZE = 25;
 const EXPORT_PAGE = 500;
@@ -177,7 +178,7 @@ function FiltersForm({ applied, accounts, onApply }: { applied: Filters; account
           <MenuItem value="">{t('history.any')}</MenuItem>
           {TRANSACTION_KINDS.map((kind) => (
             <MenuItem key={kind} value={kind}>
-              {t(`transaction.kind.${kind}`, { defaultValue: kind })}
+              {kindLabel(t, kind)}
             </MenuItem>
           ))}
         </TextField>
@@ -203,7 +204,7 @@ function FiltersForm({ applied, accounts, onApply }: { applied: Filters; account
           <MenuItem value="">{t('history.any')}</MenuItem>
           {TRANSACTION_STATUSES.map((status) => (
             <MenuItem key={status} value={status}>
-              {t(`transaction.status.${status}`, { defaultValue: status })}
+              {statusLabel(t, status)}
             </MenuItem>
           ))}
         </TextField>
@@ -258,8 +259,8 @@ function Rows({
           <ListItem key={tx.transaction_id} disablePadding divider>
             <ListItemButton onClick={() => onOpen(tx)} sx={{ gap: 1, alignItems: 'flex-start' }} data-testid="history-row">
               <ListItemText
-                primary={tx.description || tx.counterparty || t(`transaction.kind.${tx.kind}`, { defaultValue: tx.kind })}
-                secondary={`${formatDateTime(tx.created_at)} · ${t(`transaction.kind.${tx.kind}`, { defaultValue: tx.kind })} · ${t(`transaction.status.${tx.status}`, { defaultValue: tx.status })}`}
+                primary={tx.description || tx.counterparty || kindLabel(t, tx.kind)}
+                secondary={`${formatDateTime(tx.created_at)} · ${kindLabel(t, tx.kind)} · ${statusLabel(t, tx.status)}`}
               />
               <Typography
                 component="span"
@@ -316,8 +317,8 @@ function Detail({ id, accounts, onClose }: { id: string; accounts: Account[]; on
         <>
           <Box component="dl" sx={{ m: 0 }}>
             {row(t('history.amount'), formatMoney(data.amount, data.currency), 'detail-amount')}
-            {row(t('history.kind'), t(`transaction.kind.${data.kind}`, { defaultValue: data.kind }))}
-            {row(t('history.status'), t(`transaction.status.${data.status}`, { defaultValue: data.status }), 'detail-status')}
+            {row(t('history.kind'), kindLabel(t, data.kind))}
+            {row(t('history.status'), statusLabel(t, data.status), 'detail-status')}
             {data.failure_reason && row(t('history.reason'), t(`errors.${data.failure_reason}`, { defaultValue: data.failure_reason }))}
             {row(t('history.fromAccount'), numberOf(data.from_account_id))}
             {row(t('history.toAccount'), numberOf(data.to_account_id))}
@@ -333,7 +334,7 @@ function Detail({ id, accounts, onClose }: { id: string; accounts: Account[]; on
             {(data.status_history ?? []).map((change, index) => (
               <ListItem key={`${change.status}-${index}`} disableGutters divider>
                 <ListItemText
-                  primary={t(`transaction.status.${change.status}`, { defaultValue: change.status })}
+                  primary={statusLabel(t, change.status)}
                   secondary={[formatDateTime(change.at), change.reason ? t(`errors.${change.reason}`, { defaultValue: change.reason }) : '']
                     .filter(Boolean)
                     .join(' · ')}

@@ -33,7 +33,7 @@ import type { Account } from '../api/types';
 import { Loading } from '../components/Loading';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { ReviewActions } from '../components/ReviewActions';
-import { SummaryRow, accountName } from '../components/Summary';
+import { SummaryRow, accountName, statusLabel } from '../components/Summary';
 import { currencyDigits, formatDateTime, formatMoney } from '../format';
 import { amountSchema, hasTooManyDecimals } from '../amounts';
 
@@ -255,7 +255,7 @@ function ScheduleCard({ schedule, accounts, onCancel }: { schedule: Schedule; ac
                 {t('scheduled.runLine', {
                   occurrence: run.occurrence,
                   at: formatDateTime(run.due_at),
-                  status: t(`transaction.status.${run.status}`, { defaultValue: run.status }),
+                  status: statusLabel(t, run.status),
                 })}
                 {run.reason ? ` — ${t(`errors.${run.reason}`, { defaultValue: run.reason })}` : ''}
               </Typography>

@@ -27,6 +27,7 @@ import { ProblemAlert } from '../../components/ProblemAlert';
 import { currencyDigits, formatDateTime, formatMoney } from '../../format';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { AccountStatusChip, Field, fullName, Hidden, KycChip, ScrollTable, Section, useStaff } from './common';
+import { kindLabel, statusLabel } from '../../components/Summary';
 
 type Action = 'freeze' | 'unfreeze' | 'close' | 'limit' | 'overdraft';
 /** The actions that set an amount: the dialog asks for it. */
@@ -69,8 +70,8 @@ function RecentTransactions({ account }: { account: Account }) {
                 return (
                   <TableRow key={tx.transaction_id}>
                     <TableCell>{formatDateTime(tx.created_at)}</TableCell>
-                    <TableCell>{t(`transaction.kind.${tx.kind}`, { defaultValue: tx.kind })}</TableCell>
-                    <TableCell>{t(`transaction.status.${tx.status}`, { defaultValue: tx.status })}</TableCell>
+                    <TableCell>{kindLabel(t, tx.kind)}</TableCell>
+                    <TableCell>{statusLabel(t, tx.status)}</TableCell>
                     <TableCell align="right">
                       {outgoing ? '−' : '+'}
                       {formatMoney(tx.amount, tx.currency)}

@@ -26,6 +26,7 @@ import { ProblemAlert } from '../../components/ProblemAlert';
 import { formatDateTime, formatMoney } from '../../format';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { CursorPager, Field, Hidden, ScrollTable, Section, useCursorPages, useStaff } from './common';
+import { kindLabel, statusLabel } from '../../components/Summary';
 
 const PAGE = 25;
 const KINDS: TransactionKind[] = ['TRANSFER', 'DEPOSIT', 'WITHDRAWAL', 'PAYMENT', 'EXTERNAL_OUT', 'EXTERNAL_IN', 'REVERSAL'];
@@ -181,9 +182,9 @@ export default function TransactionsPage() {
               {query.data.items.map((tx) => (
                 <TableRow key={tx.transaction_id} data-testid="transaction-row" data-transaction-id={tx.transaction_id}>
                   <TableCell sx={{ whiteSpace: 'nowrap' }}>{formatDateTime(tx.created_at)}</TableCell>
-                  <TableCell>{t(`transaction.kind.${tx.kind}`, { defaultValue: tx.kind })}</TableCell>
+                  <TableCell>{kindLabel(t, tx.kind)}</TableCell>
                   <TableCell>
-                    {t(`transaction.status.${tx.status}`, { defaultValue: tx.status })}
+                    {statusLabel(t, tx.status)}
                     {tx.failure_reason ? ` (${tx.failure_reason})` : ''}
                   </TableCell>
                   <TableCell align="right" sx={{ whiteSpace: 'nowrap' }}>
@@ -245,7 +246,7 @@ export default function TransactionsPage() {
             <MenuItem value="">{t('admin.any')}</MenuItem>
             {KINDS.map((k) => (
               <MenuItem key={k} value={k}>
-                {t(`transaction.kind.${k}`)}
+                {kindLabel(t, k)}
               </MenuItem>
             ))}
           </TextField>
@@ -253,7 +254,7 @@ export default function TransactionsPage() {
             <MenuItem value="">{t('admin.any')}</MenuItem>
             {STATUSES.map((s) => (
               <MenuItem key={s} value={s}>
-                {t(`transaction.status.${s}`)}
+                {statusLabel(t, s)}
               </MenuItem>
             ))}
           </TextField>
@@ -301,7 +302,7 @@ export default function TransactionsPage() {
             <Field label={t('admin.tx.to')} testId="reversal-to">
               {party(reversing.to_account_id, reversing.counterparty)}
             </Field>
-            <Field label={t('admin.tx.kind')}>{t(`transaction.kind.${reversing.kind}`, { defaultValue: reversing.kind })}</Field>
+            <Field label={t('admin.tx.kind')}>{kindLabel(t, reversing.kind)}</Field>
             <Field label={t('admin.tx.date')}>{formatDateTime(reversing.created_at)}</Field>
             <Field label={t('admin.tx.reference')}>{reversing.transaction_id}</Field>
           </Box>
