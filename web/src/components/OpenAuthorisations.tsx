@@ -18,12 +18,14 @@ import { currencyDigits, formatDateTime, formatMoney } from '../format';
 import { ConfirmDialog } from './ConfirmDialog';
 import { Loading } from './Loading';
 import { ProblemAlert } from './ProblemAlert';
-import { accountName } from './Summary';
+import { accountName, kindLabel } from './Summary';
 
 /** How many open authorisations the page lists (the oldest hold expires first anyway). */
 const LISTED_AUTHORISATIONS = 50;
 
 type Action = { kind: 'capture' | 'void'; payment: Transaction };
+
+const OPEN_AUTHORISATIONS = { kind: 'PAYMENT', status: 'PENDING', limit: LISTED_AUTHORISATIONS } as const;
 
 /** What is wrong with a capture amount, as a message key, or null: more than zero, no more than
  * was authorised, and no more decimals than the currency has. */
@@ -37,7 +39,10 @@ export function captureAmountProblem(amount: string, payment: Transaction): stri
 /** The customer's payments authorised and not yet finished, each with capture (all or part) and void. */
 export function OpenAuthorisations({ accounts }: { accounts: Account[] }) {
   const { t } = useTranslation();
-  const open = useSearchTransactionsQuery({ kind: 'PAYMENT', status: 'PENDING', limit: LISTED_AUTHORISATIONS }, { refetchOnMountOrArgChange: true });
+  const open = useSearchTransactionsQuery(OPEN_AUTHORISATIONS, { refetchOnMountOrArgChange: true });
+  // Payments captured or voided here: they leave the list the moment the bank says so, not when
+  // the refetch the mutation causes comes back.
+  const [finished, setFinished] = useState<ReadonlySet<string>>(new Set());
   const [action, setAction] = useState<Action | null>(null);
   const [amount, setAmount] = useState('');
   const [amountError, setAmountError] = useState<string | null>(null);
@@ -71,13 +76,14 @@ export function OpenAuthorisations({ accounts }: { accounts: Account[] }) {
         await voidPayment(payment.transaction_id).unwrap();
         setDone(t('payments.voided', { amount: formatMoney(payment.amount, payment.currency), merchant: payment.counterparty ?? '' }));
       }
+      setFinished((before) => new Set(before).add(payment.transaction_id));
       setAction(null);
     } catch (error) {
       setProblem(problemOf(error));
     }
   };
 
-  const items = open.data?.items ?? [];
+  const items = (open.data?.items ?? []).filter((payment) => !finished.has(payment.transaction_id));
   return (
     <Paper component="section" aria-labelledby="authorisations-heading" sx={{ p: { xs: 2, sm: 3 } }} data-testid="open-authorisations">
       <Typography variant="h5" component="h2" id="authorisations-heading" gutterBottom>
@@ -97,7 +103,7 @@ export function OpenAuthorisations({ accounts }: { accounts: Account[] }) {
       ) : (
         <List disablePadding>
           {items.map((payment) => {
-            const merchant = payment.counterparty ?? t('transaction.kind.PAYMENT');
+            const merchant = payment.counterparty ?? kindLabel(t, 'PAYMENT');
             return (
               <ListItem key={payment.transaction_id} divider disableGutters sx={{ gap: 1, flexWrap: 'wrap' }} data-testid="authorisation-row">
                 <ListItemText
