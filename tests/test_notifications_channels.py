@@ -18,6 +18,7 @@ from aiohttp import web
 
 from actors.notifications.channels import EmailChannel, PushChannel, Sender, SmsChannel
 from actors.notifications.delivery import Delivery
+from actors.notifications.rendering import Renderer
 from models.notifications import MAX_DELIVERY_ATTEMPTS, Channel
 
 SID, TOKEN, FROM = "AC-test", "sms-secret", "+15005550006"
@@ -79,13 +80,29 @@ async def _queue(pool: asyncpg.Pool, channel: Channel, recipient: str, subject: 
     return notification
 
 
+async def _record(pool: asyncpg.Pool, recipient: str, data: dict[str, object], *, secret: bool = False) -> uuid.UUID:
+    """A text message as the intake records it: the template's context, not its text."""
+    notification = uuid.uuid4()
+    context = {"event_type": "transaction.completed", "data": data, "email": "ada@example.com"}
+    await pool.execute(
+        """INSERT INTO notifications (notification_id, channel, recipient, template, context, locale, status,
+               next_attempt_at, metadata)
+           VALUES ($1, 'SMS', $2, 'transaction_completed', $3, 'en-US', 'pending', now(), $4)""",
+        notification,
+        recipient,
+        json.dumps(context),
+        json.dumps({"secret": secret}),
+    )
+    return notification
+
+
 def _delivery(pool: asyncpg.Pool, provider_url: str) -> Delivery:
     channels: dict[Channel, Sender] = {
         Channel.EMAIL: EmailChannel("", "BankFlow <no-reply@bankflow.local>"),
         Channel.SMS: SmsChannel(provider_url, SID, TOKEN, FROM),
         Channel.PUSH: PushChannel(provider_url, PROJECT, ACCESS),
     }
-    return Delivery(pool, channels, retry_base_ms=1, retry_cap_ms=5, rng=random.Random(1))
+    return Delivery(pool, Renderer(), channels, retry_base_ms=1, retry_cap_ms=5, rng=random.Random(1))
 
 
 async def _drain(delivery: Delivery, pool: asyncpg.Pool) -> None:
@@ -157,3 +174,39 @@ async def test_a_5xx_is_retried_a_4xx_fails_at_once_and_no_provider_is_skipped(
     failed_events = await pool.fetch("SELECT events FROM outbox WHERE topic = 'notification-events'")
     types = sorted(event["type"] for row in failed_events for event in json.loads(row["events"]))
     assert types == sorted(["com.bankflow.notification.sent"] + ["com.bankflow.notification.failed"] * 2)
+
+
+async def test_a_recorded_message_is_rendered_as_it_is_sent_and_one_that_cannot_be_fails_saying_why(
+    pool: asyncpg.Pool, provider: Provider
+) -> None:
+    completed = {"kind": "TRANSFER", "amount": "12.34", "currency": "USD", "description": None}
+    sent = await _record(pool, "+14155550123", completed)
+    unrenderable = await _record(pool, "+14155550124", {**completed, "amount": 12.34})  # a float: cents lost
+    await _drain(_delivery(pool, provider.url), pool)
+
+    (texted,) = provider.received
+    assert texted["form"]["To"] == "+14155550123"
+    assert texted["form"]["Body"] == "BankFlow: transfer of $12.34 completed."
+    row = await _row(pool, sent)
+    assert (row["status"], row["body"], row["context"]) == ("sent", "BankFlow: transfer of $12.34 completed.", None)
+    row = await _row(pool, unrenderable)
+    assert row["status"] == "failed" and row["context"] is None and "decimal string" in row["last_error"]
+    events = await pool.fetch("SELECT events FROM outbox WHERE topic = 'notification-events'")
+    outcomes = {event["subject"]: event["type"] for row in events for event in json.loads(row["events"])}
+    assert outcomes == {
+        str(sent): "com.bankflow.notification.sent",
+        str(unrenderable): "com.bankflow.notification.failed",
+    }
+
+
+async def test_a_code_message_rendered_at_delivery_keeps_no_code_once_sent(
+    pool: asyncpg.Pool, provider: Provider
+) -> None:
+    coded = await _record(
+        pool, "+14155550123", {"kind": "TRANSFER", "amount": "1.00", "currency": "USD", "description": "code 424242"},
+        secret=True,
+    )  # fmt: skip
+    await _drain(_delivery(pool, provider.url), pool)
+    assert "424242" in provider.received[0]["form"]["Body"]
+    row = await _row(pool, coded)
+    assert row["status"] == "sent" and row["context"] is None and "424242" not in row["body"]

@@ -68,10 +68,11 @@ class Notifications:
             except (OSError, asyncpg.PostgresError):
                 logger.warning("notifications cannot reach PostgreSQL yet; retrying")
                 await asyncio.sleep(1.0)
-        self._intake = NotificationIntake(pool, Renderer())
+        renderer = Renderer()
+        self._intake = NotificationIntake(pool, renderer)
         self._consumer = NotificationConsumer(settings.kafka_bootstrap, self._intake)
         self._delivery = Delivery(
-            pool, channels(settings), settings.notification_retry_base_ms, settings.notification_retry_cap_ms
+            pool, renderer, channels(settings), settings.notification_retry_base_ms, settings.notification_retry_cap_ms
         )
         loop = asyncio.get_running_loop()
         self._tasks = [loop.create_task(self._consumer.run_forever()), loop.create_task(self._deliver_forever())]

@@ -92,21 +92,18 @@ class NotificationConsumer:
             await producer.stop()
 
     async def _handle(self, producer: AIOKafkaProducer, messages: list[ConsumerRecord[bytes, bytes]]) -> None:
-        """Record a poll's events in one go; dead-letter what cannot be handled, with why."""
-        events, sources = [], []
+        """Record a poll's events in one go; dead-letter what cannot be read, with why."""
+        events = []
         for message in messages:
             try:
                 events.append(parse_event(message.topic, message.value))
-                sources.append(message)
             except PoisonEventError as error:
                 await self._dead_letter(producer, message, str(error))
-        _, poison = await self._intake.handle_many(events)
-        by_event = {id(event): message for event, message in zip(events, sources, strict=True)}
-        for event, reason in poison:
-            await self._dead_letter(producer, by_event[id(event)], reason)
-        self.consumed += len(events) - len(poison)
-        if len(events) > len(poison):
-            self._metrics.events.inc(len(events) - len(poison), tags={"result": "consumed"})
+        if not events:
+            return
+        await self._intake.handle_many(events)
+        self.consumed += len(events)
+        self._metrics.events.inc(len(events), tags={"result": "consumed"})
 
     async def _dead_letter(
         self, producer: AIOKafkaProducer, message: ConsumerRecord[bytes, bytes], reason: str

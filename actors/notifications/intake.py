@@ -1,9 +1,11 @@
 """From an event to the notifications it causes, recorded in PostgreSQL.
 
-Each event is handled in one database transaction that first claims its CloudEvent id in
-`notification_events`: an event seen before (redelivered after a crash, or a topic replayed)
-claims nothing and notifies nobody again. The messages are rendered and stored as `pending`;
-the delivery loop sends them. A live stream hears of new rows through NOTIFY.
+A poll's events are handled in one database transaction that first claims their CloudEvent
+ids in `notification_events`: an event seen before (redelivered after a crash, or a topic
+replayed) claims nothing and notifies nobody again. Each message is stored `pending` with what
+its template needs (the context and the reader's locale), not yet rendered: rendering costs
+more than the rest of an event's handling, and the delivery loop renders as it sends (a view
+renders what is still pending). A live stream hears of new rows through NOTIFY.
 """
 
 from __future__ import annotations
@@ -15,12 +17,10 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import asyncpg
-from jinja2 import TemplateError
 
 from actors.notifications.recipients import Person, people_of_many
-from actors.notifications.rendering import Renderer, RenderError
+from actors.notifications.rendering import Renderer
 from models.events import EVENT_TYPE_PREFIX
-from models.money import MoneyError
 from models.notifications import Channel, Route, UnknownEventError, route_of
 
 NOTIFY_CHANNEL: Final = "bankflow_notifications"
@@ -102,13 +102,14 @@ def notification_id(fact: str, user_id: uuid.UUID, channel: Channel) -> uuid.UUI
     return uuid.uuid5(_NAMESPACE, f"{fact}/{user_id}/{channel.value}")
 
 
-def _channels(route: Route, person: Person) -> list[tuple[Channel, str]]:
-    """(channel, address) pairs this person wants this kind of message on and can be reached by."""
+def _channels(route: Route, offered: Sequence[Channel], person: Person) -> list[tuple[Channel, str]]:
+    """(channel, address) pairs this person wants this kind of message on, can be reached by, and
+    the route's template is written for (`offered`)."""
     addresses = {Channel.EMAIL: person.email, Channel.SMS: person.phone, Channel.PUSH: person.push_token}
     return [
         (channel, address)
         for channel, address in addresses.items()
-        if address and person.preferences.allows(route.category, channel)
+        if address and channel in offered and person.preferences.allows(route.category, channel)
     ]
 
 
@@ -119,10 +120,9 @@ class _Row:
     event: Event
     channel: Channel
     address: str
-    subject: str | None
-    body: str
-    html: str | None
     template: str
+    context: str  # JSON: what the template reads
+    locale: str | None
     metadata: str
 
 
@@ -133,10 +133,9 @@ class NotificationIntake:
         self.recorded = 0
         self.duplicates = 0
 
-    async def handle_many(self, events: Sequence[Event]) -> tuple[int, list[tuple[Event, str]]]:
-        """Record what a poll's events cause, in one transaction: (notifications recorded, the
-        events that cannot be rendered with why). Events seen before are skipped; a poison
-        event's claim is withdrawn, so it stays unhandled until dead-lettered."""
+    async def handle_many(self, events: Sequence[Event]) -> int:
+        """Record what a poll's events cause, in one transaction; how many notifications that is.
+        Events seen before are skipped."""
         async with self._pool.acquire() as connection, connection.transaction():
             claimed_ids = {
                 row["event_id"]
@@ -155,37 +154,27 @@ class NotificationIntake:
             audiences = await people_of_many(
                 connection, [(route.audience, event.facts_for_templates()) for event, route in routed]
             )
-            rows: list[_Row] = []
-            poison: list[tuple[Event, str]] = []
-            for (event, route), people in zip(routed, audiences, strict=True):
-                try:
-                    rows.extend(self._rows(event, route, people))
-                except PoisonEventError as error:
-                    poison.append((event, str(error)))
-            if poison:
-                await connection.execute(
-                    "DELETE FROM notification_events WHERE event_id = ANY($1::text[])",
-                    [event.event_id for event, _ in poison],
-                )
+            rows = [
+                row
+                for (event, route), people in zip(routed, audiences, strict=True)
+                for row in self._rows(event, route, people)
+            ]
             recorded = await self._insert(connection, rows)
             if recorded:
                 await connection.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
         self.recorded += recorded
-        return recorded, poison
+        return recorded
 
     def _rows(self, event: Event, route: Route, people: Sequence[Person]) -> list[_Row]:
-        facts = dict(event.facts_for_templates())
+        facts = event.facts_for_templates()
         metadata = json.dumps(
             {"category": route.category.value, "source": event.source, "secret": event.event_type in CODE_EVENTS}
         )
+        offered = self._renderer.channels_of(route.template)
         rows = []
         for person in people:
-            for channel, address in _channels(route, person):
-                context = {"event_type": event.event_type, "data": facts, "email": person.email}
-                try:
-                    rendered = self._renderer.render(route.template, channel, context, person.locale)
-                except (RenderError, TemplateError, MoneyError) as error:
-                    raise PoisonEventError(f"cannot render {route.template}: {type(error).__name__}: {error}") from None
+            context = json.dumps({"event_type": event.event_type, "data": facts, "email": person.email})
+            for channel, address in _channels(route, offered, person):
                 rows.append(
                     _Row(
                         notification_id(event.fact, person.user_id, channel),
@@ -193,10 +182,9 @@ class NotificationIntake:
                         event,
                         channel,
                         address,
-                        rendered.subject,
-                        rendered.body,
-                        rendered.html,
                         route.template,
+                        context,
+                        person.locale,
                         metadata,
                     )
                 )
@@ -207,12 +195,12 @@ class NotificationIntake:
             return 0
         inserted = await connection.fetch(
             """INSERT INTO notifications (notification_id, user_id, event_id, event_type, channel, recipient,
-                   subject, body, html, template, status, next_attempt_at, metadata)
-               SELECT id, user_id, event_id, event_type, channel, recipient, subject, body, html, template,
+                   template, context, locale, status, next_attempt_at, metadata)
+               SELECT id, user_id, event_id, event_type, channel, recipient, template, context::jsonb, locale,
                       'pending', now(), metadata::jsonb
                FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                           $8::text[], $9::text[], $10::text[], $11::text[])
-                    AS r(id, user_id, event_id, event_type, channel, recipient, subject, body, html, template, metadata)
+                           $8::text[], $9::text[], $10::text[])
+                    AS r(id, user_id, event_id, event_type, channel, recipient, template, context, locale, metadata)
                ON CONFLICT (notification_id) DO NOTHING RETURNING notification_id""",
             [row.notification_id for row in rows],
             [row.user_id for row in rows],
@@ -220,10 +208,9 @@ class NotificationIntake:
             [row.event.event_type for row in rows],
             [row.channel.value for row in rows],
             [row.address for row in rows],
-            [row.subject for row in rows],
-            [row.body for row in rows],
-            [row.html for row in rows],
             [row.template for row in rows],
+            [row.context for row in rows],
+            [row.locale for row in rows],
             [row.metadata for row in rows],
         )
         return len(inserted)

@@ -18,7 +18,7 @@ import asyncpg
 
 from actors.notifications.intake import NOTIFY_CHANNEL
 from actors.notifications.recipients import preferences_of
-from actors.notifications.rendering import Renderer
+from actors.notifications.rendering import Renderer, RenderError
 from models.failures import ServiceFailure
 from models.identity import Principal, Role
 from models.notifications import (
@@ -43,8 +43,14 @@ MAX_STREAM_WAIT_S: Final = 30.0
 MAX_STREAM_ITEMS: Final = 100
 
 
-def view(row: asyncpg.Record) -> dict[str, Any]:
+def view(row: asyncpg.Record, renderer: Renderer) -> dict[str, Any]:
+    """A notification as the API shows it; one still pending is rendered for the view."""
     secret = json.loads(row["metadata"]).get("secret", False)
+    try:
+        message = renderer.message_of(row)
+        subject, body = message.subject, message.body
+    except RenderError as error:
+        subject, body = None, f"(this message cannot be made: {error})"
     return {
         "notification_id": str(row["notification_id"]),
         "seq": row["seq"],
@@ -52,8 +58,8 @@ def view(row: asyncpg.Record) -> dict[str, Any]:
         "event_type": row["event_type"],
         "channel": row["channel"],
         "recipient": row["recipient"],
-        "subject": row["subject"],
-        "body": WITHHELD if secret else row["body"],
+        "subject": subject,
+        "body": WITHHELD if secret else body,
         "template": row["template"],
         "status": row["status"],
         "attempts": row["attempts"],
@@ -121,7 +127,7 @@ class NotificationService:
             limit + 1,
         )
         next_cursor = encode_cursor([str(rows[limit - 1]["seq"])]) if len(rows) > limit else None
-        return {"items": [view(row) for row in rows[:limit]], "next_cursor": next_cursor}
+        return {"items": [view(row, self._renderer) for row in rows[:limit]], "next_cursor": next_cursor}
 
     async def since(self, principal: Principal, after_seq: int, wait_s: float) -> dict[str, Any]:
         """The caller's notifications recorded after `after_seq`, waiting up to `wait_s` for one."""
@@ -136,7 +142,7 @@ class NotificationService:
             )
             remaining_s = deadline - asyncio.get_running_loop().time()
             if rows or remaining_s <= 0:
-                return {"items": [view(row) for row in rows]}
+                return {"items": [view(row, self._renderer) for row in rows]}
             # Waits in short slices: a NOTIFY lost with a dropped listener costs a second, no more.
             async with self._recorded:
                 with contextlib.suppress(TimeoutError):
@@ -232,4 +238,4 @@ class NotificationService:
         assert row is not None  # INSERT … RETURNING always returns the row
         if user_id is not None:
             await self._pool.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
-        return view(row)
+        return view(row, self._renderer)
