@@ -79,6 +79,10 @@ def status_of_ledger(status: TransferStatus | None, *, held_for_review: bool = F
             return TransactionStatus.PROCESSING
 
 
+# Why a movement held for review failed when an analyst rejected it (its hold voided).
+REVIEW_REJECTED_REASON: Final = "fraud_confirmed"
+
+
 def reason_of_ledger(status: TransferStatus | None, reason: str | None) -> str | None:
     """Why a transaction failed: the ledger's reason, or how its hold ended."""
     if reason is not None:
@@ -88,3 +92,12 @@ def reason_of_ledger(status: TransferStatus | None, reason: str | None) -> str |
     if status is TransferStatus.EXPIRED:
         return "expired"
     return None
+
+
+def reason_of_settlement(current: TransactionStatus, status: TransferStatus, reason: str | None) -> str | None:
+    """Why a transaction failed, when its read-model row catches up with the ledger transfer. Only
+    an analyst's rejection voids a hold under review (its owner cannot meanwhile), so a voided
+    review reads as the decision records it, whichever writes first."""
+    if current is TransactionStatus.PENDING_REVIEW and status is TransferStatus.VOIDED:
+        return REVIEW_REJECTED_REASON
+    return reason_of_ledger(status, reason)

@@ -24,6 +24,7 @@ from actors.ledger.client import LedgerClient
 from actors.ledger.placement import LEDGER_NAMESPACE, shard_actor_name
 from actors.settings import Settings
 from models.ledger.commands import Transfer, Withdrawal
+from models.ledger.types import derived_id
 from models.transactions import TransactionKind, TransactionStatus
 from tests.banking_client import Customer, balance, deposit, new_customer, open_account, wait_for
 
@@ -196,3 +197,40 @@ def test_a_movement_whose_answer_never_reached_the_read_model_is_completed_by_th
     captured = api.post(f"/api/v1/transactions/{payment_id}/capture", headers=customer.headers)
     assert captured.status_code == 200 and captured.json()["status"] == "COMPLETED", captured.text
     assert balance(api, customer.headers, str(account))["balance"] == "40.00"
+
+
+def test_a_review_rejection_the_projector_sees_first_still_reads_fraud_confirmed(
+    api: httpx.Client, admin: dict[str, str], settings: Settings, ray_driver: None
+) -> None:
+    """An analyst's rejection voids the hold, then records the decision; the projector may reach
+    the row in between. Either way the customer reads why: fraud_confirmed, not voided."""
+    customer = new_customer(api, admin)
+    source, destination = uuid.UUID(open_account(api, customer)), uuid.UUID(open_account(api, customer))
+    deposit(api, customer, str(source), "100.00")
+    transaction_id = uuid.uuid4()
+
+    async def held_then_voided_without_the_decision() -> None:
+        pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=2)
+        client = LedgerClient(settings.database_url, settings.account_shards)
+        try:
+            draft = Draft(transaction_id, TransactionKind.TRANSFER, source, destination, 3_000, "USD", None, None,
+                          uuid.UUID(customer.user_id))  # fmt: skip
+            await TransactionRecords(pool).create(draft, TransactionStatus.PENDING_REVIEW, ("review", 70, ["test"]))
+            held = await client.execute(Transfer(transaction_id, source, destination, 3_000, "USD", 3_600_000))
+            assert held.accepted
+            voided = await client.void_pending(derived_id(transaction_id, "void"), transaction_id)
+            assert voided.accepted
+        finally:
+            await client.close()
+            await pool.close()
+
+    asyncio.run(held_then_voided_without_the_decision())
+
+    def state() -> tuple[str, str | None]:
+        response = api.get(f"/api/v1/transactions/{transaction_id}", headers=customer.headers)
+        assert response.status_code == 200, response.text
+        return response.json()["status"], response.json()["failure_reason"]
+
+    wait_for(lambda: state()[0] == "FAILED")
+    assert state() == ("FAILED", "fraud_confirmed")
+    assert balance(api, customer.headers, str(source))["balance"] == "100.00"

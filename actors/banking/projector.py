@@ -21,9 +21,11 @@ from models.fraud.check import Verdict
 from models.ledger.types import FINAL_TRANSFER_STATUSES, INTERNAL_ACCOUNT_TYPES, TransferStatus
 from models.transactions import (
     OUTGOING_KINDS,
+    REVIEW_REJECTED_REASON,
     TransactionKind,
     TransactionStatus,
     reason_of_ledger,
+    reason_of_settlement,
     status_of_ledger,
 )
 
@@ -127,12 +129,16 @@ class ReadModelProjector:
             return False
         waiting = target in (TransactionStatus.PENDING, TransactionStatus.PENDING_REVIEW)
         posted = transfer["posted_minor"] if transfer["kind"] == "PENDING" else None
+        reason = reason_of_settlement(current, ledger_status, transfer["reason"])
+        # The event the service would have written for the same change (the same event id).
+        event_type = "transaction.processing" if waiting and row["kind"] in _SCORED_KINDS else None
+        if reason == REVIEW_REJECTED_REASON:
+            event_type = "transaction.failed"
         moved = await self._records.move(
             row["transaction_id"],
             target,
-            reason_of_ledger(ledger_status, transfer["reason"]),
-            # The event the service would have written for the same change (the same event id).
-            event_type="transaction.processing" if waiting and row["kind"] in _SCORED_KINDS else None,
+            reason,
+            event_type=event_type,
             captured_minor=posted if target is TransactionStatus.COMPLETED else None,
             only_from=frozenset({current}),
         )

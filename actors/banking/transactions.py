@@ -33,9 +33,11 @@ from models.transactions import (
     MAX_BATCH_TRANSFERS,
     OUTGOING_KINDS,
     REVERSIBLE_KINDS,
+    REVIEW_REJECTED_REASON,
     TransactionKind,
     TransactionStatus,
     reason_of_ledger,
+    reason_of_settlement,
     status_of_ledger,
 )
 
@@ -351,7 +353,7 @@ class TransactionService:
         kind = TransactionKind(row["kind"])
         if not approve:
             result = await self._ledger.void_pending(derived_id(transaction_id, "void"), transaction_id)
-            status, reason = TransactionStatus.FAILED, "fraud_confirmed"
+            status, reason = TransactionStatus.FAILED, REVIEW_REJECTED_REASON
         elif kind is TransactionKind.PAYMENT:  # the hold is the authorisation: it now waits for capture
             result, status, reason = None, TransactionStatus.PENDING, None
         else:
@@ -550,10 +552,12 @@ class TransactionService:
         if new_status is status:
             return row
         captured = record.posted_minor if record.posted_minor is not None and record.kind == "PENDING" else None
+        reason = reason_of_settlement(status, record.status, record.reason)
         moved = await self.records.move(
             row["transaction_id"],
             new_status,
-            reason_of_ledger(record.status, record.reason),
+            reason,
+            event_type="transaction.failed" if reason == REVIEW_REJECTED_REASON else None,
             captured_minor=captured,
             only_from=frozenset({status}),
         )
