@@ -12,7 +12,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from models.fraud.check import Verdict
-from models.fraud.features import DAY_MS, FEATURE_NAMES, HOUR_MS, MINUTE_MS, Behaviour, Movement, features, vector
+from models.fraud.features import (
+    DAY_MS,
+    FEATURE_NAMES,
+    HOUR_MS,
+    MINUTE_MS,
+    Behaviour,
+    Movement,
+    RecentMovements,
+    features,
+    vector,
+)
 from models.fraud.rules import ListHit, ListKind, Rule, RuleError, check_condition, decide
 
 NOW_MS = 1_796_000_000_000
@@ -28,6 +38,7 @@ def _behaviour(**changes: Any) -> Behaviour:
         "destination_payers_24h": 0,
     }
     values.update(changes)
+    values["recent"] = RecentMovements.of(values["recent"])
     return Behaviour(**values)
 
 
@@ -62,6 +73,24 @@ def test_velocity_is_each_window_counted_on_its_own(recent: list[tuple[int, int]
         assert values[count_name] == float(len(inside))
         if sum_name is not None:
             assert values[sum_name] == math.log10(1 + sum(inside))
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 1_000), st.integers(1, 10**6)), max_size=40),
+    st.integers(-10, 1_010),
+    st.integers(-10, 1_010),
+    st.integers(-10, 1_010),
+)
+def test_a_later_part_of_recent_movements_windows_as_its_own_list(
+    movements: list[tuple[int, int]], bound_ms: int, after_ms: int, until_ms: int
+) -> None:
+    """`after` shares the arrays of the whole; its windows count only what it holds."""
+    later = RecentMovements.of(movements).after(bound_ms)
+    kept = sorted(movement for movement in movements if movement[0] > bound_ms)
+    assert list(later) == kept and len(later) == len(kept)
+    assert later == RecentMovements.of(kept)
+    inside = [amount for at_ms, amount in kept if after_ms < at_ms <= until_ms]
+    assert later.window(after_ms, until_ms) == (len(inside), sum(inside))
 
 
 def test_amount_history_novelty_and_draining() -> None:

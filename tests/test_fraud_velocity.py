@@ -71,3 +71,46 @@ def test_a_batch_sees_what_each_of_its_movements_would_see_alone(settings: Setti
             await redis.aclose()
 
     asyncio.run(replay())
+
+
+def test_a_batch_records_what_its_movements_recorded_one_by_one_would(settings: Settings) -> None:
+    """Recording groups a batch's writes per key; the behaviour read back is the same as after
+    recording each movement alone (two copies of one history under different names)."""
+    rng = random.Random(11)
+    start_ms = 1_796_000_000_000
+    plan = [
+        (rng.randrange(3), rng.choice([None, 0, 1, 2]), rng.randint(1, 9_000), start_ms + rng.randint(0, HOUR_MS))
+        for _ in range(150)
+    ]
+
+    def named(copy: str, account: int, counterparty: int | None, index: int, amount: int, at_ms: int) -> Observation:
+        payee = None if counterparty is None else f"{copy}-payee-{counterparty}"
+        return Observation(f"{copy}{index}", f"{copy}-account-{account}", payee, amount, at_ms)
+
+    copies = {copy: uuid.uuid4().hex for copy in ("batch", "alone")}
+
+    def history(copy: str) -> list[Observation]:
+        return [named(copies[copy], *planned[:2], index, *planned[2:]) for index, planned in enumerate(plan)]
+
+    async def replay() -> None:
+        redis = connect_redis(settings.redis_url)
+        store = VelocityStore(redis)
+        try:
+            await store.record(history("batch"))
+            for seen in history("alone"):
+                await store.record([seen])
+            probe_ms = start_ms + HOUR_MS + 1
+            for account in range(3):
+                for counterparty in (None, 0, 1, 2):
+                    read = {
+                        copy: (
+                            await store.behaviours([named(copies[copy], account, counterparty, 0, 1, probe_ms)], [1])
+                        )[0]
+                        for copy in copies
+                    }
+                    assert read["batch"] == read["alone"], (account, counterparty)
+                    assert read["batch"].lifetime_count > 0
+        finally:
+            await redis.aclose()
+
+    asyncio.run(replay())

@@ -11,8 +11,11 @@ lately (fan-in: mules collect from many).
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import accumulate
 from typing import Final
 
 MINUTE_MS: Final = 60_000
@@ -52,11 +55,66 @@ class Movement:
     counterparty: str | None  # the destination account, merchant or external account
 
 
+class RecentMovements:
+    """An account's earlier outgoing movements, (at_ms, amount_minor) in time order, with their
+    running sums: a window's count and sum take two binary searches, not a pass. A batch scores
+    thousands of one account's movements, each against up to MAX_VELOCITY_EVENTS of them (a pass
+    each cost 8 s of an 8,190-transfer batch), and its observations share one account's arrays."""
+
+    __slots__ = ("_start", "_stop", "_sums_minor", "_times_ms")
+
+    def __init__(self, times_ms: Sequence[int], sums_minor: Sequence[int], start: int, stop: int) -> None:
+        assert len(sums_minor) == len(times_ms) + 1, "a running sum before each movement and after the last"
+        assert 0 <= start <= stop <= len(times_ms)
+        self._times_ms = times_ms
+        self._sums_minor = sums_minor
+        self._start = start
+        self._stop = stop
+
+    @classmethod
+    def of(cls, movements: Iterable[tuple[int, int]]) -> RecentMovements:
+        """From (at_ms, amount_minor) pairs in any order."""
+        ordered = sorted(movements)
+        times_ms = [at_ms for at_ms, _ in ordered]
+        return cls(times_ms, list(accumulate((amount for _, amount in ordered), initial=0)), 0, len(times_ms))
+
+    def after(self, bound_ms: int) -> RecentMovements:
+        """The movements later than `bound_ms`, sharing these arrays."""
+        start = bisect_right(self._times_ms, bound_ms, self._start, self._stop)
+        return RecentMovements(self._times_ms, self._sums_minor, start, self._stop)
+
+    def window(self, after_ms: int, until_ms: int) -> tuple[int, int]:
+        """Count and sum of the movements with after_ms < at_ms <= until_ms."""
+        low = bisect_right(self._times_ms, after_ms, self._start, self._stop)
+        high = max(low, bisect_right(self._times_ms, until_ms, self._start, self._stop))
+        return high - low, self._sums_minor[high] - self._sums_minor[low]
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        times_ms, sums = self._times_ms, self._sums_minor
+        for index in range(self._start, self._stop):
+            yield times_ms[index], sums[index + 1] - sums[index]
+
+    def __len__(self) -> int:
+        return self._stop - self._start
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RecentMovements) and list(self) == list(other)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"RecentMovements({list(self)!r})"
+
+
+NO_RECENT_MOVEMENTS: Final = RecentMovements.of(())
+
+
 @dataclass(frozen=True)
 class Behaviour:
     """The account's recent past, as the velocity store knows it."""
 
-    recent: tuple[tuple[int, int], ...]  # (at_ms, amount_minor) of earlier outgoing movements, any order
+    recent: RecentMovements  # earlier outgoing movements
     lifetime_count: int
     lifetime_sum_minor: int
     counterparty_first_seen_ms: int | None  # None: never paid before
@@ -73,20 +131,11 @@ class _Velocity:
     sum_24h_minor: int
 
 
-def _velocity(recent: tuple[tuple[int, int], ...], now_ms: int) -> _Velocity:
-    """Counts and sums over the windows (now - span, now], in one pass over up to
-    MAX_VELOCITY_EVENTS movements (each nested in the next: a minute in an hour in a day)."""
-    minute_start_ms, hour_start_ms, day_start_ms = now_ms - MINUTE_MS, now_ms - HOUR_MS, now_ms - DAY_MS
-    count_1m = count_1h = sum_1h = count_24h = sum_24h = 0
-    for at_ms, amount in recent:
-        if day_start_ms < at_ms <= now_ms:
-            count_24h += 1
-            sum_24h += amount
-            if at_ms > hour_start_ms:
-                count_1h += 1
-                sum_1h += amount
-                if at_ms > minute_start_ms:
-                    count_1m += 1
+def _velocity(recent: RecentMovements, now_ms: int) -> _Velocity:
+    """Counts and sums over the windows (now - span, now]."""
+    count_1m, _ = recent.window(now_ms - MINUTE_MS, now_ms)
+    count_1h, sum_1h = recent.window(now_ms - HOUR_MS, now_ms)
+    count_24h, sum_24h = recent.window(now_ms - DAY_MS, now_ms)
     return _Velocity(count_1m, count_1h, sum_1h, count_24h, sum_24h)
 
 

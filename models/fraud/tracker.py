@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from models.fraud.features import DAY_MS, MAX_VELOCITY_EVENTS, Behaviour
+from models.fraud.features import DAY_MS, MAX_VELOCITY_EVENTS, Behaviour, RecentMovements
 
 
 @dataclass
@@ -32,7 +32,7 @@ class BehaviourTracker:
             state.recent.popleft()
         payers = self._payers.get(payee or "", {})
         return Behaviour(
-            recent=tuple(state.recent),
+            recent=RecentMovements.of(state.recent),
             lifetime_count=state.count,
             lifetime_sum_minor=state.total_minor,
             counterparty_first_seen_ms=state.payees.get(payee or ""),
