@@ -101,3 +101,13 @@ def reason_of_settlement(current: TransactionStatus, status: TransferStatus, rea
     if current is TransactionStatus.PENDING_REVIEW and status is TransferStatus.VOIDED:
         return REVIEW_REJECTED_REASON
     return reason_of_ledger(status, reason)
+
+
+def event_of_settlement(target: TransactionStatus, reason: str | None, kind: TransactionKind) -> str | None:
+    """The event a row catching up with its ledger transfer writes: the one the service writes for
+    the same change (so the same event id, whoever writes first), or None."""
+    if reason == REVIEW_REJECTED_REASON:
+        return "transaction.failed"
+    if target in (TransactionStatus.PENDING, TransactionStatus.PENDING_REVIEW) and kind in OUTGOING_KINDS:
+        return "transaction.processing"  # every movement out of an account is scored, and waits on its verdict
+    return None

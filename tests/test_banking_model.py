@@ -15,7 +15,16 @@ from models.fraud.check import ScoringRequest, Verdict, unavailable_policy
 from models.ledger.types import TransferStatus
 from models.schedules import Frequency, next_due, occurrence_at, schedule_problem
 from models.statements import Statement, StatementLine, statement_csv
-from models.transactions import TransactionStatus, reason_of_ledger, status_of_ledger, transaction_id_for
+from models.transactions import (
+    REVIEW_REJECTED_REASON,
+    TransactionKind,
+    TransactionStatus,
+    event_of_settlement,
+    reason_of_ledger,
+    reason_of_settlement,
+    status_of_ledger,
+    transaction_id_for,
+)
 
 START = datetime(2026, 1, 31, 9, 30, tzinfo=UTC)
 
@@ -104,3 +113,14 @@ def test_ledger_outcomes_become_transaction_statuses() -> None:
     assert reason_of_ledger(TransferStatus.FAILED, "insufficient_funds") == "insufficient_funds"
     user = uuid.uuid4()
     assert transaction_id_for(user, "k") == transaction_id_for(user, "k") != transaction_id_for(uuid.uuid4(), "k")
+
+
+def test_a_row_catching_up_with_the_ledger_writes_the_event_the_service_would() -> None:
+    rejected = reason_of_settlement(TransactionStatus.PENDING_REVIEW, TransferStatus.VOIDED, None)
+    assert rejected == REVIEW_REJECTED_REASON
+    assert event_of_settlement(TransactionStatus.FAILED, rejected, TransactionKind.TRANSFER) == "transaction.failed"
+    assert event_of_settlement(TransactionStatus.FAILED, "voided", TransactionKind.PAYMENT) is None
+    assert event_of_settlement(TransactionStatus.COMPLETED, None, TransactionKind.TRANSFER) is None
+    for waiting in (TransactionStatus.PENDING, TransactionStatus.PENDING_REVIEW):
+        assert event_of_settlement(waiting, None, TransactionKind.EXTERNAL_OUT) == "transaction.processing"
+        assert event_of_settlement(waiting, None, TransactionKind.DEPOSIT) is None

@@ -16,14 +16,14 @@ from typing import Final
 
 import asyncpg
 
-from actors.banking.records import Draft, TransactionRecords
+from actors.banking.records import Draft, StatusMove, TransactionRecords
 from models.fraud.check import Verdict
 from models.ledger.types import FINAL_TRANSFER_STATUSES, INTERNAL_ACCOUNT_TYPES, TransferStatus
 from models.transactions import (
-    OUTGOING_KINDS,
-    REVIEW_REJECTED_REASON,
+    MAX_BATCH_TRANSFERS,
     TransactionKind,
     TransactionStatus,
+    event_of_settlement,
     reason_of_ledger,
     reason_of_settlement,
     status_of_ledger,
@@ -38,8 +38,6 @@ _KINDS: Final = {
     "DEPOSIT": TransactionKind.DEPOSIT,
     "WITHDRAWAL": TransactionKind.WITHDRAWAL,
 }
-# The rails own these kinds' statuses (money leaves at once, the transaction ends when answered).
-_SCORED_KINDS: Final = frozenset(kind.value for kind in OUTGOING_KINDS)
 _UNSETTLED: Final = frozenset(
     {TransactionStatus.PROCESSING, TransactionStatus.PENDING, TransactionStatus.PENDING_REVIEW}
 )
@@ -93,56 +91,18 @@ class ReadModelProjector:
             )
         }
         changed = 0
+        moves = []
         for transfer in transfers:
             row = existing.get(transfer["transfer_id"])
             if row is None:
                 await self._adopt(transfer)
                 changed += 1
-            elif await self._catch_up(row, transfer):
-                changed += 1
+            elif (move := _catch_up(row, transfer)) is not None:
+                moves.append(move)
+        # In batches: a ledger batch the service has not yet settled leaves thousands of rows behind.
+        for first in range(0, len(moves), MAX_BATCH_TRANSFERS):
+            changed += len(await self._records.move_many(moves[first : first + MAX_BATCH_TRANSFERS]))
         return changed
-
-    async def _catch_up(self, row: asyncpg.Record, transfer: asyncpg.Record) -> bool:
-        """Move a known transaction to what the ledger decided: its final outcome (never an
-        intermediate status); or, for one still PROCESSING in the read model after the ledger
-        committed it (the service lost its database connection in between), to waiting on its
-        hold, or on the rails for money already sent out. The rails own an external transfer's
-        status from then on."""
-        if row["kind"] == TransactionKind.EXTERNAL_IN.value or transfer["saga_stage"] is not None:
-            return False
-        ledger_status = TransferStatus(transfer["status"])
-        current = TransactionStatus(row["status"])
-        review = row["fraud_verdict"] == Verdict.REVIEW.value
-        if row["kind"] == TransactionKind.EXTERNAL_OUT.value:
-            if current is not TransactionStatus.PROCESSING:  # from PENDING on, the rails' answer decides
-                return False
-            target = status_of_ledger(ledger_status, held_for_review=review)
-            if target is TransactionStatus.COMPLETED:
-                target = TransactionStatus.PENDING  # the money has left the account; the rails answer later
-        elif ledger_status in FINAL_TRANSFER_STATUSES:
-            target = status_of_ledger(ledger_status)
-            if current is target or current not in _UNSETTLED:
-                return False
-        elif ledger_status is TransferStatus.PENDING and current is TransactionStatus.PROCESSING:
-            target = status_of_ledger(ledger_status, held_for_review=review)
-        else:
-            return False
-        waiting = target in (TransactionStatus.PENDING, TransactionStatus.PENDING_REVIEW)
-        posted = transfer["posted_minor"] if transfer["kind"] == "PENDING" else None
-        reason = reason_of_settlement(current, ledger_status, transfer["reason"])
-        # The event the service would have written for the same change (the same event id).
-        event_type = "transaction.processing" if waiting and row["kind"] in _SCORED_KINDS else None
-        if reason == REVIEW_REJECTED_REASON:
-            event_type = "transaction.failed"
-        moved = await self._records.move(
-            row["transaction_id"],
-            target,
-            reason,
-            event_type=event_type,
-            captured_minor=posted if target is TransactionStatus.COMPLETED else None,
-            only_from=frozenset({current}),
-        )
-        return moved is not None
 
     async def _adopt(self, transfer: asyncpg.Record) -> None:
         """A movement made around the API: recorded as the ledger tells it."""
@@ -166,3 +126,40 @@ class ReadModelProjector:
             await self._pool.execute(
                 "UPDATE transactions SET reason = $2 WHERE transaction_id = $1", transfer["transfer_id"], reason
             )
+
+
+def _catch_up(row: asyncpg.Record, transfer: asyncpg.Record) -> StatusMove | None:
+    """Move a known transaction to what the ledger decided: its final outcome (never an
+    intermediate status); or, for one still PROCESSING in the read model after the ledger
+    committed it (the service lost its database connection in between), to waiting on its
+    hold, or on the rails for money already sent out. The rails own an external transfer's
+    status from then on."""
+    if row["kind"] == TransactionKind.EXTERNAL_IN.value or transfer["saga_stage"] is not None:
+        return None
+    ledger_status = TransferStatus(transfer["status"])
+    current = TransactionStatus(row["status"])
+    review = row["fraud_verdict"] == Verdict.REVIEW.value
+    if row["kind"] == TransactionKind.EXTERNAL_OUT.value:
+        if current is not TransactionStatus.PROCESSING:  # from PENDING on, the rails' answer decides
+            return None
+        target = status_of_ledger(ledger_status, held_for_review=review)
+        if target is TransactionStatus.COMPLETED:
+            target = TransactionStatus.PENDING  # the money has left the account; the rails answer later
+    elif ledger_status in FINAL_TRANSFER_STATUSES:
+        target = status_of_ledger(ledger_status)
+        if current is target or current not in _UNSETTLED:
+            return None
+    elif ledger_status is TransferStatus.PENDING and current is TransactionStatus.PROCESSING:
+        target = status_of_ledger(ledger_status, held_for_review=review)
+    else:
+        return None
+    posted = transfer["posted_minor"] if transfer["kind"] == "PENDING" else None
+    reason = reason_of_settlement(current, ledger_status, transfer["reason"])
+    return StatusMove(
+        transaction_id=row["transaction_id"],
+        from_status=current,
+        status=target,
+        reason=reason,
+        event_type=event_of_settlement(target, reason, TransactionKind(row["kind"])),
+        captured_minor=posted if target is TransactionStatus.COMPLETED else None,
+    )

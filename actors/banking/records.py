@@ -19,7 +19,7 @@ from actors.outbox import write_events
 from models.events import DomainEvent
 from models.money import format_amount
 from models.topics import TRANSACTION_EVENTS
-from models.transactions import TransactionKind, TransactionStatus
+from models.transactions import MAX_BATCH_TRANSFERS, TransactionKind, TransactionStatus
 
 SOURCE: Final = "bankflow/transactions"
 # Work that must commit with a transaction's row: given the open connection.
@@ -56,6 +56,19 @@ class Draft:
             str(self.reversal_of),
         ]
         return json.dumps(body)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StatusMove:
+    """One row's change of status, made only from `from_status` (a concurrent or repeated move
+    finds the row elsewhere and changes nothing)."""
+
+    transaction_id: uuid.UUID
+    from_status: TransactionStatus
+    status: TransactionStatus
+    reason: str | None
+    event_type: str | None = None
+    captured_minor: int | None = None  # a capture: the amount the movement keeps
 
 
 def transaction_event(event_type: str, row: asyncpg.Record | dict[str, Any], **extra: Any) -> DomainEvent:
@@ -190,23 +203,38 @@ class TransactionRecords:
         by_id = {row["transaction_id"]: row for row in found}
         return [by_id[transaction_id] for transaction_id in transaction_ids]
 
-    async def settle_many(
-        self, outcomes: Sequence[tuple[uuid.UUID, TransactionStatus, str | None, str | None]]
-    ) -> None:
-        """Move PROCESSING transactions to their outcomes: (id, status, reason, event type or None)."""
-        if not outcomes:
-            return
+    async def move_many(self, moves: Sequence[StatusMove]) -> list[asyncpg.Record]:
+        """Every move that finds its row in its `from_status`, in one database transaction: the
+        rows moved, each with its history entry, its event and (FAILED or a capture) its daily
+        outgoing reservation given back."""
+        assert len(moves) <= MAX_BATCH_TRANSFERS, "a caller moves at most one batch at a time"
+        assert len({move.transaction_id for move in moves}) == len(moves), "one move per row"
+        if not moves:
+            return []
+        ids = [move.transaction_id for move in moves]
         async with self.pool.acquire() as connection, connection.transaction():
-            moved = await connection.fetch(
-                f"""UPDATE transactions t SET status = u.status, reason = u.reason, updated_at = now()
-                    FROM unnest($1::uuid[], $2::text[], $3::text[]) AS u(id, status, reason)
-                    WHERE t.transaction_id = u.id AND t.status = 'PROCESSING'
-                    RETURNING {", ".join("t." + c.strip() for c in TRANSACTION_COLUMNS.split(","))}""",  # nosec B608
-                [outcome[0] for outcome in outcomes],
-                [outcome[1].value for outcome in outcomes],
-                [outcome[2] for outcome in outcomes],
+            # Rows locked in one order: the service settling a ledger batch and the projector
+            # catching up with it move overlapping sets of rows at the same time.
+            await connection.execute(
+                """SELECT 1 FROM transactions WHERE transaction_id = ANY($1::uuid[])
+                   ORDER BY transaction_id FOR UPDATE""",
+                ids,
             )
-            moved_ids = [row["transaction_id"] for row in moved]
+            moved: list[asyncpg.Record] = await connection.fetch(
+                f"""UPDATE transactions t SET status = u.status, reason = u.reason,
+                        captured_minor = COALESCE(u.captured_minor, t.captured_minor), updated_at = now()
+                    FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[])
+                         AS u(id, from_status, status, reason, captured_minor)
+                    WHERE t.transaction_id = u.id AND t.status = u.from_status AND t.status <> u.status
+                    RETURNING {", ".join("t." + c.strip() for c in TRANSACTION_COLUMNS.split(","))}""",  # nosec B608
+                ids,
+                [move.from_status.value for move in moves],
+                [move.status.value for move in moves],
+                [move.reason for move in moves],
+                [move.captured_minor for move in moves],
+            )
+            if not moved:
+                return moved
             await connection.execute(
                 """INSERT INTO transaction_status_history (transaction_id, seq, status, reason)
                    SELECT t.transaction_id,
@@ -214,18 +242,24 @@ class TransactionRecords:
                            WHERE h.transaction_id = t.transaction_id),
                           t.status, t.reason
                    FROM transactions t WHERE t.transaction_id = ANY($1::uuid[])""",
-                moved_ids,
+                [row["transaction_id"] for row in moved],
             )
-            await release_in(
-                connection, [(row["transaction_id"], 0) for row in moved if row["status"] == TransactionStatus.FAILED]
-            )
-            event_types = {outcome[0]: outcome[3] for outcome in outcomes}
+            by_id = {move.transaction_id: move for move in moves}
+            kept = []
+            for row in moved:
+                move = by_id[row["transaction_id"]]
+                if move.status is TransactionStatus.FAILED:
+                    kept.append((move.transaction_id, 0))
+                elif move.captured_minor is not None:
+                    kept.append((move.transaction_id, move.captured_minor))
+            await release_in(connection, kept)
             events = [
                 transaction_event(event_type, row)
                 for row in moved
-                if (event_type := event_types[row["transaction_id"]]) is not None
+                if (event_type := by_id[row["transaction_id"]].event_type) is not None
             ]
             await write_events(connection, events)
+            return moved
 
     async def get(self, transaction_id: uuid.UUID, connection: Any = None) -> asyncpg.Record | None:
         runner = connection or self.pool

@@ -19,7 +19,7 @@ import asyncpg
 
 from actors.banking.directory import Directory
 from actors.banking.limits import DailyOutgoing, Reservation
-from actors.banking.records import Draft, InTransaction, TransactionRecords
+from actors.banking.records import Draft, InTransaction, StatusMove, TransactionRecords
 from actors.ledger.client import AccountRecord, LedgerClient, PendingTransferNotFoundError
 from models.failures import ServiceFailure
 from models.fraud.check import Assessment, Scorer, ScoringRequest, Verdict
@@ -36,6 +36,7 @@ from models.transactions import (
     REVIEW_REJECTED_REASON,
     TransactionKind,
     TransactionStatus,
+    event_of_settlement,
     reason_of_ledger,
     reason_of_settlement,
     status_of_ledger,
@@ -489,9 +490,8 @@ class TransactionService:
         for position, result in zip(batch.runnable, results, strict=True):
             status = status_of_ledger(result.status, held_for_review=_held_for_review(rows[position]))
             event = "transaction.processing" if status is TransactionStatus.PENDING_REVIEW else None
-            outcome = (transaction_ids[position], status, reason_of_ledger(result.status, result.reason), event)
-            batch.outcomes.append(outcome)
-        await self.records.settle_many(batch.outcomes)
+            batch.settle(transaction_ids[position], status, reason_of_ledger(result.status, result.reason), event)
+        await self.records.move_many(batch.outcomes)
         return {"items": [transaction_view(row) for row in await self.records.many(transaction_ids)]}
 
     async def _admit(self, batch: _Batch) -> None:
@@ -511,10 +511,9 @@ class TransactionService:
             if TransactionStatus(row["status"]) is not TransactionStatus.PROCESSING:
                 continue
             if _blocked(row):
-                batch.outcomes.append((transaction_id, TransactionStatus.FAILED, "fraud_blocked", "transaction.failed"))
+                batch.settle(transaction_id, TransactionStatus.FAILED, "fraud_blocked", "transaction.failed")
             elif transaction_id not in granted:
-                failed = (transaction_id, TransactionStatus.FAILED, "daily_limit_exceeded", "transaction.failed")
-                batch.outcomes.append(failed)
+                batch.settle(transaction_id, TransactionStatus.FAILED, "daily_limit_exceeded", "transaction.failed")
             else:
                 batch.runnable.append(position)
 
@@ -557,7 +556,7 @@ class TransactionService:
             row["transaction_id"],
             new_status,
             reason,
-            event_type="transaction.failed" if reason == REVIEW_REJECTED_REASON else None,
+            event_type=event_of_settlement(new_status, reason, TransactionKind(row["kind"])),
             captured_minor=captured,
             only_from=frozenset({status}),
         )
@@ -588,7 +587,20 @@ class _Batch:
     transaction_ids: Sequence[uuid.UUID]
     rows: list[asyncpg.Record]
     runnable: list[int] = field(default_factory=list)
-    outcomes: list[tuple[uuid.UUID, TransactionStatus, str | None, str | None]] = field(default_factory=list)
+    outcomes: list[StatusMove] = field(default_factory=list)
+
+    def settle(
+        self, transaction_id: uuid.UUID, status: TransactionStatus, reason: str | None, event_type: str | None
+    ) -> None:
+        """A recorded transfer's outcome, moved from PROCESSING with the others once all are known."""
+        move = StatusMove(
+            transaction_id=transaction_id,
+            from_status=TransactionStatus.PROCESSING,
+            status=status,
+            reason=reason,
+            event_type=event_type,
+        )
+        self.outcomes.append(move)
 
 
 def _blocked(row: asyncpg.Record) -> bool:
