@@ -18,9 +18,12 @@ from typing import Final, Protocol
 import aiohttp
 import aiosmtplib
 
+from actors.notifications.smtp_pool import SmtpConnections
 from actors.smtp_url import parse_smtp_url
 
 SEND_TIMEOUT_S: Final = 10.0
+# Connections kept open to the SMTP server: as many as delivery sends at once.
+MAX_IDLE_SMTP_CONNECTIONS: Final = 16
 # Answers that say "try again later" rather than "never".
 _RETRYABLE_HTTP: Final = frozenset({408, 425, 429})
 
@@ -52,12 +55,13 @@ class Sender(Protocol):
 
 class EmailChannel:
     def __init__(self, smtp_url: str, mail_from: str, timeout_s: float = SEND_TIMEOUT_S) -> None:
-        self._server = parse_smtp_url(smtp_url) if smtp_url else None
+        server = parse_smtp_url(smtp_url) if smtp_url else None
         self._mail_from = mail_from
-        self._timeout_s = timeout_s
+        self._address = "" if server is None else server.address
+        self.connections = None if server is None else SmtpConnections(server, timeout_s, MAX_IDLE_SMTP_CONNECTIONS)
 
     async def send(self, message: Outgoing) -> None:
-        if self._server is None:
+        if self.connections is None:
             raise ChannelNotConfigured("email: no SMTP server configured (BANKFLOW_SMTP_URL)")
         email = EmailMessage()
         email["From"] = self._mail_from
@@ -68,21 +72,12 @@ class EmailChannel:
         email.set_content(message.body)
         if message.html is not None:
             email.add_alternative(message.html, subtype="html")
-        server = self._server
         try:
-            await aiosmtplib.send(
-                email,
-                hostname=server.host,
-                port=server.port,
-                use_tls=server.implicit_tls,
-                username=server.username or None,
-                password=server.password.get_secret_value() or None,
-                timeout=self._timeout_s,
-            )
+            await self.connections.send(email)
         except aiosmtplib.SMTPRecipientsRefused as error:
             raise RejectedError(f"email: recipient refused ({type(error).__name__})") from None
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
-            raise DeliveryError(f"email: {server.address} did not take the message ({type(error).__name__})") from None
+            raise DeliveryError(f"email: {self._address} did not take the message ({type(error).__name__})") from None
 
 
 async def _post(url: str, *, auth: aiohttp.BasicAuth | None, headers: dict[str, str], **body: object) -> None:
