@@ -52,3 +52,45 @@ async def test_a_failing_migration_leaves_nothing_half_applied(fresh_database: s
         assert not await connection.fetchval("SELECT to_regclass('half_table') IS NOT NULL")
     finally:
         await connection.close()
+
+
+async def test_a_transaction_status_change_writes_no_index_entry(fresh_database: str) -> None:
+    """Settling a batch rewrites thousands of rows: for each to be a heap-only update, no index
+    of `transactions` may refer to a column a status change writes (in its key or predicate),
+    and pages keep room for the rows' next versions. Checked as the database sees it."""
+    await apply_migrations(fresh_database)
+    connection = await asyncpg.connect(fresh_database)
+    try:
+        indexes = await connection.fetch(
+            """SELECT indexrelid::regclass::text AS name, pg_get_indexdef(indexrelid) AS definition
+               FROM pg_index WHERE indrelid = 'transactions'::regclass"""
+        )
+        assert len(indexes) >= 5
+        for index in indexes:
+            mentioned = set(index["definition"].replace("(", " ").replace(")", " ").replace(",", " ").split())
+            written = mentioned & {"status", "reason", "captured_minor", "updated_at"}
+            assert not written, f"{index['name']} refers to {written}: {index['definition']}"
+        options = await connection.fetchval("SELECT reloptions FROM pg_class WHERE oid = 'transactions'::regclass")
+        assert "fillfactor=50" in options
+        row_id = await connection.fetchval(
+            """INSERT INTO transactions (transaction_id, kind, status, amount_minor, currency, initiated_by,
+                   fingerprint)
+               VALUES (gen_random_uuid(), 'TRANSFER', 'PROCESSING', 1, 'USD', gen_random_uuid(), '[]')
+               RETURNING transaction_id"""
+        )
+        await connection.execute(
+            "UPDATE transactions SET status = 'COMPLETED', updated_at = now() WHERE transaction_id = $1", row_id
+        )
+        await connection.execute("SELECT pg_stat_force_next_flush()")
+        updates = None
+        for _ in range(100):  # statistics reach shared memory when the session next goes idle
+            await connection.execute("SELECT pg_stat_clear_snapshot()")
+            updates = await connection.fetchrow(
+                "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'transactions'"
+            )
+            if updates is not None and updates["n_tup_upd"] >= 1:
+                break
+            await asyncio.sleep(0.1)
+        assert updates is not None and (updates["n_tup_upd"], updates["n_tup_hot_upd"]) == (1, 1)
+    finally:
+        await connection.close()

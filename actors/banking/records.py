@@ -157,13 +157,13 @@ class TransactionRecords:
         ids = [draft.transaction_id for draft in drafts]
         async with self.pool.acquire() as connection, connection.transaction():
             inserted = await connection.fetch(
-                """INSERT INTO transactions (transaction_id, kind, status, from_account_id, to_account_id,
+                f"""INSERT INTO transactions (transaction_id, kind, status, from_account_id, to_account_id,
                        amount_minor, currency, description, counterparty, fraud_verdict, fraud_score, fraud_reasons,
                        initiated_by, fingerprint)
                    SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::uuid[], $6::bigint[],
                        $7::text[], $8::text[], $9::text[], $10::text[], $11::smallint[], $12::jsonb[], $13::uuid[],
                        $14::text[])
-                   ON CONFLICT (transaction_id) DO NOTHING RETURNING transaction_id""",
+                   ON CONFLICT (transaction_id) DO NOTHING RETURNING {TRANSACTION_COLUMNS}""",  # nosec B608
                 ids,
                 [draft.kind.value for draft in drafts],
                 [TransactionStatus.PROCESSING.value] * len(drafts),
@@ -179,19 +179,18 @@ class TransactionRecords:
                 [draft.initiated_by for draft in drafts],
                 [draft.fingerprint() for draft in drafts],
             )
-            created = {row["transaction_id"] for row in inserted}
+            by_id = {row["transaction_id"]: row for row in inserted}
             await connection.execute(
                 """INSERT INTO transaction_status_history (transaction_id, seq, status)
                    SELECT unnest($1::uuid[]), 1, $2""",
-                list(created),
+                list(by_id),
                 TransactionStatus.PROCESSING.value,
             )
-            rows = await self.many(ids, connection)
-            await write_events(
-                connection,
-                [transaction_event("transaction.initiated", row) for row in rows if row["transaction_id"] in created],
-            )
-        return rows
+            await write_events(connection, [transaction_event("transaction.initiated", row) for row in inserted])
+            existing = [transaction_id for transaction_id in ids if transaction_id not in by_id]
+            if existing:  # a retried batch: those recorded before, as they are
+                by_id.update(zip(existing, await self.many(existing, connection), strict=True))
+        return [by_id[transaction_id] for transaction_id in ids]
 
     async def many(self, transaction_ids: Sequence[uuid.UUID], connection: Any = None) -> list[asyncpg.Record]:
         """Rows in the order of `transaction_ids` (each must exist)."""

@@ -491,8 +491,17 @@ class TransactionService:
             status = status_of_ledger(result.status, held_for_review=_held_for_review(rows[position]))
             event = "transaction.processing" if status is TransactionStatus.PENDING_REVIEW else None
             batch.settle(transaction_ids[position], status, reason_of_ledger(result.status, result.reason), event)
-        await self.records.move_many(batch.outcomes)
-        return {"items": [transaction_view(row) for row in await self.records.many(transaction_ids)]}
+        moved = {row["transaction_id"]: row for row in await self.records.move_many(batch.outcomes)}
+        return {"items": [transaction_view(row) for row in await self._settled(rows, moved)]}
+
+    async def _settled(
+        self, recorded: Sequence[asyncpg.Record], moved: dict[uuid.UUID, asyncpg.Record]
+    ) -> list[asyncpg.Record]:
+        """The batch's rows as they are now: as this call moved them, else read again (another
+        writer, the projector or a concurrent retry, may have moved them first)."""
+        stale = [row["transaction_id"] for row in recorded if row["transaction_id"] not in moved]
+        fresh = dict(zip(stale, await self.records.many(stale), strict=True)) if stale else {}
+        return [moved.get(row["transaction_id"]) or fresh[row["transaction_id"]] for row in recorded]
 
     async def _admit(self, batch: _Batch) -> None:
         """Decide which recorded transfers go to the ledger: not the blocked ones, nor those the

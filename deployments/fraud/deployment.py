@@ -21,6 +21,7 @@ from deployments.calls import dispatch
 from deployments.fraud.service import FraudService
 from models.failures import Failure
 from models.fraud.check import Assessment, ScoringRequest
+from models.transactions import MAX_BATCH_TRANSFERS
 
 OPERATIONS: Final = frozenset(
     {
@@ -42,7 +43,6 @@ OPERATIONS: Final = frozenset(
 )
 MAX_SCORING_BATCH: Final = 64
 SCORING_BATCH_WAIT_S: Final = 0.002
-MAX_LIST_SLICE: Final = 1_000
 MODEL_POLL_S: Final = 2.0
 # Reads only: scoring counts the movement in its velocity windows.
 RETRY_SAFE: Final = frozenset({"rules", "list_entries", "cases", "case", "model", "models"})
@@ -114,13 +114,11 @@ class Fraud:
         return result
 
     async def assess_many(self, requests: list[ScoringRequest], trace: TraceCarrier | None = None) -> list[Assessment]:
-        """A batch transfer's movements, scored in one call (in slices, to bound each transaction)."""
+        """A batch transfer's movements (at most MAX_BATCH_TRANSFERS), scored in one call: each
+        account's velocity read once, the assessments stored in one statement."""
+        assert len(requests) <= MAX_BATCH_TRANSFERS, "a batch transfer is bounded by its route"
         with continued_span("Fraud.assess_many", trace, {"bankflow.movements": len(requests)}):
-            service = await self._ready()
-            results: list[Assessment] = []
-            for start in range(0, len(requests), MAX_LIST_SLICE):
-                results.extend(await service.assess_many(requests[start : start + MAX_LIST_SLICE]))
-        return results
+            return await (await self._ready()).assess_many(requests)
 
     @serve.batch(max_batch_size=MAX_SCORING_BATCH, batch_wait_timeout_s=SCORING_BATCH_WAIT_S)
     async def _assess_batch(self, requests: list[ScoringRequest]) -> list[Assessment]:
