@@ -2,13 +2,14 @@
 step adds to a transfer — each against a baseline measured in the same run.
 
 Starts a whole stack (as `bankflow up` does) in a temporary directory, then:
-  - scores movements through the Fraud deployment's handle (as the money path calls it) at
+  - scores movements through the Fraud deployment's handle (as actors such as the scheduler call it) at
     concurrency 1 and 64: scores/s, p50, p99; first with the deploy config's batching
     (`user_config`: up to 64 requests gathered for 2 ms), then with batching off
     (`scoring_max_batch_size: 1`), applied to the running replica without a restart;
   - runs single transfers through the transactions service in this process at concurrency 16,
-    with the real fraud step (ServeScorer → Fraud) and with a scorer that allows at once, and
-    prints the p99 of each: the difference is the fraud step's cost in the money path.
+    with the real fraud step (LocalScorer, as the Transactions deployment scores in its replica)
+    and with a scorer that allows at once, and prints the p99 of each: the difference is the
+    fraud step's cost in the money path.
 
 Run with `make bench` or `python -m bench.fraud`; the last line is
 `fraud: batch <r>x scores/s at concurrency 64, transfer p99 +<ms> ms with the fraud step`.
@@ -33,6 +34,7 @@ from actors.settings import Settings
 from bench.api import Run, bench_stack
 from bench.output import say
 from cluster import ray_runtime, serve_app
+from deployments.fraud.local_scorer import LocalScorer
 from models.fraud.check import Assessment, ScoringRequest, Verdict
 from models.ledger.commands import Deposit, OpenAccount
 from models.ledger.types import AccountType
@@ -122,7 +124,9 @@ async def _funded_accounts(settings: Settings, count: int) -> list[uuid.UUID]:
 async def _transfers(
     settings: Settings, accounts: Sequence[uuid.UUID], with_fraud: bool, concurrency: int, seconds: float
 ) -> Run:
-    banking = await connect_banking(settings, None if with_fraud else AllowAtOnce(), pool_size=concurrency)
+    # With the fraud step as the Transactions deployment runs it: scored in this process.
+    scorer = await LocalScorer.open(settings.with_document_store()) if with_fraud else AllowAtOnce()
+    banking = await connect_banking(settings, scorer, pool_size=concurrency)
     try:
 
         async def transfer(rng: random.Random) -> None:

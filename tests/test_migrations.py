@@ -94,3 +94,26 @@ async def test_a_transaction_status_change_writes_no_index_entry(fresh_database:
         assert updates is not None and (updates["n_tup_upd"], updates["n_tup_hot_upd"]) == (1, 1)
     finally:
         await connection.close()
+
+
+async def test_any_change_to_the_fraud_rules_or_lists_moves_their_version(ledger_database: str) -> None:
+    """Every scorer reloads when this version moves; a change made by plain SQL moves it too."""
+    connection = await asyncpg.connect(ledger_database)
+    try:
+
+        async def version() -> int:
+            value: int = await connection.fetchval("SELECT version FROM fraud_configuration")
+            return value
+
+        before = await version()
+        await connection.execute(
+            "INSERT INTO fraud_lists (kind, value, blocked, reason) VALUES ('ip', '192.0.2.7', true, 'test')"
+        )
+        added = await version()
+        await connection.execute("UPDATE fraud_rules SET priority = priority")
+        touched = await version()
+        await connection.execute("DELETE FROM fraud_lists WHERE value = '192.0.2.7'")
+        assert before < added < touched < await version()
+        assert await connection.fetchval("SELECT count(*) FROM fraud_configuration") == 1
+    finally:
+        await connection.close()

@@ -40,15 +40,24 @@ class ServeScorer:
                 self._handle = serve.get_deployment_handle(DEPLOYMENT_NAME, app_name=self._app_name)
             response = getattr(self._handle, method).remote(argument, current_carrier())
             try:
-                # A list takes longer than one movement; its time limit grows with its size.
-                timeout_s = self._timeout_s * max(1, len(requests) / MOVEMENTS_PER_TIMEOUT)
-                result = await asyncio.wait_for(response, timeout_s)
+                result = await asyncio.wait_for(response, list_timeout_s(self._timeout_s, len(requests)))
             except TimeoutError:
                 response.cancel()
                 raise
             return [result] if method == "assess" else list(result)
         except Exception as error:  # noqa: BLE001 -- any failure to score follows the policy
-            reason = "timeout" if isinstance(error, TimeoutError) else "error"
-            fraud_metrics().unanswered.inc(tags={"reason": reason})
-            logger.warning("fraud scoring unavailable (%s): policy applies", type(error).__name__)
-            return [unavailable_policy(request, self._allow_under_units) for request in requests]
+            return unanswered(error, requests, self._allow_under_units)
+
+
+def list_timeout_s(timeout_s: float, movements: int) -> float:
+    """A list takes longer than one movement: its time limit grows with its size."""
+    return timeout_s * max(1, movements / MOVEMENTS_PER_TIMEOUT)
+
+
+def unanswered(error: Exception, requests: list[ScoringRequest], allow_under_units: int) -> list[Assessment]:
+    """What the policy decides for movements the scorer did not answer (counted, and logged
+    without their details)."""
+    reason = "timeout" if isinstance(error, TimeoutError) else "error"
+    fraud_metrics().unanswered.inc(tags={"reason": reason})
+    logger.warning("fraud scoring unavailable (%s): policy applies", type(error).__name__)
+    return [unavailable_policy(request, allow_under_units) for request in requests]

@@ -11,6 +11,12 @@ from models.fraud.check import Verdict
 from models.fraud.rules import Rule
 
 
+async def configuration_version(pool: asyncpg.Pool) -> int:
+    """Moves with every change to the rules or the lists (migration 0018's triggers)."""
+    version: int = await pool.fetchval("SELECT version FROM fraud_configuration")
+    return version
+
+
 async def active_rules(pool: asyncpg.Pool) -> list[Rule]:
     """The active rules, highest priority first."""
     rows = await pool.fetch("SELECT * FROM fraud_rules WHERE active ORDER BY priority DESC, name")

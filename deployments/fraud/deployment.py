@@ -7,18 +7,20 @@ import asyncio
 import logging
 from typing import Any, Final
 
-import asyncpg
 from pydantic import BaseModel, ConfigDict, Field
 from ray import serve
 
-from actors.documents import document_store
-from actors.fraud.registry import ModelRegistry
-from actors.fraud.velocity import VelocityStore
-from actors.redis_client import connect_redis
 from actors.settings import Settings
 from actors.tracing import TraceCarrier, continued_span, prepare_process
 from deployments.calls import dispatch
 from deployments.fraud.service import FraudService
+from deployments.fraud.wiring import (
+    MAX_SCORING_BATCH,
+    SCORING_BATCH_WAIT_S,
+    follow_model,
+    follow_model_forever,
+    open_fraud_service,
+)
 from models.failures import Failure
 from models.fraud.check import Assessment, ScoringRequest
 from models.transactions import MAX_BATCH_TRANSFERS
@@ -41,9 +43,7 @@ OPERATIONS: Final = frozenset(
         "promote",
     }
 )
-MAX_SCORING_BATCH: Final = 64
-SCORING_BATCH_WAIT_S: Final = 0.002
-MODEL_POLL_S: Final = 2.0
+POOL_SIZE: Final = 8
 # Reads only: scoring counts the movement in its velocity windows.
 RETRY_SAFE: Final = frozenset({"rules", "list_entries", "cases", "case", "model", "models"})
 
@@ -75,26 +75,11 @@ class Fraud:
     async def _ready(self) -> FraudService:
         async with self._lock:
             if self._service is None:
-                settings = self._settings
-                pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=8)
-                registry = ModelRegistry(pool, document_store(settings.document_store_url))
-                service = FraudService(pool, VelocityStore(connect_redis(settings.redis_url)), registry)
-                await self._follow(service)
-                self._follower = asyncio.get_running_loop().create_task(self._follow_forever(service))
+                service = await open_fraud_service(self._settings, POOL_SIZE)
+                await follow_model(service)
+                self._follower = asyncio.get_running_loop().create_task(follow_model_forever(service))
                 self._service = service
             return self._service
-
-    async def _follow(self, service: FraudService) -> None:
-        try:
-            await service.follow_registry()
-        except Exception:
-            logger.exception("cannot load the serving fraud model; scoring goes on with the one loaded")
-
-    async def _follow_forever(self, service: FraudService) -> None:
-        """A promoted model is picked up within MODEL_POLL_S, by every replica, without a restart."""
-        while True:
-            await asyncio.sleep(MODEL_POLL_S)
-            await self._follow(service)
 
     def reconfigure(self, user_config: dict[str, Any]) -> None:
         batching = ScoringBatching.model_validate(user_config)

@@ -20,7 +20,7 @@ import asyncpg
 import numpy as np
 
 from actors.fraud.registry import ModelRecord, ModelRegistry, RegistryError
-from actors.fraud.rules_store import active_rules, listed_parties
+from actors.fraud.rules_store import active_rules, configuration_version, listed_parties
 from actors.fraud.velocity import Observation, VelocityStore
 from actors.metrics import fraud_metrics
 from actors.outbox import write_events
@@ -35,7 +35,6 @@ from models.paging import CursorError, decode_cursor, decode_time_keyset, encode
 from models.topics import FRAUD_EVENTS
 
 SOURCE: Final = "bankflow/fraud"
-CACHE_TTL_S: Final = 1.0
 SUSPICIOUS_CASES_PER_DAY: Final = 3
 
 
@@ -121,7 +120,7 @@ class FraudService:
         self._registry = registry
         self._rules: list[Rule] = []
         self._lists: dict[tuple[str, str], bool] = {}
-        self._loaded_at = 0.0
+        self._configuration_version: int | None = None  # of the rules and lists held
         self.model_version: str | None = None
         self.model_metrics: dict[str, Any] | None = None
         self._model: Any = None
@@ -149,10 +148,13 @@ class FraudService:
     # --- scoring --------------------------------------------------------------------------------
 
     async def _current_rules(self) -> tuple[list[Rule], dict[tuple[str, str], bool]]:
-        if time.monotonic() - self._loaded_at > CACHE_TTL_S:
+        """The rules and lists as they are now: reloaded when their version moved, so that an
+        admin's change applies to the next movement in every process that scores."""
+        version = await configuration_version(self._pool)
+        if version != self._configuration_version:
             self._rules = await active_rules(self._pool)
             self._lists = await listed_parties(self._pool)
-            self._loaded_at = time.monotonic()
+            self._configuration_version = version
         return self._rules, self._lists
 
     async def evaluate(
@@ -326,7 +328,6 @@ class FraudService:
         except asyncpg.UniqueViolationError:
             raise ServiceFailure(409, "rule_exists", f"a rule named {name!r} exists") from None
         assert row is not None
-        self._loaded_at = 0.0
         return _rule_view(row)
 
     async def update_rule(
@@ -342,7 +343,6 @@ class FraudService:
         )
         if row is None:
             raise ServiceFailure(404, "not_found", "no such rule")
-        self._loaded_at = 0.0
         return _rule_view(row)
 
     async def rules(self, principal: Principal) -> dict[str, Any]:
@@ -366,7 +366,6 @@ class FraudService:
             principal.user_id,
         )
         assert row is not None
-        self._loaded_at = 0.0
         return _entry_view(row)
 
     async def list_entries(self, principal: Principal, blocked: bool, limit: int, cursor: str | None) -> dict[str, Any]:
@@ -403,7 +402,6 @@ class FraudService:
         )
         if row is None:
             raise ServiceFailure(404, "not_found", f"no such entry on the {'blacklist' if blocked else 'whitelist'}")
-        self._loaded_at = 0.0
         return _entry_view(row)
 
     # --- cases ----------------------------------------------------------------------------------

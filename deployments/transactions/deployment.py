@@ -11,6 +11,7 @@ from actors.banking.wiring import Banking, connect_banking
 from actors.settings import Settings
 from actors.tracing import TraceCarrier, prepare_process
 from deployments.calls import dispatch
+from deployments.fraud.local_scorer import LocalScorer
 from models.failures import Failure
 
 OPERATIONS = frozenset(
@@ -66,7 +67,9 @@ class Transactions:
     async def _ready(self) -> _TransactionOperations:
         async with self._lock:
             if self._operations is None:
-                self._operations = _TransactionOperations(await connect_banking(self._settings))
+                # Scored here, not through the Fraud deployment: no Serve hop on the money path.
+                scorer = await LocalScorer.open(self._settings)
+                self._operations = _TransactionOperations(await connect_banking(self._settings, scorer))
             return self._operations
 
     async def call(
