@@ -1,6 +1,11 @@
-"""Concurrent single requests handled together: the first waits up to `wait_s` for others to
-join it, and at most `max_size` go in one call. What @serve.batch does inside a Serve replica,
-for code that runs in any event loop (a replica, an actor, a benchmark's own process)."""
+"""Concurrent single requests handled together, at most `max_size` in one call. What
+@serve.batch does inside a Serve replica, for code that runs in any event loop (a replica, an
+actor, a benchmark's own process).
+
+A request waits for others to join it (up to `wait_s`) only while an earlier call is still
+running: at low load nothing is gained by waiting and each request goes at the next turn of
+the loop (with whatever arrived in the same turn); at high load requests pile up behind the
+running call and go together."""
 
 from __future__ import annotations
 
@@ -34,7 +39,8 @@ class Gatherer(Generic[Request, Result]):
         if len(self._waiting) >= self._max_size:
             self._flush()
         elif self._timer is None:
-            self._timer = loop.call_later(self._wait_s, self._flush)
+            wait_s = self._wait_s if self._running else 0.0
+            self._timer = loop.call_later(wait_s, self._flush)
         return await answer
 
     def _flush(self) -> None:

@@ -10,13 +10,14 @@ from actors.gathering import Gatherer
 
 
 class _Doubler:
-    def __init__(self, fail: bool = False) -> None:
+    def __init__(self, fail: bool = False, delay_s: float = 0.0) -> None:
         self.calls: list[list[int]] = []
         self._fail = fail
+        self._delay_s = delay_s
 
     async def __call__(self, requests: list[int]) -> list[int]:
         self.calls.append(requests)
-        await asyncio.sleep(0)
+        await asyncio.sleep(self._delay_s)
         if self._fail:
             raise RuntimeError("scorer down")
         return [2 * request for request in requests]
@@ -36,12 +37,18 @@ async def test_a_full_gathering_goes_at_once_and_the_rest_follow() -> None:
     assert [len(call) for call in handle.calls] == [4, 4, 2]
 
 
-async def test_a_lone_request_is_answered_after_the_wait() -> None:
-    handle = _Doubler()
-    gatherer: Gatherer[int, int] = Gatherer(handle, max_size=64, wait_s=0)
-    assert await gatherer.submit(21) == 42
-    assert await gatherer.submit(5) == 10
-    assert handle.calls == [[21], [5]]
+async def test_a_lone_request_goes_at_once_and_later_ones_wait_behind_a_running_call() -> None:
+    handle = _Doubler(delay_s=0.05)
+    gatherer: Gatherer[int, int] = Gatherer(handle, max_size=64, wait_s=10.0)  # a wait no test sits out
+    assert await gatherer.submit(21) == 42  # nothing running: no wait
+    first = asyncio.ensure_future(gatherer.submit(1))
+    await asyncio.sleep(0.01)  # the first call is running now
+    behind = [asyncio.ensure_future(gatherer.submit(n)) for n in (2, 3)]
+    assert await first == 2
+    assert not any(waiting.done() for waiting in behind), "they wait for the window behind a running call"
+    for waiting in behind:
+        waiting.cancel()
+    assert handle.calls == [[21], [1]]
 
 
 async def test_a_failure_reaches_every_request_of_its_call() -> None:
@@ -51,7 +58,7 @@ async def test_a_failure_reaches_every_request_of_its_call() -> None:
 
 
 async def test_a_request_that_gave_up_leaves_the_others_answered() -> None:
-    gatherer: Gatherer[int, int] = Gatherer(_Doubler(), max_size=64, wait_s=0.05)
+    gatherer: Gatherer[int, int] = Gatherer(_Doubler(delay_s=0.05), max_size=64, wait_s=0.05)
     impatient = asyncio.ensure_future(asyncio.wait_for(gatherer.submit(1), 0.001))
     patient = asyncio.ensure_future(gatherer.submit(2))
     with pytest.raises(TimeoutError):

@@ -153,6 +153,7 @@ class LedgerClient:
         self._settle_timeout_s = settle_timeout_s
         self._waiting: dict[int, list[_Waiting]] = {}
         self._flushes: dict[int, asyncio.Task[None]] = {}
+        self._sending: dict[int, int] = {}  # gathered batches on their way to each shard
         self._pool: asyncpg.Pool | None = None
 
     async def close(self) -> None:
@@ -391,7 +392,9 @@ class LedgerClient:
         return self._handles[shard]
 
     async def _flush_later(self, shard: int) -> None:
-        await asyncio.sleep(self._gather_window_s)
+        # Gather for the window only behind a batch still on its way: alone, a command goes at
+        # the next turn of the loop (with whatever arrived in the same turn), not a window later.
+        await asyncio.sleep(self._gather_window_s if self._sending.get(shard) else 0)
         self._flushes.pop(shard, None)
         self._flush_now(shard)
 
@@ -402,6 +405,7 @@ class LedgerClient:
             asyncio.create_task(self._send(shard, batch))  # noqa: RUF006 -- futures carry the outcome
 
     async def _send(self, shard: int, batch: list[_Waiting]) -> None:
+        self._sending[shard] = self._sending.get(shard, 0) + 1
         try:
             traces = distinct_carriers(waiting.trace for waiting in batch)
             results = await self._submit(shard, [waiting.command for waiting in batch], traces)
@@ -410,6 +414,8 @@ class LedgerClient:
                 if not waiting.future.done():
                     waiting.future.set_exception(error)
             return
+        finally:
+            self._sending[shard] -= 1
         for waiting, result in zip(batch, results, strict=True):
             if not waiting.future.done():
                 waiting.future.set_result(result)

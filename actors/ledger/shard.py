@@ -297,7 +297,10 @@ class AccountShard:
     async def _next_requests(self) -> list[Request]:
         requests = [await self._queue.get()]
         count = len(requests[0].commands)
-        deadline = time.monotonic() + self.config.gather_window_ms / 1000
+        # Wait for more only while an earlier batch is still being written: with the journal
+        # idle, a window's wait would be all of a lone command's extra latency.
+        busy = self._pipeline is not None and bool(self._pipeline.flights)
+        deadline = time.monotonic() + (self.config.gather_window_ms / 1000 if busy else 0.0)
         while count < self.config.max_batch_commands:
             try:
                 request = self._queue.get_nowait()
