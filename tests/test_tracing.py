@@ -153,4 +153,5 @@ def test_one_transfer_is_one_trace_from_the_gateway_to_the_journal_commit(
     assert deployment_span.name == "Transactions.move"
     assert by_id[deployment_span.parent_span_id].component == "gateway"
     (fraud_span,) = [span for span in spans if span.name == "Fraud.assess"]
-    assert fraud_span.component == "fraud" and by_id[fraud_span.parent_span_id] == deployment_span
+    # Scored in the Transactions replica itself (deployments/fraud/local_scorer.py): no hop to Fraud.
+    assert fraud_span.component == "transactions" and by_id[fraud_span.parent_span_id] == deployment_span

@@ -17,6 +17,7 @@ from actors.banking.fraud_client import list_timeout_s, unanswered
 from actors.gathering import Gatherer
 from actors.metrics import fraud_metrics
 from actors.settings import Settings
+from actors.tracing import continued_span, current_carrier
 from deployments.fraud.service import FraudService
 from deployments.fraud.wiring import (
     MAX_SCORING_BATCH,
@@ -53,7 +54,8 @@ class LocalScorer:
 
     async def assess(self, request: ScoringRequest) -> Assessment:
         try:
-            return await asyncio.wait_for(self._gathered.submit(request), self._timeout_s)
+            with continued_span("Fraud.assess", current_carrier()):  # in this process's trace
+                return await asyncio.wait_for(self._gathered.submit(request), self._timeout_s)
         except Exception as error:  # noqa: BLE001 -- any failure to score follows the policy
             return unanswered(error, [request], self._allow_under_units)[0]
 
