@@ -18,6 +18,7 @@ from pydantic import AliasChoices, Field, SecretStr, ValidationError, Validation
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from actors.smtp_url import parse_smtp_url
+from models.ledger.view import DEFAULT_DAILY_LIMIT_UNITS
 
 ENV_PREFIX = "BANKFLOW_"
 ENDPOINTS_FILE = Path("run") / "endpoints.json"
@@ -153,7 +154,10 @@ class Settings(BaseSettings):
         default=1_000_000, ge=1, le=10**12, description="largest single outgoing movement, in major units"
     )
     daily_outgoing_limit_units: int = Field(
-        default=50_000, ge=0, le=10**12, description="default outgoing money per account per UTC day, major units"
+        default=DEFAULT_DAILY_LIMIT_UNITS,
+        ge=0,
+        le=10**12,
+        description="default outgoing money per account per UTC day, major units (the ledger's shards enforce it)",
     )
     fraud_timeout_ms: int = Field(
         default=250, ge=1, le=60_000, description="how long the money path waits for a fraud score"

@@ -194,6 +194,7 @@ def ledger_up(settings: Settings) -> str:
         resources=resources,
         otlp_traces_endpoint=settings.otlp_traces_endpoint,
         trace_sample_ratio=settings.trace_sample_ratio,
+        daily_limit_units=settings.daily_outgoing_limit_units,
     )
     outbox_relay.ensure_relay(settings.database_url, settings.kafka_bootstrap, resources=resources)
     shards = asyncio.run(placement.wait_ready(handles, settings.service_start_timeout_s * 5))

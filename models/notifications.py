@@ -82,7 +82,7 @@ KNOWN_EVENT_TYPES: Final = frozenset(
         "user.password_reset_requested",
         "customer.created", "customer.updated", "kyc.submitted", "kyc.approved", "kyc.rejected",
         "account.created", "account.balance.updated", "account.frozen", "account.unfrozen", "account.closed",
-        "account.overdraft.updated",
+        "account.overdraft.updated", "account.daily_limit.updated",
         "transaction.initiated", "transaction.processing", "transaction.completed", "transaction.failed",
         "transaction.reversed",
         "fraud.detected", "fraud.high_risk", "account.suspicious",

@@ -13,7 +13,7 @@ from models.ledger.entries import JournalEntry, Posting, apply_entry
 from models.ledger.routing import shard_of
 from models.ledger.state import Account, LedgerState, Overlay
 from models.ledger.types import TransferStatus
-from models.ledger.view import ShardView
+from models.ledger.view import DailyLimits, ShardView
 
 
 @dataclass
@@ -29,6 +29,7 @@ class SimLedger:
     now_ms: int = 1_000_000
     shards: list[SimShard] = field(default_factory=list)
     results: dict[uuid.UUID, Decision] = field(default_factory=dict)
+    limits: DailyLimits = field(default_factory=DailyLimits)
 
     def __post_init__(self) -> None:
         self.shards = [SimShard(index) for index in range(self.shard_count)]
@@ -39,7 +40,7 @@ class SimLedger:
     def _run_on_shard(self, command: Command) -> Decision:
         shard = self.shard_for(command.routing_account_id)
         overlay = Overlay(shard.state)
-        decision = decide(ShardView(overlay, shard.index, self.shard_count, self.now_ms), command)
+        decision = decide(ShardView(overlay, shard.index, self.shard_count, self.now_ms, self.limits), command)
         for entry in decision.entries:
             shard.journal.append((entry, apply_entry(overlay, entry)))
         overlay.merge()
@@ -63,7 +64,9 @@ class SimLedger:
         assert credited.reason is not None
         source = command.routing_account_id
         refunded = self._run_on_shard(
-            RefundStep(step.transfer_id, source, step.amount_minor, step.currency, credited.reason.value)
+            RefundStep(
+                step.transfer_id, source, step.amount_minor, step.currency, credited.reason.value, step.counted_day
+            )
         )
         assert refunded.accepted, "a refund always succeeds"
         return Decision(entries=first.entries, status=TransferStatus.FAILED, reason=credited.reason)

@@ -1,101 +1,15 @@
-"""Daily outgoing limits: a refused reservation counts nothing, one transaction counts once,
-racing reservations never pass the limit together, and every way a movement ends without its
-money leaving (refused, voided, expired, captured for less, rejected in review) gives its
-reservation back, once."""
+"""Daily outgoing limits over HTTP: the ledger's shard refuses a movement past the day's
+limit an admin set, counts a batch in its order, and every way a movement ends without its
+money leaving (voided, expired, captured for less, rejected in review) gives its room back.
+The rules themselves are tested without a stack in tests/test_ledger_daily_limit.py."""
 
 from __future__ import annotations
 
-import asyncio
-import uuid
 from typing import Any
 
-import asyncpg
 import httpx
-from hypothesis import given
-from hypothesis import strategies as st
 
-from actors.banking.limits import DailyOutgoing, Reservation, first_fit, release_in
 from tests.banking_client import Customer, balance, deposit, open_account, wait_for
-
-amounts = st.lists(st.integers(min_value=1, max_value=500), max_size=30)
-
-
-@given(used=st.integers(min_value=0, max_value=1_000), limit=st.integers(min_value=0, max_value=2_000), wanted=amounts)
-def test_first_fit_admits_in_order_each_that_still_fits(used: int, limit: int, wanted: list[int]) -> None:
-    reservations = [Reservation(uuid.uuid4(), amount) for amount in wanted]
-    admitted = first_fit(used, limit, reservations)
-    admitted_ids = {reservation.transaction_id for reservation in admitted}
-    assert [r for r in reservations if r.transaction_id in admitted_ids] == admitted  # order kept
-    counted = used
-    for reservation in reservations:  # each refusal did not fit when its turn came
-        if reservation.transaction_id in admitted_ids:
-            counted += reservation.amount_minor
-        else:
-            assert counted + reservation.amount_minor > limit
-    assert used + sum(r.amount_minor for r in admitted) <= max(limit, used)
-
-
-async def _counted(pool: asyncpg.Pool, account_id: uuid.UUID) -> tuple[int, int]:
-    """(the day's counter, the sum of the account's reservations): always equal."""
-    used = await pool.fetchval(
-        "SELECT coalesce(sum(used_minor), 0) FROM daily_outgoing WHERE account_id = $1", account_id
-    )
-    held = await pool.fetchval(
-        "SELECT coalesce(sum(amount_minor), 0) FROM outgoing_reservations WHERE account_id = $1", account_id
-    )
-    return int(used), int(held)
-
-
-async def test_a_refused_reservation_counts_nothing_and_one_transaction_counts_once(ledger_database: str) -> None:
-    pool = await asyncpg.create_pool(ledger_database, min_size=1, max_size=2)
-    try:
-        limits, account = DailyOutgoing(pool), uuid.uuid4()
-        over, small = Reservation(uuid.uuid4(), 150), Reservation(uuid.uuid4(), 10)
-        assert await limits.reserve(account, [over], 100) == set()  # the day's first movement, above the limit
-        assert await _counted(pool, account) == (0, 0)
-        assert await limits.reserve(account, [small], 100) == {small.transaction_id}
-        assert await limits.reserve(account, [small], 100) == {small.transaction_id}  # a retry: held, not counted
-        assert await _counted(pool, account) == (10, 10)
-        batch = [Reservation(uuid.uuid4(), amount) for amount in (40, 70, 30, 21)]
-        granted = await limits.reserve(account, [small, *batch], 100)
-        assert granted == {small.transaction_id, batch[0].transaction_id, batch[2].transaction_id}
-        assert await _counted(pool, account) == (80, 80)
-    finally:
-        await pool.close()
-
-
-async def test_racing_reservations_never_pass_the_limit_together(ledger_database: str) -> None:
-    pool = await asyncpg.create_pool(ledger_database, min_size=20, max_size=20)
-    try:
-        limits, account = DailyOutgoing(pool), uuid.uuid4()
-        assert await limits.reserve(account, [Reservation(uuid.uuid4(), 30)], 100)
-        racers = [Reservation(uuid.uuid4(), 10) for _ in range(20)]
-        answers = await asyncio.gather(*(limits.reserve(account, [racer], 100) for racer in racers))
-        assert sum(len(granted) for granted in answers) == 7  # exactly the last 70 units, no more
-        assert await _counted(pool, account) == (100, 100)
-    finally:
-        await pool.close()
-
-
-async def test_a_release_gives_back_what_a_reservation_still_holds_once(ledger_database: str) -> None:
-    pool = await asyncpg.create_pool(ledger_database, min_size=4, max_size=4)
-    try:
-        limits, account = DailyOutgoing(pool), uuid.uuid4()
-        whole, partial = Reservation(uuid.uuid4(), 50), Reservation(uuid.uuid4(), 40)
-        assert len(await limits.reserve(account, [whole, partial], 100)) == 2
-
-        async def release(kept: list[tuple[uuid.UUID, int]]) -> None:
-            async with pool.acquire() as connection, connection.transaction():
-                await release_in(connection, kept)
-
-        await asyncio.gather(*(release([(whole.transaction_id, 0)]) for _ in range(4)))  # concurrent: counted once
-        assert await _counted(pool, account) == (40, 40)
-        await release([(partial.transaction_id, 25)])  # captured 25 of 40
-        await release([(partial.transaction_id, 25)])
-        await release([(uuid.uuid4(), 0)])  # never reserved: nothing to give back
-        assert await _counted(pool, account) == (25, 25)
-    finally:
-        await pool.close()
 
 
 def _limited_pair(api: httpx.Client, customer: Customer, admin: dict[str, str], limit: str) -> tuple[str, str]:

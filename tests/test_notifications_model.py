@@ -41,6 +41,7 @@ API_EVENTS = [
     "fraud.detected", "fraud.high_risk", "account.suspicious",
     "notification.sent", "notification.failed",
     "user.verification_requested", "user.password_reset_requested", "account.unfrozen", "account.overdraft.updated",
+    "account.daily_limit.updated",
 ]  # fmt: skip
 
 

@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
 
 from actors.banking.directory import ACCOUNT_NOT_FOUND, Directory
-from actors.banking.limits import DailyOutgoing
 from actors.banking.records import TransactionRecords
 from actors.banking.transactions import MoneyRules, invalid
 from actors.ledger.client import AccountRecord, LedgerClient
@@ -38,8 +37,9 @@ _KIND_LABELS: Final = {
 }
 
 
-def account_view(record: AccountRecord, balance: AccountBalance | None, daily_limit_minor: int) -> dict[str, Any]:
+def account_view(record: AccountRecord, balance: AccountBalance | None) -> dict[str, Any]:
     currency = record.currency
+    daily_limit_minor = None if balance is None else balance.daily_limit_minor
     return {
         "account_id": str(record.account_id),
         "number": record.number,
@@ -51,7 +51,7 @@ def account_view(record: AccountRecord, balance: AccountBalance | None, daily_li
         "available_balance": format_amount(0 if balance is None else balance.available_minor, currency),
         "held": format_amount(0 if balance is None else balance.held_minor, currency),
         "overdraft_limit": format_amount(0 if balance is None else balance.overdraft_limit_minor, currency),
-        "daily_outgoing_limit": format_amount(daily_limit_minor, currency),
+        "daily_outgoing_limit": format_amount(daily_limit_minor or 0, currency),
         "opened_at": record.opened_at.isoformat(),
     }
 
@@ -62,13 +62,11 @@ class AccountService:
         ledger: LedgerClient,
         directory: Directory,
         records: TransactionRecords,
-        limits: DailyOutgoing,
         rules: MoneyRules,
     ) -> None:
         self._ledger = ledger
         self._directory = directory
         self._records = records
-        self._limits = limits
         self._rules = rules
 
     async def open(
@@ -113,10 +111,7 @@ class AccountService:
 
     async def get(self, principal: Principal, account_id: uuid.UUID) -> dict[str, Any]:
         record = await self._directory.readable_account(principal, account_id)
-        return account_view(record, await self._ledger.balance(account_id), await self._daily_limit(record))
-
-    async def _daily_limit(self, record: AccountRecord) -> int:
-        return await self._limits.limit_in_force(record.account_id, self._rules.daily_limit_minor(record.currency))
+        return account_view(record, await self._ledger.balance(account_id))
 
     async def lookup(self, principal: Principal, number: str) -> dict[str, Any]:
         """Whom a number pays, before paying it: the holder's display name and the currency, nothing else."""
@@ -135,12 +130,7 @@ class AccountService:
             return {"items": []}
         records = await self._ledger.accounts_of_customer(standing.customer_id)
         balances = await self._ledger.balances([record.account_id for record in records])
-        return {
-            "items": [
-                account_view(record, balance, await self._daily_limit(record))
-                for record, balance in zip(records, balances, strict=True)
-            ]
-        }
+        return {"items": [account_view(record, balance) for record, balance in zip(records, balances, strict=True)]}
 
     async def balance(self, principal: Principal, account_id: uuid.UUID) -> dict[str, Any]:
         record = await self._directory.readable_account(principal, account_id)
@@ -181,9 +171,10 @@ class AccountService:
         daily_limit_minor: int | None,
         overdraft_limit_minor: int | None,
     ) -> dict[str, Any]:
-        """An admin sets the daily outgoing limit, the overdraft line, or both. The line is the
-        ledger's (its shard decides every movement against it, in the account's turn); it may
-        not be lowered below what the account owes now (409 overdraft_in_use)."""
+        """An admin sets the daily outgoing limit, the overdraft line, or both. Both are the
+        ledger's (its shard decides every movement against them, in the account's turn); a line
+        may not be lowered below what the account owes now (409 overdraft_in_use), and a lower
+        daily limit leaves what was sent today counted."""
         if not principal.has_role(Role.ADMIN):
             raise ServiceFailure(403, "forbidden", "only an admin may change an account's limits")
         await self._directory.readable_account(principal, account_id)
@@ -193,7 +184,10 @@ class AccountService:
                 reason = result.reason or "rejected"
                 raise ServiceFailure(409, reason, f"the overdraft line cannot be set: {reason}")
         if daily_limit_minor is not None:
-            await self._limits.set_limit(account_id, daily_limit_minor, principal.user_id)
+            result = await self._ledger.set_daily_limit(uuid.uuid4(), account_id, daily_limit_minor)
+            if not result.accepted:
+                reason = result.reason or "rejected"
+                raise ServiceFailure(409, reason, f"the daily limit cannot be set: {reason}")
         return await self.get(principal, account_id)
 
     async def statement(self, principal: Principal, account_id: uuid.UUID, start: date, end: date) -> Statement:

@@ -1,6 +1,6 @@
 """The transactions read model in PostgreSQL: one row per transaction and its status history.
-Every status change is one transaction that updates the row, appends to its history, queues
-its event and gives back what the movement no longer needs of its daily outgoing reservation."""
+Every status change is one transaction that updates the row, appends to its history and
+queues its event."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from typing import Any, Final
 
 import asyncpg
 
-from actors.banking.limits import release_in
 from actors.outbox import write_events
 from models.events import DomainEvent
 from models.money import format_amount
@@ -204,8 +203,7 @@ class TransactionRecords:
 
     async def move_many(self, moves: Sequence[StatusMove]) -> list[asyncpg.Record]:
         """Every move that finds its row in its `from_status`, in one database transaction: the
-        rows moved, each with its history entry, its event and (FAILED or a capture) its daily
-        outgoing reservation given back."""
+        rows moved, each with its history entry and its event."""
         assert len(moves) <= MAX_BATCH_TRANSFERS, "a caller moves at most one batch at a time"
         assert len({move.transaction_id for move in moves}) == len(moves), "one move per row"
         if not moves:
@@ -244,14 +242,6 @@ class TransactionRecords:
                 [row["transaction_id"] for row in moved],
             )
             by_id = {move.transaction_id: move for move in moves}
-            kept = []
-            for row in moved:
-                move = by_id[row["transaction_id"]]
-                if move.status is TransactionStatus.FAILED:
-                    kept.append((move.transaction_id, 0))
-                elif move.captured_minor is not None:
-                    kept.append((move.transaction_id, move.captured_minor))
-            await release_in(connection, kept)
             events = [
                 transaction_event(event_type, row)
                 for row in moved
@@ -295,8 +285,7 @@ class TransactionRecords:
         only_from: frozenset[TransactionStatus] | None = None,
         also: InTransaction | None = None,
     ) -> asyncpg.Record | None:
-        """Set a new status (recorded in the history, with its event). FAILED gives back the
-        movement's daily outgoing reservation; a capture keeps only what was captured.
+        """Set a new status (recorded in the history, with its event).
 
         None when the row is not in one of `only_from` (or already in `status`): a concurrent
         or repeated move changes nothing, so each status is entered at most once per step.
@@ -324,10 +313,6 @@ class TransactionRecords:
                 status.value,
                 reason,
             )
-            if status is TransactionStatus.FAILED:
-                await release_in(connection, [(transaction_id, 0)])
-            elif captured_minor is not None:
-                await release_in(connection, [(transaction_id, captured_minor)])
             if event_type is not None:
                 await write_events(connection, [transaction_event(event_type, row)])
             if also is not None:

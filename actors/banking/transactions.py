@@ -18,7 +18,6 @@ from typing import Any, Final
 import asyncpg
 
 from actors.banking.directory import Directory
-from actors.banking.limits import DailyOutgoing, Reservation
 from actors.banking.records import Draft, InTransaction, StatusMove, TransactionRecords
 from actors.ledger.client import AccountRecord, LedgerClient, PendingTransferNotFoundError
 from models.failures import ServiceFailure
@@ -52,15 +51,11 @@ UNSETTLED: Final = frozenset(
 @dataclass(frozen=True)
 class MoneyRules:
     max_transfer_units: int
-    daily_outgoing_limit_units: int
     authorisation_s: int
     review_hold_s: int = 3 * 24 * 3600
 
     def max_transfer_minor(self, currency: str) -> int:
         return self.max_transfer_units * int(10 ** minor_units(currency))
-
-    def daily_limit_minor(self, currency: str) -> int:
-        return self.daily_outgoing_limit_units * int(10 ** minor_units(currency))
 
 
 @dataclass(frozen=True)
@@ -124,14 +119,12 @@ class TransactionService:
     def __init__(
         self,
         records: TransactionRecords,
-        limits: DailyOutgoing,
         ledger: LedgerClient,
         directory: Directory,
         scorer: Scorer,
         rules: MoneyRules,
     ) -> None:
         self.records = records
-        self._limits = limits
         self._ledger = ledger
         self._directory = directory
         self._scorer = scorer
@@ -211,10 +204,6 @@ class TransactionService:
             assessment = _stored_assessment(row)
         if assessment is not None and assessment.verdict is Verdict.BLOCK:
             return await self._fail(transaction_id, "fraud_blocked")
-        # Reserved on every attempt, not only the first: a retry after a crash between recording
-        # and reserving must not reach the ledger unreserved (a held reservation counts once).
-        if movement.kind in OUTGOING_KINDS and not await self._reserve(movement, transaction_id):
-            return await self._fail(transaction_id, "daily_limit_exceeded")
         review = assessment is not None and assessment.verdict is Verdict.REVIEW
         result = await self._ledger.execute(self._command(movement, transaction_id, review))
         if result.reason == RejectReason.DUPLICATE_ID_CONFLICT:
@@ -261,18 +250,6 @@ class TransactionService:
             case _:  # an outgoing movement held for review: towards the rails once an analyst posts it
                 settlement = self._ledger.settlement_account_id(account, currency)
                 return Transfer(transaction_id, account, settlement, amount, currency, self._rules.review_hold_s * 1000)
-
-    async def _reserve(self, movement: Movement, transaction_id: uuid.UUID) -> bool:
-        granted = await self._reserve_many(
-            movement.account_id, movement.currency, [Reservation(transaction_id, movement.amount_minor)]
-        )
-        return transaction_id in granted
-
-    async def _reserve_many(
-        self, account_id: uuid.UUID, currency: str, wanted: Sequence[Reservation]
-    ) -> set[uuid.UUID]:
-        limit_minor = await self._limits.limit_in_force(account_id, self._rules.daily_limit_minor(currency))
-        return await self._limits.reserve(account_id, wanted, limit_minor)
 
     async def _fail(self, transaction_id: uuid.UUID, reason: str) -> asyncpg.Record:
         moved = await self.records.move(
@@ -413,13 +390,14 @@ class TransactionService:
             raise ServiceFailure(409, "idempotency_conflict", "this idempotency key was used for another request")
         kind = TransactionKind(original["kind"])
         command: Command
+        # The bank takes the money back: it counts against no customer's daily limit.
         if kind is TransactionKind.DEPOSIT:
-            command = Withdrawal(reversal_id, destination, amount, currency)
+            command = Withdrawal(reversal_id, destination, amount, currency, counts_toward_daily_limit=False)
         elif kind is TransactionKind.WITHDRAWAL:
             command = Deposit(reversal_id, source, amount, currency)
         else:
             payee = destination or self._ledger.settlement_account_id(source, currency)
-            command = Transfer(reversal_id, payee, source, amount, currency)
+            command = Transfer(reversal_id, payee, source, amount, currency, counts_toward_daily_limit=False)
         result = await self._ledger.execute(command)
         status = status_of_ledger(result.status)
         moved = await self.records.move(
@@ -484,7 +462,7 @@ class TransactionService:
                     409, "idempotency_conflict", f"transfers[{position}]: this id was used for another request"
                 )
         batch = _Batch(movements, transaction_ids, rows)
-        await self._admit(batch)
+        self._admit(batch)
         commands = [self._command(movements[p], transaction_ids[p], _held_for_review(rows[p])) for p in batch.runnable]
         results = await self._ledger.execute_many(commands) if commands else []
         for position, result in zip(batch.runnable, results, strict=True):
@@ -503,26 +481,16 @@ class TransactionService:
         fresh = dict(zip(stale, await self.records.many(stale), strict=True)) if stale else {}
         return [moved.get(row["transaction_id"]) or fresh[row["transaction_id"]] for row in recorded]
 
-    async def _admit(self, batch: _Batch) -> None:
-        """Decide which recorded transfers go to the ledger: not the blocked ones, nor those the
-        daily limit refuses (each account's reserved in the batch's order, each that still fits).
-        A retried batch is decided again from the stored verdicts and reservations."""
-        wanted: dict[tuple[uuid.UUID, str], list[Reservation]] = {}
-        for position, (movement, row) in enumerate(zip(batch.movements, batch.rows, strict=True)):
-            if TransactionStatus(row["status"]) is TransactionStatus.PROCESSING and not _blocked(row):
-                reservation = Reservation(batch.transaction_ids[position], movement.amount_minor)
-                wanted.setdefault((movement.account_id, movement.currency), []).append(reservation)
-        granted: set[uuid.UUID] = set()
-        for (account_id, currency), reservations in wanted.items():
-            granted |= await self._reserve_many(account_id, currency, reservations)
+    def _admit(self, batch: _Batch) -> None:
+        """Decide which recorded transfers go to the ledger: those still processing (a retried
+        batch's settled ones are answered as recorded) and not blocked by the stored verdict.
+        The ledger decides the rest, funds and daily limit alike, in the batch's order."""
         for position, row in enumerate(batch.rows):
             transaction_id = batch.transaction_ids[position]
             if TransactionStatus(row["status"]) is not TransactionStatus.PROCESSING:
                 continue
             if _blocked(row):
                 batch.settle(transaction_id, TransactionStatus.FAILED, "fraud_blocked", "transaction.failed")
-            elif transaction_id not in granted:
-                batch.settle(transaction_id, TransactionStatus.FAILED, "daily_limit_exceeded", "transaction.failed")
             else:
                 batch.runnable.append(position)
 

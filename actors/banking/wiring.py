@@ -10,7 +10,6 @@ from actors.banking.accounts import AccountService
 from actors.banking.directory import Directory
 from actors.banking.external import ExternalTransfers, RailsTimetable
 from actors.banking.fraud_client import ServeScorer
-from actors.banking.limits import DailyOutgoing
 from actors.banking.records import TransactionRecords
 from actors.banking.scheduler import ScheduledTransfers
 from actors.banking.search import TransactionSearch
@@ -39,7 +38,6 @@ class Banking:
 def money_rules(settings: Settings) -> MoneyRules:
     return MoneyRules(
         max_transfer_units=settings.max_transfer_units,
-        daily_outgoing_limit_units=settings.daily_outgoing_limit_units,
         authorisation_s=settings.payment_authorisation_s,
     )
 
@@ -53,10 +51,9 @@ async def connect_banking(settings: Settings, scorer: Scorer | None = None, pool
     ledger = LedgerClient(settings.database_url, settings.account_shards)
     directory = Directory(pool, ledger)
     records = TransactionRecords(pool)
-    limits = DailyOutgoing(pool)
     rules = money_rules(settings)
-    transactions = TransactionService(records, limits, ledger, directory, scorer or default_scorer(settings), rules)
-    accounts = AccountService(ledger, directory, records, limits, rules)
+    transactions = TransactionService(records, ledger, directory, scorer or default_scorer(settings), rules)
+    accounts = AccountService(ledger, directory, records, rules)
     timetable = RailsTimetable(settings.ach_window_s, settings.wire_delay_s)
     return Banking(
         pool,

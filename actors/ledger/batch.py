@@ -23,6 +23,7 @@ from models.ledger.commands import (
     OpenAccount,
     PostPending,
     RefundStep,
+    SetDailyLimit,
     SetOverdraft,
     Transfer,
     VoidPending,
@@ -37,8 +38,8 @@ from models.ledger.plain import apply_plain_transfer
 from models.ledger.results import CommandResult
 from models.ledger.routing import internal_account_id
 from models.ledger.state import Account, Hold, LedgerState, Overlay
-from models.ledger.types import CUSTOMER_ACCOUNT_TYPES, AccountType, RejectReason, TransferStatus
-from models.ledger.view import ShardView
+from models.ledger.types import CUSTOMER_ACCOUNT_TYPES, AccountType, RejectReason, TransferStatus, day_of
+from models.ledger.view import DailyLimits, ShardView
 
 _COMPLETED = TransferStatus.COMPLETED
 _COMPLETED_TEXT = TransferStatus.COMPLETED.value  # rows carry plain text: the driver encodes a str subclass slower
@@ -76,13 +77,15 @@ class BatchDecision:
         now_ms: int,
         commands: Sequence[Command],
         stored: dict[uuid.UUID, StoredResult],
+        limits: DailyLimits | None = None,
     ) -> None:
         self.commands = commands
         self._shard = shard
         self._shard_count = shard_count
         self._stored = stored
         self._overlay = Overlay(state, parent)
-        self._view = ShardView(self._overlay, shard, shard_count, now_ms)
+        self._view = ShardView(self._overlay, shard, shard_count, now_ms, limits)
+        self._day = day_of(now_ms)
         self._write = BatchWrite(batch=batch, events=LedgerBatchEvents(now_ms, shard, batch))
         self._decided = DecidedBatch(self._overlay, self._write, [])
         self._first_seen: dict[uuid.UUID, int] = {}
@@ -110,7 +113,7 @@ class BatchDecision:
                 results.append(results[first_index] if same else _conflict(key))
                 continue
             if type(command) is Transfer:
-                applied = apply_plain_transfer(overlay, command, shard, shard_count)
+                applied = apply_plain_transfer(overlay, command, shard, shard_count, self._day, self._view.limits)
                 if applied is not None:
                     results.append(self._record_plain(command, *applied))
                     continue
@@ -303,7 +306,15 @@ def _transfer_update(command: Command, decision: Decision, hold: Hold | None) ->
             return TransferUpdate(command.transfer_id, TransferStatus.PENDING.value, reason, REFUND_PENDING, None)
         case RefundStep():
             return TransferUpdate(command.transfer_id, TransferStatus.FAILED.value, command.reason, None, None)
-        case OpenAccount() | ChangeStatus() | SetOverdraft() | PostPending() | VoidPending() | ExpirePending():
+        case (
+            OpenAccount()
+            | ChangeStatus()
+            | SetOverdraft()
+            | SetDailyLimit()
+            | PostPending()
+            | VoidPending()
+            | ExpirePending()
+        ):
             return None
         case Transfer() | Deposit() | Withdrawal():
             raise AssertionError("transfer-like commands are recorded as transfers")

@@ -30,6 +30,7 @@ from models.ledger.commands import (
     Deposit,
     OpenAccount,
     PostPending,
+    SetDailyLimit,
     SetOverdraft,
     StatusAction,
     Transfer,
@@ -264,6 +265,9 @@ class LedgerClient:
 
     async def set_overdraft(self, command_id: uuid.UUID, account_id: uuid.UUID, limit_minor: int) -> CommandResult:
         return await self.execute(SetOverdraft(command_id, account_id, limit_minor))
+
+    async def set_daily_limit(self, command_id: uuid.UUID, account_id: uuid.UUID, limit_minor: int) -> CommandResult:
+        return await self.execute(SetDailyLimit(command_id, account_id, limit_minor))
 
     # --- reads ---------------------------------------------------------------------------------
 

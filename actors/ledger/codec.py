@@ -30,6 +30,8 @@ POSTING_COLUMNS = (
     "balance_after_minor",
     "held_after_minor",
     "detail",
+    "counted_minor",
+    "counted_day",
 )
 
 PostingRow = tuple[Any, ...]
@@ -43,6 +45,7 @@ def hold_to_json(hold: Hold) -> dict[str, Any]:
         "amount_minor": hold.amount_minor,
         "currency": hold.currency,
         "expires_at_ms": hold.expires_at_ms,
+        "counted_day": hold.counted_day,
     }
 
 
@@ -54,6 +57,7 @@ def hold_from_json(data: dict[str, Any]) -> Hold:
         amount_minor=int(data["amount_minor"]),
         currency=data["currency"],
         expires_at_ms=int(data["expires_at_ms"]),
+        counted_day=data.get("counted_day"),  # absent from holds journaled before daily limits were counted here
     )
 
 
@@ -77,6 +81,8 @@ def _detail(entry: JournalEntry) -> str | None:
         detail["hold_released"] = str(entry.hold_released)
     if entry.overdraft_after_minor is not None:
         detail["overdraft_after_minor"] = entry.overdraft_after_minor
+    if entry.daily_limit_after_minor is not None:
+        detail["daily_limit_after_minor"] = entry.daily_limit_after_minor
     return json.dumps(detail) if detail else None
 
 
@@ -85,6 +91,7 @@ def posting_rows(
 ) -> list[PostingRow]:
     """The rows of one applied entry; the entry's detail rides on its first leg."""
     detail = _detail(entry)
+    counted_day = entry.counted_day
     rows = []
     for index, posting in enumerate(postings):
         leg = posting.leg
@@ -104,6 +111,8 @@ def posting_rows(
                 posting.balance_after_minor,
                 posting.held_after_minor,
                 detail if index == 0 else None,
+                leg.counted_minor,
+                counted_day if leg.counted_minor else None,
             )
         )
     return rows
@@ -122,16 +131,19 @@ def plain_transfer_rows(
     credit: Account,
 ) -> tuple[PostingRow, PostingRow]:
     """The rows posting_rows writes for a plain transfer's entry (models/ledger/plain.py), from
-    the two accounts as they are after it: the entry's id is the transfer's, and it has no detail."""
+    the two accounts as they are after it: the entry's id is the transfer's, it has no detail,
+    and its amount counts against the debit account's daily limit on the day that account counts."""
     kind = EntryKind.TRANSFER
     return (
         (
             shard, batch, first_seq, transfer_id, kind, transfer_id, debit_id, currency,
             -amount_minor, 0, debit.version, debit.balance_minor, debit.held_minor, None,
+            amount_minor, debit.counted_day,
         ),
         (
             shard, batch, first_seq + 1, transfer_id, kind, transfer_id, credit_id, currency,
             amount_minor, 0, credit.version, credit.balance_minor, credit.held_minor, None,
+            0, None,
         ),
     )  # fmt: skip
 
@@ -179,15 +191,21 @@ def entry_from_rows(rows: Sequence[Any]) -> JournalEntry:
             sequence=int(data["sequence"]),
             customer_id=None if data["customer_id"] is None else uuid.UUID(data["customer_id"]),
         )
+    counted_days = {row["counted_day"] for row in rows if row["counted_minor"]}
+    assert len(counted_days) <= 1, f"entry {first['entry_id']} counts on one day"
     return JournalEntry(
         entry_id=first["entry_id"],
         kind=EntryKind(first["kind"]),
         currency=first["currency"].strip(),
-        legs=tuple(Leg(row["account_id"], row["amount_minor"], row["hold_delta_minor"]) for row in rows),
+        legs=tuple(
+            Leg(row["account_id"], row["amount_minor"], row["hold_delta_minor"], row["counted_minor"]) for row in rows
+        ),
         transfer_id=first["transfer_id"],
         opened=opened,
         status_after=AccountStatus(detail["status_after"]) if "status_after" in detail else None,
         hold_created=hold_from_json(detail["hold_created"]) if "hold_created" in detail else None,
         hold_released=uuid.UUID(detail["hold_released"]) if "hold_released" in detail else None,
         overdraft_after_minor=int(detail["overdraft_after_minor"]) if "overdraft_after_minor" in detail else None,
+        daily_limit_after_minor=int(detail["daily_limit_after_minor"]) if "daily_limit_after_minor" in detail else None,
+        counted_day=counted_days.pop() if counted_days else None,
     )

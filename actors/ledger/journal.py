@@ -54,6 +54,9 @@ BALANCE_COLUMNS = (
     "held_minor",
     "version",
     "overdraft_limit_minor",
+    "daily_limit_minor",
+    "counted_day",
+    "counted_minor",
 )
 _UPSERT_SNAPSHOT_BALANCES = (
     "INSERT INTO ledger_balances SELECT * FROM snapshot_balances ON CONFLICT (account_id) DO UPDATE SET "  # nosec B608
@@ -67,6 +70,7 @@ HOLD_COLUMNS = (
     "amount_minor",
     "currency",
     "expires_at_ms",
+    "counted_day",
 )
 
 
@@ -202,6 +206,9 @@ class Journal:
                     held_minor=row["held_minor"],
                     version=row["version"],
                     overdraft_limit_minor=row["overdraft_limit_minor"],
+                    daily_limit_minor=row["daily_limit_minor"],
+                    counted_day=row["counted_day"],
+                    counted_minor=row["counted_minor"],
                 )
             for row in await connection.fetch(
                 f"SELECT {', '.join(HOLD_COLUMNS)} FROM ledger_snapshot_holds WHERE shard = $1",  # nosec B608
@@ -214,6 +221,7 @@ class Journal:
                     row["amount_minor"],
                     row["currency"].strip(),
                     row["expires_at_ms"],
+                    row["counted_day"],
                 )
                 state.holds[hold.pending_id] = hold
         return state
@@ -401,6 +409,9 @@ class Journal:
                         account.held_minor,
                         account.version,
                         account.overdraft_limit_minor,
+                        account.daily_limit_minor,
+                        account.counted_day,
+                        account.counted_minor,
                     )
                     for account_id in dirty
                     if (account := state.accounts.get(account_id)) is not None
@@ -420,6 +431,7 @@ class Journal:
                         hold.amount_minor,
                         hold.currency,
                         hold.expires_at_ms,
+                        hold.counted_day,
                     )
                     for hold in state.holds.values()
                 ],

@@ -29,6 +29,7 @@ from actors.tracing import TraceCarrier
 from models.ledger.commands import Command
 from models.ledger.results import CommandResult
 from models.ledger.state import LedgerState
+from models.ledger.view import DailyLimits
 
 # A request's results, and the futures of those still under way as cross-shard sagas (by
 # position in the request): the results of a batch without sagas go back as they are.
@@ -65,8 +66,12 @@ class Pipeline:
     # (flight, whether the batch before it was written) → True once committed, merged and answered
     write_and_answer: Callable[[Flight, PreviousWritten], Awaitable[bool]]
     last_batch: Callable[[], int]
+    limits: DailyLimits = field(default_factory=DailyLimits)
     flights: deque[Flight] = field(default_factory=deque)
     decide_s: float = 0.0  # time spent deciding, for the shard's stats
+    # The latest batch time so far: batches are decided at times that never go back (a daily
+    # count's day, a hold's expiry), whatever the wall clock does.
+    last_now_ms: int = 0
 
     async def launch(self, requests: list[Request]) -> None:
         """Decide a batch (on top of the batch in flight, if any) and start writing it."""
@@ -85,8 +90,10 @@ class Pipeline:
                 batch = previous.decided.write.batch + (0 if previous.decided.write.is_empty else 1)
             elif not previous.task.result():
                 raise PreviousFailedError
-        now_ms = int(time.time() * 1000)
-        decision = BatchDecision(self.state, parent, self.shard, self.shard_count, batch, now_ms, commands, stored)
+        now_ms = self.last_now_ms = max(self.last_now_ms, int(time.time() * 1000))
+        decision = BatchDecision(
+            self.state, parent, self.shard, self.shard_count, batch, now_ms, commands, stored, self.limits
+        )
         while True:
             began = time.perf_counter()
             more = decision.decide(DECIDE_SLICE_COMMANDS)

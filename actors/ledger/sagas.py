@@ -77,7 +77,14 @@ class Sagas:
                     continue
                 reason = result.reason or RejectReason.UNKNOWN_ACCOUNT.value
                 refunds.append(
-                    RefundStep(step.transfer_id, step.debit_account_id, step.amount_minor, step.currency, reason)
+                    RefundStep(
+                        step.transfer_id,
+                        step.debit_account_id,
+                        step.amount_minor,
+                        step.currency,
+                        reason,
+                        step.counted_day,
+                    )
                 )
                 finals[step.transfer_id] = CommandResult(step.transfer_id, False, TransferStatus.FAILED, reason)
             if refunds:

@@ -46,6 +46,8 @@ from models.ledger.commands import (
 from models.ledger.entries import apply_entry
 from models.ledger.results import AccountBalance, CommandResult
 from models.ledger.state import LedgerState
+from models.ledger.types import MS_PER_DAY, day_of
+from models.ledger.view import DEFAULT_DAILY_LIMIT_UNITS, DailyLimits
 
 logger = logging.getLogger("bankflow.ledger.shard")
 
@@ -81,6 +83,7 @@ class ShardConfig:
     full_gc_interval_s: float = 300.0
     otlp_traces_endpoint: str = ""  # empty: spans are not exported (see actors/tracing.py)
     trace_sample_ratio: float = 1.0
+    daily_limit_units: int = DEFAULT_DAILY_LIMIT_UNITS  # unless an account has its own
 
     def __post_init__(self) -> None:
         assert 0 <= self.shard_index < self.shard_count
@@ -172,6 +175,9 @@ class AccountShard:
                 self._lookup,
                 self._write_and_answer,
                 lambda: self._last_batch,
+                DailyLimits(self.config.daily_limit_units),
+                # A clock behind the journal's latest counted day must not count an earlier one.
+                last_now_ms=max((a.counted_day for a in self._state.accounts.values()), default=0) * MS_PER_DAY,
             )
             self._expiries = [(hold.expires_at_ms, pending_id) for pending_id, hold in self._state.holds.items()]
             heapq.heapify(self._expiries)
@@ -244,6 +250,8 @@ class AccountShard:
         """Committed balances (never an uncommitted batch's)."""
         await self._ensure_started()
         found: list[AccountBalance | None] = []
+        assert self._pipeline is not None
+        limits, today = self._pipeline.limits, day_of(int(time.time() * 1000))
         for account_id in account_ids:
             account = self._state.accounts.get(account_id)
             found.append(
@@ -259,6 +267,8 @@ class AccountShard:
                     account.held_minor,
                     account.version,
                     account.overdraft_limit_minor,
+                    limits.of(account) if account.is_customer else None,
+                    account.counted_on(today),
                 )
             )
         return found

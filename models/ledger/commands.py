@@ -95,14 +95,18 @@ class Transfer(_IdsAsBytes):
     currency: str
     pending_timeout_ms: int | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    # False for the bank's own movements out of a customer account (a reversal): they neither
+    # count against its daily limit nor are refused by it.
+    counts_toward_daily_limit: bool = True
 
     def __post_init__(self) -> None:
         _check_shape(self.amount_minor, self.currency, self.metadata)
 
     @property
     def is_plain(self) -> bool:
-        """No hold and no metadata: what the hot paths (models/ledger/plain.py, CommandBatch) take."""
-        return self.pending_timeout_ms is None and not self.metadata
+        """No hold, no metadata, counted as usual: what the hot paths (models/ledger/plain.py,
+        CommandBatch) take."""
+        return self.pending_timeout_ms is None and not self.metadata and self.counts_toward_daily_limit
 
     @property
     def routing_account_id(self) -> uuid.UUID:
@@ -136,6 +140,7 @@ class Withdrawal(_IdsAsBytes):
     amount_minor: int
     currency: str
     metadata: dict[str, str] = field(default_factory=dict)
+    counts_toward_daily_limit: bool = True  # as Transfer's
 
     def __post_init__(self) -> None:
         _check_shape(self.amount_minor, self.currency, self.metadata)
@@ -220,6 +225,25 @@ class SetOverdraft(_IdsAsBytes):
 
 
 @dataclass(frozen=True, slots=True)
+class SetDailyLimit(_IdsAsBytes):
+    """Set how much may leave a customer account per UTC day (0: nothing may). Decided in the
+    account's turn, so no movement races past a limit being lowered; what was counted today stays."""
+
+    command_id: uuid.UUID
+    account_id: uuid.UUID
+    daily_limit_minor: int
+
+    def __post_init__(self) -> None:
+        _check_shape(self.daily_limit_minor, None)
+        if self.daily_limit_minor < 0:
+            raise ValueError(f"a daily limit is not negative, got {self.daily_limit_minor}")
+
+    @property
+    def routing_account_id(self) -> uuid.UUID:
+        return self.account_id
+
+
+@dataclass(frozen=True, slots=True)
 class CreditStep(_IdsAsBytes):
     """Cross-shard step 2, on the destination's shard: its clearing account → the destination."""
 
@@ -228,6 +252,9 @@ class CreditStep(_IdsAsBytes):
     credit_account_id: uuid.UUID
     amount_minor: int
     currency: str
+    # The day the source's debit counted against its daily limit, which a refund gives back on
+    # that day (None: not counted, or not known after a restart: a refund then gives nothing back).
+    counted_day: int | None = None
 
     def __post_init__(self) -> None:
         _check_shape(self.amount_minor, self.currency)
@@ -250,6 +277,7 @@ class RefundStep(_IdsAsBytes):
     amount_minor: int
     currency: str
     reason: str
+    counted_day: int | None = None  # as CreditStep's
 
     def __post_init__(self) -> None:
         _check_shape(self.amount_minor, self.currency)
@@ -265,7 +293,15 @@ class RefundStep(_IdsAsBytes):
 
 TransferCommand = Transfer | Deposit | Withdrawal
 OtherCommand = (
-    OpenAccount | PostPending | VoidPending | ExpirePending | ChangeStatus | SetOverdraft | CreditStep | RefundStep
+    OpenAccount
+    | PostPending
+    | VoidPending
+    | ExpirePending
+    | ChangeStatus
+    | SetOverdraft
+    | SetDailyLimit
+    | CreditStep
+    | RefundStep
 )
 Command = TransferCommand | OtherCommand
 TRANSFER_COMMANDS: Final = (Transfer, Deposit, Withdrawal)
@@ -357,6 +393,7 @@ _new_transfer = object.__new__
     _set_currency,
     _set_timeout,
     _set_metadata,
+    _set_counted,
 ) = (getattr(Transfer, name).__set__ for name in Transfer.__dataclass_fields__)
 
 
@@ -374,6 +411,7 @@ def _unchecked_transfer(
     _set_currency(transfer, currency)
     _set_timeout(transfer, None)
     _set_metadata(transfer, {})
+    _set_counted(transfer, True)
     return transfer
 
 
@@ -382,6 +420,11 @@ def idempotency_id(command: Command) -> uuid.UUID:
     if isinstance(command, TRANSFER_COMMANDS):
         return command.transfer_id
     return command.command_id
+
+
+# A saga step's `counted_day` is the shard's own bookkeeping, not part of what was asked: a step
+# the recovery loop retries after a restart (which no longer knows it) is the same step.
+_NOT_FINGERPRINTED: Final = frozenset({"counted_day"})
 
 
 def fingerprint(command: Command) -> str:
@@ -393,6 +436,8 @@ def fingerprint(command: Command) -> str:
     """
     values: list[object] = [type(command).__name__]
     for name in command.__dataclass_fields__:
+        if name in _NOT_FINGERPRINTED:
+            continue
         value = getattr(command, name)
         values.append(sorted(value.items()) if isinstance(value, dict) else value)
     return hashlib.blake2b(repr(values).encode(), digest_size=16).hexdigest()

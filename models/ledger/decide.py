@@ -21,6 +21,7 @@ from models.ledger.commands import (
     OpenAccount,
     PostPending,
     RefundStep,
+    SetDailyLimit,
     SetOverdraft,
     StatusAction,
     Transfer,
@@ -36,8 +37,10 @@ from models.ledger.types import (
     AccountType,
     RejectReason,
     TransferStatus,
+    day_of,
     derived_id,
 )
+from models.ledger.view import DailyLimits
 from models.money import MAX_AMOUNT_MINOR, is_known_currency
 
 INTERNAL_DEBIT_LIMIT_MINOR = MAX_AMOUNT_MINOR
@@ -48,6 +51,7 @@ class LedgerView(Protocol):
 
     shard_index: int
     now_ms: int
+    limits: DailyLimits
 
     @property
     def account_sequence(self) -> int: ...
@@ -121,13 +125,33 @@ def _creditable(view: LedgerView, account_id: uuid.UUID, currency: str) -> Accou
     return account
 
 
-def _debitable(view: LedgerView, account_id: uuid.UUID, amount_minor: int, currency: str) -> Account:
+def _debitable(
+    view: LedgerView, account_id: uuid.UUID, amount_minor: int, currency: str, counted: bool
+) -> tuple[Account, int | None]:
+    """The account, if it may send the amount now, and the day the amount counts on against its
+    daily limit (None: it does not count: an internal account, or the bank's own movement)."""
     account = _creditable(view, account_id, currency)
     if amount_minor > account.debit_limit_minor:
         raise _Reject(RejectReason.LIMIT_EXCEEDED)
+    day = day_of(view.now_ms) if counted and account.is_customer else None
+    if day is not None and account.counted_on(day) + amount_minor > view.limits.of(account):
+        raise _Reject(RejectReason.DAILY_LIMIT_EXCEEDED)
     if account.is_customer and account.spendable_minor < amount_minor:
         raise _Reject(RejectReason.INSUFFICIENT_FUNDS)
-    return account
+    return account, day
+
+
+def _counted_minor(amount_minor: int, day: int | None) -> int:
+    return amount_minor if day is not None else 0
+
+
+def _given_back_today(view: LedgerView, counted_day: int | None, amount_minor: int) -> tuple[int, int | None]:
+    """(the count to give back, its day) when a movement counted on `counted_day` returns
+    `amount_minor`: only a count of today is given back; an earlier day's is over."""
+    today = day_of(view.now_ms)
+    if counted_day != today or amount_minor == 0:
+        return 0, None
+    return amount_minor, today
 
 
 def _internal(view: LedgerView, account_type: AccountType, currency: str) -> tuple[uuid.UUID, tuple[JournalEntry, ...]]:
@@ -181,7 +205,7 @@ def _decide_transfer(view: LedgerView, command: Transfer) -> Decision:
     if command.debit_account_id == command.credit_account_id:
         raise _Reject(RejectReason.SAME_ACCOUNT)
     assert view.is_local(command.debit_account_id), "a transfer is decided on its debit account's shard"
-    _debitable(view, command.debit_account_id, amount, currency)
+    _, day = _debitable(view, command.debit_account_id, amount, currency, command.counts_toward_daily_limit)
     credit_is_local = view.is_local(command.credit_account_id)
     opening: tuple[JournalEntry, ...] = ()
     if command.credit_account_id == view.internal_account_id(AccountType.SETTLEMENT, currency):
@@ -193,20 +217,25 @@ def _decide_transfer(view: LedgerView, command: Transfer) -> Decision:
     elif credit_is_local:
         _creditable(view, command.credit_account_id, currency)
     if command.pending_timeout_ms is not None:
-        held = _hold(view, command)
+        held = _hold(view, command, day)
         return Decision(entries=(*opening, *held.entries), status=held.status)
+    debit_leg = Leg(command.debit_account_id, -amount, counted_minor=_counted_minor(amount, day))
     if credit_is_local:
-        legs = (Leg(command.debit_account_id, -amount), Leg(command.credit_account_id, amount))
-        entry = JournalEntry(command.transfer_id, EntryKind.TRANSFER, currency, legs, transfer_id=command.transfer_id)
+        legs = (debit_leg, Leg(command.credit_account_id, amount))
+        entry = JournalEntry(
+            command.transfer_id, EntryKind.TRANSFER, currency, legs, transfer_id=command.transfer_id, counted_day=day
+        )
         return Decision(entries=(*opening, entry), status=TransferStatus.COMPLETED)
     clearing_id, opening = _internal(view, AccountType.CLEARING, currency)
-    legs = (Leg(command.debit_account_id, -amount), Leg(clearing_id, amount))
-    entry = JournalEntry(command.transfer_id, EntryKind.SAGA_DEBIT, currency, legs, transfer_id=command.transfer_id)
-    step = CreditStep(command.transfer_id, command.debit_account_id, command.credit_account_id, amount, currency)
+    legs = (debit_leg, Leg(clearing_id, amount))
+    entry = JournalEntry(
+        command.transfer_id, EntryKind.SAGA_DEBIT, currency, legs, transfer_id=command.transfer_id, counted_day=day
+    )
+    step = CreditStep(command.transfer_id, command.debit_account_id, command.credit_account_id, amount, currency, day)
     return Decision(entries=(*opening, entry), status=TransferStatus.PENDING, next_step=step)
 
 
-def _hold(view: LedgerView, command: Transfer) -> Decision:
+def _hold(view: LedgerView, command: Transfer, day: int | None) -> Decision:
     timeout_ms = command.pending_timeout_ms
     assert timeout_ms is not None
     if not MIN_PENDING_TIMEOUT_MS <= timeout_ms <= MAX_PENDING_TIMEOUT_MS:
@@ -218,10 +247,17 @@ def _hold(view: LedgerView, command: Transfer) -> Decision:
         amount_minor=command.amount_minor,
         currency=command.currency,
         expires_at_ms=view.now_ms + timeout_ms,
+        counted_day=day,
     )
-    legs = (Leg(command.debit_account_id, 0, command.amount_minor),)
+    legs = (Leg(command.debit_account_id, 0, command.amount_minor, _counted_minor(command.amount_minor, day)),)
     entry = JournalEntry(
-        command.transfer_id, EntryKind.HOLD, command.currency, legs, transfer_id=command.transfer_id, hold_created=hold
+        command.transfer_id,
+        EntryKind.HOLD,
+        command.currency,
+        legs,
+        transfer_id=command.transfer_id,
+        hold_created=hold,
+        counted_day=day,
     )
     return Decision(entries=(entry,), status=TransferStatus.PENDING)
 
@@ -230,15 +266,19 @@ def _decide_settlement(view: LedgerView, command: Deposit | Withdrawal) -> Decis
     amount, currency = command.amount_minor, command.currency
     _check_amount(amount, currency)
     assert view.is_local(command.account_id)
+    day = None
     if isinstance(command, Deposit):
         _creditable(view, command.account_id, currency)
         kind, customer_delta = EntryKind.DEPOSIT, amount
     else:
-        _debitable(view, command.account_id, amount, currency)
+        _, day = _debitable(view, command.account_id, amount, currency, command.counts_toward_daily_limit)
         kind, customer_delta = EntryKind.WITHDRAWAL, -amount
     settlement_id, opening = _internal(view, AccountType.SETTLEMENT, currency)
-    legs = (Leg(command.account_id, customer_delta), Leg(settlement_id, -customer_delta))
-    entry = JournalEntry(command.transfer_id, kind, currency, legs, transfer_id=command.transfer_id)
+    legs = (
+        Leg(command.account_id, customer_delta, counted_minor=_counted_minor(amount, day)),
+        Leg(settlement_id, -customer_delta),
+    )
+    entry = JournalEntry(command.transfer_id, kind, currency, legs, transfer_id=command.transfer_id, counted_day=day)
     return Decision(entries=(*opening, entry), status=TransferStatus.COMPLETED)
 
 
@@ -261,21 +301,37 @@ def _decide_post(view: LedgerView, command: PostPending) -> Decision:
     debit = _existing(view, hold.debit_account_id)
     _check_active(debit)
     currency = hold.currency
-    debit_leg = Leg(hold.debit_account_id, -amount, -hold.amount_minor)
+    # A capture for less gives the rest of the hold's count back (the hold counted in full).
+    given_back, day = _given_back_today(view, hold.counted_day, hold.amount_minor - amount)
+    debit_leg = Leg(hold.debit_account_id, -amount, -hold.amount_minor, -given_back)
     entry_id = derived_id(hold.pending_id, "post")
     if view.is_local(hold.credit_account_id):
         _creditable(view, hold.credit_account_id, currency)
         legs = (debit_leg, Leg(hold.credit_account_id, amount))
         entry = JournalEntry(
-            entry_id, EntryKind.POST, currency, legs, transfer_id=hold.pending_id, hold_released=hold.pending_id
+            entry_id,
+            EntryKind.POST,
+            currency,
+            legs,
+            transfer_id=hold.pending_id,
+            hold_released=hold.pending_id,
+            counted_day=day,
         )
         return Decision(entries=(entry,), status=TransferStatus.COMPLETED)
     clearing_id, opening = _internal(view, AccountType.CLEARING, currency)
     legs = (debit_leg, Leg(clearing_id, amount))
     entry = JournalEntry(
-        entry_id, EntryKind.POST_DEBIT, currency, legs, transfer_id=hold.pending_id, hold_released=hold.pending_id
+        entry_id,
+        EntryKind.POST_DEBIT,
+        currency,
+        legs,
+        transfer_id=hold.pending_id,
+        hold_released=hold.pending_id,
+        counted_day=day,
     )
-    step = CreditStep(hold.pending_id, hold.debit_account_id, hold.credit_account_id, amount, currency)
+    step = CreditStep(
+        hold.pending_id, hold.debit_account_id, hold.credit_account_id, amount, currency, hold.counted_day
+    )
     return Decision(entries=(*opening, entry), status=TransferStatus.PENDING, next_step=step)
 
 
@@ -285,7 +341,8 @@ def _decide_release(view: LedgerView, command: VoidPending | ExpirePending) -> D
     if expiring and view.now_ms < hold.expires_at_ms:
         raise _Reject(RejectReason.INVALID_STATUS)
     kind, status = (EntryKind.EXPIRE, TransferStatus.EXPIRED) if expiring else (EntryKind.VOID, TransferStatus.VOIDED)
-    legs = (Leg(hold.debit_account_id, 0, -hold.amount_minor),)
+    given_back, day = _given_back_today(view, hold.counted_day, hold.amount_minor)
+    legs = (Leg(hold.debit_account_id, 0, -hold.amount_minor, -given_back),)
     entry = JournalEntry(
         derived_id(hold.pending_id, kind),
         kind,
@@ -293,6 +350,7 @@ def _decide_release(view: LedgerView, command: VoidPending | ExpirePending) -> D
         legs,
         transfer_id=hold.pending_id,
         hold_released=hold.pending_id,
+        counted_day=day,
     )
     return Decision(entries=(entry,), status=status)
 
@@ -322,16 +380,22 @@ def _decide_status(view: LedgerView, command: ChangeStatus) -> Decision:
     return Decision(entries=(entry,))
 
 
-def _decide_overdraft(view: LedgerView, command: SetOverdraft) -> Decision:
-    """A line may be raised at any time and lowered down to what the account owes now (its
-    balance below zero, and what it holds beyond its balance), never below."""
-    account = _existing(view, command.account_id)
+def _limit_settable(view: LedgerView, account_id: uuid.UUID, limit_minor: int) -> Account:
+    """The customer account, not closed, whose limit or line may become `limit_minor`."""
+    account = _existing(view, account_id)
     if not account.is_customer:
         raise _Reject(RejectReason.INTERNAL_ACCOUNT)
     if account.status is AccountStatus.CLOSED:
         raise _Reject(RejectReason.ACCOUNT_CLOSED)
-    if not 0 <= command.overdraft_limit_minor <= MAX_AMOUNT_MINOR:
+    if not 0 <= limit_minor <= MAX_AMOUNT_MINOR:
         raise _Reject(RejectReason.INVALID_AMOUNT)
+    return account
+
+
+def _decide_overdraft(view: LedgerView, command: SetOverdraft) -> Decision:
+    """A line may be raised at any time and lowered down to what the account owes now (its
+    balance below zero, and what it holds beyond its balance), never below."""
+    account = _limit_settable(view, command.account_id, command.overdraft_limit_minor)
     if account.available_minor + command.overdraft_limit_minor < 0:
         raise _Reject(RejectReason.OVERDRAFT_IN_USE)
     entry = JournalEntry(
@@ -340,6 +404,18 @@ def _decide_overdraft(view: LedgerView, command: SetOverdraft) -> Decision:
         account.currency,
         (Leg(command.account_id),),
         overdraft_after_minor=command.overdraft_limit_minor,
+    )
+    return Decision(entries=(entry,))
+
+
+def _decide_daily_limit(view: LedgerView, command: SetDailyLimit) -> Decision:
+    account = _limit_settable(view, command.account_id, command.daily_limit_minor)
+    entry = JournalEntry(
+        command.command_id,
+        EntryKind.DAILY_LIMIT,
+        account.currency,
+        (Leg(command.account_id),),
+        daily_limit_after_minor=command.daily_limit_minor,
     )
     return Decision(entries=(entry,))
 
@@ -356,12 +432,22 @@ def _decide_credit_step(view: LedgerView, command: CreditStep) -> Decision:
 
 
 def _decide_refund_step(view: LedgerView, command: RefundStep) -> Decision:
-    """Compensation always succeeds: the money goes back whatever the source's status now."""
+    """Compensation always succeeds: the money goes back whatever the source's status now, and
+    with it, on the day it counted, the room it took under the daily limit."""
     _existing(view, command.debit_account_id)
     clearing_id, opening = _internal(view, AccountType.CLEARING, command.currency)
-    legs = (Leg(clearing_id, -command.amount_minor), Leg(command.debit_account_id, command.amount_minor))
+    given_back, day = _given_back_today(view, command.counted_day, command.amount_minor)
+    legs = (
+        Leg(clearing_id, -command.amount_minor),
+        Leg(command.debit_account_id, command.amount_minor, counted_minor=-given_back),
+    )
     entry = JournalEntry(
-        command.command_id, EntryKind.SAGA_REFUND, command.currency, legs, transfer_id=command.transfer_id
+        command.command_id,
+        EntryKind.SAGA_REFUND,
+        command.currency,
+        legs,
+        transfer_id=command.transfer_id,
+        counted_day=day,
     )
     return Decision(entries=(*opening, entry), status=TransferStatus.FAILED)
 
@@ -376,6 +462,7 @@ _RULES: dict[type, Callable[[LedgerView, Any], Decision]] = {
     ExpirePending: _decide_release,
     ChangeStatus: _decide_status,
     SetOverdraft: _decide_overdraft,
+    SetDailyLimit: _decide_daily_limit,
     CreditStep: _decide_credit_step,
     RefundStep: _decide_refund_step,
 }

@@ -2,8 +2,9 @@
 
 An entry is the unit of the journal: it touches one or more accounts (its legs), moves
 money between them so that the amounts sum to zero, and may open an account, change its
-status or its overdraft line, or create or release a hold. `apply_entry` is the only code that changes ledger
-state, used alike for live batches and for replaying the journal after a restart.
+status, its overdraft line or its daily limit, count against that limit, or create or
+release a hold. `apply_entry` is the only code that changes ledger state, used alike for
+live batches and for replaying the journal after a restart.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class EntryKind(StrEnum):
     UNFREEZE = "UNFREEZE"
     CLOSE = "CLOSE"
     OVERDRAFT = "OVERDRAFT"  # the account's overdraft line changes (no money moves)
+    DAILY_LIMIT = "DAILY_LIMIT"  # the account's daily outgoing limit changes (no money moves)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +43,7 @@ class Leg:
     account_id: uuid.UUID
     amount_minor: int = 0  # signed change of the balance
     hold_delta_minor: int = 0  # signed change of the amount held
+    counted_minor: int = 0  # signed change of what counts against the daily limit on the entry's day
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +68,8 @@ class JournalEntry:
     hold_created: Hold | None = None
     hold_released: uuid.UUID | None = None
     overdraft_after_minor: int | None = None
+    daily_limit_after_minor: int | None = None
+    counted_day: int | None = None  # the day its legs' counted_minor count on (set when one does)
 
     def __post_init__(self) -> None:
         legs = self.legs
@@ -79,6 +84,8 @@ class JournalEntry:
         assert (self.opened is not None) == (self.kind is EntryKind.OPEN)
         assert (self.status_after is not None) == (self.kind in _STATUS_KINDS)
         assert (self.overdraft_after_minor is not None) == (self.kind is EntryKind.OVERDRAFT)
+        assert (self.daily_limit_after_minor is not None) == (self.kind is EntryKind.DAILY_LIMIT)
+        assert (self.counted_day is not None) == any(leg.counted_minor for leg in legs), "a count has its day"
 
 
 _STATUS_KINDS = frozenset({EntryKind.FREEZE, EntryKind.UNFREEZE, EntryKind.CLOSE})
@@ -125,6 +132,10 @@ def apply_entry(ledger: MutableLedger, entry: JournalEntry) -> list[Posting]:
             account.status = entry.status_after
         if entry.overdraft_after_minor is not None:
             account.overdraft_limit_minor = entry.overdraft_after_minor
+        if entry.daily_limit_after_minor is not None:
+            account.daily_limit_minor = entry.daily_limit_after_minor
+        if leg.counted_minor:
+            _count(account, leg.counted_minor, entry.counted_day)
         account.check_invariants()
         postings.append(Posting(leg, account.version, account.balance_minor, account.held_minor))
     if entry.hold_created is not None:
@@ -132,3 +143,13 @@ def apply_entry(ledger: MutableLedger, entry: JournalEntry) -> list[Posting]:
     if entry.hold_released is not None:
         ledger.remove_hold(entry.hold_released)
     return postings
+
+
+def _count(account: Account, counted_minor: int, day: int | None) -> None:
+    """Add to the account's count of `day`: a movement out counts on its day, starting that day
+    from zero; a give-back (negative) is only ever made on the day it gives back to."""
+    assert day is not None
+    if account.counted_day != day:
+        assert counted_minor > 0 and day > account.counted_day, "days only grow, and a new one starts with a movement"
+        account.counted_day, account.counted_minor = day, 0
+    account.counted_minor += counted_minor

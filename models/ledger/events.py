@@ -35,6 +35,7 @@ from models.ledger.commands import (
     ExpirePending,
     PostPending,
     RefundStep,
+    SetDailyLimit,
     SetOverdraft,
     StatusAction,
     Transfer,
@@ -366,6 +367,12 @@ def record_command_events(
                 "account.overdraft.updated",
                 command.account_id,
                 {"command_id": str(command.command_id), "overdraft_limit_minor": command.overdraft_limit_minor},
+            )
+        case SetDailyLimit() if decision.accepted:
+            events.account(
+                "account.daily_limit.updated",
+                command.account_id,
+                {"command_id": str(command.command_id), "daily_limit_minor": command.daily_limit_minor},
             )
         case _:
             pass

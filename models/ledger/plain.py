@@ -16,6 +16,7 @@ from models.ledger.commands import Transfer
 from models.ledger.routing import shard_of
 from models.ledger.state import Account, Overlay
 from models.ledger.types import AccountStatus, AccountType
+from models.ledger.view import DailyLimits
 from models.money import MAX_AMOUNT_MINOR, is_known_currency
 
 _ACTIVE = AccountStatus.ACTIVE
@@ -33,9 +34,9 @@ def _plain_party(account: Account | None, currency: str) -> bool:
 
 
 def apply_plain_transfer(
-    overlay: Overlay, command: Transfer, shard_index: int, shard_count: int
+    overlay: Overlay, command: Transfer, shard_index: int, shard_count: int, day: int, limits: DailyLimits
 ) -> tuple[Account, Account] | None:
-    """Apply `command` if it is a plain transfer the rules accept; the debit and credit
+    """Apply `command` if it is a plain transfer the rules accept on `day`; the debit and credit
     accounts as they are after it, or None (nothing changed) if it needs the general rules."""
     amount, currency = command.amount_minor, command.currency
     debit_id, credit_id = command.debit_account_id, command.credit_account_id
@@ -53,9 +54,13 @@ def apply_plain_transfer(
     assert debit is not None and credit is not None
     if amount > debit.debit_limit_minor or debit.spendable_minor < amount:
         return None
+    counted_minor = debit.counted_minor if debit.counted_day == day else 0
+    if counted_minor + amount > limits.of(debit):
+        return None
     debit, credit = overlay.account_for_update(debit_id), overlay.account_for_update(credit_id)
     debit.balance_minor -= amount
     debit.version += 1
+    debit.counted_day, debit.counted_minor = day, counted_minor + amount
     credit.balance_minor += amount
     credit.version += 1
     assert debit.spendable_minor >= 0, "a customer account never holds more than it has and may borrow"

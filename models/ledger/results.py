@@ -53,6 +53,8 @@ class AccountBalance:
     held_minor: int
     version: int
     overdraft_limit_minor: int
+    daily_limit_minor: int | None  # what may leave it per UTC day (None: an internal account)
+    sent_today_minor: int  # what counts against that limit today
 
 
 # On the wire between a shard and its callers, a batch's results travel without their ids

@@ -26,6 +26,15 @@ class Account:
     version: int = 0
     # How far below zero the bank lets this account go (a credit line an admin sets; 0: none).
     overdraft_limit_minor: int = 0
+    # How much may leave the account per UTC day: set by an admin, else (None) the bank's default.
+    daily_limit_minor: int | None = None
+    # What left (or is held to leave) on `counted_day`; a movement on a later day starts from 0.
+    counted_day: int = 0
+    counted_minor: int = 0
+
+    def counted_on(self, day: int) -> int:
+        """What counts against the daily limit on `day` so far."""
+        return self.counted_minor if self.counted_day == day else 0
 
     @property
     def available_minor(self) -> int:
@@ -52,16 +61,22 @@ class Account:
             self.held_minor,
             self.version,
             self.overdraft_limit_minor,
+            self.daily_limit_minor,
+            self.counted_day,
+            self.counted_minor,
         )
 
     def check_invariants(self) -> None:
         assert self.held_minor >= 0, "holds never go negative"
         assert self.overdraft_limit_minor >= 0, "an overdraft line is never negative"
+        assert self.counted_minor >= 0, "a day's outgoing count never goes negative"
+        assert self.daily_limit_minor is None or self.daily_limit_minor >= 0, "a daily limit is never negative"
         if self.is_customer:
             assert self.balance_minor >= -self.overdraft_limit_minor, "never below zero by more than its overdraft line"
             assert self.spendable_minor >= 0, "never holds more than it has and may borrow"
         else:
             assert self.overdraft_limit_minor == 0, "internal accounts have no overdraft line"
+            assert self.counted_minor == 0, "internal accounts have no daily limit"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +89,8 @@ class Hold:
     amount_minor: int
     currency: str
     expires_at_ms: int
+    # The day the hold's amount was counted against its account's daily limit (None: not counted).
+    counted_day: int | None = None
 
 
 @dataclass

@@ -46,7 +46,8 @@ class RejectReason(StrEnum):
     ACCOUNT_CLOSED = "account_closed"
     CURRENCY_MISMATCH = "currency_mismatch"
     UNKNOWN_ACCOUNT = "unknown_account"
-    LIMIT_EXCEEDED = "limit_exceeded"
+    LIMIT_EXCEEDED = "limit_exceeded"  # above the account's largest single debit
+    DAILY_LIMIT_EXCEEDED = "daily_limit_exceeded"  # above what the account may still send today
     DUPLICATE_ID_CONFLICT = "duplicate_id_conflict"
     INVALID_AMOUNT = "invalid_amount"
     UNKNOWN_CURRENCY = "unknown_currency"
@@ -61,6 +62,14 @@ class RejectReason(StrEnum):
     AMOUNT_EXCEEDS_PENDING = "amount_exceeds_pending"
     INVALID_TIMEOUT = "invalid_timeout"
     OVERDRAFT_IN_USE = "overdraft_in_use"  # the new overdraft line is below what the account owes
+
+
+MS_PER_DAY: Final = 86_400_000
+
+
+def day_of(time_ms: int) -> int:
+    """The UTC day (days since 1970-01-01) of a time in milliseconds: what a daily limit counts in."""
+    return time_ms // MS_PER_DAY
 
 
 # Namespace of the ids BankFlow derives deterministically (saga steps, internal accounts).
