@@ -202,22 +202,20 @@ class FraudService:
         began = time.perf_counter()
         evaluated = await self.evaluate(requests)
         async with self._pool.acquire() as connection, connection.transaction():
-            await connection.executemany(
+            # One statement for the whole batch: executemany would bind and run it per row.
+            await connection.execute(
                 """INSERT INTO fraud_assessments (transaction_id, account_id, verdict, score, reasons, features,
                        model_version)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (transaction_id) DO NOTHING""",
-                [
-                    (
-                        request.transaction_id,
-                        request.account_id,
-                        assessment.verdict.value,
-                        assessment.score,
-                        json.dumps(list(assessment.reasons)),
-                        json.dumps(values),
-                        self.model_version,
-                    )
-                    for request, (assessment, values, _) in zip(requests, evaluated, strict=True)
-                ],
+                   SELECT u.*, $7::text FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::smallint[], $5::jsonb[],
+                       $6::jsonb[]) AS u
+                   ON CONFLICT (transaction_id) DO NOTHING""",
+                [request.transaction_id for request in requests],
+                [request.account_id for request in requests],
+                [assessment.verdict.value for assessment, _, _ in evaluated],
+                [assessment.score for assessment, _, _ in evaluated],
+                [json.dumps(list(assessment.reasons)) for assessment, _, _ in evaluated],
+                [json.dumps(values) for _, values, _ in evaluated],
+                self.model_version,
             )
             for request, (assessment, _, _) in zip(requests, evaluated, strict=True):
                 if assessment.verdict is not Verdict.ALLOW or assessment.score >= HIGH_RISK_SCORE:
