@@ -36,6 +36,7 @@ from bench.output import say
 from bench.summary import BENCH_SHARDS, ApiFigures
 from cluster import stack
 from cluster.embedded.process import free_ports
+from models.ledger.routing import shard_of
 
 ADMIN_PASSWORD = "Bench-Operator-Secret-1"  # nosec B105 -- a throwaway stack's admin
 PASSWORD = "Bench-Customer-Secret-1"  # nosec B105
@@ -152,24 +153,53 @@ def _transferring(parties: Sequence[Party]) -> Callable[[httpx.AsyncClient, rand
     return transfer
 
 
-def batch_transfers(party: Party, every_account: Sequence[str], size: int, rng: random.Random) -> list[dict[str, str]]:
-    """`size` transfers of 0.01 out of the party's accounts, each to another account of any party."""
+@dataclass(frozen=True)
+class Crossing:
+    """How a batch's destinations are drawn: `share` of them on another shard than their source."""
+
+    shard_count: int
+    share: float
+
+    def __post_init__(self) -> None:
+        assert self.shard_count > 1 and 0.0 <= self.share <= 1.0
+
+    def destinations(self, source: str, every_account: Sequence[str]) -> tuple[list[str], list[str]]:
+        """(the accounts on the source's shard, those on others), the source left out."""
+        home = shard_of(uuid.UUID(source), self.shard_count)
+        same = [a for a in every_account if a != source and shard_of(uuid.UUID(a), self.shard_count) == home]
+        other = [a for a in every_account if shard_of(uuid.UUID(a), self.shard_count) != home]
+        assert same and other, "each shard holds accounts of the parties, the source's shard another besides it"
+        return same, other
+
+
+def batch_transfers(
+    party: Party, every_account: Sequence[str], size: int, rng: random.Random, crossing: Crossing | None = None
+) -> list[dict[str, str]]:
+    """`size` transfers of 0.01 out of the party's accounts, each to another account of any party
+    (with `crossing`, to one on another shard for its share of them)."""
     items = []
     for _ in range(size):
         source = rng.choice(party.accounts)
-        destination = rng.choice([account for account in every_account if account != source])
+        if crossing is None:
+            destination = rng.choice([account for account in every_account if account != source])
+        else:
+            same, other = crossing.destinations(source, every_account)
+            destination = rng.choice(other if rng.random() < crossing.share else same)
         items.append({"from_account_id": source, "to_account_id": destination, "amount": "0.01", "currency": "USD"})
     return items
 
 
-async def _batch(base_url: str, parties: Sequence[Party], batches: int, size: int) -> float:
+async def batch_rate(
+    base_url: str, parties: Sequence[Party], batches: int, size: int, crossing: Crossing | None = None
+) -> float:
+    """Transfers/s through the batch endpoint, every transfer completed (sagas included)."""
     every_account = [account for party in parties for account in party.accounts]
     rng = random.Random(7)
     async with httpx.AsyncClient(base_url=base_url, timeout=300) as client:
         began = time.perf_counter()
         for _ in range(batches):
             party = rng.choice(parties)
-            items = batch_transfers(party, every_account, size, rng)
+            items = batch_transfers(party, every_account, size, rng, crossing)
             response = await client.post(
                 "/api/v1/transactions/transfer/batch", json={"transfers": items}, headers=party.headers
             )
@@ -308,17 +338,17 @@ async def measure(
             alone = (transfers.percentile(0.5), trivial.percentile(0.5))
         say(f"concurrency {concurrency:>3}: trivial {trivial.line()}")
         say(f"                 transfer {transfers.line()}   ratio {ratios[concurrency]:.2f}")
-    batch_rate = await _batch(base_url, parties, args.batches, args.batch_size)
-    say(f"batch endpoint: {args.batches} × {args.batch_size:,} transfers: {batch_rate:,.0f} transfers/s")
+    batch_per_s = await batch_rate(base_url, parties, args.batches, args.batch_size)
+    say(f"batch endpoint: {args.batches} × {args.batch_size:,} transfers: {batch_per_s:,.0f} transfers/s")
     assert alone is not None, "at least one concurrency is measured"
     say(f"  single transfer alone: p50 {alone[0]:.1f} ms against the trivial endpoint's {alone[1]:.1f} ms")
     figures = ApiFigures(
         transfer_ratio_by_concurrency=ratios,
         transfer_p50_ms_alone=alone[0],
         trivial_p50_ms_alone=alone[1],
-        batch_transfers_per_s=batch_rate,
+        batch_transfers_per_s=batch_per_s,
     )
-    say(f"api alone: transfer {figures.transfer_ratio:.2f} of serve ceiling, batch {batch_rate:,.0f} transfers/s")
+    say(f"api alone: transfer {figures.transfer_ratio:.2f} of serve ceiling, batch {batch_per_s:,.0f} transfers/s")
     return figures
 
 
@@ -336,7 +366,7 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 @contextlib.contextmanager
-def bench_stack(label: str) -> Iterator[Settings]:
+def bench_stack(label: str, shard_count: int = BENCH_SHARDS) -> Iterator[Settings]:
     """A whole stack (as `bankflow up` starts it) in a temporary directory, with limits out of the way."""
     with tempfile.TemporaryDirectory(prefix=f"bankflow-bench-{label}-") as scratch:
         ports = free_ports(7)
@@ -355,7 +385,7 @@ def bench_stack(label: str) -> Iterator[Settings]:
             rate_limit_per_minute=1_000_000,
             auth_rate_limit_per_minute=1_000_000,
             daily_outgoing_limit_units=10**11,
-            account_shards=BENCH_SHARDS,
+            account_shards=shard_count,
         )
         say(f"starting the whole stack for the {label} benchmark…")
         try:

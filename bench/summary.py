@@ -18,6 +18,10 @@ BENCH_SHARDS: Final = 1
 # The concurrencies at which the single transfer's share of Serve's ceiling is judged (the
 # summary gives the lower); concurrency 1 is judged by latency instead.
 LOADED_CONCURRENCIES: Final = frozenset({16, 64})
+# The batch whose transfers mostly cross shards (each a saga: debit, credit on the other shard),
+# on a stack of this many shards, against the in-process ledger of as many.
+CROSS_SHARDS: Final = 2
+CROSS_SHARE: Final = 0.75
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,6 +45,10 @@ class RunFigures:
     ledger_transfers_per_s: float  # the in-process ledger, the batch endpoint's denominator
     fraud_p99_added_ms: float
     notifications_ratio: float  # consumer events/s over raw consume events/s
+    # the batch endpoint with CROSS_SHARE of its transfers across CROSS_SHARDS shards, and the
+    # in-process ledger on as many shards (its uniform workload: about half across)
+    cross_shard_batch_per_s: float | None = None
+    cross_shard_ledger_per_s: float | None = None
 
     def summary_line(self) -> str:
         assert self.ledger_transfers_per_s > 0, "the ledger benchmark ran"
@@ -59,4 +67,10 @@ def say_summary(figures: RunFigures) -> None:
         f"single transfer alone: p50 {alone_margin_ms:+.1f} ms over the trivial endpoint's "
         f"({api.transfer_p50_ms_alone:.1f} against {api.trivial_p50_ms_alone:.1f} ms)"
     )
+    crossing, ledger = figures.cross_shard_batch_per_s, figures.cross_shard_ledger_per_s
+    if crossing is not None and ledger:
+        say(
+            f"batch with {CROSS_SHARE:.0%} of its transfers across {CROSS_SHARDS} shards: "
+            f"{crossing:,.0f} transfers/s, {crossing / ledger:.3f} of the {CROSS_SHARDS}-shard ledger"
+        )
     say(figures.summary_line())
