@@ -30,30 +30,36 @@ async def test_postgres_answers_sql_over_tcp(settings: Settings) -> None:
         await connection.close()
 
 
-def test_postgres_data_survives_a_restart(settings: Settings) -> None:
+def test_postgres_data_survives_a_restart(tmp_path: Path) -> None:
+    """On a PostgreSQL of its own: stopping the session's would cut every connection of the stack
+    the other tests use, and a failed restart there would fail them all."""
     from cluster.embedded import postgres
 
-    table = f"survivor_{uuid.uuid4().hex[:8]}"
+    own = isolated_settings(tmp_path / "restarted")
+    dsn = postgres.start(own)
 
     async def write() -> None:
-        connection = await asyncpg.connect(settings.database_url)
+        connection = await asyncpg.connect(dsn)
         try:
-            await connection.execute(f"CREATE TABLE {table} (value text); INSERT INTO {table} VALUES ('kept')")
+            await connection.execute("CREATE TABLE survivor (value text); INSERT INTO survivor VALUES ('kept')")
         finally:
             await connection.close()
 
     async def read() -> str:
-        connection = await asyncpg.connect(settings.database_url)
+        connection = await asyncpg.connect(dsn)
         try:
-            value: str = await connection.fetchval(f"SELECT value FROM {table}")
+            value: str = await connection.fetchval("SELECT value FROM survivor")
             return value
         finally:
             await connection.close()
 
-    asyncio.run(write())
-    assert postgres.stop(settings) >= 1
-    postgres.start(settings)
-    assert asyncio.run(read()) == "kept"
+    try:
+        asyncio.run(write())
+        assert postgres.stop(own) >= 1
+        assert postgres.start(own) == dsn
+        assert asyncio.run(read()) == "kept"
+    finally:
+        postgres.stop(own)
 
 
 async def test_broker_has_the_six_topics_and_round_trips_a_message(settings: Settings) -> None:
