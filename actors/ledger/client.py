@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 import asyncpg
 import ray
@@ -43,6 +43,7 @@ from models.ledger.routing import internal_account_id, shard_of
 from models.ledger.types import AccountType, TransferStatus
 
 HISTORY_MAX_LIMIT = 500
+MAX_REMEMBERED_ACCOUNTS: Final = 100_000  # account records kept per client (then forgotten at once)
 
 
 class PendingTransferNotFoundError(LookupError):
@@ -156,6 +157,7 @@ class LedgerClient:
         self._flushes: dict[int, asyncio.Task[None]] = {}
         self._sending: dict[int, int] = {}  # gathered batches on their way to each shard
         self._pool: asyncpg.Pool | None = None
+        self._accounts: dict[uuid.UUID, AccountRecord] = {}  # see _remember
 
     async def close(self) -> None:
         if self._pool is not None:
@@ -334,18 +336,30 @@ class LedgerClient:
         )
 
     async def account_record(self, account_id: uuid.UUID) -> AccountRecord | None:
+        known = self._accounts.get(account_id)
+        if known is not None:
+            return known
         row = await (await self._db()).fetchrow(
             f"SELECT {_ACCOUNT_COLUMNS} FROM ledger_accounts WHERE account_id = $1",  # nosec B608 -- constant columns
             account_id,
         )
-        return None if row is None else _account_record(row)
+        return None if row is None else self._remember(_account_record(row))
 
     async def account_record_by_number(self, number: str) -> AccountRecord | None:
         row = await (await self._db()).fetchrow(
             f"SELECT {_ACCOUNT_COLUMNS} FROM ledger_accounts WHERE number = $1",  # nosec B608 -- constant columns
             number,
         )
-        return None if row is None else _account_record(row)
+        return None if row is None else self._remember(_account_record(row))
+
+    def _remember(self, record: AccountRecord) -> AccountRecord:
+        """Keep a record for the next lookup of its id. An account's row is written once, with its
+        OPEN entry, and never changes (its status and money are the shard's), so a record read
+        once stays true; an id not found is not remembered (it may be opened next)."""
+        if len(self._accounts) >= MAX_REMEMBERED_ACCOUNTS:
+            self._accounts.clear()
+        self._accounts[record.account_id] = record
+        return record
 
     async def accounts_of_customer(self, customer_id: uuid.UUID) -> list[AccountRecord]:
         rows = await (await self._db()).fetch(
