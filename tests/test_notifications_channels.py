@@ -210,3 +210,28 @@ async def test_a_code_message_rendered_at_delivery_keeps_no_code_once_sent(
     assert "424242" in provider.received[0]["form"]["Body"]
     row = await _row(pool, coded)
     assert row["status"] == "sent" and row["context"] is None and "424242" not in row["body"]
+
+
+def test_an_email_reads_back_as_it_was_written_whatever_its_script() -> None:
+    from email import policy
+    from email.message import EmailMessage
+    from email.parser import BytesParser
+
+    from actors.notifications.channels import Outgoing, mime_message
+
+    for subject, body, html in (
+        ("Your code", "Your code is 123456.", None),
+        ("Überweisung erhalten", "Sie haben 12,00 € erhalten — danke.", "<p>12,00 € erhalten</p>"),
+        ("送金を受け取りました", "12.00 USD を受け取りました。", "<p>受け取りました</p>"),
+    ):
+        outgoing = Outgoing("6f1c3c1e-2a8e-4a51-9a7b-1f0f5f2f9f01", "ada@example.com", subject, body, html)
+        raw = mime_message("BankFlow Bänk <no-reply@bankflow.local>", outgoing).as_bytes()
+        parsed = BytesParser(policy=policy.default).parsebytes(raw)
+        assert isinstance(parsed, EmailMessage)
+        assert parsed["Subject"] == subject and parsed["To"] == "ada@example.com"
+        assert parsed["From"].addresses[0].display_name == "BankFlow Bänk"
+        assert outgoing.notification_id in parsed["Message-ID"]
+        plain = parsed.get_body(preferencelist=("plain",))
+        assert plain is not None and plain.get_content().rstrip("\n") == body
+        rich = parsed.get_body(preferencelist=("html",))
+        assert (rich.get_content().rstrip("\n") if rich is not None else None) == html

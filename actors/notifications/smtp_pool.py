@@ -10,7 +10,7 @@ not been handed over, so it is sent on a fresh connection.
 from __future__ import annotations
 
 import time
-from email.message import EmailMessage
+from email.message import Message
 from typing import Final
 
 import aiosmtplib
@@ -37,7 +37,7 @@ class SmtpConnections:
         """Connections open and waiting for a message."""
         return len(self._idle)
 
-    async def send(self, email: EmailMessage) -> None:
+    async def send(self, email: Message) -> None:
         client, reused = await self._take()
         try:
             await client.send_message(email)
