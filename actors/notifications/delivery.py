@@ -188,10 +188,10 @@ class Delivery:
         with the text that went out (or NOTHING_RENDERED when none could be made), the context
         dropped, a code message's body blanked, and its event. A row no longer pending (an
         operator's change meanwhile) keeps what it has."""
-        retries = [outcome for outcome in outcomes if outcome.status == RETRIED]
-        finals = [outcome for outcome in outcomes if outcome.status != RETRIED]
         if not outcomes:
             return
+        retries = [outcome for outcome in outcomes if outcome.status == RETRIED]
+        finals = [outcome for outcome in outcomes if outcome.status != RETRIED]
         async with self._pool.acquire() as connection, connection.transaction():
             if retries:
                 await connection.execute(

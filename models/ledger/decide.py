@@ -125,11 +125,9 @@ def _creditable(view: LedgerView, account_id: uuid.UUID, currency: str) -> Accou
     return account
 
 
-def _debitable(
-    view: LedgerView, account_id: uuid.UUID, amount_minor: int, currency: str, counted: bool
-) -> tuple[Account, int | None]:
-    """The account, if it may send the amount now, and the day the amount counts on against its
-    daily limit (None: it does not count: an internal account, or the bank's own movement)."""
+def _debitable(view: LedgerView, account_id: uuid.UUID, amount_minor: int, currency: str, counted: bool) -> int | None:
+    """Refuse unless the account may send the amount now; the day the amount counts on against
+    its daily limit (None: it does not count: an internal account, or the bank's own movement)."""
     account = _creditable(view, account_id, currency)
     if amount_minor > account.debit_limit_minor:
         raise _Reject(RejectReason.LIMIT_EXCEEDED)
@@ -138,7 +136,7 @@ def _debitable(
         raise _Reject(RejectReason.DAILY_LIMIT_EXCEEDED)
     if account.is_customer and account.spendable_minor < amount_minor:
         raise _Reject(RejectReason.INSUFFICIENT_FUNDS)
-    return account, day
+    return day
 
 
 def _counted_minor(amount_minor: int, day: int | None) -> int:
@@ -205,7 +203,7 @@ def _decide_transfer(view: LedgerView, command: Transfer) -> Decision:
     if command.debit_account_id == command.credit_account_id:
         raise _Reject(RejectReason.SAME_ACCOUNT)
     assert view.is_local(command.debit_account_id), "a transfer is decided on its debit account's shard"
-    _, day = _debitable(view, command.debit_account_id, amount, currency, command.counts_toward_daily_limit)
+    day = _debitable(view, command.debit_account_id, amount, currency, command.counts_toward_daily_limit)
     credit_is_local = view.is_local(command.credit_account_id)
     opening: tuple[JournalEntry, ...] = ()
     if command.credit_account_id == view.internal_account_id(AccountType.SETTLEMENT, currency):
@@ -271,7 +269,7 @@ def _decide_settlement(view: LedgerView, command: Deposit | Withdrawal) -> Decis
         _creditable(view, command.account_id, currency)
         kind, customer_delta = EntryKind.DEPOSIT, amount
     else:
-        _, day = _debitable(view, command.account_id, amount, currency, command.counts_toward_daily_limit)
+        day = _debitable(view, command.account_id, amount, currency, command.counts_toward_daily_limit)
         kind, customer_delta = EntryKind.WITHDRAWAL, -amount
     settlement_id, opening = _internal(view, AccountType.SETTLEMENT, currency)
     legs = (

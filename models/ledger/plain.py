@@ -54,7 +54,7 @@ def apply_plain_transfer(
     assert debit is not None and credit is not None
     if amount > debit.debit_limit_minor or debit.spendable_minor < amount:
         return None
-    counted_minor = debit.counted_minor if debit.counted_day == day else 0
+    counted_minor = debit.counted_on(day)
     if counted_minor + amount > limits.of(debit):
         return None
     debit, credit = overlay.account_for_update(debit_id), overlay.account_for_update(credit_id)
