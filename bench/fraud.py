@@ -7,7 +7,7 @@ Starts a whole stack (as `bankflow up` does) in a temporary directory, then:
     (`user_config`: up to 64 requests gathered for 2 ms), then with batching off
     (`scoring_max_batch_size: 1`), applied to the running replica without a restart;
   - runs single transfers through the transactions service in this process at concurrency 16,
-    with the real fraud step (LocalScorer, as the Transactions deployment scores in its replica)
+    with the real fraud step (LocalScorer, as the gateway scores in its replica)
     and with a scorer that allows at once, and prints the p99 of each: the difference is the
     fraud step's cost in the money path.
 
@@ -124,7 +124,7 @@ async def _funded_accounts(settings: Settings, count: int) -> list[uuid.UUID]:
 async def _transfers(
     settings: Settings, accounts: Sequence[uuid.UUID], with_fraud: bool, concurrency: int, seconds: float
 ) -> Run:
-    # With the fraud step as the Transactions deployment runs it: scored in this process.
+    # With the fraud step as the gateway runs it: scored in this process.
     scorer = await LocalScorer.open(settings.with_document_store()) if with_fraud else AllowAtOnce()
     banking = await connect_banking(settings, scorer, pool_size=concurrency)
     try:

@@ -6,7 +6,6 @@ from deployments.fraud.deployment import Fraud
 from deployments.gateway import Gateway
 from deployments.identity.deployment import Identity
 from deployments.notifications.deployment import Notifications
-from deployments.transactions.deployment import Transactions
 
 # serve.deployment's overloads do not type the class it decorates, so mypy cannot see bind().
 # The money path reaches Fraud by name (actors/banking/fraud_client.py), so that the actors
@@ -15,7 +14,6 @@ app = Gateway.bind(  # type: ignore[attr-defined]
     Identity.bind(),  # type: ignore[attr-defined]
     Customers.bind(),  # type: ignore[attr-defined]
     Accounts.bind(),  # type: ignore[attr-defined]
-    Transactions.bind(),  # type: ignore[attr-defined]
     Fraud.bind(),  # type: ignore[attr-defined]
     Notifications.bind(),  # type: ignore[attr-defined]
 )

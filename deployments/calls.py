@@ -36,9 +36,11 @@ async def dispatch(
     arguments: dict[str, Any],
     trace: TraceCarrier | None = None,
     retry_safe: Collection[str] = frozenset(),
+    span_prefix: str | None = None,
 ) -> dict[str, Any] | Failure:
     """On the service's side: run one allowed operation (in the caller's trace, when it is
-    recorded) on the service `ready` gives; a ServiceFailure becomes a value.
+    recorded, as the span `<span_prefix or the deployment>.<operation>`) on the service `ready`
+    gives; a ServiceFailure becomes a value.
 
     A transient fault of the infrastructure is tried again, up to MAX_TRANSIENT_ATTEMPTS in
     all, when the operation is in `retry_safe` (it carries its own ids, so another attempt
@@ -47,7 +49,7 @@ async def dispatch(
     if operation not in allowed:
         return Failure(404, "not_found", f"no operation {operation}")
     attempts = MAX_TRANSIENT_ATTEMPTS if operation in retry_safe else 1
-    with continued_span(f"{_deployment_name()}.{operation}", trace) as span:
+    with continued_span(f"{span_prefix or _deployment_name()}.{operation}", trace) as span:
         for attempt in range(attempts):
             try:
                 service = await ready()
@@ -79,6 +81,11 @@ async def call_service(handle: DeploymentHandle[Any], operation: str, **argument
             raise
         logger.warning("%s: transient fault calling the service: %r", operation, error)
         result = TEMPORARILY_UNAVAILABLE
+    return answer_of(result)
+
+
+def answer_of(result: dict[str, Any] | Failure) -> dict[str, Any]:
+    """A service's answer as the gateway gives it: the result, or the ApiError of its refusal."""
     if isinstance(result, Failure):
         headers = {"Retry-After": str(result.retry_after_s)} if result.retry_after_s else None
         raise ApiError(result.status, result.code, result.message, headers)

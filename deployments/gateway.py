@@ -1,7 +1,8 @@
 """The gateway: BankFlow's one HTTP ingress (FastAPI behind Ray Serve).
 
 It owns the cross-cutting concerns — request ids, the error shape, health, CORS, access
-tokens, roles, rate limits — and calls the service deployments through their handles.
+tokens, roles, rate limits — and calls the service deployments through their handles; the
+transactions service (the money path) runs in the gateway's replica itself, without a hop.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from deployments import (
 from deployments.errors import install_error_handling
 from deployments.observability import RequestTelemetry, metrics_router
 from deployments.security import SecurityContext
+from deployments.transactions.local import LocalTransactions
 from deployments.web import WebApp
 
 API_TITLE = "BankFlow API"
@@ -78,7 +80,6 @@ class Gateway:
         identity: DeploymentHandle[Any],
         customers: DeploymentHandle[Any],
         accounts: DeploymentHandle[Any],
-        transactions: DeploymentHandle[Any],
         fraud: DeploymentHandle[Any],
         notifications: DeploymentHandle[Any],
     ) -> None:
@@ -97,7 +98,8 @@ class Gateway:
         api.state.identity = identity
         api.state.customers = customers
         api.state.accounts = accounts
-        api.state.transactions = transactions
+        # The money path runs in this replica (deployments/transactions/local.py).
+        api.state.transactions = LocalTransactions(settings)
         api.state.fraud = fraud
         api.state.notifications = notifications
         api.state.security = SecurityContext(

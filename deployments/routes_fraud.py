@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from deployments.calls import call_service
 from deployments.schemas import ERROR_RESPONSES, Amount, Currency, Id, RequestBody, Timestamp, amount_minor
 from deployments.security import CurrentPrincipal
+from deployments.transactions.local import LocalTransactions
 from models.fraud.check import ScoringRequest
 from models.fraud.rules import ListKind
 from models.paging import DEFAULT_LIMIT, MAX_LIMIT
@@ -295,8 +296,8 @@ async def resolve(
 ) -> dict[str, Any]:
     found = await _fraud(request, "case", principal=principal, case_id=case_id)
     if found["status"] == "OPEN" and found["verdict"] == "review":
-        await call_service(
-            request.app.state.transactions,
+        transactions: LocalTransactions = request.app.state.transactions
+        await transactions.call(
             "decide_review",
             principal=principal,
             transaction_id=uuid.UUID(found["transaction_id"]),

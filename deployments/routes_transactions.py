@@ -14,7 +14,6 @@ from actors.banking.external import ExternalRequest
 from actors.banking.scheduler import ScheduleRequest
 from actors.banking.search import MAX_TEXT_CHARS, SearchCriteria
 from actors.banking.transactions import Movement
-from deployments.calls import call_service
 from deployments.errors import ApiError
 from deployments.schemas import (
     ERROR_RESPONSES,
@@ -33,6 +32,7 @@ from deployments.schemas import (
     storable,
 )
 from deployments.security import CurrentPrincipal
+from deployments.transactions.local import LocalTransactions
 from models.external import Direction, Rail, account_number_problem, routing_number_problem
 from models.ledger.types import derived_id
 from models.paging import DEFAULT_LIMIT, MAX_LIMIT
@@ -217,7 +217,8 @@ class TransactionPage(BaseModel):
 
 
 async def _transactions(request: Request, operation: str, **arguments: Any) -> dict[str, Any]:
-    return await call_service(request.app.state.transactions, operation, **arguments)
+    transactions: LocalTransactions = request.app.state.transactions
+    return await transactions.call(operation, **arguments)
 
 
 def _transfer(body: TransferRequest, field_prefix: str = "") -> Movement:

@@ -117,7 +117,7 @@ def test_the_scorer_stops_honouring_a_removed_entry(api: httpx.Client, ada: Cust
     assert blocked["status"] == "FAILED" and blocked["fraud"]["reasons"] == ["blocklist:counterparty"]
     assert api.delete(f"/api/v1/fraud/blacklist/counterparty/{mule}", headers=admin).status_code == 200
 
-    # At once, in the Fraud deployment and in the Transactions replica that scores the transfer.
+    # At once, in the Fraud deployment and in the gateway replica that scores the transfer.
     body = {"account_id": source, "amount": "1.00", "currency": "USD", "counterparty": mule}
     analysis = api.post("/api/v1/fraud/analyze", json=body, headers=admin).json()
     assert "blocklist:counterparty" not in analysis["reasons"]

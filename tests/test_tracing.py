@@ -148,10 +148,10 @@ def test_one_transfer_is_one_trace_from_the_gateway_to_the_journal_commit(
         shard = by_id[commit.parent_span_id]
         assert shard.name.startswith("ledger.shard ") and shard.component.startswith("ledger-shard-")
         chain = ancestry(shard)
-        assert chain[0] == "transactions" and chain[-1] == "gateway", chain
-    (deployment_span,) = [span for span in spans if span.component == "transactions" and span.name.endswith(".move")]
-    assert deployment_span.name == "Transactions.move"
-    assert by_id[deployment_span.parent_span_id].component == "gateway"
+        assert chain[0] == "gateway" and chain[-1] == "gateway", chain
+    # The money path runs in the gateway's replica (deployments/transactions/local.py): no hop.
+    (service_span,) = [span for span in spans if span.name == "Transactions.move"]
+    assert service_span.component == "gateway" and set(ancestry(service_span)) == {"gateway"}
     (fraud_span,) = [span for span in spans if span.name == "Fraud.assess"]
-    # Scored in the Transactions replica itself (deployments/fraud/local_scorer.py): no hop to Fraud.
-    assert fraud_span.component == "transactions" and by_id[fraud_span.parent_span_id] == deployment_span
+    # Scored in that replica too (deployments/fraud/local_scorer.py): no hop to Fraud.
+    assert fraud_span.component == "gateway" and by_id[fraud_span.parent_span_id] == service_span

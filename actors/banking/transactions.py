@@ -2,7 +2,7 @@
 capture, void), reversals and batches — each recorded in the read model, checked against the
 limits and the fraud scorer, then executed through LedgerClient (never around it).
 
-Used by the Transactions deployment and by the actors that move money on their own
+Used by the gateway (deployments/transactions/local.py) and by the actors that move money on their own
 (scheduler, settlement), so every path obeys the same rules.
 """
 

@@ -1,20 +1,25 @@
-"""The transactions service as a Ray Serve deployment, called by the gateway through a handle."""
+"""The transactions service in the gateway's own replica: the money path runs where the request
+arrives, without a Serve hop (which cost several milliseconds of CPU on each side of every
+movement, and queued behind the other replica's work at load). Scaling the gateway scales it.
+
+Refusals, retries of transient faults and the `Transactions.<operation>` span are those of a
+service deployment (deployments/calls.py `dispatch`); the actors that move money on their own
+(scheduler, settlement) run the same TransactionService in their processes.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any, Final
 
-from ray import serve
-
 from actors.banking.wiring import Banking, connect_banking
 from actors.settings import Settings
-from actors.tracing import TraceCarrier, prepare_process
-from deployments.calls import dispatch
+from actors.tracing import current_carrier
+from deployments.calls import answer_of, dispatch
 from deployments.fraud.local_scorer import LocalScorer
-from models.failures import Failure
 
-OPERATIONS = frozenset(
+SPAN_PREFIX: Final = "Transactions"
+OPERATIONS: Final = frozenset(
     {
         "move",
         "capture",
@@ -37,7 +42,7 @@ RETRY_SAFE: Final = OPERATIONS
 
 
 class _TransactionOperations:
-    """The operations the gateway may call, over the transactions, external and scheduled services."""
+    """The operations the routes may call, over the transactions, external and scheduled services."""
 
     def __init__(self, banking: Banking) -> None:
         service = banking.transactions
@@ -56,23 +61,27 @@ class _TransactionOperations:
         self.decide_review = service.decide_review
 
 
-@serve.deployment
-class Transactions:
-    def __init__(self) -> None:
-        self._settings = Settings()
-        prepare_process("transactions", self._settings.otlp_traces_endpoint, self._settings.trace_sample_ratio)
+class LocalTransactions:
+    """Connected on first use (the replica's event loop runs by then), once."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
         self._operations: _TransactionOperations | None = None
         self._lock = asyncio.Lock()
 
     async def _ready(self) -> _TransactionOperations:
+        if self._operations is not None:
+            return self._operations
         async with self._lock:
             if self._operations is None:
-                # Scored here, not through the Fraud deployment: no Serve hop on the money path.
+                # Scored here too, not through the Fraud deployment: no Serve hop on the money path.
                 scorer = await LocalScorer.open(self._settings)
                 self._operations = _TransactionOperations(await connect_banking(self._settings, scorer))
             return self._operations
 
-    async def call(
-        self, operation: str, arguments: dict[str, Any], trace: TraceCarrier | None = None
-    ) -> dict[str, Any] | Failure:
-        return await dispatch(self._ready, OPERATIONS, operation, arguments, trace, RETRY_SAFE)
+    async def call(self, operation: str, **arguments: Any) -> dict[str, Any]:
+        """The operation's result, or the ApiError of its refusal."""
+        result = await dispatch(
+            self._ready, OPERATIONS, operation, arguments, current_carrier(), RETRY_SAFE, SPAN_PREFIX
+        )
+        return answer_of(result)
