@@ -7,7 +7,9 @@ import asyncio
 import asyncpg
 import pytest
 
+from actors.banking.records import StatusMove, TransactionRecords
 from cluster.migrations import Migration, MigrationError, applied_versions, apply_migrations, discover
+from models.transactions import TransactionStatus
 
 
 def test_migration_files_are_numbered_without_gaps() -> None:
@@ -68,7 +70,7 @@ async def test_a_transaction_status_change_writes_no_index_entry(fresh_database:
         assert len(indexes) >= 5
         for index in indexes:
             mentioned = set(index["definition"].replace("(", " ").replace(")", " ").replace(",", " ").split())
-            written = mentioned & {"status", "reason", "captured_minor", "updated_at"}
+            written = mentioned & {"status", "reason", "captured_minor", "updated_at", "history_seq"}
             assert not written, f"{index['name']} refers to {written}: {index['definition']}"
         options = await connection.fetchval("SELECT reloptions FROM pg_class WHERE oid = 'transactions'::regclass")
         assert "fillfactor=50" in options
@@ -92,6 +94,59 @@ async def test_a_transaction_status_change_writes_no_index_entry(fresh_database:
                 break
             await asyncio.sleep(0.1)
         assert updates is not None and (updates["n_tup_upd"], updates["n_tup_hot_upd"]) == (1, 1)
+    finally:
+        await connection.close()
+
+
+async def test_a_history_written_before_its_row_numbered_it_goes_on_from_its_last_entry(fresh_database: str) -> None:
+    """Migration 0020 moves the history's numbering into the row: a transaction with entries
+    from before it carries its latest seq, and the next move appends after it."""
+    before, numbering = [m for m in discover() if m.version < 20], [m for m in discover() if m.version >= 20]
+    await apply_migrations(fresh_database, before)
+    connection = await asyncpg.connect(fresh_database)
+    try:
+        row_id = await connection.fetchval(
+            """INSERT INTO transactions (transaction_id, kind, status, amount_minor, currency, initiated_by,
+                   fingerprint)
+               VALUES (gen_random_uuid(), 'PAYMENT', 'PENDING', 1, 'USD', gen_random_uuid(), '[]')
+               RETURNING transaction_id"""
+        )
+        await connection.execute(
+            """INSERT INTO transaction_status_history (transaction_id, seq, status)
+               VALUES ($1, 1, 'PROCESSING'), ($1, 2, 'PENDING')""",
+            row_id,
+        )
+        await apply_migrations(fresh_database, before + numbering)
+        assert await connection.fetchval("SELECT history_seq FROM transactions WHERE transaction_id = $1", row_id) == 2
+        pool = await asyncpg.create_pool(fresh_database, min_size=1, max_size=1)
+        try:
+            records = TransactionRecords(pool)
+            assert await records.move(row_id, TransactionStatus.COMPLETED, None) is not None
+            assert await records.move(row_id, TransactionStatus.COMPLETED, None) is None  # entered once
+            moved = await records.move_many(
+                [
+                    StatusMove(
+                        transaction_id=row_id,
+                        from_status=TransactionStatus.COMPLETED,
+                        status=TransactionStatus.REVERSED,
+                        reason="reversed",
+                    )
+                ]
+            )
+            assert [row["status"] for row in moved] == ["REVERSED"]
+            history = await records.history(row_id)
+        finally:
+            await pool.close()
+        assert [(entry["status"], entry["reason"]) for entry in history] == [
+            ("PROCESSING", None),
+            ("PENDING", None),
+            ("COMPLETED", None),
+            ("REVERSED", "reversed"),
+        ]
+        seqs = await connection.fetch(
+            "SELECT seq FROM transaction_status_history WHERE transaction_id = $1 ORDER BY seq", row_id
+        )
+        assert [entry["seq"] for entry in seqs] == [1, 2, 3, 4]
     finally:
         await connection.close()
 

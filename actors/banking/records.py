@@ -1,6 +1,7 @@
 """The transactions read model in PostgreSQL: one row per transaction and its status history.
 Every status change is one transaction that updates the row, appends to its history and
-queues its event."""
+queues its event. The row numbers its own history (`history_seq`, the latest entry's seq):
+a move increments it and writes the entry in the same statement, with no lookup."""
 
 from __future__ import annotations
 
@@ -218,12 +219,18 @@ class TransactionRecords:
                 ids,
             )
             moved: list[asyncpg.Record] = await connection.fetch(
-                f"""UPDATE transactions t SET status = u.status, reason = u.reason,
-                        captured_minor = COALESCE(u.captured_minor, t.captured_minor), updated_at = now()
-                    FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[])
-                         AS u(id, from_status, status, reason, captured_minor)
-                    WHERE t.transaction_id = u.id AND t.status = u.from_status AND t.status <> u.status
-                    RETURNING {", ".join("t." + c.strip() for c in TRANSACTION_COLUMNS.split(","))}""",  # nosec B608
+                f"""WITH moved AS (
+                        UPDATE transactions t SET status = u.status, reason = u.reason,
+                            captured_minor = COALESCE(u.captured_minor, t.captured_minor), updated_at = now(),
+                            history_seq = t.history_seq + 1
+                        FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[])
+                             AS u(id, from_status, status, reason, captured_minor)
+                        WHERE t.transaction_id = u.id AND t.status = u.from_status AND t.status <> u.status
+                        RETURNING {", ".join("t." + c.strip() for c in TRANSACTION_COLUMNS.split(","))}, t.history_seq),
+                    entered AS (
+                        INSERT INTO transaction_status_history (transaction_id, seq, status, reason)
+                        SELECT transaction_id, history_seq, status, reason FROM moved)
+                    SELECT {TRANSACTION_COLUMNS} FROM moved""",  # nosec B608 -- a constant column list
                 ids,
                 [move.from_status.value for move in moves],
                 [move.status.value for move in moves],
@@ -232,15 +239,6 @@ class TransactionRecords:
             )
             if not moved:
                 return moved
-            await connection.execute(
-                """INSERT INTO transaction_status_history (transaction_id, seq, status, reason)
-                   SELECT t.transaction_id,
-                          (SELECT COALESCE(max(h.seq), 0) + 1 FROM transaction_status_history h
-                           WHERE h.transaction_id = t.transaction_id),
-                          t.status, t.reason
-                   FROM transactions t WHERE t.transaction_id = ANY($1::uuid[])""",
-                [row["transaction_id"] for row in moved],
-            )
             by_id = {move.transaction_id: move for move in moves}
             events = [
                 transaction_event(event_type, row)
@@ -293,10 +291,16 @@ class TransactionRecords:
         allowed = [s.value for s in (only_from if only_from is not None else TransactionStatus)]
         async with self.pool.acquire() as connection, connection.transaction():
             row = await connection.fetchrow(
-                f"""UPDATE transactions SET status = $2, reason = $3, captured_minor = COALESCE($4, captured_minor),
-                        updated_at = now()
-                    WHERE transaction_id = $1 AND status = ANY($5::text[]) AND status <> $2
-                    RETURNING {TRANSACTION_COLUMNS}""",  # nosec B608 -- a constant column list
+                f"""WITH moved AS (
+                        UPDATE transactions SET status = $2, reason = $3,
+                            captured_minor = COALESCE($4, captured_minor), updated_at = now(),
+                            history_seq = history_seq + 1
+                        WHERE transaction_id = $1 AND status = ANY($5::text[]) AND status <> $2
+                        RETURNING {TRANSACTION_COLUMNS}, history_seq),
+                    entered AS (
+                        INSERT INTO transaction_status_history (transaction_id, seq, status, reason)
+                        SELECT transaction_id, history_seq, status, reason FROM moved)
+                    SELECT {TRANSACTION_COLUMNS} FROM moved""",  # nosec B608 -- a constant column list
                 transaction_id,
                 status.value,
                 reason,
@@ -305,14 +309,6 @@ class TransactionRecords:
             )
             if row is None:
                 return None
-            await connection.execute(
-                """INSERT INTO transaction_status_history (transaction_id, seq, status, reason)
-                   SELECT $1, COALESCE(max(seq), 0) + 1, $2, $3 FROM transaction_status_history
-                   WHERE transaction_id = $1""",
-                transaction_id,
-                status.value,
-                reason,
-            )
             if event_type is not None:
                 await write_events(connection, [transaction_event(event_type, row)])
             if also is not None:
