@@ -36,24 +36,38 @@ async def dispatch(
     arguments: dict[str, Any],
     trace: TraceCarrier | None = None,
     retry_safe: Collection[str] = frozenset(),
-    span_prefix: str | None = None,
 ) -> dict[str, Any] | Failure:
-    """On the service's side: run one allowed operation (in the caller's trace, when it is
-    recorded, as the span `<span_prefix or the deployment>.<operation>`) on the service `ready`
-    gives; a ServiceFailure becomes a value.
-
-    A transient fault of the infrastructure is tried again, up to MAX_TRANSIENT_ATTEMPTS in
-    all, when the operation is in `retry_safe` (it carries its own ids, so another attempt
-    resumes the first and never repeats its effect); otherwise, or when the attempts run out,
-    it is answered 503 `temporarily_unavailable`. Anything else is a bug and is raised."""
+    """On the service's side: run one allowed operation on the service `ready` gives, as
+    `guarded` runs it (the span named `<the deployment>.<operation>`)."""
     if operation not in allowed:
         return Failure(404, "not_found", f"no operation {operation}")
-    attempts = MAX_TRANSIENT_ATTEMPTS if operation in retry_safe else 1
-    with continued_span(f"{span_prefix or _deployment_name()}.{operation}", trace) as span:
-        for attempt in range(attempts):
+
+    async def attempt() -> dict[str, Any]:
+        service = await ready()
+        result: dict[str, Any] = await getattr(service, operation)(**arguments)
+        return result
+
+    return await guarded(f"{_deployment_name()}.{operation}", attempt, trace, operation in retry_safe)
+
+
+async def guarded(
+    span_name: str,
+    attempt: Callable[[], Awaitable[dict[str, Any]]],
+    trace: TraceCarrier | None,
+    retry_safe: bool,
+) -> dict[str, Any] | Failure:
+    """One service operation (in the caller's trace, when it is recorded, as the span
+    `span_name`); a ServiceFailure becomes a value.
+
+    A transient fault of the infrastructure is tried again, up to MAX_TRANSIENT_ATTEMPTS in
+    all, when the operation is `retry_safe` (it carries its own ids, so another attempt
+    resumes the first and never repeats its effect); otherwise, or when the attempts run out,
+    it is answered 503 `temporarily_unavailable`. Anything else is a bug and is raised."""
+    attempts = MAX_TRANSIENT_ATTEMPTS if retry_safe else 1
+    with continued_span(span_name, trace) as span:
+        for attempt_number in range(attempts):
             try:
-                service = await ready()
-                result: dict[str, Any] = await getattr(service, operation)(**arguments)
+                return await attempt()
             except ServiceFailure as refusal:
                 if span is not None:
                     span.set_attribute("bankflow.refusal", refusal.failure.code)
@@ -61,11 +75,11 @@ async def dispatch(
             except Exception as error:
                 if not is_transient(error):
                     raise
-                logger.warning("%s: transient fault on attempt %d of %d: %r", operation, attempt + 1, attempts, error)
-                if attempt + 1 < attempts:
-                    await asyncio.sleep(TRANSIENT_BACKOFF_MS[attempt] / 1000)
-                continue
-            return result
+                logger.warning(
+                    "%s: transient fault on attempt %d of %d: %r", span_name, attempt_number + 1, attempts, error
+                )
+                if attempt_number + 1 < attempts:
+                    await asyncio.sleep(TRANSIENT_BACKOFF_MS[attempt_number] / 1000)
     if span is not None:
         span.set_attribute("bankflow.refusal", TEMPORARILY_UNAVAILABLE.code)
     return TEMPORARILY_UNAVAILABLE

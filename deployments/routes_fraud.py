@@ -297,8 +297,7 @@ async def resolve(
     found = await _fraud(request, "case", principal=principal, case_id=case_id)
     if found["status"] == "OPEN" and found["verdict"] == "review":
         transactions: LocalTransactions = request.app.state.transactions
-        await transactions.call(
-            "decide_review",
+        await transactions.decide_review(
             principal=principal,
             transaction_id=uuid.UUID(found["transaction_id"]),
             approve=body.resolution == "FALSE_POSITIVE",

@@ -216,9 +216,9 @@ class TransactionPage(BaseModel):
     next_cursor: str | None
 
 
-async def _transactions(request: Request, operation: str, **arguments: Any) -> dict[str, Any]:
+def _transactions(request: Request) -> LocalTransactions:
     transactions: LocalTransactions = request.app.state.transactions
-    return await transactions.call(operation, **arguments)
+    return transactions
 
 
 def _transfer(body: TransferRequest, field_prefix: str = "") -> Movement:
@@ -235,7 +235,7 @@ def _transfer(body: TransferRequest, field_prefix: str = "") -> Movement:
 
 async def _move(request: Request, principal: Any, movement: Movement, key: str | None) -> dict[str, Any]:
     transaction_id = transaction_id_for(principal.user_id, key)
-    return await _transactions(request, "move", principal=principal, movement=movement, transaction_id=transaction_id)
+    return await _transactions(request).move(principal=principal, movement=movement, transaction_id=transaction_id)
 
 
 @router.post(
@@ -262,7 +262,7 @@ async def transfer_batch(
     movements = [_transfer(item, f"transfers[{position}].") for position, item in enumerate(body.transfers)]
     batch_id = transaction_id_for(principal.user_id, idempotency_key)
     ids = [derived_id(batch_id, position) for position in range(len(movements))]
-    return await _transactions(request, "transfer_batch", principal=principal, movements=movements, transaction_ids=ids)
+    return await _transactions(request).transfer_batch(principal=principal, movements=movements, transaction_ids=ids)
 
 
 def _cash(kind: TransactionKind, body: CashRequest) -> Movement:
@@ -306,16 +306,14 @@ async def capture(
 ) -> dict[str, Any]:
     amount = None
     if body is not None and body.amount is not None:
-        current = await _transactions(request, "get", principal=principal, transaction_id=transaction_id)
+        current = await _transactions(request).get(principal=principal, transaction_id=transaction_id)
         amount = amount_minor("amount", body.amount, current["currency"])
-    return await _transactions(
-        request, "capture", principal=principal, transaction_id=transaction_id, amount_minor=amount
-    )
+    return await _transactions(request).capture(principal=principal, transaction_id=transaction_id, amount_minor=amount)
 
 
 @router.post("/{transaction_id}/void", response_model=Transaction, summary="Void an authorisation (funds released)")
 async def void(transaction_id: uuid.UUID, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
-    return await _transactions(request, "void", principal=principal, transaction_id=transaction_id)
+    return await _transactions(request).void(principal=principal, transaction_id=transaction_id)
 
 
 @router.post(
@@ -332,9 +330,7 @@ async def reverse(
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     reversal_id = transaction_id_for(principal.user_id, idempotency_key)
-    return await _transactions(
-        request,
-        "reverse",
+    return await _transactions(request).reverse(
         principal=principal,
         transaction_id=transaction_id,
         reason=body.reason,
@@ -369,9 +365,7 @@ async def external(
         party.name,
         body.description,
     )
-    return await _transactions(
-        request,
-        "external",
+    return await _transactions(request).external(
         principal=principal,
         external=external_request,
         transaction_id=transaction_id_for(principal.user_id, idempotency_key),
@@ -394,9 +388,7 @@ async def schedule(
         body.count,
         body.destination_number(),
     )
-    return await _transactions(
-        request,
-        "schedule",
+    return await _transactions(request).schedule(
         principal=principal,
         schedule=schedule_request,
         schedule_id=transaction_id_for(principal.user_id, idempotency_key),
@@ -419,9 +411,7 @@ async def schedules(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> dict[str, Any]:
-    return await _transactions(
-        request,
-        "schedules",
+    return await _transactions(request).schedules(
         principal=principal,
         limit=limit,
         cursor=cursor,
@@ -436,7 +426,7 @@ async def schedules(
     summary="Cancel a scheduled transfer: the owner's, or any as admin (support: 403)",
 )
 async def cancel_schedule(schedule_id: uuid.UUID, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
-    return await _transactions(request, "cancel_schedule", principal=principal, schedule_id=schedule_id)
+    return await _transactions(request).cancel_schedule(principal=principal, schedule_id=schedule_id)
 
 
 @router.get("/search", response_model=TransactionPage, summary="Search transactions, newest first")
@@ -463,7 +453,7 @@ async def search(
         if text is not None and not storable(text):
             raise ApiError(422, "validation_error", f"{field}: must not contain NUL characters")
     criteria = SearchCriteria(account_id, from_, to, min_amount, max_amount, currency, kind, status, counterparty, q)
-    return await _transactions(request, "search", principal=principal, criteria=criteria, limit=limit, cursor=cursor)
+    return await _transactions(request).search(principal=principal, criteria=criteria, limit=limit, cursor=cursor)
 
 
 @router.get("/account/{account_id}", response_model=TransactionPage, summary="An account's transactions, newest first")
@@ -474,11 +464,11 @@ async def of_account(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> dict[str, Any]:
-    return await _transactions(
-        request, "of_account", principal=principal, account_id=account_id, limit=limit, cursor=cursor
+    return await _transactions(request).of_account(
+        principal=principal, account_id=account_id, limit=limit, cursor=cursor
     )
 
 
 @router.get("/{transaction_id}", response_model=Transaction, summary="One transaction with its status history")
 async def get_transaction(transaction_id: uuid.UUID, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
-    return await _transactions(request, "get", principal=principal, transaction_id=transaction_id)
+    return await _transactions(request).get(principal=principal, transaction_id=transaction_id)
