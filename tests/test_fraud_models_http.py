@@ -45,26 +45,37 @@ def _wait_serving(api: httpx.Client, admin: dict[str, str], version: str | None)
     raise AssertionError(f"{version} not serving in time")
 
 
-@pytest.fixture
-def models(api: httpx.Client, admin: dict[str, str], pipeline_env: Settings, tmp_path: Path) -> Iterator[list[str]]:
-    """Two versions trained through the CLI on two stories; no model serves afterwards."""
-    settings = pipeline_env
+@pytest.fixture(scope="module")
+def trained(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """Two versions trained through the CLI on two stories, once for the module: training is
+    most of these tests' time, and no test changes a version it is given."""
     before = {record.version for record in asyncio.run(_registry_call(settings, "versions"))}  # type: ignore[attr-defined]
-    for seed in (11, 12):
-        story = tmp_path / f"story-{seed}.parquet"
-        args = ["pipelines", "generate", "--out", str(story), "--customers", "600", "--days", "25", "--seed", str(seed)]
-        assert cli.main(args) == 0
-        assert cli.main(["pipelines", "train", "--data", str(story)]) == 0
+    stories = tmp_path_factory.mktemp("stories")
+    with pytest.MonkeyPatch.context() as environment:
+        environment.setenv("BANKFLOW_DATA_DIR", str(settings.data_dir))
+        environment.setenv("BANKFLOW_DATABASE_URL", settings.database_url)
+        environment.setenv("BANKFLOW_DOCUMENT_STORE_URL", settings.document_store_url)
+        for seed in (11, 12):
+            story = stories / f"story-{seed}.parquet"
+            generate = ["pipelines", "generate", "--out", str(story), "--customers", "600", "--days", "25"]
+            assert cli.main([*generate, "--seed", str(seed)]) == 0
+            assert cli.main(["pipelines", "train", "--data", str(story)]) == 0
     versions = [
         record.version
         for record in asyncio.run(_registry_call(settings, "versions"))  # type: ignore[attr-defined]
         if record.version not in before
     ]
     assert len(versions) == 2
+    return versions
+
+
+@pytest.fixture
+def models(api: httpx.Client, admin: dict[str, str], pipeline_env: Settings, trained: list[str]) -> Iterator[list[str]]:
+    """The two trained versions; no model serves afterwards."""
     try:
-        yield versions
+        yield trained
     finally:
-        asyncio.run(_registry_call(settings, "stop_serving"))
+        asyncio.run(_registry_call(pipeline_env, "stop_serving"))
         _wait_serving(api, admin, None)
 
 

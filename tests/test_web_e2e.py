@@ -123,6 +123,7 @@ def test_the_customer_journeys_in_chromium(
         timeout=1440,
         check=False,
     )
+    print(result.stdout)  # each journey's time, shown with -rP
     assert result.returncode == 0, f"playwright test failed:\n{result.stdout}\n{result.stderr}\n{_page_snapshots()}"
     if narrowed:
         return
