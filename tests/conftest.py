@@ -126,12 +126,17 @@ def ray_driver(settings: Settings) -> Iterator[None]:
     ray_runtime.disconnect()
 
 
+def point_pipelines_at(settings: Settings, environment: pytest.MonkeyPatch) -> None:
+    """Set the environment `bankflow pipelines …` reads to the session's stack."""
+    environment.setenv("BANKFLOW_DATA_DIR", str(settings.data_dir))
+    environment.setenv("BANKFLOW_DATABASE_URL", settings.database_url)
+    environment.setenv("BANKFLOW_DOCUMENT_STORE_URL", settings.document_store_url)
+
+
 @pytest.fixture
 def pipeline_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """The environment `bankflow pipelines …` reads, pointing at the session's stack."""
-    monkeypatch.setenv("BANKFLOW_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("BANKFLOW_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("BANKFLOW_DOCUMENT_STORE_URL", settings.document_store_url)
+    point_pipelines_at(settings, monkeypatch)
     return settings
 
 

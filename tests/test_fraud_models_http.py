@@ -19,6 +19,7 @@ from actors.fraud.registry import ModelRegistry, RegistryError
 from actors.settings import Settings
 from cluster import cli
 from tests.banking_client import Customer, new_customer, open_account
+from tests.conftest import point_pipelines_at
 from tests.identity_client import bearer, login, new_email, register
 
 
@@ -52,9 +53,7 @@ def trained(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> lis
     before = {record.version for record in asyncio.run(_registry_call(settings, "versions"))}  # type: ignore[attr-defined]
     stories = tmp_path_factory.mktemp("stories")
     with pytest.MonkeyPatch.context() as environment:
-        environment.setenv("BANKFLOW_DATA_DIR", str(settings.data_dir))
-        environment.setenv("BANKFLOW_DATABASE_URL", settings.database_url)
-        environment.setenv("BANKFLOW_DOCUMENT_STORE_URL", settings.document_store_url)
+        point_pipelines_at(settings, environment)
         for seed in (11, 12):
             story = stories / f"story-{seed}.parquet"
             generate = ["pipelines", "generate", "--out", str(story), "--customers", "600", "--days", "25"]
