@@ -1,4 +1,5 @@
-"""`bankflow`: bring the platform up and down, see its status, migrate its database, read its mail."""
+"""`bankflow`: bring the platform up and down, see its status, migrate its database, read its mail,
+verify the audit trail."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 
+import asyncpg
+
+from actors import audit
 from actors.settings import Settings, SettingsError, load_settings
 from cluster import dashboards, kuberay, mailbox_reader, migrations, ray_runtime, stack
 from cluster.embedded import smtp
@@ -95,6 +99,35 @@ def _cmd_migrate(settings: Settings, arguments: argparse.Namespace) -> int:
     versions = asyncio.run(migrations.applied_versions(dsn))
     _say(f"database at version {max(versions, default=0):04d} ({len(applied)} applied now)")
     return EXIT_OK
+
+
+async def _verify_audit(dsn: str, page_rows: int, progress: Callable[[int], None]) -> audit.Verification:
+    pool = await asyncpg.create_pool(dsn, min_size=1, max_size=1)
+    try:
+        return await audit.verify(pool, page_rows, progress)
+    finally:
+        await pool.close()
+
+
+def _cmd_audit(settings: Settings, arguments: argparse.Namespace) -> int:
+    dsn = settings.with_endpoints().database_url
+    if not dsn:
+        _say("audit: no database: set BANKFLOW_DATABASE_URL or run `bankflow up` first")
+        return EXIT_FAILED
+    quiet = arguments.json
+
+    def progress(checked: int) -> None:
+        if not quiet:
+            _say(f"  {checked:,} records checked")
+
+    result = asyncio.run(_verify_audit(dsn, arguments.page_rows, progress))
+    if arguments.json:
+        _say(json.dumps(result.as_json()))
+    elif result.intact:
+        _say(f"audit trail intact: {result.checked:,} records, the last is number {result.last_seq:,}")
+    else:
+        _say(f"audit trail BROKEN at record {result.break_seq:,}: {result.problem}")
+    return EXIT_OK if result.intact else EXIT_FAILED
 
 
 def _cmd_mail(settings: Settings, arguments: argparse.Namespace) -> int:
@@ -220,6 +253,14 @@ def _parser() -> argparse.ArgumentParser:
     mail_actions = mail.add_subparsers(dest="action", metavar="ACTION")
     show = mail_actions.add_parser("show", help="one message: its headers and text")
     show.add_argument("key", help="the key `bankflow mail` lists")
+    trail = commands.add_parser("audit", help="the audit trail: verify its hash chain")
+    trail_steps = trail.add_subparsers(dest="step", required=True)
+    verify = trail_steps.add_parser(
+        "verify", help="walk every record in order; fail at the first altered or missing one"
+    )
+    verify.add_argument("--json", action="store_true", help="one JSON line instead of progress and a sentence")
+    verify.add_argument("--page-rows", type=int, default=audit.VERIFY_PAGE_ROWS, help="records read per query")
+    trail.set_defaults(handler=_cmd_audit)
     pipelines = commands.add_parser("pipelines", help="fraud model: generate data, replay it, train, evaluate, promote")
     steps = pipelines.add_subparsers(dest="step", required=True, metavar="STEP")
     generate = steps.add_parser("generate", help="a seeded synthetic history with injected fraud (Parquet)")

@@ -25,7 +25,7 @@ from deployments.schemas import (
     amount_minor,
     checked_account_number,
 )
-from deployments.security import CurrentPrincipal, limit_lookups
+from deployments.security import CurrentPrincipal, Origin, audit_origin, limit_lookups
 from models.identity import Principal
 from models.money import AMOUNT_PATTERN
 from models.transactions import MAX_IDEMPOTENCY_KEY_CHARS, transaction_id_for
@@ -216,7 +216,13 @@ async def _change_status(
 ) -> dict[str, Any]:
     command_id = transaction_id_for(principal.user_id, idempotency_key)
     return await _accounts(
-        request, "change_status", principal=principal, account_id=account_id, action=action, command_id=command_id
+        request,
+        "change_status",
+        principal=principal,
+        account_id=account_id,
+        action=action,
+        command_id=command_id,
+        origin=audit_origin(request),
     )
 
 
@@ -251,7 +257,7 @@ def _limit_minor(field: str, text: str | None, currency: str) -> int | None:
     "/{account_id}/limits", response_model=Account, summary="Admin: set the daily outgoing limit and the overdraft line"
 )
 async def set_limits(
-    account_id: uuid.UUID, body: AccountLimits, request: Request, principal: CurrentPrincipal
+    account_id: uuid.UUID, body: AccountLimits, request: Request, principal: CurrentPrincipal, origin: Origin
 ) -> dict[str, Any]:
     if body.daily_outgoing_limit is None and body.overdraft_limit is None:
         raise ApiError(422, "validation_error", "limits: give daily_outgoing_limit, overdraft_limit or both")
@@ -264,4 +270,5 @@ async def set_limits(
         account_id=account_id,
         daily_limit_minor=_limit_minor("daily_outgoing_limit", body.daily_outgoing_limit, currency),
         overdraft_limit_minor=_limit_minor("overdraft_limit", body.overdraft_limit, currency),
+        origin=origin,
     )

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from deployments.calls import call_service
 from deployments.schemas import ERROR_RESPONSES, Email, Id, NewPassword, Password, Phone, RequestBody, Timestamp
-from deployments.security import CurrentPrincipal, limit_by_ip
+from deployments.security import CurrentPrincipal, Origin, limit_by_ip
 from models.identity import Role
 from models.paging import DEFAULT_LIMIT, MAX_LIMIT
 
@@ -108,15 +108,9 @@ async def register(body: RegisterRequest, request: Request, _: PublicLimit) -> d
 
 
 @router.post("/login", response_model=TokenPair, summary="Email + password (+ TOTP) → access and refresh tokens")
-async def login(body: LoginRequest, request: Request, _: PublicLimit) -> dict[str, Any]:
+async def login(body: LoginRequest, request: Request, origin: Origin, _: PublicLimit) -> dict[str, Any]:
     return await call_identity(
-        request,
-        "login",
-        email=body.email,
-        password=body.password,
-        totp=body.totp,
-        user_agent=request.headers.get("user-agent"),
-        ip_address=request.client.host if request.client else None,
+        request, "login", email=body.email, password=body.password, totp=body.totp, origin=origin
     )
 
 
@@ -235,8 +229,7 @@ class RolesRequest(RequestBody):
 
 @admin_router.put("/{user_id}/roles", response_model=User, summary="Admin: set a user's roles (ends their sessions)")
 async def set_roles(
-    user_id: uuid.UUID, body: RolesRequest, request: Request, principal: CurrentPrincipal
+    user_id: uuid.UUID, body: RolesRequest, request: Request, principal: CurrentPrincipal, origin: Origin
 ) -> dict[str, Any]:
-    return await call_identity(
-        request, "set_roles", principal=principal, user_id=user_id, roles=[role.value for role in body.roles]
-    )
+    roles = [role.value for role in body.roles]
+    return await call_identity(request, "set_roles", principal=principal, user_id=user_id, roles=roles, origin=origin)

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from deployments.calls import call_service
 from deployments.errors import ApiError
 from deployments.schemas import ERROR_RESPONSES, Day, Email, Id, Phone, RequestBody, Timestamp
-from deployments.security import CurrentPrincipal
+from deployments.security import CurrentPrincipal, Origin
 from models.customers import MAX_DOCUMENT_BYTES, DocumentKind, KycStatus
 from models.paging import DEFAULT_LIMIT, MAX_LIMIT
 
@@ -210,16 +210,19 @@ async def document_content(
 
 
 @admin_router.post("/{customer_id}/approve", response_model=KycState, summary="Admin: approve KYC")
-async def approve(customer_id: uuid.UUID, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
+async def approve(
+    customer_id: uuid.UUID, request: Request, principal: CurrentPrincipal, origin: Origin
+) -> dict[str, Any]:
     return await _customers(
-        request, "decide_kyc", principal=principal, customer_id=customer_id, approve=True, reason=None
+        request, "decide_kyc", principal=principal, customer_id=customer_id, approve=True, reason=None, origin=origin
     )
 
 
 @admin_router.post("/{customer_id}/reject", response_model=KycState, summary="Admin: reject KYC with a reason")
 async def reject(
-    customer_id: uuid.UUID, body: Rejection, request: Request, principal: CurrentPrincipal
+    customer_id: uuid.UUID, body: Rejection, request: Request, principal: CurrentPrincipal, origin: Origin
 ) -> dict[str, Any]:
+    reason = body.reason
     return await _customers(
-        request, "decide_kyc", principal=principal, customer_id=customer_id, approve=False, reason=body.reason
+        request, "decide_kyc", principal=principal, customer_id=customer_id, approve=False, reason=reason, origin=origin
     )

@@ -13,12 +13,14 @@ from typing import Annotated, Any, Final
 
 import redis.asyncio as aioredis
 from fastapi import Depends, Request
+from opentelemetry import trace
 from redis.exceptions import RedisError
 
 from actors.keys import InvalidTokenError, JwtKeyRing
 from actors.redis_client import repeat_once_if_disconnected
-from deployments.errors import ApiError
+from deployments.errors import ApiError, request_id_of
 from deployments.identity.service import revoked_session_key
+from models.audit import AuditOrigin
 from models.identity import Principal, Role
 
 WINDOW_S = 60
@@ -199,3 +201,18 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 def require_role(principal: Principal, *roles: Role) -> None:
     if not principal.has_role(*roles):
         raise ApiError(403, "forbidden", "your role does not allow this")
+
+
+def audit_origin(request: Request) -> AuditOrigin:
+    """Where a request came from, for its audit record: address and user agent as the gateway
+    saw them, its request id, and its trace id when the request is being traced."""
+    span_context = trace.get_current_span().get_span_context()
+    return AuditOrigin(
+        ip_address=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent"),
+        request_id=request_id_of(request),
+        trace_id=format(span_context.trace_id, "032x") if span_context.is_valid else None,
+    )
+
+
+Origin = Annotated[AuditOrigin, Depends(audit_origin)]

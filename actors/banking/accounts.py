@@ -8,10 +8,14 @@ import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
 
+import asyncpg
+
+from actors.audit import append_alone
 from actors.banking.directory import ACCOUNT_NOT_FOUND, Directory
 from actors.banking.records import TransactionRecords
 from actors.banking.transactions import MoneyRules, invalid
 from actors.ledger.client import AccountRecord, LedgerClient
+from models.audit import AuditAction, AuditActor, AuditEntry, AuditOrigin, AuditOutcome, AuditValue, changes
 from models.failures import ServiceFailure
 from models.identity import Principal, Role
 from models.ledger.commands import OpenAccount, StatusAction
@@ -25,6 +29,11 @@ _STATUS_ACTIONS: Final = {
     "freeze": StatusAction.FREEZE,
     "unfreeze": StatusAction.UNFREEZE,
     "close": StatusAction.CLOSE,
+}
+_STATUS_AUDIT_ACTIONS: Final = {
+    StatusAction.FREEZE: AuditAction.ACCOUNT_FREEZE,
+    StatusAction.UNFREEZE: AuditAction.ACCOUNT_UNFREEZE,
+    StatusAction.CLOSE: AuditAction.ACCOUNT_CLOSE,
 }
 _KIND_LABELS: Final = {
     "DEPOSIT": "Deposit",
@@ -59,11 +68,13 @@ def account_view(record: AccountRecord, balance: AccountBalance | None) -> dict[
 class AccountService:
     def __init__(
         self,
+        pool: asyncpg.Pool,
         ledger: LedgerClient,
         directory: Directory,
         records: TransactionRecords,
         rules: MoneyRules,
     ) -> None:
+        self._pool = pool
         self._ledger = ledger
         self._directory = directory
         self._records = records
@@ -148,7 +159,7 @@ class AccountService:
         }
 
     async def change_status(
-        self, principal: Principal, account_id: uuid.UUID, action: str, command_id: uuid.UUID
+        self, principal: Principal, account_id: uuid.UUID, action: str, command_id: uuid.UUID, origin: AuditOrigin
     ) -> dict[str, Any]:
         status_action = _STATUS_ACTIONS[action]
         if status_action is StatusAction.CLOSE:
@@ -157,12 +168,17 @@ class AccountService:
             await self._directory.readable_account(principal, account_id)
             if not principal.is_staff:
                 raise ServiceFailure(403, "forbidden", "only support or admin may freeze or unfreeze an account")
+        before = await self.get(principal, account_id)
         result = await self._ledger.change_status(command_id, account_id, status_action)
         if not result.accepted:
             reason = result.reason or "rejected"
             conflict = "idempotency_conflict" if reason == RejectReason.DUPLICATE_ID_CONFLICT.value else reason
             raise ServiceFailure(409, conflict, f"the account cannot {action}: {reason}")
-        return await self.get(principal, account_id)
+        after = await self.get(principal, account_id)
+        await self._audit(
+            _STATUS_AUDIT_ACTIONS[status_action], principal, account_id, origin, before, after, command_id
+        )
+        return after
 
     async def set_limits(
         self,
@@ -170,6 +186,7 @@ class AccountService:
         account_id: uuid.UUID,
         daily_limit_minor: int | None,
         overdraft_limit_minor: int | None,
+        origin: AuditOrigin,
     ) -> dict[str, Any]:
         """An admin sets the daily outgoing limit, the overdraft line, or both. Both are the
         ledger's (its shard decides every movement against them, in the account's turn); a line
@@ -178,6 +195,7 @@ class AccountService:
         if not principal.has_role(Role.ADMIN):
             raise ServiceFailure(403, "forbidden", "only an admin may change an account's limits")
         await self._directory.readable_account(principal, account_id)
+        before = await self.get(principal, account_id)
         if overdraft_limit_minor is not None:
             result = await self._ledger.set_overdraft(uuid.uuid4(), account_id, overdraft_limit_minor)
             if not result.accepted:
@@ -188,7 +206,37 @@ class AccountService:
             if not result.accepted:
                 reason = result.reason or "rejected"
                 raise ServiceFailure(409, reason, f"the daily limit cannot be set: {reason}")
-        return await self.get(principal, account_id)
+        after = await self.get(principal, account_id)
+        await self._audit(AuditAction.ACCOUNT_LIMITS_CHANGE, principal, account_id, origin, before, after)
+        return after
+
+    async def _audit(
+        self,
+        action: AuditAction,
+        principal: Principal,
+        account_id: uuid.UUID,
+        origin: AuditOrigin,
+        before: dict[str, Any],
+        after: dict[str, Any],
+        command_id: uuid.UUID | None = None,
+    ) -> None:
+        """The audit record of a change the ledger has committed (its journal is another
+        transaction than the trail's, so the record follows the commit). A command repeated
+        with its id is recorded once."""
+        fields = ("status", "daily_outgoing_limit", "overdraft_limit")
+        was: dict[str, AuditValue] = {name: before[name] for name in fields}
+        now: dict[str, AuditValue] = {name: after[name] for name in fields}
+        entry = AuditEntry(
+            action,
+            "account",
+            str(account_id),
+            AuditOutcome.SUCCESS,
+            AuditActor.of(principal),
+            origin,
+            changes(was, now),
+        )
+        audit_id = None if command_id is None else uuid.uuid5(command_id, action.value)
+        await append_alone(self._pool, entry, audit_id)
 
     async def statement(self, principal: Principal, account_id: uuid.UUID, start: date, end: date) -> Statement:
         record = await self._directory.readable_account(principal, account_id)

@@ -53,7 +53,7 @@ async def connect_banking(settings: Settings, scorer: Scorer | None = None, pool
     records = TransactionRecords(pool)
     rules = money_rules(settings)
     transactions = TransactionService(records, ledger, directory, scorer or default_scorer(settings), rules)
-    accounts = AccountService(ledger, directory, records, rules)
+    accounts = AccountService(pool, ledger, directory, records, rules)
     timetable = RailsTimetable(settings.ach_window_s, settings.wire_delay_s)
     return Banking(
         pool,

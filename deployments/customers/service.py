@@ -14,9 +14,11 @@ from typing import Any
 
 import asyncpg
 
+from actors.audit import append
 from actors.documents import DocumentStore
 from actors.keys import SecretBox
 from actors.outbox import write_events
+from models.audit import AuditAction, AuditActor, AuditEntry, AuditOrigin, AuditOutcome, changes
 from models.customers import (
     MAX_DOCUMENT_BYTES,
     DocumentKind,
@@ -292,7 +294,7 @@ class CustomerService:
         return {"customer_id": str(customer_id), "kyc_status": row["kyc_status"], "reason": row["kyc_reason"]}
 
     async def decide_kyc(
-        self, principal: Principal, customer_id: uuid.UUID, approve: bool, reason: str | None
+        self, principal: Principal, customer_id: uuid.UUID, approve: bool, reason: str | None, origin: AuditOrigin
     ) -> dict[str, Any]:
         if not principal.has_role(Role.ADMIN):
             raise ServiceFailure(403, "forbidden", "KYC decisions are for admins")
@@ -307,6 +309,17 @@ class CustomerService:
                 customer_id,
                 "ACCEPTED" if approve else "REJECTED",
             )
+            entry = AuditEntry(
+                AuditAction.KYC_DECISION,
+                "customer",
+                str(customer_id),
+                AuditOutcome.SUCCESS,
+                AuditActor.of(principal),
+                origin,
+                changes({"kyc_status": row["kyc_status"]}, {"kyc_status": target.value}),
+                reason,
+            )
+            await append(connection, entry)
             return result
 
     # --- documents -----------------------------------------------------------------------------------

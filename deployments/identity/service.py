@@ -22,10 +22,12 @@ import pyotp
 import redis.asyncio as aioredis
 from passlib.context import CryptContext
 
+from actors.audit import append, append_alone
 from actors.keys import JwtKeyRing, SecretBox
 from actors.outbox import write_events
 from actors.redis_client import repeat_once_if_disconnected
 from actors.settings import Settings
+from models.audit import ANONYMOUS, AuditAction, AuditActor, AuditEntry, AuditOrigin, AuditOutcome, changes
 from models.events import DomainEvent
 from models.failures import ServiceFailure
 from models.identity import (
@@ -55,6 +57,28 @@ def revoked_session_key(session_id: str) -> str:
 
 def _digest(secret: str) -> bytes:
     return hashlib.sha256(secret.encode()).digest()
+
+
+def _login_entry(
+    user: asyncpg.Record | None,
+    email: str,
+    origin: AuditOrigin,
+    refusal: str | None,
+    session_id: uuid.UUID | None = None,
+) -> AuditEntry:
+    """The audit record of one login attempt: by the user it names (nobody known for an unknown
+    address), a failure with its reason or a success with its new session."""
+    actor = ANONYMOUS if user is None else AuditActor(user["user_id"], tuple(sorted(user["roles"])), session_id)
+    return AuditEntry(
+        AuditAction.LOGIN,
+        "user",
+        None if user is None else str(user["user_id"]),
+        AuditOutcome.SUCCESS if refusal is None else AuditOutcome.FAILURE,
+        actor,
+        origin,
+        changes({}, {"email": email}),
+        refusal,
+    )
 
 
 def _event(event_type: str, user_id: uuid.UUID, data: dict[str, Any], distinguisher: object) -> DomainEvent:
@@ -158,34 +182,30 @@ class IdentityService:
             )
         return {"user_id": str(user_id), "email": email, "email_verified": False, "roles": [r.value for r in roles]}
 
-    async def login(
-        self,
-        email: str,
-        password: str,
-        totp: str | None,
-        user_agent: str | None = None,
-        ip_address: str | None = None,
-    ) -> dict[str, Any]:
-        """A new session; `user_agent` and `ip_address` (as the gateway saw them) are kept for the
-        user's list of sessions."""
+    async def login(self, email: str, password: str, totp: str | None, origin: AuditOrigin) -> dict[str, Any]:
+        """A new session; the origin's user agent and address (as the gateway saw them) are kept
+        for the user's list of sessions. Every attempt that gets as far as checking a credential
+        leaves one audit record, in the transaction that counts the failure or opens the session."""
         email = normalize_email(email)
         user = await self._pool.fetchrow("SELECT * FROM users WHERE lower(email) = $1", email)
         if user is None:
             await asyncio.to_thread(self._passwords.verify, password, self._decoy_hash)
+            await append_alone(self._pool, _login_entry(None, email, origin, "unknown_email"))
             raise UNAUTHORIZED
         now = datetime.now(UTC)
         if user["locked_until"] is not None and user["locked_until"] > now:
             wait_s = int((user["locked_until"] - now).total_seconds()) + 1
+            await append_alone(self._pool, _login_entry(user, email, origin, "account_locked"))
             raise ServiceFailure(403, "account_locked", "too many failed logins; try again later", wait_s)
         valid, upgraded = await asyncio.to_thread(self._passwords.verify_and_update, password, user["password_hash"])
         if not valid:
-            await self._count_failure(user["user_id"])
+            await self._count_failure(user, email, origin, "wrong_password")
             raise UNAUTHORIZED
         if user["mfa_enabled"]:
             if not totp:
                 raise ServiceFailure(401, "mfa_required", "a TOTP code is required")
             if not self._totp(user).verify(totp, valid_window=1):
-                await self._count_failure(user["user_id"])
+                await self._count_failure(user, email, origin, "wrong_mfa_code")
                 raise ServiceFailure(401, "invalid_mfa_code", "the TOTP code is wrong")
         async with self._pool.acquire() as connection, connection.transaction():
             await connection.execute(
@@ -199,26 +219,29 @@ class IdentityService:
                 "INSERT INTO auth_sessions (session_id, user_id, user_agent, ip_address) VALUES ($1, $2, $3, $4)",
                 session_id,
                 user["user_id"],
-                _clipped(user_agent),
-                _clipped(ip_address),
+                _clipped(origin.user_agent),
+                _clipped(origin.ip_address),
             )
             refresh_token = await self._new_refresh_token(connection, session_id, user["user_id"])
             await write_events(
                 connection, [_event("user.logged_in", user["user_id"], {"user_id": str(user["user_id"])}, session_id)]
             )
+            await append(connection, _login_entry(user, email, origin, None, session_id))
         return self._token_pair(user, session_id, refresh_token)
 
-    async def _count_failure(self, user_id: uuid.UUID) -> None:
-        await self._pool.execute(
-            """UPDATE users SET failed_logins = failed_logins + 1,
-                   locked_until = CASE WHEN failed_logins + 1 >= $2 THEN now() + make_interval(secs => $3)
-                                       ELSE locked_until END,
-                   updated_at = now()
-               WHERE user_id = $1""",
-            user_id,
-            self._settings.login_max_failures,
-            float(self._settings.login_lockout_s),
-        )
+    async def _count_failure(self, user: asyncpg.Record, email: str, origin: AuditOrigin, reason: str) -> None:
+        async with self._pool.acquire() as connection, connection.transaction():
+            await connection.execute(
+                """UPDATE users SET failed_logins = failed_logins + 1,
+                       locked_until = CASE WHEN failed_logins + 1 >= $2 THEN now() + make_interval(secs => $3)
+                                           ELSE locked_until END,
+                       updated_at = now()
+                   WHERE user_id = $1""",
+                user["user_id"],
+                self._settings.login_max_failures,
+                float(self._settings.login_lockout_s),
+            )
+            await append(connection, _login_entry(user, email, origin, reason))
 
     # --- tokens ----------------------------------------------------------------------------------
 
@@ -484,7 +507,9 @@ class IdentityService:
         await self._publish_revocations(ended)
         return {"status": "password changed; every session was signed out"}
 
-    async def set_roles(self, principal: Principal, user_id: uuid.UUID, roles: list[str]) -> dict[str, Any]:
+    async def set_roles(
+        self, principal: Principal, user_id: uuid.UUID, roles: list[str], origin: AuditOrigin
+    ) -> dict[str, Any]:
         """Admin: a user's roles; their sessions end, so the next login's token carries the new roles."""
         if not principal.has_role(Role.ADMIN):
             raise ServiceFailure(403, "forbidden", "only an admin may change roles")
@@ -492,12 +517,23 @@ class IdentityService:
         if user_id == principal.user_id and Role.ADMIN.value not in wanted:
             raise _invalid("roles", "an admin cannot remove their own admin role")
         async with self._pool.acquire() as connection, connection.transaction():
-            updated = await connection.execute(
+            before = await connection.fetchval("SELECT roles FROM users WHERE user_id = $1 FOR UPDATE", user_id)
+            if before is None:
+                raise ServiceFailure(404, "not_found", "no such user")
+            await connection.execute(
                 "UPDATE users SET roles = $2, updated_at = now() WHERE user_id = $1", user_id, wanted
             )
-            if updated != "UPDATE 1":
-                raise ServiceFailure(404, "not_found", "no such user")
             ended = await self._revoke_all(connection, user_id, "roles changed")
+            entry = AuditEntry(
+                AuditAction.ROLES_CHANGE,
+                "user",
+                str(user_id),
+                AuditOutcome.SUCCESS,
+                AuditActor.of(principal),
+                origin,
+                changes({"roles": sorted(before)}, {"roles": wanted}),
+            )
+            await append(connection, entry)
         await self._publish_revocations(ended)
         return await self.me(user_id)
 

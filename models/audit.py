@@ -1,0 +1,263 @@
+"""The audit trail's rules, without I/O: what one record says, how its fields are masked, and
+how the records chain by hash so that an edit or a deletion made around the service is seen.
+
+A record's hash is sha256 over the previous record's hash and the record's canonical JSON
+(its fields with sorted keys, no spaces). The first record's previous hash is GENESIS_HASH.
+A row altered in place no longer matches its hash; a row removed leaves a gap in the
+sequence numbers and a previous-hash that matches nothing; a row inserted in the middle
+cannot take a number that is already there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Final, TypeAlias
+
+from models.identity import Principal
+
+GENESIS_HASH: Final = bytes(32)
+MASK: Final = "***"
+MAX_TEXT_CHARS: Final = 512  # a before/after value or an origin field is cut to this
+MAX_CHANGED_FIELDS: Final = 32
+
+# Never kept, not even in part.
+SECRET_FIELDS: Final = frozenset(
+    {
+        "password",
+        "new_password",
+        "password_hash",
+        "totp",
+        "totp_secret",
+        "mfa_secret",
+        "code",
+        "token",
+        "access_token",
+        "refresh_token",
+        "secret",
+        "ssn",
+        "tax_id",
+        "document_number",
+    }
+)
+# Kept in part: enough for a person reading the trail to tell two customers apart.
+PII_FIELDS: Final = frozenset({"email", "phone", "first_name", "last_name", "date_of_birth", "address"})
+
+AuditValue: TypeAlias = str | int | bool | list[str] | None
+
+
+class AuditAction(StrEnum):
+    LOGIN = "auth.login"
+    ROLES_CHANGE = "user.roles.change"
+    KYC_DECISION = "customer.kyc.decide"
+    ACCOUNT_FREEZE = "account.freeze"
+    ACCOUNT_UNFREEZE = "account.unfreeze"
+    ACCOUNT_CLOSE = "account.close"
+    ACCOUNT_LIMITS_CHANGE = "account.limits.change"
+
+
+class AuditOutcome(StrEnum):
+    SUCCESS = "success"
+    FAILURE = "failure"
+
+
+@dataclass(frozen=True)
+class AuditOrigin:
+    """Where a request came from, as the gateway saw it."""
+
+    ip_address: str | None = None
+    user_agent: str | None = None
+    request_id: str | None = None
+    trace_id: str | None = None
+
+    def as_json(self) -> dict[str, AuditValue]:
+        return {
+            "ip_address": _clipped(self.ip_address),
+            "user_agent": _clipped(self.user_agent),
+            "request_id": _clipped(self.request_id),
+            "trace_id": _clipped(self.trace_id),
+        }
+
+
+@dataclass(frozen=True)
+class AuditActor:
+    """Who acted: a signed-in user with their roles and session, or nobody known (a failed
+    login for an address without a user)."""
+
+    user_id: uuid.UUID | None
+    roles: tuple[str, ...] = ()
+    session_id: uuid.UUID | None = None
+
+    @classmethod
+    def of(cls, principal: Principal) -> AuditActor:
+        return cls(principal.user_id, tuple(sorted(principal.roles)), principal.session_id)
+
+
+ANONYMOUS: Final = AuditActor(None)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One action to record: who did what to which target, and how it ended. `changes` holds
+    the changed fields' values before and after, masked (`changes()` builds it)."""
+
+    action: AuditAction
+    target_type: str
+    target_id: str | None
+    outcome: AuditOutcome
+    actor: AuditActor
+    origin: AuditOrigin
+    changes: Mapping[str, Mapping[str, AuditValue]] = field(default_factory=dict)
+    reason: str | None = None
+
+
+def _clipped(text: str | None) -> str | None:
+    return None if text is None else text[:MAX_TEXT_CHARS]
+
+
+def mask_value(name: str, value: AuditValue) -> AuditValue:
+    """A field's value as the trail keeps it: secrets never, PII in part, the rest as it is."""
+    if value is None:
+        return None
+    if name in SECRET_FIELDS:
+        return MASK
+    if name in PII_FIELDS:
+        return _masked_pii(name, str(value))
+    if isinstance(value, str):
+        return _clipped(value)
+    if isinstance(value, list):
+        return [item[:MAX_TEXT_CHARS] for item in value]
+    return value
+
+
+def _masked_pii(name: str, text: str) -> str:
+    if name == "email" and "@" in text:
+        local, _, domain = text.partition("@")
+        return f"{local[:1]}{MASK}@{domain}"
+    if name == "phone":
+        return f"{MASK}{text[-2:]}" if len(text) > 4 else MASK
+    return f"{text[:1]}{MASK}" if text else text
+
+
+def changes(before: Mapping[str, AuditValue], after: Mapping[str, AuditValue]) -> dict[str, dict[str, AuditValue]]:
+    """{"before": {...}, "after": {...}} over the fields whose values differ (or that only one
+    side has), each masked by `mask_value`."""
+    names = sorted(set(before) | set(after))
+    changed = [name for name in names if before.get(name) != after.get(name) or (name in before) != (name in after)]
+    assert len(changed) <= MAX_CHANGED_FIELDS, f"an audit record names at most {MAX_CHANGED_FIELDS} fields"
+    return {
+        "before": {name: mask_value(name, before.get(name)) for name in changed if name in before},
+        "after": {name: mask_value(name, after.get(name)) for name in changed if name in after},
+    }
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """A stored record: the entry as written, its place in the chain and its hash."""
+
+    seq: int
+    audit_id: uuid.UUID
+    occurred_at: datetime
+    action: str
+    target_type: str
+    target_id: str | None
+    outcome: str
+    actor_user_id: uuid.UUID | None
+    actor_roles: tuple[str, ...]
+    session_id: uuid.UUID | None
+    changes: Mapping[str, object]
+    origin: Mapping[str, object]
+    reason: str | None
+    prev_hash: bytes
+    hash: bytes
+
+    def canonical(self) -> bytes:
+        """The bytes the hash covers: every field but the hash itself."""
+        body = {
+            "seq": self.seq,
+            "audit_id": str(self.audit_id),
+            "occurred_at": self.occurred_at.isoformat(),
+            "action": self.action,
+            "target_type": self.target_type,
+            "target_id": self.target_id,
+            "outcome": self.outcome,
+            "actor_user_id": None if self.actor_user_id is None else str(self.actor_user_id),
+            "actor_roles": list(self.actor_roles),
+            "session_id": None if self.session_id is None else str(self.session_id),
+            "changes": self.changes,
+            "origin": self.origin,
+            "reason": self.reason,
+        }
+        return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def record_hash(prev_hash: bytes, record: AuditRecord) -> bytes:
+    assert len(prev_hash) == len(GENESIS_HASH), "a previous hash is a sha256 digest"
+    return hashlib.sha256(prev_hash + record.canonical()).digest()
+
+
+def sealed(entry: AuditEntry, seq: int, prev_hash: bytes, audit_id: uuid.UUID, occurred_at: datetime) -> AuditRecord:
+    """The record for `entry` at position `seq` after a record whose hash is `prev_hash`."""
+    assert seq >= 1, "audit sequence numbers start at 1"
+    assert occurred_at.tzinfo is not None, "an audit time is timezone-aware"
+    unsealed = AuditRecord(
+        seq=seq,
+        audit_id=audit_id,
+        occurred_at=occurred_at,
+        action=entry.action.value,
+        target_type=entry.target_type,
+        target_id=_clipped(entry.target_id),
+        outcome=entry.outcome.value,
+        actor_user_id=entry.actor.user_id,
+        actor_roles=entry.actor.roles,
+        session_id=entry.actor.session_id,
+        changes={side: dict(values) for side, values in entry.changes.items()},
+        origin=entry.origin.as_json(),
+        reason=_clipped(entry.reason),
+        prev_hash=prev_hash,
+        hash=b"",
+    )
+    return AuditRecord(**{**unsealed.__dict__, "hash": record_hash(prev_hash, unsealed)})
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    seq: int
+    problem: str
+
+
+@dataclass
+class ChainCheck:
+    """Walks the records in sequence order, one page at a time, and keeps the first break."""
+
+    checked: int = 0
+    last_seq: int = 0
+    last_hash: bytes = GENESIS_HASH
+    first_break: ChainBreak | None = None
+
+    def feed(self, records: Iterable[AuditRecord]) -> None:
+        for record in records:
+            if self.first_break is not None:
+                return
+            self._check(record)
+
+    def _check(self, record: AuditRecord) -> None:
+        self.checked += 1
+        if record.seq != self.last_seq + 1:
+            first_missing, last_missing = self.last_seq + 1, record.seq - 1
+            missing = (
+                f"record {first_missing} is"
+                if first_missing == last_missing
+                else (f"records {first_missing}–{last_missing} are")
+            )
+            self.first_break = ChainBreak(record.seq, f"{missing} missing")
+        elif record.prev_hash != self.last_hash:
+            self.first_break = ChainBreak(record.seq, "its previous hash is not the hash of the record before it")
+        elif record_hash(record.prev_hash, record) != record.hash:
+            self.first_break = ChainBreak(record.seq, "its content does not match its hash (altered)")
+        self.last_seq, self.last_hash = record.seq, record.hash

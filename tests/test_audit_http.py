@@ -1,0 +1,252 @@
+"""The audit trail over HTTP: each audited action leaves exactly one record naming who did it,
+from where, and what changed (masked); the service's database connection cannot change a
+record; and `bankflow audit verify` passes on the trail the stack wrote, and fails once a
+superuser has altered or removed a record."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from actors.audit import append
+from actors.settings import Settings
+from cluster import cli
+from models.audit import MASK, AuditAction, AuditActor, AuditEntry, AuditOrigin, AuditOutcome, changes
+from tests.banking_client import Customer, new_customer, open_account
+from tests.identity_client import STRONG_PASSWORD, bearer, login, new_email, register
+
+USER_AGENT = "audit-test/1.0"
+
+
+async def _query(database_url: str, query: str, *arguments: object) -> list[asyncpg.Record]:
+    connection = await asyncpg.connect(database_url)
+    try:
+        return await connection.fetch(query, *arguments)
+    finally:
+        await connection.close()
+
+
+def _records(database_url: str, action: AuditAction, target_id: str | None) -> list[dict[str, Any]]:
+    query = "SELECT * FROM audit_log WHERE action = $1 AND target_id IS NOT DISTINCT FROM $2 ORDER BY seq"
+    rows = asyncio.run(_query(database_url, query, action.value, target_id))
+    found = [dict(row) for row in rows]
+    for record in found:
+        record["changes"], record["origin"] = json.loads(record["changes"]), json.loads(record["origin"])
+    return found
+
+
+def _only(database_url: str, action: AuditAction, target_id: str | None) -> dict[str, Any]:
+    found = _records(database_url, action, target_id)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def _me(api: httpx.Client, headers: dict[str, str]) -> dict[str, Any]:
+    response = api.get("/api/v1/auth/me", headers=headers)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _sent(api: httpx.Client, method: str, path: str, headers: dict[str, str], **extra: Any) -> httpx.Response:
+    response = api.request(method, path, headers={**headers, "User-Agent": USER_AGENT}, **extra)
+    assert response.status_code == 200, response.text
+    return response
+
+
+def _by(record: dict[str, Any], user: dict[str, Any], response: httpx.Response) -> None:
+    """The record names this user, with their roles, and this request's origin."""
+    assert str(record["actor_user_id"]) == user["user_id"]
+    assert sorted(record["actor_roles"]) == sorted(user["roles"])
+    assert record["session_id"] is not None
+    assert record["outcome"] == "success"
+    assert record["origin"]["request_id"] == response.headers["X-Request-ID"]
+    assert record["origin"]["user_agent"] == USER_AGENT
+    assert record["origin"]["ip_address"]
+
+
+def test_a_kyc_decision_is_recorded_once_with_its_admin_and_reason(
+    api: httpx.Client, admin: dict[str, str], settings: Settings
+) -> None:
+    approved, rejected = new_customer(api, None, approve=False), new_customer(api, None, approve=False)
+    staff = _me(api, admin)
+    approval = _sent(api, "POST", f"/api/v1/admin/kyc/{approved.customer_id}/approve", admin)
+    rejection = _sent(
+        api, "POST", f"/api/v1/admin/kyc/{rejected.customer_id}/reject", admin, json={"reason": "document unreadable"}
+    )
+
+    record = _only(settings.database_url, AuditAction.KYC_DECISION, approved.customer_id)
+    _by(record, staff, approval)
+    assert record["target_type"] == "customer"
+    assert record["changes"] == {"before": {"kyc_status": "SUBMITTED"}, "after": {"kyc_status": "APPROVED"}}
+    record = _only(settings.database_url, AuditAction.KYC_DECISION, rejected.customer_id)
+    _by(record, staff, rejection)
+    assert record["changes"]["after"] == {"kyc_status": "REJECTED"} and record["reason"] == "document unreadable"
+
+
+def test_logins_are_recorded_failed_or_not_and_the_address_is_masked(api: httpx.Client, settings: Settings) -> None:
+    email = new_email()
+    user = register(api, email)
+    wrong_password = {"email": email, "password": "Not-The-Password-1"}
+    wrong = api.post("/api/v1/auth/login", json=wrong_password, headers={"User-Agent": USER_AGENT})
+    assert wrong.status_code == 401
+    signed_in = _sent(api, "POST", "/api/v1/auth/login", {}, json={"email": email, "password": STRONG_PASSWORD})
+
+    found = _records(settings.database_url, AuditAction.LOGIN, str(user["user_id"]))
+    assert [(record["outcome"], record["reason"]) for record in found] == [
+        ("failure", "wrong_password"),
+        ("success", None),
+    ]
+    failure, success = found
+    assert failure["origin"]["request_id"] == wrong.headers["X-Request-ID"] and failure["session_id"] is None
+    _by(success, _me(api, bearer(signed_in.json()["access_token"])), signed_in)
+    masked_email = f"{email[0]}{MASK}@example.com"
+    assert all(record["changes"] == {"before": {}, "after": {"email": masked_email}} for record in found)
+    assert all(STRONG_PASSWORD not in json.dumps(record, default=str) for record in found)
+
+    unknown = new_email()
+    assert login(api, unknown).status_code == 401
+    query = "SELECT * FROM audit_log WHERE action = $1 AND target_id IS NULL AND changes->'after'->>'email' = $2"
+    rows = asyncio.run(_query(settings.database_url, query, AuditAction.LOGIN.value, f"{unknown[0]}{MASK}@example.com"))
+    assert len(rows) == 1 and rows[0]["actor_user_id"] is None and rows[0]["reason"] == "unknown_email"
+
+
+def test_freezing_unfreezing_closing_and_limits_are_recorded_once_each(
+    api: httpx.Client, admin: dict[str, str], ada: Customer, settings: Settings
+) -> None:
+    account_id = open_account(api, ada)
+    staff, holder = _me(api, admin), _me(api, ada.headers)
+    key = {"Idempotency-Key": f"freeze-{uuid.uuid4()}"}
+    frozen = _sent(api, "POST", f"/api/v1/accounts/{account_id}/freeze", {**admin, **key})
+    _sent(api, "POST", f"/api/v1/accounts/{account_id}/freeze", {**admin, **key})  # the same request again
+    unfrozen = _sent(api, "POST", f"/api/v1/accounts/{account_id}/unfreeze", admin)
+    limits = _sent(api, "PUT", f"/api/v1/accounts/{account_id}/limits", admin, json={"daily_outgoing_limit": "250.00"})
+    closed = _sent(api, "DELETE", f"/api/v1/accounts/{account_id}", ada.headers)
+
+    record = _only(settings.database_url, AuditAction.ACCOUNT_FREEZE, account_id)
+    _by(record, staff, frozen)
+    assert record["target_type"] == "account"
+    assert record["changes"] == {"before": {"status": "ACTIVE"}, "after": {"status": "FROZEN"}}
+    record = _only(settings.database_url, AuditAction.ACCOUNT_UNFREEZE, account_id)
+    _by(record, staff, unfrozen)
+    assert record["changes"] == {"before": {"status": "FROZEN"}, "after": {"status": "ACTIVE"}}
+    record = _only(settings.database_url, AuditAction.ACCOUNT_LIMITS_CHANGE, account_id)
+    _by(record, staff, limits)
+    assert record["changes"]["after"] == {"daily_outgoing_limit": "250.00"}
+    record = _only(settings.database_url, AuditAction.ACCOUNT_CLOSE, account_id)
+    _by(record, holder, closed)
+    assert record["changes"] == {"before": {"status": "ACTIVE"}, "after": {"status": "CLOSED"}}
+
+
+def test_a_role_change_is_recorded_with_the_roles_before_and_after(
+    api: httpx.Client, admin: dict[str, str], settings: Settings
+) -> None:
+    user = register(api, new_email())
+    path = f"/api/v1/admin/users/{user['user_id']}/roles"
+    changed = _sent(api, "PUT", path, admin, json={"roles": ["customer", "support"]})
+    record = _only(settings.database_url, AuditAction.ROLES_CHANGE, str(user["user_id"]))
+    _by(record, _me(api, admin), changed)
+    assert record["changes"] == {"before": {"roles": ["customer"]}, "after": {"roles": ["customer", "support"]}}
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_log SET reason = 'tidied' WHERE seq = (SELECT max(seq) FROM audit_log)",
+        "DELETE FROM audit_log WHERE seq = (SELECT max(seq) FROM audit_log)",
+        "TRUNCATE audit_log",
+    ],
+)
+def test_the_services_connection_cannot_change_a_record(api: httpx.Client, settings: Settings, statement: str) -> None:
+    assert login(api, new_email()).status_code == 401  # at least one record is there
+    asyncio.run(_refused(settings.database_url, statement))
+
+
+async def _refused(database_url: str, statement: str) -> None:
+    connection = await asyncpg.connect(database_url)
+    try:
+        count = await connection.fetchval("SELECT count(*) FROM audit_log")
+        with pytest.raises(asyncpg.InsufficientPrivilegeError, match="audit_log is append-only"):
+            await connection.execute(statement)
+        assert await connection.fetchval("SELECT count(*) FROM audit_log") == count
+    finally:
+        await connection.close()
+
+
+def _verify(capsys: pytest.CaptureFixture[str], arguments: Sequence[str] = ()) -> tuple[int, str]:
+    code = cli.main(["audit", "verify", *arguments])
+    return code, capsys.readouterr().out
+
+
+def test_the_stacks_trail_verifies(
+    api: httpx.Client, settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert login(api, new_email()).status_code == 401
+    monkeypatch.setenv("BANKFLOW_DATABASE_URL", settings.database_url)
+    code, output = _verify(capsys, ["--json"])
+    result = json.loads(output)
+    assert code == cli.EXIT_OK and result["intact"] is True, output
+    assert result["checked"] == result["last_seq"] >= 1
+
+
+async def _seal(database_url: str, count: int) -> None:
+    connection = await asyncpg.connect(database_url)
+    try:
+        for number in range(count):
+            entry = AuditEntry(
+                AuditAction.ACCOUNT_FREEZE,
+                "account",
+                str(uuid.UUID(int=number + 1)),
+                AuditOutcome.SUCCESS,
+                AuditActor(uuid.uuid4(), ("support",), uuid.uuid4()),
+                AuditOrigin("10.0.0.9", "pytest", f"request-{number}"),
+                changes({"status": "ACTIVE"}, {"status": "FROZEN"}),
+            )
+            async with connection.transaction():
+                await append(connection, entry)
+    finally:
+        await connection.close()
+
+
+async def _as_superuser(database_url: str, statement: str) -> None:
+    """What a role able to bypass the trigger can do: the trail cannot stop it, only show it."""
+    connection = await asyncpg.connect(database_url)
+    try:
+        assert await connection.fetchval("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        async with connection.transaction():
+            await connection.execute("SET LOCAL session_replication_role = replica")
+            await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+def test_verify_fails_once_a_superuser_alters_or_removes_a_record(
+    ledger_database: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BANKFLOW_DATABASE_URL", ledger_database)
+    asyncio.run(_seal(ledger_database, 5))
+    code, output = _verify(capsys, ["--page-rows", "2"])
+    assert code == cli.EXIT_OK and "audit trail intact: 5 records" in output, output
+    assert "4 records checked" in output  # progress, a page at a time
+
+    asyncio.run(_as_superuser(ledger_database, "UPDATE audit_log SET actor_roles = '{admin}' WHERE seq = 3"))
+    code, output = _verify(capsys)
+    assert code == cli.EXIT_FAILED and "BROKEN at record 3" in output and "altered" in output, output
+
+    asyncio.run(_as_superuser(ledger_database, "DELETE FROM audit_log WHERE seq IN (2, 3)"))
+    code, output = _verify(capsys, ["--json"])
+    assert code == cli.EXIT_FAILED
+    assert json.loads(output) == {
+        "intact": False,
+        "checked": 2,
+        "last_seq": 4,
+        "break_seq": 4,
+        "problem": "records 2–3 are missing",
+    }
