@@ -17,11 +17,12 @@ from typing import Any, Final
 
 import asyncpg
 
-from models.audit import GENESIS_HASH, AuditEntry, AuditRecord, ChainCheck, sealed
+from models.audit import GENESIS_HASH, AuditEntry, AuditFilter, AuditRecord, ChainCheck, sealed
 
 # Any fixed 64-bit number: the key of the advisory lock that orders the chain ("BFaudit").
 AUDIT_CHAIN_LOCK_KEY: Final = 0x4246_6175_6469_74
 VERIFY_PAGE_ROWS: Final = 1_000
+MAX_PAGE_ROWS: Final = 1_000
 _INSERT: Final = """INSERT INTO audit_log
     (seq, audit_id, occurred_at, action, target_type, target_id, outcome, actor_user_id, actor_roles,
      session_id, changes, origin, reason, prev_hash, hash)
@@ -135,3 +136,48 @@ async def verify(
     return Verification(
         check.checked, check.last_seq, None if found is None else found.seq, None if found is None else found.problem
     )
+
+
+_NEWEST_FIRST: Final = """SELECT * FROM audit_log
+    WHERE seq < $1
+      AND ($2::uuid IS NULL OR actor_user_id = $2)
+      AND (cardinality($3::text[]) = 0 OR action = ANY($3))
+      AND ($4::text IS NULL OR target_type = $4)
+      AND ($5::text IS NULL OR target_id = $5)
+      AND ($6::timestamptz IS NULL OR occurred_at >= $6)
+      AND ($7::timestamptz IS NULL OR occurred_at < $7)
+    ORDER BY seq DESC LIMIT $8"""
+_COUNT: Final = """SELECT count(*) FROM audit_log
+    WHERE ($1::uuid IS NULL OR actor_user_id = $1)
+      AND (cardinality($2::text[]) = 0 OR action = ANY($2))
+      AND ($3::text IS NULL OR target_type = $3)
+      AND ($4::text IS NULL OR target_id = $4)
+      AND ($5::timestamptz IS NULL OR occurred_at >= $5)
+      AND ($6::timestamptz IS NULL OR occurred_at < $6)"""
+
+
+def _filter_arguments(filters: AuditFilter) -> tuple[object, ...]:
+    return (
+        filters.actor_user_id,
+        list(filters.actions),
+        filters.target_type,
+        filters.target_id,
+        filters.since,
+        filters.until,
+    )
+
+
+async def newest_first(
+    pool: asyncpg.Pool, filters: AuditFilter, before_seq: int | None, limit: int
+) -> list[AuditRecord]:
+    """Up to `limit` records matching `filters`, newest first, numbered below `before_seq`
+    (a keyset page: the last record's seq is the next page's `before_seq`)."""
+    assert 1 <= limit <= MAX_PAGE_ROWS, f"a page holds 1 to {MAX_PAGE_ROWS} records"
+    below = (1 << 62) if before_seq is None else before_seq
+    rows = await pool.fetch(_NEWEST_FIRST, below, *_filter_arguments(filters), limit)
+    return [record_of(row) for row in rows]
+
+
+async def count(pool: asyncpg.Pool, filters: AuditFilter) -> int:
+    found: int = await pool.fetchval(_COUNT, *_filter_arguments(filters))
+    return found

@@ -1,6 +1,7 @@
 """The Serve application's entry point: `import_path: deployments.app:app`."""
 
 from deployments.accounts.deployment import Accounts
+from deployments.compliance.deployment import Compliance
 from deployments.customers.deployment import Customers
 from deployments.fraud.deployment import Fraud
 from deployments.gateway import Gateway
@@ -16,4 +17,5 @@ app = Gateway.bind(  # type: ignore[attr-defined]
     Accounts.bind(),  # type: ignore[attr-defined]
     Fraud.bind(),  # type: ignore[attr-defined]
     Notifications.bind(),  # type: ignore[attr-defined]
+    Compliance.bind(),  # type: ignore[attr-defined]
 )

@@ -26,6 +26,7 @@ from actors.tracing import prepare_process
 from deployments import (
     routes_accounts,
     routes_auth,
+    routes_compliance,
     routes_customers,
     routes_fraud,
     routes_notifications,
@@ -60,6 +61,7 @@ api.include_router(routes_payees.router)
 api.include_router(routes_transactions.router)
 api.include_router(routes_fraud.router)
 api.include_router(routes_notifications.router)
+api.include_router(routes_compliance.router)
 api.include_router(routes_system.admin_router)
 api.include_router(metrics_router)
 
@@ -82,6 +84,7 @@ class Gateway:
         accounts: DeploymentHandle[Any],
         fraud: DeploymentHandle[Any],
         notifications: DeploymentHandle[Any],
+        compliance: DeploymentHandle[Any],
     ) -> None:
         settings = Settings()
         prepare_process("gateway", settings.otlp_traces_endpoint, settings.trace_sample_ratio)
@@ -102,6 +105,7 @@ class Gateway:
         api.state.transactions = LocalTransactions(settings)
         api.state.fraud = fraud
         api.state.notifications = notifications
+        api.state.compliance = compliance
         api.state.security = SecurityContext(
             keys=keys,
             redis=connect_redis(settings.redis_url),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
@@ -147,8 +147,10 @@ async def forgot(body: ForgotRequest, request: Request, _: PublicLimit) -> dict[
 
 
 @router.post("/reset", response_model=Status, summary="Reset token + new password; revokes every session")
-async def reset(body: ResetRequest, request: Request, _: PublicLimit) -> dict[str, Any]:
-    return await call_identity(request, "reset", email=body.email, token=body.token, new_password=body.new_password)
+async def reset(body: ResetRequest, request: Request, origin: Origin, _: PublicLimit) -> dict[str, Any]:
+    return await call_identity(
+        request, "reset", email=body.email, token=body.token, new_password=body.new_password, origin=origin
+    )
 
 
 @router.post("/verify", response_model=User, summary="Confirm the email with its verification code")
@@ -168,19 +170,53 @@ async def me(request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
     return await call_identity(request, "me", user_id=principal.user_id)
 
 
+class SecurityEvent(BaseModel):
+    seq: int = Field(description="the record's number in the audit trail")
+    occurred_at: Timestamp
+    action: str = Field(
+        examples=["auth.login"],
+        description="auth.login, auth.mfa.enable|disable, auth.password.reset, user.roles.change",
+    )
+    outcome: Literal["success", "failure"]
+    reason: str | None = Field(
+        description="why a login failed: unknown_email, wrong_password, wrong_mfa_code, account_locked"
+    )
+    ip_address: str | None
+    user_agent: str | None
+
+
+class SecurityEventPage(BaseModel):
+    items: list[SecurityEvent]
+    next_cursor: str | None
+
+
+@router.get("/activity", response_model=SecurityEventPage, summary="The caller's own security events, newest first")
+async def activity(
+    request: Request,
+    principal: CurrentPrincipal,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> dict[str, Any]:
+    return await call_identity(request, "activity", principal=principal, limit=limit, cursor=cursor)
+
+
 @router.post("/mfa/setup", response_model=MfaSetup, summary="Start TOTP: a secret for an authenticator app")
 async def mfa_setup(request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
     return await call_identity(request, "mfa_setup", user_id=principal.user_id)
 
 
 @router.post("/mfa/enable", response_model=User, summary="Turn TOTP on with a first code")
-async def mfa_enable(body: CodeRequest, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
-    return await call_identity(request, "mfa_enable", user_id=principal.user_id, code=body.code)
+async def mfa_enable(
+    body: CodeRequest, request: Request, principal: CurrentPrincipal, origin: Origin
+) -> dict[str, Any]:
+    return await call_identity(request, "mfa_enable", principal=principal, code=body.code, origin=origin)
 
 
 @router.post("/mfa/disable", response_model=User, summary="Turn TOTP off with a current code")
-async def mfa_disable(body: CodeRequest, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
-    return await call_identity(request, "mfa_disable", user_id=principal.user_id, code=body.code)
+async def mfa_disable(
+    body: CodeRequest, request: Request, principal: CurrentPrincipal, origin: Origin
+) -> dict[str, Any]:
+    return await call_identity(request, "mfa_disable", principal=principal, code=body.code, origin=origin)
 
 
 class AdminUser(BaseModel):

@@ -10,16 +10,21 @@ cannot take a number that is already there.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Final, TypeAlias
 
+from models.failures import ServiceFailure
 from models.identity import Principal
+from models.paging import CursorError, decode_cursor, encode_cursor
+from models.spreadsheet import csv_safe
 
 GENESIS_HASH: Final = bytes(32)
 MASK: Final = "***"
@@ -53,12 +58,29 @@ AuditValue: TypeAlias = str | int | bool | list[str] | None
 
 class AuditAction(StrEnum):
     LOGIN = "auth.login"
+    MFA_ENABLE = "auth.mfa.enable"
+    MFA_DISABLE = "auth.mfa.disable"
+    # The name of an action, not a password.
+    PASSWORD_RESET = "auth.password.reset"  # nosec B105
     ROLES_CHANGE = "user.roles.change"
     KYC_DECISION = "customer.kyc.decide"
     ACCOUNT_FREEZE = "account.freeze"
     ACCOUNT_UNFREEZE = "account.unfreeze"
     ACCOUNT_CLOSE = "account.close"
     ACCOUNT_LIMITS_CHANGE = "account.limits.change"
+
+
+# What a customer is shown of their own trail (GET /api/v1/auth/activity): the records whose
+# target is their user.
+SECURITY_ACTIONS: Final = frozenset(
+    {
+        AuditAction.LOGIN,
+        AuditAction.MFA_ENABLE,
+        AuditAction.MFA_DISABLE,
+        AuditAction.PASSWORD_RESET,
+        AuditAction.ROLES_CHANGE,
+    }
+)
 
 
 class AuditOutcome(StrEnum):
@@ -261,3 +283,120 @@ class ChainCheck:
         elif record_hash(record.prev_hash, record) != record.hash:
             self.first_break = ChainBreak(record.seq, "its content does not match its hash (altered)")
         self.last_seq, self.last_hash = record.seq, record.hash
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which records a search returns; every field given narrows it."""
+
+    actor_user_id: uuid.UUID | None = None
+    actions: Collection[str] = ()
+    target_type: str | None = None
+    target_id: str | None = None
+    since: datetime | None = None  # inclusive
+    until: datetime | None = None  # exclusive
+
+
+def seq_cursor(seq: int) -> str:
+    """The cursor of the page after the record numbered `seq` (pages run newest first)."""
+    return encode_cursor([str(seq)])
+
+
+def seq_of_cursor(cursor: str | None) -> int | None:
+    """The seq a page ends at, from the cursor this API gave; a 422 naming `cursor` otherwise."""
+    if cursor is None:
+        return None
+    try:
+        (seq,) = decode_cursor(cursor, 1)
+        return int(seq)
+    except (CursorError, ValueError):
+        raise ServiceFailure(422, "validation_error", "cursor: is not one this API returned") from None
+
+
+def own_security_events(user_id: uuid.UUID) -> AuditFilter:
+    """A user's own security events: the records whose target is their user."""
+    return AuditFilter(actions=tuple(sorted(SECURITY_ACTIONS)), target_type="user", target_id=str(user_id))
+
+
+def activity_view(record: AuditRecord) -> dict[str, object]:
+    """One of a user's own security events, as they are shown it: no staff ids, no hashes."""
+    return {
+        "seq": record.seq,
+        "occurred_at": record.occurred_at.isoformat(),
+        "action": record.action,
+        "outcome": record.outcome,
+        "reason": record.reason,
+        "ip_address": record.origin.get("ip_address"),
+        "user_agent": record.origin.get("user_agent"),
+    }
+
+
+def record_view(record: AuditRecord) -> dict[str, object]:
+    """A record as the API shows it."""
+    return {
+        "seq": record.seq,
+        "audit_id": str(record.audit_id),
+        "occurred_at": record.occurred_at.isoformat(),
+        "action": record.action,
+        "target_type": record.target_type,
+        "target_id": record.target_id,
+        "outcome": record.outcome,
+        "reason": record.reason,
+        "actor": {
+            "user_id": None if record.actor_user_id is None else str(record.actor_user_id),
+            "roles": list(record.actor_roles),
+            "session_id": None if record.session_id is None else str(record.session_id),
+        },
+        "changes": record.changes,
+        "origin": record.origin,
+        "hash": record.hash.hex(),
+    }
+
+
+CSV_COLUMNS: Final = (
+    "seq",
+    "occurred_at",
+    "action",
+    "outcome",
+    "reason",
+    "actor_user_id",
+    "actor_roles",
+    "session_id",
+    "target_type",
+    "target_id",
+    "changes",
+    "ip_address",
+    "user_agent",
+    "request_id",
+    "trace_id",
+    "hash",
+)
+
+
+def records_csv(records: Iterable[AuditRecord]) -> str:
+    """The records as CSV, one per line under a header; `changes` as JSON in one cell."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for record in records:
+        origin = record.origin
+        cells = (
+            str(record.seq),
+            record.occurred_at.isoformat(),
+            record.action,
+            record.outcome,
+            record.reason or "",
+            "" if record.actor_user_id is None else str(record.actor_user_id),
+            ";".join(record.actor_roles),
+            "" if record.session_id is None else str(record.session_id),
+            record.target_type,
+            record.target_id or "",
+            json.dumps(record.changes, sort_keys=True, ensure_ascii=False),
+            str(origin.get("ip_address") or ""),
+            str(origin.get("user_agent") or ""),
+            str(origin.get("request_id") or ""),
+            str(origin.get("trace_id") or ""),
+            record.hash.hex(),
+        )
+        writer.writerow([csv_safe(cell) for cell in cells])
+    return out.getvalue()

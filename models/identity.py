@@ -39,6 +39,8 @@ class Role(StrEnum):
     CUSTOMER = "customer"
     SUPPORT = "support"
     ADMIN = "admin"
+    # Reads the audit trail and the compliance reports; changes nothing.
+    AUDITOR = "auditor"
 
 
 @dataclass(frozen=True)

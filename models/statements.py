@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any, Final
 
 from models.money import format_amount
+from models.spreadsheet import csv_safe
 
 MAX_STATEMENT_LINES: Final = 10_000
 MAX_STATEMENT_DAYS: Final = 366
@@ -115,7 +116,7 @@ def statement_csv(statement: Statement) -> str:
                 line.posted_at.isoformat(),
                 "" if line.transaction_id is None else str(line.transaction_id),
                 line.kind,
-                _csv_safe(line.description),
+                csv_safe(line.description),
                 statement.amount(line.amount_minor),
                 statement.amount(line.balance_after_minor),
                 statement.currency,
@@ -133,8 +134,3 @@ def statement_csv(statement: Statement) -> str:
         ]
     )
     return out.getvalue()
-
-
-def _csv_safe(text: str) -> str:
-    """A description a spreadsheet will not run as a formula (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -13,6 +13,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+import pyotp
 import pytest
 
 from actors.audit import append
@@ -250,3 +251,101 @@ def test_verify_fails_once_a_superuser_alters_or_removes_a_record(
         "break_seq": 4,
         "problem": "records 2–3 are missing",
     }
+
+
+def _signed_in_with_roles(api: httpx.Client, admin: dict[str, str], roles: list[str]) -> dict[str, str]:
+    email = new_email()
+    user = register(api, email)
+    assert (
+        api.put(f"/api/v1/admin/users/{user['user_id']}/roles", json={"roles": roles}, headers=admin).status_code == 200
+    )
+    return bearer(login(api, email).json()["access_token"])
+
+
+def test_admins_and_auditors_search_the_trail_a_page_at_a_time_and_export_it(
+    api: httpx.Client, admin: dict[str, str], ada: Customer
+) -> None:
+    account_id = open_account(api, ada)
+    for action in ("freeze", "unfreeze", "freeze"):
+        assert api.post(f"/api/v1/accounts/{account_id}/{action}", headers=admin).status_code == 200
+    auditor = _signed_in_with_roles(api, admin, ["auditor"])
+    staff = _me(api, admin)
+
+    seen: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"target_type": "account", "target_id": account_id, "limit": 2}
+    while True:
+        response = api.get("/api/v1/admin/audit", params=params, headers=auditor)
+        assert response.status_code == 200, response.text
+        page = response.json()
+        seen.extend(page["items"])
+        if page["next_cursor"] is None:
+            break
+        params["cursor"] = page["next_cursor"]
+    assert [item["action"] for item in seen] == ["account.freeze", "account.unfreeze", "account.freeze"]
+    assert [item["seq"] for item in seen] == sorted((item["seq"] for item in seen), reverse=True)
+    assert all(item["actor"]["user_id"] == staff["user_id"] and len(item["hash"]) == 64 for item in seen)
+
+    only_unfreezes = {"target_id": account_id, "action": ["account.unfreeze"], "actor": staff["user_id"]}
+    found = api.get("/api/v1/admin/audit", params=only_unfreezes, headers=admin).json()["items"]
+    assert [item["action"] for item in found] == ["account.unfreeze"]
+    since = seen[0]["occurred_at"]
+    newest = api.get("/api/v1/admin/audit", params={"target_id": account_id, "from": since}, headers=admin).json()
+    assert [item["seq"] for item in newest["items"]] == [seen[0]["seq"]]
+    before = api.get("/api/v1/admin/audit", params={"target_id": account_id, "to": since}, headers=admin).json()
+    assert [item["seq"] for item in before["items"]] == [item["seq"] for item in seen[1:]]
+
+    exported = api.get("/api/v1/admin/audit", params={"target_id": account_id, "format": "csv"}, headers=auditor)
+    assert exported.status_code == 200, exported.text
+    assert exported.headers["content-type"].startswith("text/csv")
+    assert exported.headers["content-disposition"].startswith('attachment; filename="audit-')
+    lines = exported.text.splitlines()
+    assert lines[0].startswith("seq,occurred_at,action,outcome,reason,actor_user_id")
+    assert [line.split(",")[2] for line in lines[1:]] == [item["action"] for item in seen]
+
+    # An auditor reads the trail and nothing else: to them, a customer's account is not there.
+    assert api.post(f"/api/v1/accounts/{account_id}/unfreeze", headers=auditor).status_code == 404
+
+
+def test_the_trail_is_closed_to_customers_and_support_and_its_filters_are_checked(
+    api: httpx.Client, admin: dict[str, str], ada: Customer
+) -> None:
+    support = _signed_in_with_roles(api, admin, ["support"])
+    for headers in (ada.headers, support):
+        for params in ({}, {"format": "csv"}):
+            response = api.get("/api/v1/admin/audit", params=params, headers=headers)
+            assert response.status_code == 403 and response.json()["error"]["code"] == "forbidden"
+    assert api.get("/api/v1/admin/audit").status_code == 401
+    for params, field in (
+        ({"from": "2026-12-01T00:00:00"}, "from"),
+        ({"from": "2026-12-02T00:00:00Z", "to": "2026-12-01T00:00:00Z"}, "to"),
+        ({"cursor": "not-a-cursor"}, "cursor"),
+        ({"limit": 0}, "limit"),
+    ):
+        response = api.get("/api/v1/admin/audit", params=params, headers=admin)
+        assert response.status_code == 422, (params, response.text)
+        assert field in response.json()["error"]["message"]
+
+
+def test_a_user_sees_their_own_security_events_and_nobody_elses(api: httpx.Client, ada: Customer) -> None:
+    email = new_email()
+    register(api, email)
+    assert login(api, email, "Not-The-Password-1").status_code == 401
+    headers = bearer(login(api, email).json()["access_token"])
+    secret = api.post("/api/v1/auth/mfa/setup", headers=headers).json()["secret"]
+    enabled = api.post("/api/v1/auth/mfa/enable", json={"code": pyotp.TOTP(secret).now()}, headers=headers)
+    assert enabled.status_code == 200, enabled.text
+
+    response = api.get("/api/v1/auth/activity", params={"limit": 2}, headers=headers)
+    assert response.status_code == 200, response.text
+    first = response.json()
+    rest = api.get("/api/v1/auth/activity", params={"cursor": first["next_cursor"]}, headers=headers).json()
+    events = first["items"] + rest["items"]
+    assert [(event["action"], event["outcome"], event["reason"]) for event in events] == [
+        ("auth.mfa.enable", "success", None),
+        ("auth.login", "success", None),
+        ("auth.login", "failure", "wrong_password"),
+    ]
+    assert rest["next_cursor"] is None
+    assert set(events[0]) == {"seq", "occurred_at", "action", "outcome", "reason", "ip_address", "user_agent"}
+    theirs = api.get("/api/v1/auth/activity", headers=ada.headers).json()["items"]
+    assert not {event["seq"] for event in theirs} & {event["seq"] for event in events}

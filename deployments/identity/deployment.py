@@ -36,10 +36,11 @@ OPERATIONS = frozenset(
         "set_roles",
         "users",
         "user",
+        "activity",
     }
 )
 # Reads only: a login counts its failures, a registration sends mail.
-RETRY_SAFE: Final = frozenset({"me", "sessions", "users", "user"})
+RETRY_SAFE: Final = frozenset({"me", "sessions", "users", "user", "activity"})
 
 
 @serve.deployment

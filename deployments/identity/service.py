@@ -14,6 +14,7 @@ import json
 import secrets
 import time
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,12 +23,25 @@ import pyotp
 import redis.asyncio as aioredis
 from passlib.context import CryptContext
 
-from actors.audit import append, append_alone
+from actors.audit import append, append_alone, newest_first
 from actors.keys import JwtKeyRing, SecretBox
 from actors.outbox import write_events
 from actors.redis_client import repeat_once_if_disconnected
 from actors.settings import Settings
-from models.audit import ANONYMOUS, AuditAction, AuditActor, AuditEntry, AuditOrigin, AuditOutcome, changes
+from models.audit import (
+    ANONYMOUS,
+    AuditAction,
+    AuditActor,
+    AuditEntry,
+    AuditOrigin,
+    AuditOutcome,
+    AuditValue,
+    activity_view,
+    changes,
+    own_security_events,
+    seq_cursor,
+    seq_of_cursor,
+)
 from models.events import DomainEvent
 from models.failures import ServiceFailure
 from models.identity import (
@@ -79,6 +93,18 @@ def _login_entry(
         changes({}, {"email": email}),
         refusal,
     )
+
+
+def _own_entry(
+    action: AuditAction,
+    actor: AuditActor,
+    origin: AuditOrigin,
+    before: Mapping[str, AuditValue],
+    after: Mapping[str, AuditValue],
+) -> AuditEntry:
+    """The record of a change a user made to their own security (MFA on or off, a password reset)."""
+    assert actor.user_id is not None
+    return AuditEntry(action, "user", str(actor.user_id), AuditOutcome.SUCCESS, actor, origin, changes(before, after))
 
 
 def _event(event_type: str, user_id: uuid.UUID, data: dict[str, Any], distinguisher: object) -> DomainEvent:
@@ -487,11 +513,11 @@ class IdentityService:
                 )
         return {"status": "if the address is registered, a reset link is on its way"}
 
-    async def reset(self, email: str, token: str, new_password: str) -> dict[str, Any]:
+    async def reset(self, email: str, token: str, new_password: str, origin: AuditOrigin) -> dict[str, Any]:
         email = normalize_email(email)
         if problem := password_problem(new_password, email):
             raise _invalid("new_password", problem)
-        user = await self._pool.fetchrow("SELECT user_id FROM users WHERE lower(email) = $1", email)
+        user = await self._pool.fetchrow("SELECT user_id, password_hash FROM users WHERE lower(email) = $1", email)
         if user is None:
             raise ServiceFailure(400, "invalid_code", "the code is wrong, used or expired")
         password_hash = await asyncio.to_thread(self._passwords.hash, new_password)
@@ -504,6 +530,10 @@ class IdentityService:
                 password_hash,
             )
             ended = await self._revoke_all(connection, user["user_id"], "password reset")
+            # Both hashes are secrets: the record says the password changed, never what to.
+            hashes = {"password_hash": user["password_hash"]}, {"password_hash": password_hash}
+            entry = _own_entry(AuditAction.PASSWORD_RESET, AuditActor(user["user_id"]), origin, *hashes)
+            await append(connection, entry)
         await self._publish_revocations(ended)
         return {"status": "password changed; every session was signed out"}
 
@@ -594,6 +624,14 @@ class IdentityService:
     def _totp(self, user: asyncpg.Record) -> pyotp.TOTP:
         return pyotp.TOTP(self._box.open(user["mfa_secret"], f"mfa:{user['user_id']}"))
 
+    async def activity(self, principal: Principal, limit: int, cursor: str | None) -> dict[str, Any]:
+        """The caller's own security events (logins, MFA and password changes, role changes),
+        newest first, from the audit trail."""
+        filters = own_security_events(principal.user_id)
+        records = await newest_first(self._pool, filters, seq_of_cursor(cursor), limit + 1)
+        next_cursor = seq_cursor(records[limit - 1].seq) if len(records) > limit else None
+        return {"items": [activity_view(record) for record in records[:limit]], "next_cursor": next_cursor}
+
     async def mfa_setup(self, user_id: uuid.UUID) -> dict[str, Any]:
         user = await self._pool.fetchrow("SELECT email, mfa_enabled FROM users WHERE user_id = $1", user_id)
         if user is None:
@@ -609,24 +647,37 @@ class IdentityService:
         uri = pyotp.TOTP(secret).provisioning_uri(name=user["email"], issuer_name=TOTP_ISSUER)
         return {"secret": secret, "otpauth_uri": uri}
 
-    async def mfa_enable(self, user_id: uuid.UUID, code: str) -> dict[str, Any]:
+    async def mfa_enable(self, principal: Principal, code: str, origin: AuditOrigin) -> dict[str, Any]:
+        user_id = principal.user_id
         user = await self._pool.fetchrow("SELECT * FROM users WHERE user_id = $1", user_id)
         if user is None or user["mfa_secret"] is None:
             raise ServiceFailure(409, "mfa_not_set_up", "call /mfa/setup first")
         if not self._totp(user).verify(code, valid_window=1):
             raise ServiceFailure(400, "invalid_mfa_code", "the TOTP code is wrong")
-        await self._pool.execute("UPDATE users SET mfa_enabled = true, updated_at = now() WHERE user_id = $1", user_id)
+        async with self._pool.acquire() as connection, connection.transaction():
+            await connection.execute(
+                "UPDATE users SET mfa_enabled = true, updated_at = now() WHERE user_id = $1", user_id
+            )
+            flags = {"mfa_enabled": False}, {"mfa_enabled": True}
+            entry = _own_entry(AuditAction.MFA_ENABLE, AuditActor.of(principal), origin, *flags)
+            await append(connection, entry)
         return await self.me(user_id)
 
-    async def mfa_disable(self, user_id: uuid.UUID, code: str) -> dict[str, Any]:
+    async def mfa_disable(self, principal: Principal, code: str, origin: AuditOrigin) -> dict[str, Any]:
+        user_id = principal.user_id
         user = await self._pool.fetchrow("SELECT * FROM users WHERE user_id = $1", user_id)
         if user is None or not user["mfa_enabled"]:
             raise ServiceFailure(409, "mfa_not_enabled", "MFA is not enabled")
         if not self._totp(user).verify(code, valid_window=1):
             raise ServiceFailure(400, "invalid_mfa_code", "the TOTP code is wrong")
-        await self._pool.execute(
-            "UPDATE users SET mfa_enabled = false, mfa_secret = NULL, updated_at = now() WHERE user_id = $1", user_id
-        )
+        async with self._pool.acquire() as connection, connection.transaction():
+            await connection.execute(
+                "UPDATE users SET mfa_enabled = false, mfa_secret = NULL, updated_at = now() WHERE user_id = $1",
+                user_id,
+            )
+            flags = {"mfa_enabled": True}, {"mfa_enabled": False}
+            entry = _own_entry(AuditAction.MFA_DISABLE, AuditActor.of(principal), origin, *flags)
+            await append(connection, entry)
         return await self.me(user_id)
 
     async def ensure_admin(self, email: str, password: str) -> bool:

@@ -208,6 +208,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's own security events, newest first */
+        get: operations["activity_api_v1_auth_activity_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/mfa/setup": {
         parameters: {
             query?: never;
@@ -1287,6 +1304,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Admin/auditor: audit records by actor, action, target and time, newest first (json or csv)
+         * @description Every filter given narrows the search; `action` may be repeated. `format=csv` answers every matching record as one file (at most 50,000: 422 `too_many_records` asks for a narrower `from`/`to`).
+         */
+        get: operations["search_api_v1_admin_audit_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/system/figures": {
         parameters: {
             query?: never;
@@ -1616,6 +1653,84 @@ export interface components {
              * @description errors_5xx / requests, 0 to 1 (null: no request yet)
              */
             error_rate: number | null;
+        };
+        /** AuditActorView */
+        AuditActorView: {
+            /**
+             * User Id
+             * @description who acted; null for a login attempt naming no user
+             */
+            user_id: string | null;
+            /** Roles */
+            roles: string[];
+            /** Session Id */
+            session_id: string | null;
+        };
+        /** AuditPage */
+        AuditPage: {
+            /** Items */
+            items: components["schemas"]["AuditRecordView"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** AuditRecordView */
+        AuditRecordView: {
+            /**
+             * Seq
+             * @description the record's place in the chain: 1, 2, 3, …
+             */
+            seq: number;
+            /**
+             * Audit Id
+             * Format: uuid
+             */
+            audit_id: string;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /**
+             * Action
+             * @example account.freeze
+             */
+            action: string;
+            /**
+             * Target Type
+             * @example account
+             */
+            target_type: string;
+            /** Target Id */
+            target_id: string | null;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "success" | "failure";
+            /** Reason */
+            reason: string | null;
+            actor: components["schemas"]["AuditActorView"];
+            /**
+             * Changes
+             * @description the changed fields' values before and after, secrets masked as *** and personal data in part
+             */
+            changes: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+            /**
+             * Origin
+             * @description ip_address, user_agent, request_id, trace_id
+             */
+            origin: {
+                [key: string]: string | null;
+            };
+            /**
+             * Hash
+             * @description sha256 (hex) over the previous record's hash and this record
+             */
+            hash: string;
         };
         /** AuthSession */
         AuthSession: {
@@ -2438,7 +2553,7 @@ export interface components {
          * Role
          * @enum {string}
          */
-        Role: "customer" | "support" | "admin";
+        Role: "customer" | "support" | "admin" | "auditor";
         /** RolesRequest */
         RolesRequest: {
             /**
@@ -2649,6 +2764,46 @@ export interface components {
             status: string;
             /** Reason */
             reason: string | null;
+        };
+        /** SecurityEvent */
+        SecurityEvent: {
+            /**
+             * Seq
+             * @description the record's number in the audit trail
+             */
+            seq: number;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /**
+             * Action
+             * @description auth.login, auth.mfa.enable|disable, auth.password.reset, user.roles.change
+             * @example auth.login
+             */
+            action: string;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "success" | "failure";
+            /**
+             * Reason
+             * @description why a login failed: unknown_email, wrong_password, wrong_mfa_code, account_locked
+             */
+            reason: string | null;
+            /** Ip Address */
+            ip_address: string | null;
+            /** User Agent */
+            user_agent: string | null;
+        };
+        /** SecurityEventPage */
+        SecurityEventPage: {
+            /** Items */
+            items: components["schemas"]["SecurityEvent"][];
+            /** Next Cursor */
+            next_cursor: string | null;
         };
         /** SessionList */
         SessionList: {
@@ -4242,6 +4397,119 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    activity_api_v1_auth_activity_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecurityEventPage"];
                 };
             };
             /** @description Bad request */
@@ -12470,6 +12738,130 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    search_api_v1_admin_audit_get: {
+        parameters: {
+            query?: {
+                /** @description the acting user's id */
+                actor?: string | null;
+                action?: string[] | null;
+                target_type?: string | null;
+                target_id?: string | null;
+                /** @description from this time (inclusive) */
+                from?: string | null;
+                /** @description until this time (exclusive) */
+                to?: string | null;
+                limit?: number;
+                cursor?: string | null;
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                    "text/csv": unknown;
+                };
             };
             /** @description Bad request */
             400: {
