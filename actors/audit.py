@@ -17,7 +17,21 @@ from typing import Any, Final
 
 import asyncpg
 
-from models.audit import GENESIS_HASH, AuditEntry, AuditFilter, AuditRecord, ChainCheck, sealed
+from actors.outbox import write_events
+from models.audit import (
+    AUDIT_EVENT_SOURCE,
+    AUDIT_EVENT_TYPE,
+    AUDIT_PARTITION_KEY,
+    GENESIS_HASH,
+    AuditEntry,
+    AuditFilter,
+    AuditRecord,
+    ChainCheck,
+    record_view,
+    sealed,
+)
+from models.events import DomainEvent
+from models.topics import AUDIT_EVENTS
 
 # Any fixed 64-bit number: the key of the advisory lock that orders the chain ("BFaudit").
 AUDIT_CHAIN_LOCK_KEY: Final = 0x4246_6175_6469_74
@@ -66,7 +80,23 @@ async def append(
         record.prev_hash,
         record.hash,
     )
+    await write_events(connection, [_published(record)])
     return record
+
+
+def _published(record: AuditRecord) -> DomainEvent:
+    """The record as an `audit-events` event: a SIEM that keeps them holds every hash of the
+    chain, so a tail cut off the table or a chain recomputed from its start shows there."""
+    return DomainEvent(
+        event_id=record.audit_id,
+        event_type=AUDIT_EVENT_TYPE,
+        topic=AUDIT_EVENTS,
+        source=AUDIT_EVENT_SOURCE,
+        subject=f"{record.target_type}:{record.target_id or ''}",
+        key=AUDIT_PARTITION_KEY,
+        time_ms=int(record.occurred_at.timestamp() * 1000),
+        data={**record_view(record), "prev_hash": record.prev_hash.hex()},
+    )
 
 
 async def append_alone(pool: asyncpg.Pool, entry: AuditEntry, audit_id: uuid.UUID | None = None) -> AuditRecord:

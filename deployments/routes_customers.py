@@ -171,12 +171,19 @@ async def upload_document(
     principal: CurrentPrincipal,
     kind: Annotated[DocumentKind, Form()],
     file: Annotated[UploadFile, File()],
+    origin: Origin,
 ) -> dict[str, Any]:
     content = await file.read(MAX_DOCUMENT_BYTES + 1)
     if len(content) > MAX_DOCUMENT_BYTES:
         raise ApiError(413, "payload_too_large", f"a document is at most {MAX_DOCUMENT_BYTES} bytes")
     return await _customers(
-        request, "upload_document", principal=principal, customer_id=customer_id, kind=kind, content=content
+        request,
+        "upload_document",
+        principal=principal,
+        customer_id=customer_id,
+        kind=kind,
+        content=content,
+        origin=origin,
     )
 
 
@@ -192,10 +199,15 @@ async def list_documents(customer_id: uuid.UUID, request: Request, principal: Cu
     responses={200: {"content": {"application/pdf": {}, "image/png": {}, "image/jpeg": {}}}},
 )
 async def document_content(
-    customer_id: uuid.UUID, document_id: uuid.UUID, request: Request, principal: CurrentPrincipal
+    customer_id: uuid.UUID, document_id: uuid.UUID, request: Request, principal: CurrentPrincipal, origin: Origin
 ) -> Response:
     result = await _customers(
-        request, "document_content", principal=principal, customer_id=customer_id, document_id=document_id
+        request,
+        "document_content",
+        principal=principal,
+        customer_id=customer_id,
+        document_id=document_id,
+        origin=origin,
     )
     return Response(
         content=result["content"],

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from deployments.calls import call_service
 from deployments.schemas import ERROR_RESPONSES, Amount, Currency, Id, RequestBody, Timestamp, amount_minor
-from deployments.security import CurrentPrincipal
+from deployments.security import CurrentPrincipal, Origin
 from deployments.transactions.local import LocalTransactions
 from models.fraud.check import ScoringRequest
 from models.fraud.rules import ListKind
@@ -174,11 +174,14 @@ async def score(transaction_id: uuid.UUID, request: Request, principal: CurrentP
 
 
 @router.post("/rules", status_code=201, response_model=RuleView, summary="Admin: add a rule")
-async def create_rule(body: RuleRequest, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
+async def create_rule(
+    body: RuleRequest, request: Request, principal: CurrentPrincipal, origin: Origin
+) -> dict[str, Any]:
     return await _fraud(
         request,
         "create_rule",
         principal=principal,
+        origin=origin,
         name=body.name,
         condition=body.condition,
         action=body.action,
@@ -194,25 +197,33 @@ async def rules(request: Request, principal: CurrentPrincipal) -> dict[str, Any]
 
 @router.patch("/rules/{rule_id}", response_model=RuleView, summary="Admin: switch a rule on or off, or reorder it")
 async def update_rule(
-    rule_id: uuid.UUID, body: RuleChange, request: Request, principal: CurrentPrincipal
+    rule_id: uuid.UUID, body: RuleChange, request: Request, principal: CurrentPrincipal, origin: Origin
 ) -> dict[str, Any]:
     return await _fraud(
-        request, "update_rule", principal=principal, rule_id=rule_id, active=body.active, priority=body.priority
+        request,
+        "update_rule",
+        principal=principal,
+        rule_id=rule_id,
+        active=body.active,
+        priority=body.priority,
+        origin=origin,
     )
 
 
 @router.post("/whitelist", status_code=201, response_model=ListEntry, summary="Admin: always allow a party")
-async def whitelist(body: ListEntryRequest, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
-    return await _fraud(
-        request, "add_to_list", principal=principal, blocked=False, kind=body.kind, value=body.value, reason=body.reason
-    )
+async def whitelist(
+    body: ListEntryRequest, request: Request, principal: CurrentPrincipal, origin: Origin
+) -> dict[str, Any]:
+    entry = {"kind": body.kind, "value": body.value, "reason": body.reason}
+    return await _fraud(request, "add_to_list", principal=principal, blocked=False, origin=origin, **entry)
 
 
 @router.post("/blacklist", status_code=201, response_model=ListEntry, summary="Admin: always block a party")
-async def blacklist(body: ListEntryRequest, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
-    return await _fraud(
-        request, "add_to_list", principal=principal, blocked=True, kind=body.kind, value=body.value, reason=body.reason
-    )
+async def blacklist(
+    body: ListEntryRequest, request: Request, principal: CurrentPrincipal, origin: Origin
+) -> dict[str, Any]:
+    entry = {"kind": body.kind, "value": body.value, "reason": body.reason}
+    return await _fraud(request, "add_to_list", principal=principal, blocked=True, origin=origin, **entry)
 
 
 ListValue = Annotated[str, Path(min_length=1, max_length=200)]
@@ -245,9 +256,11 @@ async def blacklist_entries(
     summary="Admin: take a party off the allow list (scoring stops honouring it); answers what it was",
 )
 async def unwhitelist(
-    kind: ListKind, value: ListValue, request: Request, principal: CurrentPrincipal
+    kind: ListKind, value: ListValue, request: Request, principal: CurrentPrincipal, origin: Origin
 ) -> dict[str, Any]:
-    return await _fraud(request, "remove_from_list", principal=principal, blocked=False, kind=kind, value=value)
+    return await _fraud(
+        request, "remove_from_list", principal=principal, blocked=False, kind=kind, value=value, origin=origin
+    )
 
 
 @router.delete(
@@ -256,9 +269,11 @@ async def unwhitelist(
     summary="Admin: take a party off the block list (scoring stops honouring it); answers what it was",
 )
 async def unblacklist(
-    kind: ListKind, value: ListValue, request: Request, principal: CurrentPrincipal
+    kind: ListKind, value: ListValue, request: Request, principal: CurrentPrincipal, origin: Origin
 ) -> dict[str, Any]:
-    return await _fraud(request, "remove_from_list", principal=principal, blocked=True, kind=kind, value=value)
+    return await _fraud(
+        request, "remove_from_list", principal=principal, blocked=True, kind=kind, value=value, origin=origin
+    )
 
 
 @router.get("/cases", response_model=CasePage, summary="Support/admin: cases, oldest first")
@@ -292,7 +307,7 @@ async def case(case_id: uuid.UUID, request: Request, principal: CurrentPrincipal
     summary="Admin: confirm fraud (the held money is released back) or a false positive (the movement goes on)",
 )
 async def resolve(
-    case_id: uuid.UUID, body: Resolution, request: Request, principal: CurrentPrincipal
+    case_id: uuid.UUID, body: Resolution, request: Request, principal: CurrentPrincipal, origin: Origin
 ) -> dict[str, Any]:
     found = await _fraud(request, "case", principal=principal, case_id=case_id)
     if found["status"] == "OPEN" and found["verdict"] == "review":
@@ -302,9 +317,8 @@ async def resolve(
             transaction_id=uuid.UUID(found["transaction_id"]),
             approve=body.resolution == "FALSE_POSITIVE",
         )
-    return await _fraud(
-        request, "resolve", principal=principal, case_id=case_id, resolution=body.resolution, note=body.note
-    )
+    resolution = {"resolution": body.resolution, "note": body.note}
+    return await _fraud(request, "resolve", principal=principal, case_id=case_id, origin=origin, **resolution)
 
 
 @router.get("/model", response_model=ModelInfo, summary="Support/admin: the model in service")
@@ -323,6 +337,11 @@ async def models(request: Request, principal: CurrentPrincipal) -> dict[str, Any
     summary="Admin: serve this model version (refused below the serving one's AUC-PR unless forced)",
 )
 async def promote(
-    version: ModelVersionName, request: Request, principal: CurrentPrincipal, body: PromoteRequest | None = None
+    version: ModelVersionName,
+    request: Request,
+    principal: CurrentPrincipal,
+    origin: Origin,
+    body: PromoteRequest | None = None,
 ) -> dict[str, Any]:
-    return await _fraud(request, "promote", principal=principal, version=version, force=body is not None and body.force)
+    force = body is not None and body.force
+    return await _fraud(request, "promote", principal=principal, version=version, force=force, origin=origin)

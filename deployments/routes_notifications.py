@@ -18,6 +18,7 @@ from deployments.schemas import ERROR_RESPONSES, Email, Id, RequestBody, SmsNumb
 from deployments.security import (
     STREAM_TICKET_TTL_S,
     CurrentPrincipal,
+    audit_origin,
     current_principal,
     issue_stream_ticket,
     principal_of_ticket,
@@ -146,9 +147,8 @@ Sendable = Literal["EMAIL", "SMS", "PUSH"]
 async def _send(
     request: Request, principal: Principal, channel: Sendable, to: str, subject: str | None, body: str
 ) -> dict[str, Any]:
-    return await _notifications(
-        request, "send", principal=principal, channel=channel, recipient=to, subject=subject, body=body
-    )
+    message = {"channel": channel, "recipient": to, "subject": subject, "body": body}
+    return await _notifications(request, "send", principal=principal, origin=audit_origin(request), **message)
 
 
 @router.post("/email", status_code=202, response_model=Notification, summary="Admin: send an email")

@@ -31,7 +31,7 @@ from deployments.schemas import (
     checked_account_number,
     storable,
 )
-from deployments.security import CurrentPrincipal
+from deployments.security import CurrentPrincipal, Origin
 from deployments.transactions.local import LocalTransactions
 from models.external import Direction, Rail, account_number_problem, routing_number_problem
 from models.ledger.types import derived_id
@@ -327,6 +327,7 @@ async def reverse(
     body: ReverseRequest,
     request: Request,
     principal: CurrentPrincipal,
+    origin: Origin,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     reversal_id = transaction_id_for(principal.user_id, idempotency_key)
@@ -335,6 +336,7 @@ async def reverse(
         transaction_id=transaction_id,
         reason=body.reason,
         reversal_id=reversal_id,
+        origin=origin,
     )
 
 

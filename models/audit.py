@@ -64,10 +64,20 @@ class AuditAction(StrEnum):
     PASSWORD_RESET = "auth.password.reset"  # nosec B105
     ROLES_CHANGE = "user.roles.change"
     KYC_DECISION = "customer.kyc.decide"
+    DOCUMENT_UPLOAD = "customer.document.upload"
+    DOCUMENT_VIEW = "customer.document.view"
     ACCOUNT_FREEZE = "account.freeze"
     ACCOUNT_UNFREEZE = "account.unfreeze"
     ACCOUNT_CLOSE = "account.close"
     ACCOUNT_LIMITS_CHANGE = "account.limits.change"
+    TRANSACTION_REVERSE = "transaction.reverse"
+    FRAUD_RULE_CREATE = "fraud.rule.create"
+    FRAUD_RULE_CHANGE = "fraud.rule.change"
+    FRAUD_LIST_ADD = "fraud.list.add"
+    FRAUD_LIST_REMOVE = "fraud.list.remove"
+    FRAUD_CASE_RESOLVE = "fraud.case.resolve"
+    MODEL_PROMOTE = "fraud.model.promote"
+    NOTIFICATION_SEND = "notification.admin.send"
 
 
 # What a customer is shown of their own trail (GET /api/v1/auth/activity): the records whose
@@ -121,6 +131,9 @@ class AuditActor:
 
 
 ANONYMOUS: Final = AuditActor(None)
+# Someone running `bankflow` with the database's credentials: a person with the cluster's keys,
+# not a user of the bank, so no user id.
+OPERATOR: Final = AuditActor(None, ("operator",))
 
 
 @dataclass(frozen=True)
@@ -136,6 +149,31 @@ class AuditEntry:
     origin: AuditOrigin
     changes: Mapping[str, Mapping[str, AuditValue]] = field(default_factory=dict)
     reason: str | None = None
+
+
+def done_by(
+    principal: Principal,
+    origin: AuditOrigin,
+    action: AuditAction,
+    target: tuple[str, str | None],
+    before: Mapping[str, AuditValue] | None = None,
+    after: Mapping[str, AuditValue] | None = None,
+    reason: str | None = None,
+    outcome: AuditOutcome = AuditOutcome.SUCCESS,
+) -> AuditEntry:
+    """The record of an action `principal` carried out: `target` is (type, id), `before` and
+    `after` the changed fields' values (masked here)."""
+    target_type, target_id = target
+    return AuditEntry(
+        action,
+        target_type,
+        target_id,
+        outcome,
+        AuditActor.of(principal),
+        origin,
+        changes(before or {}, after or {}),
+        reason,
+    )
 
 
 def _clipped(text: str | None) -> str | None:
@@ -329,6 +367,11 @@ def activity_view(record: AuditRecord) -> dict[str, object]:
         "ip_address": record.origin.get("ip_address"),
         "user_agent": record.origin.get("user_agent"),
     }
+
+
+AUDIT_EVENT_TYPE: Final = "audit.recorded"
+AUDIT_EVENT_SOURCE: Final = "bankflow/audit"
+AUDIT_PARTITION_KEY: Final = "audit-trail"
 
 
 def record_view(record: AuditRecord) -> dict[str, object]:

@@ -21,6 +21,7 @@ from actors.documents import document_store
 from actors.fraud.registry import ModelRecord, ModelRegistry, RegistryError
 from actors.fraud.rules_store import active_rules
 from actors.settings import Settings
+from models.audit import OPERATOR, AuditOrigin
 from models.fraud.features import FEATURE_NAMES
 from pipelines.history import Progress, read_database_history, read_parquet_history
 from pipelines.replay import ReplayReport, replay
@@ -142,7 +143,9 @@ async def train_and_register(
             progress(f"registered {version} (promote it with `bankflow pipelines promote {version}`)")
             return record
         try:
-            record = await registry.promote(version)
+            record = await registry.promote(
+                version, actor=OPERATOR, origin=AuditOrigin(user_agent="bankflow pipelines train")
+            )
         except RegistryError as refusal:
             progress(f"registered {version}; the serving model stays: {refusal}")
             return record
@@ -193,7 +196,8 @@ async def evaluate_serving(settings: Settings, data: Path, progress: Progress) -
 async def promote(settings: Settings, version: str, force: bool, progress: Progress) -> ModelRecord:
     pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=2)
     try:
-        record = await _registry(pool, settings).promote(version, force=force)
+        origin = AuditOrigin(user_agent="bankflow pipelines promote")
+        record = await _registry(pool, settings).promote(version, force=force, actor=OPERATOR, origin=origin)
     finally:
         await pool.close()
     progress(f"{version} is serving (AUC-PR {record.metrics.get('auc_pr')}); Fraud replicas load it within seconds")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -15,80 +16,34 @@ import asyncpg
 import httpx
 import pyotp
 import pytest
+from aiokafka import AIOKafkaConsumer
 
 from actors.audit import append
 from actors.settings import Settings
 from cluster import cli
 from models.audit import MASK, AuditAction, AuditActor, AuditEntry, AuditOrigin, AuditOutcome, changes
+from models.topics import AUDIT_EVENTS
+from tests.audit_client import USER_AGENT, by, me, only, query, records, sent
 from tests.banking_client import Customer, new_customer, open_account
 from tests.identity_client import STRONG_PASSWORD, bearer, login, new_email, register
-
-USER_AGENT = "audit-test/1.0"
-
-
-async def _query(database_url: str, query: str, *arguments: object) -> list[asyncpg.Record]:
-    connection = await asyncpg.connect(database_url)
-    try:
-        return await connection.fetch(query, *arguments)
-    finally:
-        await connection.close()
-
-
-def _records(database_url: str, action: AuditAction, target_id: str | None) -> list[dict[str, Any]]:
-    query = "SELECT * FROM audit_log WHERE action = $1 AND target_id IS NOT DISTINCT FROM $2 ORDER BY seq"
-    rows = asyncio.run(_query(database_url, query, action.value, target_id))
-    found = [dict(row) for row in rows]
-    for record in found:
-        record["changes"], record["origin"] = json.loads(record["changes"]), json.loads(record["origin"])
-    return found
-
-
-def _only(database_url: str, action: AuditAction, target_id: str | None) -> dict[str, Any]:
-    found = _records(database_url, action, target_id)
-    assert len(found) == 1, found
-    return found[0]
-
-
-def _me(api: httpx.Client, headers: dict[str, str]) -> dict[str, Any]:
-    response = api.get("/api/v1/auth/me", headers=headers)
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def _sent(api: httpx.Client, method: str, path: str, headers: dict[str, str], **extra: Any) -> httpx.Response:
-    response = api.request(method, path, headers={**headers, "User-Agent": USER_AGENT}, **extra)
-    assert response.status_code == 200, response.text
-    return response
-
-
-def _by(record: dict[str, Any], user: dict[str, Any], response: httpx.Response) -> None:
-    """The record names this user, with their roles, and this request's origin."""
-    assert str(record["actor_user_id"]) == user["user_id"]
-    assert sorted(record["actor_roles"]) == sorted(user["roles"])
-    assert record["session_id"] is not None
-    assert record["outcome"] == "success"
-    assert record["origin"]["request_id"] == response.headers["X-Request-ID"]
-    assert record["origin"]["user_agent"] == USER_AGENT
-    assert record["origin"]["ip_address"]
 
 
 def test_a_kyc_decision_is_recorded_once_with_its_admin_and_reason(
     api: httpx.Client, admin: dict[str, str], settings: Settings
 ) -> None:
     approved, rejected = new_customer(api, None, approve=False), new_customer(api, None, approve=False)
-    staff = _me(api, admin)
-    approval = _sent(api, "POST", f"/api/v1/admin/kyc/{approved.customer_id}/approve", admin)
-    rejection = _sent(
+    staff = me(api, admin)
+    approval = sent(api, "POST", f"/api/v1/admin/kyc/{approved.customer_id}/approve", admin)
+    rejection = sent(
         api, "POST", f"/api/v1/admin/kyc/{rejected.customer_id}/reject", admin, json={"reason": "document unreadable"}
     )
 
-    record = _only(settings.database_url, AuditAction.KYC_DECISION, approved.customer_id)
-    _by(record, staff, approval)
+    record = only(settings.database_url, AuditAction.KYC_DECISION, approved.customer_id)
+    by(record, staff, approval)
     assert record["target_type"] == "customer"
     assert record["changes"] == {"before": {"kyc_status": "SUBMITTED"}, "after": {"kyc_status": "APPROVED"}}
-    record = _only(settings.database_url, AuditAction.KYC_DECISION, rejected.customer_id)
-    _by(record, staff, rejection)
+    record = only(settings.database_url, AuditAction.KYC_DECISION, rejected.customer_id)
+    by(record, staff, rejection)
     assert record["changes"]["after"] == {"kyc_status": "REJECTED"} and record["reason"] == "document unreadable"
 
 
@@ -98,24 +53,26 @@ def test_logins_are_recorded_failed_or_not_and_the_address_is_masked(api: httpx.
     wrong_password = {"email": email, "password": "Not-The-Password-1"}
     wrong = api.post("/api/v1/auth/login", json=wrong_password, headers={"User-Agent": USER_AGENT})
     assert wrong.status_code == 401
-    signed_in = _sent(api, "POST", "/api/v1/auth/login", {}, json={"email": email, "password": STRONG_PASSWORD})
+    signed_in = sent(api, "POST", "/api/v1/auth/login", {}, json={"email": email, "password": STRONG_PASSWORD})
 
-    found = _records(settings.database_url, AuditAction.LOGIN, str(user["user_id"]))
+    found = records(settings.database_url, AuditAction.LOGIN, str(user["user_id"]))
     assert [(record["outcome"], record["reason"]) for record in found] == [
         ("failure", "wrong_password"),
         ("success", None),
     ]
     failure, success = found
     assert failure["origin"]["request_id"] == wrong.headers["X-Request-ID"] and failure["session_id"] is None
-    _by(success, _me(api, bearer(signed_in.json()["access_token"])), signed_in)
+    by(success, me(api, bearer(signed_in.json()["access_token"])), signed_in)
     masked_email = f"{email[0]}{MASK}@example.com"
     assert all(record["changes"] == {"before": {}, "after": {"email": masked_email}} for record in found)
     assert all(STRONG_PASSWORD not in json.dumps(record, default=str) for record in found)
 
     unknown = new_email()
     assert login(api, unknown).status_code == 401
-    query = "SELECT * FROM audit_log WHERE action = $1 AND target_id IS NULL AND changes->'after'->>'email' = $2"
-    rows = asyncio.run(_query(settings.database_url, query, AuditAction.LOGIN.value, f"{unknown[0]}{MASK}@example.com"))
+    statement = "SELECT * FROM audit_log WHERE action = $1 AND target_id IS NULL AND changes->'after'->>'email' = $2"
+    rows = asyncio.run(
+        query(settings.database_url, statement, AuditAction.LOGIN.value, f"{unknown[0]}{MASK}@example.com")
+    )
     assert len(rows) == 1 and rows[0]["actor_user_id"] is None and rows[0]["reason"] == "unknown_email"
 
 
@@ -123,26 +80,26 @@ def test_freezing_unfreezing_closing_and_limits_are_recorded_once_each(
     api: httpx.Client, admin: dict[str, str], ada: Customer, settings: Settings
 ) -> None:
     account_id = open_account(api, ada)
-    staff, holder = _me(api, admin), _me(api, ada.headers)
+    staff, holder = me(api, admin), me(api, ada.headers)
     key = {"Idempotency-Key": f"freeze-{uuid.uuid4()}"}
-    frozen = _sent(api, "POST", f"/api/v1/accounts/{account_id}/freeze", {**admin, **key})
-    _sent(api, "POST", f"/api/v1/accounts/{account_id}/freeze", {**admin, **key})  # the same request again
-    unfrozen = _sent(api, "POST", f"/api/v1/accounts/{account_id}/unfreeze", admin)
-    limits = _sent(api, "PUT", f"/api/v1/accounts/{account_id}/limits", admin, json={"daily_outgoing_limit": "250.00"})
-    closed = _sent(api, "DELETE", f"/api/v1/accounts/{account_id}", ada.headers)
+    frozen = sent(api, "POST", f"/api/v1/accounts/{account_id}/freeze", {**admin, **key})
+    sent(api, "POST", f"/api/v1/accounts/{account_id}/freeze", {**admin, **key})  # the same request again
+    unfrozen = sent(api, "POST", f"/api/v1/accounts/{account_id}/unfreeze", admin)
+    limits = sent(api, "PUT", f"/api/v1/accounts/{account_id}/limits", admin, json={"daily_outgoing_limit": "250.00"})
+    closed = sent(api, "DELETE", f"/api/v1/accounts/{account_id}", ada.headers)
 
-    record = _only(settings.database_url, AuditAction.ACCOUNT_FREEZE, account_id)
-    _by(record, staff, frozen)
+    record = only(settings.database_url, AuditAction.ACCOUNT_FREEZE, account_id)
+    by(record, staff, frozen)
     assert record["target_type"] == "account"
     assert record["changes"] == {"before": {"status": "ACTIVE"}, "after": {"status": "FROZEN"}}
-    record = _only(settings.database_url, AuditAction.ACCOUNT_UNFREEZE, account_id)
-    _by(record, staff, unfrozen)
+    record = only(settings.database_url, AuditAction.ACCOUNT_UNFREEZE, account_id)
+    by(record, staff, unfrozen)
     assert record["changes"] == {"before": {"status": "FROZEN"}, "after": {"status": "ACTIVE"}}
-    record = _only(settings.database_url, AuditAction.ACCOUNT_LIMITS_CHANGE, account_id)
-    _by(record, staff, limits)
+    record = only(settings.database_url, AuditAction.ACCOUNT_LIMITS_CHANGE, account_id)
+    by(record, staff, limits)
     assert record["changes"]["after"] == {"daily_outgoing_limit": "250.00"}
-    record = _only(settings.database_url, AuditAction.ACCOUNT_CLOSE, account_id)
-    _by(record, holder, closed)
+    record = only(settings.database_url, AuditAction.ACCOUNT_CLOSE, account_id)
+    by(record, holder, closed)
     assert record["changes"] == {"before": {"status": "ACTIVE"}, "after": {"status": "CLOSED"}}
 
 
@@ -151,9 +108,9 @@ def test_a_role_change_is_recorded_with_the_roles_before_and_after(
 ) -> None:
     user = register(api, new_email())
     path = f"/api/v1/admin/users/{user['user_id']}/roles"
-    changed = _sent(api, "PUT", path, admin, json={"roles": ["customer", "support"]})
-    record = _only(settings.database_url, AuditAction.ROLES_CHANGE, str(user["user_id"]))
-    _by(record, _me(api, admin), changed)
+    changed = sent(api, "PUT", path, admin, json={"roles": ["customer", "support"]})
+    record = only(settings.database_url, AuditAction.ROLES_CHANGE, str(user["user_id"]))
+    by(record, me(api, admin), changed)
     assert record["changes"] == {"before": {"roles": ["customer"]}, "after": {"roles": ["customer", "support"]}}
 
 
@@ -269,7 +226,7 @@ def test_admins_and_auditors_search_the_trail_a_page_at_a_time_and_export_it(
     for action in ("freeze", "unfreeze", "freeze"):
         assert api.post(f"/api/v1/accounts/{account_id}/{action}", headers=admin).status_code == 200
     auditor = _signed_in_with_roles(api, admin, ["auditor"])
-    staff = _me(api, admin)
+    staff = me(api, admin)
 
     seen: list[dict[str, Any]] = []
     params: dict[str, Any] = {"target_type": "account", "target_id": account_id, "limit": 2}
@@ -349,3 +306,46 @@ def test_a_user_sees_their_own_security_events_and_nobody_elses(api: httpx.Clien
     assert set(events[0]) == {"seq", "occurred_at", "action", "outcome", "reason", "ip_address", "user_agent"}
     theirs = api.get("/api/v1/auth/activity", headers=ada.headers).json()["items"]
     assert not {event["seq"] for event in theirs} & {event["seq"] for event in events}
+
+
+PUBLISH_WAIT_S = 60
+
+
+async def _published_records(bootstrap: str, audit_ids: set[str]) -> dict[str, dict[str, Any]]:
+    """The `audit-events` CloudEvents of these records, read from the topic's start."""
+    consumer = AIOKafkaConsumer(
+        AUDIT_EVENTS, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest", enable_auto_commit=False
+    )
+    await consumer.start()
+    found: dict[str, dict[str, Any]] = {}
+    try:
+        deadline = time.monotonic() + PUBLISH_WAIT_S
+        while set(found) != audit_ids:
+            assert time.monotonic() < deadline, f"only {len(found)} of {len(audit_ids)} records were published"
+            for batch in (await consumer.getmany(timeout_ms=500, max_records=5_000)).values():
+                for message in batch:
+                    event = json.loads(message.value)
+                    if event["id"] in audit_ids:
+                        found[event["id"]] = event
+    finally:
+        await consumer.stop()
+    return found
+
+
+def test_each_record_is_published_on_audit_events_with_its_hash(
+    api: httpx.Client, admin: dict[str, str], ada: Customer, settings: Settings
+) -> None:
+    account_id = open_account(api, ada)
+    for action in ("freeze", "unfreeze"):
+        assert api.post(f"/api/v1/accounts/{account_id}/{action}", headers=admin).status_code == 200
+    written = records(settings.database_url, AuditAction.ACCOUNT_FREEZE, account_id) + records(
+        settings.database_url, AuditAction.ACCOUNT_UNFREEZE, account_id
+    )
+    published = asyncio.run(_published_records(settings.kafka_bootstrap, {str(row["audit_id"]) for row in written}))
+    for row in written:
+        event = published[str(row["audit_id"])]
+        assert event["type"] == "com.bankflow.audit.recorded" and event["source"] == "bankflow/audit"
+        assert event["subject"] == f"account:{account_id}"
+        assert event["data"]["seq"] == row["seq"] and event["data"]["action"] == row["action"]
+        assert event["data"]["hash"] == bytes(row["hash"]).hex()
+        assert event["data"]["prev_hash"] == bytes(row["prev_hash"]).hex()

@@ -62,7 +62,7 @@ def test_postgres_data_survives_a_restart(tmp_path: Path) -> None:
         postgres.stop(own)
 
 
-async def test_broker_has_the_six_topics_and_round_trips_a_message(settings: Settings) -> None:
+async def test_broker_has_every_topic_and_round_trips_a_message(settings: Settings) -> None:
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
     await admin.start()
     try:

@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Final
 
 import asyncpg
 import httpx
@@ -18,16 +19,20 @@ from actors.documents import document_store
 from actors.fraud.registry import ModelRegistry, RegistryError
 from actors.settings import Settings
 from cluster import cli
+from models.audit import OPERATOR, AuditOrigin
 from tests.banking_client import Customer, new_customer, open_account
 from tests.conftest import point_pipelines_at
 from tests.identity_client import bearer, login, new_email, register
 
+# A promotion made here, as `bankflow pipelines promote` makes one: by the operator.
+AS_OPERATOR: Final = {"actor": OPERATOR, "origin": AuditOrigin(user_agent="pytest")}
 
-async def _registry_call(settings: Settings, call: str, *args: object) -> object:
+
+async def _registry_call(settings: Settings, call: str, *args: object, **keywords: object) -> object:
     pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=1)
     try:
         registry = ModelRegistry(pool, document_store(settings.document_store_url))
-        return await getattr(registry, call)(*args)
+        return await getattr(registry, call)(*args, **keywords)
     finally:
         await pool.close()
 
@@ -119,7 +124,7 @@ def test_a_promoted_model_serves_without_a_failed_request(
 
 def test_a_weaker_model_is_refused_unless_forced(settings: Settings, models: list[str]) -> None:
     first = models[0]
-    asyncio.run(_registry_call(settings, "promote", first))
+    asyncio.run(_registry_call(settings, "promote", first, **AS_OPERATOR))
     record = asyncio.run(_registry_call(settings, "get", first))
     weaker = f"{first}-weaker"
     artifact = Path(str(settings.document_store_url).removeprefix("file://")) / record.artifact_key  # type: ignore[attr-defined]
@@ -127,7 +132,7 @@ def test_a_weaker_model_is_refused_unless_forced(settings: Settings, models: lis
         _registry_call(settings, "register", weaker, artifact.read_bytes(), record.features, {"auc_pr": 0.0}, {})  # type: ignore[attr-defined]
     )
     with pytest.raises(RegistryError, match="below the serving"):
-        asyncio.run(_registry_call(settings, "promote", weaker))
+        asyncio.run(_registry_call(settings, "promote", weaker, **AS_OPERATOR))
     assert cli.main(["pipelines", "promote", weaker]) != 0
     assert cli.main(["pipelines", "promote", "no-such-version"]) != 0
 
@@ -143,7 +148,7 @@ def test_training_promotes_only_a_model_at_least_as_good_as_the_serving_one(
     asyncio.run(
         _registry_call(settings, "register", stronger, artifact.read_bytes(), record.features, {"auc_pr": 1.5}, {})  # type: ignore[attr-defined]
     )
-    asyncio.run(_registry_call(settings, "promote", stronger))
+    asyncio.run(_registry_call(settings, "promote", stronger, **AS_OPERATOR))
     story = tmp_path / "story.parquet"
     generate = ["pipelines", "generate", "--out", str(story), "--customers", "600", "--days", "25", "--seed", "13"]
     assert cli.main(generate) == 0

@@ -15,7 +15,7 @@ from actors.banking.directory import ACCOUNT_NOT_FOUND, Directory
 from actors.banking.records import TransactionRecords
 from actors.banking.transactions import MoneyRules, invalid
 from actors.ledger.client import AccountRecord, LedgerClient
-from models.audit import AuditAction, AuditActor, AuditEntry, AuditOrigin, AuditOutcome, AuditValue, changes
+from models.audit import AuditAction, AuditOrigin, AuditValue, done_by
 from models.failures import ServiceFailure
 from models.identity import Principal, Role
 from models.ledger.commands import OpenAccount, StatusAction
@@ -226,15 +226,7 @@ class AccountService:
         fields = ("status", "daily_outgoing_limit", "overdraft_limit")
         was: dict[str, AuditValue] = {name: before[name] for name in fields}
         now: dict[str, AuditValue] = {name: after[name] for name in fields}
-        entry = AuditEntry(
-            action,
-            "account",
-            str(account_id),
-            AuditOutcome.SUCCESS,
-            AuditActor.of(principal),
-            origin,
-            changes(was, now),
-        )
+        entry = done_by(principal, origin, action, ("account", str(account_id)), was, now)
         audit_id = None if command_id is None else uuid.uuid5(command_id, action.value)
         await append_alone(self._pool, entry, audit_id)
 

@@ -17,9 +17,11 @@ from typing import Any, Final
 
 import asyncpg
 
+from actors.audit import append_alone
 from actors.banking.directory import Directory
 from actors.banking.records import Draft, InTransaction, StatusMove, TransactionRecords
 from actors.ledger.client import AccountRecord, LedgerClient, PendingTransferNotFoundError
+from models.audit import AuditAction, AuditOrigin, AuditOutcome, done_by
 from models.failures import ServiceFailure
 from models.fraud.check import Assessment, Scorer, ScoringRequest, Verdict
 from models.identity import Principal, Role
@@ -354,7 +356,12 @@ class TransactionService:
     # --- reversal -------------------------------------------------------------------------------
 
     async def reverse(
-        self, principal: Principal, transaction_id: uuid.UUID, reason: str, reversal_id: uuid.UUID
+        self,
+        principal: Principal,
+        transaction_id: uuid.UUID,
+        reason: str,
+        reversal_id: uuid.UUID,
+        origin: AuditOrigin,
     ) -> dict[str, Any]:
         if not principal.has_role(Role.ADMIN):
             raise ServiceFailure(403, "forbidden", "only an admin may reverse a transaction")
@@ -414,6 +421,22 @@ class TransactionService:
                 event_type="transaction.reversed",
                 only_from=frozenset({TransactionStatus.COMPLETED}),
             )
+        reversed_ = status is TransactionStatus.COMPLETED
+        entry = done_by(
+            principal,
+            origin,
+            AuditAction.TRANSACTION_REVERSE,
+            ("transaction", str(transaction_id)),
+            {"status": original["status"]},
+            {
+                "status": TransactionStatus.REVERSED.value if reversed_ else original["status"],
+                "reversal_id": str(reversal_id),
+            },
+            reason,
+            AuditOutcome.SUCCESS if reversed_ else AuditOutcome.FAILURE,
+        )
+        # The ledger committed the reversal in its journal; its record follows, once per reversal id.
+        await append_alone(self.records.pool, entry, uuid.uuid5(reversal_id, AuditAction.TRANSACTION_REVERSE.value))
         return transaction_view(moved or await self._current(reversal_id))
 
     # --- batches --------------------------------------------------------------------------------

@@ -15,7 +15,9 @@ from typing import Any
 
 import asyncpg
 
+from actors.audit import append
 from actors.documents import DocumentStore
+from models.audit import AuditAction, AuditActor, AuditEntry, AuditOrigin, AuditOutcome, changes
 
 
 class RegistryError(RuntimeError):
@@ -94,8 +96,11 @@ class ModelRegistry:
     async def versions(self) -> list[ModelRecord]:
         return [_record(row) for row in await self._pool.fetch("SELECT * FROM fraud_models ORDER BY created_at")]
 
-    async def promote(self, version: str, *, force: bool = False) -> ModelRecord:
-        """Make `version` the serving model; refused when its AUC-PR is below the serving one's, unless forced."""
+    async def promote(
+        self, version: str, *, actor: AuditActor, origin: AuditOrigin, force: bool = False
+    ) -> ModelRecord:
+        """Make `version` the serving model; refused when its AUC-PR is below the serving one's, unless
+        forced. The promotion and its audit record (by `actor`, from `origin`) commit together."""
         candidate = await self.get(version)
         if candidate is None:
             raise RegistryError(f"no model version {version!r}")
@@ -111,6 +116,19 @@ class ModelRegistry:
             await connection.execute(
                 "UPDATE fraud_models SET serving = true, promoted_at = now() WHERE version = $1", version
             )
+            entry = AuditEntry(
+                AuditAction.MODEL_PROMOTE,
+                "fraud_model",
+                version,
+                AuditOutcome.SUCCESS,
+                actor,
+                origin,
+                changes(
+                    {"serving_version": None if current is None else current.version}, {"serving_version": version}
+                ),
+                "forced below the serving model's AUC-PR" if force and worse else None,
+            )
+            await append(connection, entry)
         promoted = await self.get(version)
         assert promoted is not None
         return promoted

@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from actors.kafka_admin import ensure_topics
 from actors.metrics import notification_metrics
 from actors.notifications.intake import NotificationIntake, PoisonEventError, parse_event
-from models.topics import ALL_TOPICS, NOTIFICATION_DEAD_LETTERS
+from models.topics import NOTIFICATION_DEAD_LETTERS, NOTIFYING_TOPICS
 
 logger = logging.getLogger("bankflow.notifications")
 
@@ -37,7 +37,7 @@ class NotificationConsumer:
         bootstrap: str,
         intake: NotificationIntake,
         *,
-        topics: tuple[str, ...] = ALL_TOPICS,
+        topics: tuple[str, ...] = NOTIFYING_TOPICS,
         group_id: str = CONSUMER_GROUP,
         dead_letter_topic: str = NOTIFICATION_DEAD_LETTERS,
     ) -> None:

@@ -14,11 +14,11 @@ from typing import Any
 
 import asyncpg
 
-from actors.audit import append
+from actors.audit import append, append_alone
 from actors.documents import DocumentStore
 from actors.keys import SecretBox
 from actors.outbox import write_events
-from models.audit import AuditAction, AuditActor, AuditEntry, AuditOrigin, AuditOutcome, changes
+from models.audit import AuditAction, AuditOrigin, done_by
 from models.customers import (
     MAX_DOCUMENT_BYTES,
     DocumentKind,
@@ -309,23 +309,17 @@ class CustomerService:
                 customer_id,
                 "ACCEPTED" if approve else "REJECTED",
             )
-            entry = AuditEntry(
-                AuditAction.KYC_DECISION,
-                "customer",
-                str(customer_id),
-                AuditOutcome.SUCCESS,
-                AuditActor.of(principal),
-                origin,
-                changes({"kyc_status": row["kyc_status"]}, {"kyc_status": target.value}),
-                reason,
+            statuses = {"kyc_status": row["kyc_status"]}, {"kyc_status": target.value}
+            target_ref = ("customer", str(customer_id))
+            await append(
+                connection, done_by(principal, origin, AuditAction.KYC_DECISION, target_ref, *statuses, reason)
             )
-            await append(connection, entry)
             return result
 
     # --- documents -----------------------------------------------------------------------------------
 
     async def upload_document(
-        self, principal: Principal, customer_id: uuid.UUID, kind: DocumentKind, content: bytes
+        self, principal: Principal, customer_id: uuid.UUID, kind: DocumentKind, content: bytes, origin: AuditOrigin
     ) -> dict[str, Any]:
         await self._visible(principal, customer_id)
         if len(content) > MAX_DOCUMENT_BYTES:
@@ -339,24 +333,31 @@ class CustomerService:
         sha256 = hashlib.sha256(content).hexdigest()
         key = f"{customer_id}/{document_id}"
         await self._documents.put(key, content)
-        row = await self._pool.fetchrow(
-            """INSERT INTO customer_documents
-                   (document_id, customer_id, kind, content_type, size_bytes, sha256, storage_key)
-               VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *""",
-            document_id,
-            customer_id,
-            kind.value,
-            content_type,
-            len(content),
-            sha256,
-            key,
-        )
+        async with self._pool.acquire() as connection, connection.transaction():
+            row = await connection.fetchrow(
+                """INSERT INTO customer_documents
+                       (document_id, customer_id, kind, content_type, size_bytes, sha256, storage_key)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *""",
+                document_id,
+                customer_id,
+                kind.value,
+                content_type,
+                len(content),
+                sha256,
+                key,
+            )
+            stored = {"customer_id": str(customer_id), "kind": kind.value, "sha256": sha256, "size_bytes": len(content)}
+            uploaded = done_by(
+                principal, origin, AuditAction.DOCUMENT_UPLOAD, ("document", str(document_id)), None, stored
+            )
+            await append(connection, uploaded)
         return _document_view(row)
 
     async def document_content(
-        self, principal: Principal, customer_id: uuid.UUID, document_id: uuid.UUID
+        self, principal: Principal, customer_id: uuid.UUID, document_id: uuid.UUID, origin: AuditOrigin
     ) -> dict[str, Any]:
-        """A document's stored bytes with its stored (sniffed at upload) type: own, or support/admin."""
+        """A document's stored bytes with its stored (sniffed at upload) type: own, or support/admin.
+        Every view is recorded (who looked at whose identity document is an auditor's question)."""
         await self._visible(principal, customer_id)
         row = await self._pool.fetchrow(
             "SELECT * FROM customer_documents WHERE document_id = $1 AND customer_id = $2", document_id, customer_id
@@ -364,6 +365,11 @@ class CustomerService:
         if row is None:
             raise ServiceFailure(404, "not_found", "no such document")
         content = await self._documents.get(row["storage_key"])
+        viewed = {"customer_id": str(customer_id), "kind": row["kind"]}
+        await append_alone(
+            self._pool,
+            done_by(principal, origin, AuditAction.DOCUMENT_VIEW, ("document", str(document_id)), None, viewed),
+        )
         extension = _EXTENSIONS.get(row["content_type"], "bin")
         return {
             "content": content,

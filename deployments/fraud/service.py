@@ -19,11 +19,13 @@ from typing import Any, Final
 import asyncpg
 import numpy as np
 
+from actors.audit import append
 from actors.fraud.registry import ModelRecord, ModelRegistry, RegistryError
 from actors.fraud.rules_store import active_rules, configuration_version, listed_parties
 from actors.fraud.velocity import Observation, VelocityStore
 from actors.metrics import fraud_metrics
 from actors.outbox import write_events
+from models.audit import AuditAction, AuditActor, AuditOrigin, AuditValue, done_by
 from models.events import DomainEvent
 from models.failures import ServiceFailure
 from models.fraud.check import Assessment, ScoringRequest, Verdict, risk_level
@@ -63,6 +65,24 @@ def _rule_view(row: asyncpg.Record) -> dict[str, Any]:
         "active": row["active"],
         "updated_at": row["updated_at"].isoformat(),
     }
+
+
+def _rule_fields(row: asyncpg.Record) -> dict[str, AuditValue]:
+    """A rule as its audit record shows it (the condition as its JSON text)."""
+    return {
+        "name": row["name"],
+        "condition": row["condition"],
+        "action": row["action"],
+        "priority": row["priority"],
+        "active": row["active"],
+    }
+
+
+def _list_fields(row: asyncpg.Record | None) -> dict[str, AuditValue]:
+    """A list entry as its audit record shows it; nothing when there was none."""
+    if row is None:
+        return {}
+    return {"list": "blacklist" if row["blocked"] else "whitelist", "reason": row["reason"]}
 
 
 def _case_view(row: asyncpg.Record, history: Sequence[asyncpg.Record] | None = None) -> dict[str, Any]:
@@ -304,7 +324,14 @@ class FraudService:
     # --- rules and lists ------------------------------------------------------------------------
 
     async def create_rule(
-        self, principal: Principal, name: str, condition: Any, action: str, priority: int, active: bool
+        self,
+        principal: Principal,
+        name: str,
+        condition: Any,
+        action: str,
+        priority: int,
+        active: bool,
+        origin: AuditOrigin,
     ) -> dict[str, Any]:
         _admin(principal)
         try:
@@ -312,35 +339,52 @@ class FraudService:
         except RuleError as error:
             raise ServiceFailure(422, "invalid_rule", str(error)) from None
         try:
-            row = await self._pool.fetchrow(
-                """INSERT INTO fraud_rules (rule_id, name, condition, action, priority, active, created_by)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *""",
-                uuid.uuid4(),
-                name,
-                json.dumps(condition),
-                Verdict(action).value,
-                priority,
-                active,
-                principal.user_id,
-            )
+            async with self._pool.acquire() as connection, connection.transaction():
+                row = await connection.fetchrow(
+                    """INSERT INTO fraud_rules (rule_id, name, condition, action, priority, active, created_by)
+                       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *""",
+                    uuid.uuid4(),
+                    name,
+                    json.dumps(condition),
+                    Verdict(action).value,
+                    priority,
+                    active,
+                    principal.user_id,
+                )
+                assert row is not None
+                target = ("fraud_rule", str(row["rule_id"]))
+                await append(
+                    connection,
+                    done_by(principal, origin, AuditAction.FRAUD_RULE_CREATE, target, None, _rule_fields(row)),
+                )
         except asyncpg.UniqueViolationError:
             raise ServiceFailure(409, "rule_exists", f"a rule named {name!r} exists") from None
-        assert row is not None
         return _rule_view(row)
 
     async def update_rule(
-        self, principal: Principal, rule_id: uuid.UUID, active: bool | None, priority: int | None
+        self,
+        principal: Principal,
+        rule_id: uuid.UUID,
+        active: bool | None,
+        priority: int | None,
+        origin: AuditOrigin,
     ) -> dict[str, Any]:
         _admin(principal)
-        row = await self._pool.fetchrow(
-            """UPDATE fraud_rules SET active = COALESCE($2, active), priority = COALESCE($3, priority),
-                   updated_at = now() WHERE rule_id = $1 RETURNING *""",
-            rule_id,
-            active,
-            priority,
-        )
-        if row is None:
-            raise ServiceFailure(404, "not_found", "no such rule")
+        async with self._pool.acquire() as connection, connection.transaction():
+            before = await connection.fetchrow("SELECT * FROM fraud_rules WHERE rule_id = $1 FOR UPDATE", rule_id)
+            if before is None:
+                raise ServiceFailure(404, "not_found", "no such rule")
+            row = await connection.fetchrow(
+                """UPDATE fraud_rules SET active = COALESCE($2, active), priority = COALESCE($3, priority),
+                       updated_at = now() WHERE rule_id = $1 RETURNING *""",
+                rule_id,
+                active,
+                priority,
+            )
+            assert row is not None
+            changed = _rule_fields(before), _rule_fields(row)
+            target = ("fraud_rule", str(rule_id))
+            await append(connection, done_by(principal, origin, AuditAction.FRAUD_RULE_CHANGE, target, *changed))
         return _rule_view(row)
 
     async def rules(self, principal: Principal) -> dict[str, Any]:
@@ -349,21 +393,29 @@ class FraudService:
         return {"items": [_rule_view(row) for row in rows]}
 
     async def add_to_list(
-        self, principal: Principal, blocked: bool, kind: str, value: str, reason: str | None
+        self, principal: Principal, blocked: bool, kind: str, value: str, reason: str | None, origin: AuditOrigin
     ) -> dict[str, Any]:
         _admin(principal)
-        row = await self._pool.fetchrow(
-            """INSERT INTO fraud_lists (kind, value, blocked, reason, created_by) VALUES ($1, $2, $3, $4, $5)
-               ON CONFLICT (kind, value) DO UPDATE SET blocked = EXCLUDED.blocked, reason = EXCLUDED.reason,
-                   created_by = EXCLUDED.created_by, created_at = now()
-               RETURNING *""",
-            ListKind(kind).value,
-            value,
-            blocked,
-            reason,
-            principal.user_id,
-        )
-        assert row is not None
+        list_kind = ListKind(kind).value
+        async with self._pool.acquire() as connection, connection.transaction():
+            before = await connection.fetchrow(
+                "SELECT * FROM fraud_lists WHERE kind = $1 AND value = $2 FOR UPDATE", list_kind, value
+            )
+            row = await connection.fetchrow(
+                """INSERT INTO fraud_lists (kind, value, blocked, reason, created_by) VALUES ($1, $2, $3, $4, $5)
+                   ON CONFLICT (kind, value) DO UPDATE SET blocked = EXCLUDED.blocked, reason = EXCLUDED.reason,
+                       created_by = EXCLUDED.created_by, created_at = now()
+                   RETURNING *""",
+                list_kind,
+                value,
+                blocked,
+                reason,
+                principal.user_id,
+            )
+            assert row is not None
+            changed = _list_fields(before), _list_fields(row)
+            target = ("fraud_list", f"{list_kind}:{value}")
+            await append(connection, done_by(principal, origin, AuditAction.FRAUD_LIST_ADD, target, *changed, reason))
         return _entry_view(row)
 
     async def list_entries(self, principal: Principal, blocked: bool, limit: int, cursor: str | None) -> dict[str, Any]:
@@ -389,17 +441,25 @@ class FraudService:
             next_cursor = encode_cursor([last["kind"], last["value"]])
         return {"items": [_entry_view(row) for row in rows[:limit]], "next_cursor": next_cursor}
 
-    async def remove_from_list(self, principal: Principal, blocked: bool, kind: str, value: str) -> dict[str, Any]:
+    async def remove_from_list(
+        self, principal: Principal, blocked: bool, kind: str, value: str, origin: AuditOrigin
+    ) -> dict[str, Any]:
         """Take a party off one list; scoring stops honouring it as soon as adding would take effect."""
         _admin(principal)
-        row = await self._pool.fetchrow(
-            "DELETE FROM fraud_lists WHERE kind = $1 AND value = $2 AND blocked = $3 RETURNING *",
-            ListKind(kind).value,
-            value,
-            blocked,
-        )
-        if row is None:
-            raise ServiceFailure(404, "not_found", f"no such entry on the {'blacklist' if blocked else 'whitelist'}")
+        list_kind = ListKind(kind).value
+        async with self._pool.acquire() as connection, connection.transaction():
+            row = await connection.fetchrow(
+                "DELETE FROM fraud_lists WHERE kind = $1 AND value = $2 AND blocked = $3 RETURNING *",
+                list_kind,
+                value,
+                blocked,
+            )
+            if row is None:
+                listed = "blacklist" if blocked else "whitelist"
+                raise ServiceFailure(404, "not_found", f"no such entry on the {listed}")
+            target = ("fraud_list", f"{list_kind}:{value}")
+            removed = done_by(principal, origin, AuditAction.FRAUD_LIST_REMOVE, target, _list_fields(row), {})
+            await append(connection, removed)
         return _entry_view(row)
 
     # --- cases ----------------------------------------------------------------------------------
@@ -447,7 +507,7 @@ class FraudService:
         return _case_view(row, history)
 
     async def resolve(
-        self, principal: Principal, case_id: uuid.UUID, resolution: str, note: str | None
+        self, principal: Principal, case_id: uuid.UUID, resolution: str, note: str | None, origin: AuditOrigin
     ) -> dict[str, Any]:
         """Close a case as FRAUD or FALSE_POSITIVE (a training label); a second resolution is refused."""
         _admin(principal)
@@ -474,6 +534,9 @@ class FraudService:
                 principal.user_id,
                 note,
             )
+            closed = {"status": "OPEN", "resolution": None}, {"status": "RESOLVED", "resolution": resolution}
+            target = ("fraud_case", str(case_id))
+            await append(connection, done_by(principal, origin, AuditAction.FRAUD_CASE_RESOLVE, target, *closed, note))
         return await self.case(principal, case_id)
 
     async def models(self, principal: Principal) -> dict[str, Any]:
@@ -483,13 +546,13 @@ class FraudService:
         serving = next((record.version for record in records if record.serving), None)
         return {"items": [_version_view(record) for record in records], "serving_version": serving}
 
-    async def promote(self, principal: Principal, version: str, force: bool) -> dict[str, Any]:
+    async def promote(self, principal: Principal, version: str, force: bool, origin: AuditOrigin) -> dict[str, Any]:
         """Admin: serve `version`, through the registry's one promotion (as `bankflow pipelines promote`)."""
         _admin(principal)
         if await self._registry.get(version) is None:
             raise ServiceFailure(404, "not_found", f"no model version {version!r}")
         try:
-            record = await self._registry.promote(version, force=force)
+            record = await self._registry.promote(version, force=force, actor=AuditActor.of(principal), origin=origin)
         except RegistryError as error:
             raise ServiceFailure(409, "model_not_better", str(error).replace("use --force", "send force")) from None
         return _version_view(record)  # every replica's follower loads it within seconds

@@ -38,6 +38,7 @@ from models.audit import (
     AuditValue,
     activity_view,
     changes,
+    done_by,
     own_security_events,
     seq_cursor,
     seq_of_cursor,
@@ -554,16 +555,10 @@ class IdentityService:
                 "UPDATE users SET roles = $2, updated_at = now() WHERE user_id = $1", user_id, wanted
             )
             ended = await self._revoke_all(connection, user_id, "roles changed")
-            entry = AuditEntry(
-                AuditAction.ROLES_CHANGE,
-                "user",
-                str(user_id),
-                AuditOutcome.SUCCESS,
-                AuditActor.of(principal),
-                origin,
-                changes({"roles": sorted(before)}, {"roles": wanted}),
+            role_change = {"roles": sorted(before)}, {"roles": wanted}
+            await append(
+                connection, done_by(principal, origin, AuditAction.ROLES_CHANGE, ("user", str(user_id)), *role_change)
             )
-            await append(connection, entry)
         await self._publish_revocations(ended)
         return await self.me(user_id)
 

@@ -16,9 +16,11 @@ from typing import Any, Final
 
 import asyncpg
 
+from actors.audit import append
 from actors.notifications.intake import NOTIFY_CHANNEL
 from actors.notifications.recipients import preferences_of
 from actors.notifications.rendering import Renderer, RenderError
+from models.audit import AuditAction, AuditOrigin, done_by
 from models.failures import ServiceFailure
 from models.identity import Principal, Role
 from models.notifications import (
@@ -212,9 +214,10 @@ class NotificationService:
         }
 
     async def send(
-        self, principal: Principal, channel: str, recipient: str, subject: str | None, body: str
+        self, principal: Principal, channel: str, recipient: str, subject: str | None, body: str, origin: AuditOrigin
     ) -> dict[str, Any]:
-        """An admin's message to an address, queued for delivery like any other."""
+        """An admin's message to an address, queued for delivery like any other; recorded in the
+        audit trail with the message, the address in part."""
         if not principal.has_role(Role.ADMIN):
             raise ServiceFailure(403, "forbidden", "only an admin sends messages by hand")
         chosen = Channel(channel)
@@ -222,20 +225,25 @@ class NotificationService:
         user_id = None
         if chosen is Channel.EMAIL:
             user_id = await self._pool.fetchval("SELECT user_id FROM users WHERE lower(email) = lower($1)", recipient)
-        row = await self._pool.fetchrow(
-            """INSERT INTO notifications (notification_id, user_id, channel, recipient, subject, body, template,
-                   status, next_attempt_at, metadata)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', now(), $8) RETURNING *""",
-            uuid.uuid4(),
-            user_id,
-            chosen.value,
-            recipient,
-            subject,
-            body,
-            ADMIN_TEMPLATE,
-            json.dumps({"sent_by": str(principal.user_id)}),
-        )
-        assert row is not None  # INSERT … RETURNING always returns the row
+        async with self._pool.acquire() as connection, connection.transaction():
+            row = await connection.fetchrow(
+                """INSERT INTO notifications (notification_id, user_id, channel, recipient, subject, body, template,
+                       status, next_attempt_at, metadata)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', now(), $8) RETURNING *""",
+                uuid.uuid4(),
+                user_id,
+                chosen.value,
+                recipient,
+                subject,
+                body,
+                ADMIN_TEMPLATE,
+                json.dumps({"sent_by": str(principal.user_id)}),
+            )
+            assert row is not None  # INSERT … RETURNING always returns the row
+            address = "email" if chosen is Channel.EMAIL else "phone" if chosen is Channel.SMS else "device"
+            sent = {"channel": chosen.value, address: recipient, "subject": subject, "body": body}
+            target = ("notification", str(row["notification_id"]))
+            await append(connection, done_by(principal, origin, AuditAction.NOTIFICATION_SEND, target, None, sent))
         if user_id is not None:
             await self._pool.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
         return view(row, self._renderer)

@@ -171,5 +171,15 @@ test('staff approve a KYC after viewing the document, freeze and unfreeze an acc
   await user.getByRole('button', { name: `Revoke support: ${customer.email}` }).click();
   await page.getByRole('dialog', { name: `Revoke Support from ${customer.email}?` }).getByRole('button', { name: 'Revoke support' }).click();
   await expect(page.getByText(`${customer.email} now has: Customer.`)).toBeVisible();
+
+  // The audit trail: the unfreeze above is its newest account.unfreeze record, with what changed.
+  await page.getByRole('navigation', { name: 'Back office sections' }).getByRole('link', { name: 'Audit trail' }).click();
+  await page.getByRole('combobox', { name: 'Action' }).click();
+  await page.getByRole('option', { name: 'account.unfreeze' }).click();
+  await page.getByRole('button', { name: 'Search' }).click();
+  const newest = page.getByTestId('audit-row').first();
+  await expect(newest).toContainText('account.unfreeze');
+  await expect(newest).toContainText('status: FROZEN → ACTIVE');
+  await visit(page, testInfo, 'admin-audit');
   expect(problems).toEqual([]);
 });

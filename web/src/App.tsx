@@ -54,7 +54,7 @@ export function AppRoutes() {
           <Route
             path="admin/*"
             element={
-              <RequireRole roles={['admin', 'support']}>
+              <RequireRole roles={['admin', 'support', 'auditor']}>
                 <AdminShell />
               </RequireRole>
             }

@@ -37,6 +37,9 @@ export type AdminUserPage = Schemas['AdminUserPage'];
 export type FraudListName = 'whitelist' | 'blacklist';
 export type User = Schemas['User'];
 export type Role = Schemas['RolesRequest']['roles'][number];
+export type AuditRecord = Schemas['AuditRecordView'];
+export type AuditPage = Schemas['AuditPage'];
+export type AuditSearch = NonNullable<operations['search_api_v1_admin_audit_get']['parameters']['query']>;
 
 export type CustomerSearch = NonNullable<operations['search_api_v1_customers_search_get']['parameters']['query']>;
 export type UserSearch = NonNullable<operations['users_api_v1_admin_users_get']['parameters']['query']>;
@@ -47,6 +50,17 @@ export type Readiness = operations['readyz_readyz_get']['responses'][200]['conte
 export type SystemFigures = Schemas['SystemFigures'];
 
 const enc = encodeURIComponent;
+
+/** The audit search's query string: each action its own `action=` (the API takes the parameter repeated). */
+export function auditQueryString(search: AuditSearch): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(search)) {
+    if (value === undefined || value === null || value === '') continue;
+    if (Array.isArray(value)) for (const item of value) params.append(name, String(item));
+    else params.append(name, String(value));
+  }
+  return params.toString();
+}
 
 /** Drops empty criteria so the API sees only what was asked. */
 function criteria<T extends object>(query: T): Partial<T> {
@@ -180,6 +194,20 @@ export const adminApi = bankflowApi
         query: ({ userId, roles }) => ({ url: `api/v1/admin/users/${enc(userId)}/roles`, method: 'PUT', body: { roles } }),
         invalidatesTags: ['AdminUsers'],
       }),
+      auditRecords: build.query<AuditPage, AuditSearch>({
+        query: (search) => `api/v1/admin/audit?${auditQueryString({ ...search, format: 'json' })}`,
+        // A trail grows with every action taken elsewhere in the app: always read it afresh.
+        keepUnusedDataFor: 0,
+      }),
+      /** Every matching record as a CSV file, as an object URL (the caller revokes it). */
+      auditExport: build.mutation<string, AuditSearch>({
+        query: (search) => ({
+          url: `api/v1/admin/audit?${auditQueryString({ ...search, cursor: null, limit: undefined, format: 'csv' })}`,
+          method: 'GET',
+          responseHandler: async (response) =>
+            response.ok ? URL.createObjectURL(await response.blob()) : ((await response.json().catch(() => null)) as unknown),
+        }),
+      }),
       readiness: build.query<Readiness, void>({
         // 503 carries the same body (some component failing): show it rather than an error.
         query: () => ({ url: 'readyz', validateStatus: (response) => response.status === 200 || response.status === 503 }),
@@ -219,4 +247,6 @@ export const {
   useSetRolesMutation,
   useReadinessQuery,
   useSystemFiguresQuery,
+  useAuditRecordsQuery,
+  useAuditExportMutation,
 } = adminApi;

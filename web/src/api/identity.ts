@@ -15,6 +15,8 @@ export type StatusAnswer = Schemas['Status'];
 export type IdentityUser = Schemas['User'];
 export type AuthSession = Schemas['AuthSession'];
 export type SessionList = Schemas['SessionList'];
+export type SecurityEvent = Schemas['SecurityEvent'];
+export type SecurityEventPage = Schemas['SecurityEventPage'];
 export type CustomerCreate = Schemas['CustomerCreate'];
 export type Customer = Schemas['Customer'];
 export type Address = Schemas['Address'];
@@ -53,6 +55,10 @@ export const identityApi = bankflowApi.enhanceEndpoints({ addTagTypes: ['Custome
     }),
     sessions: build.query<SessionList, void>({
       query: () => 'api/v1/auth/sessions',
+      providesTags: ['Sessions'],
+    }),
+    securityActivity: build.query<SecurityEventPage, { cursor: string | null; limit: number }>({
+      query: ({ cursor, limit }) => ({ url: 'api/v1/auth/activity', params: cursor ? { cursor, limit } : { limit } }),
       providesTags: ['Sessions'],
     }),
     endSession: build.mutation<StatusAnswer, string>({
@@ -126,6 +132,7 @@ export const {
   useVerifyEmailMutation,
   useResendVerificationMutation,
   useSessionsQuery,
+  useSecurityActivityQuery,
   useEndSessionMutation,
   useLogoutEverywhereMutation,
   useForgotPasswordMutation,

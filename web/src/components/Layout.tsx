@@ -21,7 +21,7 @@ export function Layout() {
   const navigate = useNavigate();
   const [logout, { isLoading }] = useLogoutMutation();
   const roles = rolesOf(useAppSelector((state) => state.auth.accessToken));
-  const staff = roles.includes('admin') || roles.includes('support');
+  const staff = roles.includes('admin') || roles.includes('support') || roles.includes('auditor');
 
   const signOut = async (idle = false) => {
     try {

@@ -16,16 +16,24 @@ const TransactionsPage = lazy(() => import('./admin/TransactionsPage'));
 const FraudPage = lazy(() => import('./admin/FraudPage'));
 const SystemPage = lazy(() => import('./admin/SystemPage'));
 const UsersPage = lazy(() => import('./admin/UsersPage'));
+const AuditPage = lazy(() => import('./admin/AuditPage'));
 
 const SECTIONS = ['kyc', 'customers', 'transactions', 'fraud', 'system'] as const;
 // Admin only: support is never offered a page whose every request it would be refused.
 const ADMIN_SECTIONS = ['users'] as const;
+// Admins and auditors; an auditor who is not also support sees nothing else.
+const AUDIT_SECTIONS = ['audit'] as const;
 
-/** The back office's frame, reached only by support and admin (see RequireRole in App.tsx). */
+/** The back office's frame, reached only by support, admin and auditors (see RequireRole in App.tsx). */
 export default function AdminShell() {
   const { t } = useTranslation();
-  const { isAdmin } = useStaff();
-  const sections = isAdmin ? [...SECTIONS, ...ADMIN_SECTIONS] : SECTIONS;
+  const { isAdmin, isSupport, readsAudit } = useStaff();
+  const sections: string[] = [
+    ...(isSupport ? SECTIONS : []),
+    ...(isAdmin ? ADMIN_SECTIONS : []),
+    ...(readsAudit ? AUDIT_SECTIONS : []),
+  ];
+  const home = sections[0] ?? 'kyc';
   return (
     <>
       <Typography variant="h4" component="h1" gutterBottom>
@@ -53,7 +61,7 @@ export default function AdminShell() {
       </Box>
       <Suspense fallback={<Loading />}>
         <Routes>
-          <Route index element={<Navigate to="kyc" replace />} />
+          <Route index element={<Navigate to={home} replace />} />
           <Route path="kyc" element={<KycQueuePage />} />
           <Route path="kyc/:customerId" element={<KycReviewPage />} />
           <Route path="customers" element={<CustomersPage />} />
@@ -61,8 +69,9 @@ export default function AdminShell() {
           <Route path="transactions" element={<TransactionsPage />} />
           <Route path="fraud" element={<FraudPage />} />
           <Route path="system" element={<SystemPage />} />
-          <Route path="users" element={isAdmin ? <UsersPage /> : <Navigate to="../kyc" replace />} />
-          <Route path="*" element={<Navigate to="kyc" replace />} />
+          <Route path="users" element={isAdmin ? <UsersPage /> : <Navigate to={`../${home}`} replace />} />
+          <Route path="audit" element={readsAudit ? <AuditPage /> : <Navigate to={`../${home}`} replace />} />
+          <Route path="*" element={<Navigate to={home} replace />} />
         </Routes>
       </Suspense>
     </>

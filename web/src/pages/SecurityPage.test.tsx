@@ -34,11 +34,20 @@ const other = {
 };
 let sessions = [mine, other];
 let ended: string[] = [];
+const signedIn = { seq: 9, occurred_at: '2026-03-02T10:00:00Z', action: 'auth.login', outcome: 'success', reason: null, ip_address: '203.0.113.7', user_agent: chromeOnLinux };
+const wrongPassword = { ...signedIn, seq: 8, occurred_at: '2026-03-02T09:59:00Z', outcome: 'failure', reason: 'wrong_password', ip_address: '198.51.100.4', user_agent: firefoxOnWindows };
+const mfaOn = { ...signedIn, seq: 7, occurred_at: '2026-03-01T08:00:00Z', action: 'auth.mfa.enable' };
+let activityCursors: (string | null)[] = [];
 let everywhere = 0;
 
 const server = setupServer(
   http.get(`${base}/api/v1/auth/me`, () => HttpResponse.json({ ...user, mfa_enabled: mfa })),
   http.get(`${base}/api/v1/auth/sessions`, () => HttpResponse.json({ items: sessions })),
+  http.get(`${base}/api/v1/auth/activity`, ({ request }) => {
+    const cursor = new URL(request.url).searchParams.get('cursor');
+    activityCursors.push(cursor);
+    return HttpResponse.json(cursor === null ? { items: [signedIn, wrongPassword], next_cursor: 'older' } : { items: [mfaOn], next_cursor: null });
+  }),
   http.delete(`${base}/api/v1/auth/sessions/:id`, ({ params }) => {
     ended.push(String(params.id));
     sessions = sessions.filter((session) => session.session_id !== params.id);
@@ -70,6 +79,7 @@ beforeEach(() => {
   sessions = [mine, other];
   ended = [];
   everywhere = 0;
+  activityCursors = [];
 });
 
 function renderPage() {
@@ -90,6 +100,21 @@ function renderPage() {
 afterEach(() => server.resetHandlers());
 
 describe('SecurityPage', () => {
+  it('shows the recent security activity, a failed attempt with why, older events a page further', async () => {
+    renderPage();
+    const person = userEvent.setup({ delay: null });
+    const list = await screen.findByTestId('security-activity');
+    const events = within(list).getAllByTestId('security-event');
+    expect(events.map((event) => event.querySelector('p')?.textContent)).toEqual(['Signed in', 'Failed sign-in attempt: wrong password']);
+    expect(events[1]!.textContent).toContain('Firefox on Windows');
+    expect(events[1]!.textContent).toContain('From 198.51.100.4');
+    const section = screen.getByRole('region', { name: 'Recent security activity' });
+    await person.click(within(section).getByRole('button', { name: 'Next page' }));
+    await waitFor(() => expect(within(screen.getByTestId('security-activity')).getAllByTestId('security-event')).toHaveLength(1));
+    expect(within(screen.getByTestId('security-activity')).getByText('Two-step sign-in turned on')).toBeTruthy();
+    expect(activityCursors).toEqual([null, 'older']);
+  });
+
   it('sets up MFA: a QR code and the secret as text, a code checked before it is sent', async () => {
     const store = makeStore();
     store.dispatch(tokensReceived({ access_token: 'access', refresh_token: 'refresh' }));

@@ -35,7 +35,9 @@ import { Loading } from '../components/Loading';
 import { formatDateTime } from '../format';
 import { useAppDispatch } from '../hooks';
 import { ProblemAlert } from '../components/ProblemAlert';
+import { useDeviceName } from './deviceName';
 import { IdentityProblem } from './identityShell';
+import { SecurityActivity } from './SecurityActivity';
 import { codeSchema, type CodeValues } from './identityRules';
 
 /** The otpauth:// URI as a QR code (a data: URL image; the CSP allows data: images). */
@@ -186,35 +188,6 @@ function TwoStep({ enabled }: { enabled: boolean }) {
   );
 }
 
-const BROWSERS: readonly [RegExp, string][] = [
-  [/Edg\//, 'Edge'],
-  [/OPR\//, 'Opera'],
-  [/Firefox\//, 'Firefox'],
-  [/Chrom(e|ium)\//, 'Chrome'],
-  [/Safari\//, 'Safari'],
-];
-const SYSTEMS: readonly [RegExp, string][] = [
-  [/Android/, 'Android'],
-  [/iPhone|iPad|iOS/, 'iOS'],
-  [/Windows/, 'Windows'],
-  [/Mac OS X|Macintosh/, 'macOS'],
-  [/CrOS/, 'ChromeOS'],
-  [/Linux/, 'Linux'],
-];
-
-/** "Chrome on Linux" for a browser's User-Agent; the agent itself (shortened) for anything else. */
-function useDeviceName(): (session: AuthSession) => string {
-  const { t } = useTranslation();
-  return (session) => {
-    const agent = session.user_agent ?? '';
-    if (!agent) return t('security.sessions.unknownDevice');
-    const browser = BROWSERS.find(([pattern]) => pattern.test(agent))?.[1];
-    const os = SYSTEMS.find(([pattern]) => pattern.test(agent))?.[1];
-    if (browser && os) return t('security.sessions.deviceName', { browser, os });
-    return agent.length > 60 ? `${agent.slice(0, 57)}…` : agent;
-  };
-}
-
 type Confirming = { kind: 'one'; session: AuthSession } | { kind: 'all' } | null;
 
 function Sessions() {
@@ -282,7 +255,7 @@ function Sessions() {
               <Box sx={{ minWidth: 0 }}>
                 <Box sx={{ display: 'flex', gap: 1, alignItems: 'center', flexWrap: 'wrap' }}>
                   <Typography component="span" sx={{ fontWeight: 600, overflowWrap: 'anywhere' }} title={session.user_agent ?? undefined}>
-                    {deviceName(session)}
+                    {deviceName(session.user_agent)}
                   </Typography>
                   {session.current && <Chip size="small" color="primary" label={t('security.sessions.thisDevice')} data-testid="this-device" />}
                 </Box>
@@ -301,7 +274,7 @@ function Sessions() {
                   variant="outlined"
                   color="error"
                   disabled={busy}
-                  aria-label={t('security.sessions.signOutLabel', { device: deviceName(session), when: when(session.created_at) })}
+                  aria-label={t('security.sessions.signOutLabel', { device: deviceName(session.user_agent), when: when(session.created_at) })}
                   onClick={() => setConfirming({ kind: 'one', session })}
                 >
                   {t('security.sessions.signOut')}
@@ -327,7 +300,7 @@ function Sessions() {
             <DialogContent>
               <DialogContentText id="end-session-body">
                 {confirming.kind === 'one'
-                  ? t('security.sessions.confirmBody', { device: deviceName(confirming.session), when: when(confirming.session.created_at) })
+                  ? t('security.sessions.confirmBody', { device: deviceName(confirming.session.user_agent), when: when(confirming.session.created_at) })
                   : t('security.sessions.everywhereBody')}
               </DialogContentText>
             </DialogContent>
@@ -360,6 +333,7 @@ export default function SecurityPage() {
         <>
           <TwoStep enabled={me.data.mfa_enabled ?? false} />
           <Sessions />
+          <SecurityActivity />
         </>
       )}
     </>

@@ -22,9 +22,9 @@ import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { CursorPager, Hidden, ScrollTable, Section, StatusChip, useCursorPages, useStaff } from './common';
 
 const PAGE = 25;
-const ROLES: Role[] = ['customer', 'support', 'admin'];
+const ROLES: Role[] = ['customer', 'support', 'admin', 'auditor'];
 /** The staff roles this page grants and revokes; a user's other roles are kept as they are. */
-const STAFF_ROLES = ['support', 'admin'] as const;
+const STAFF_ROLES = ['support', 'admin', 'auditor'] as const;
 type StaffRole = (typeof STAFF_ROLES)[number];
 
 /** The signed-in user's id (the token's `sub`), to keep an admin from revoking their own admin role. */

@@ -9,11 +9,13 @@ import { useTranslation } from 'react-i18next';
 import { rolesOf } from '../../auth/authSlice';
 import { useAppSelector } from '../../hooks';
 
-/** What the signed-in staff member may do (display only: the API checks every request). */
-export function useStaff(): { isAdmin: boolean; isSupport: boolean } {
+/** What the signed-in staff member may do (display only: the API checks every request). An
+ * auditor reads the audit trail and nothing else. */
+export function useStaff(): { isAdmin: boolean; isSupport: boolean; readsAudit: boolean } {
   const token = useAppSelector((state) => state.auth.accessToken);
   const roles = rolesOf(token);
-  return { isAdmin: roles.includes('admin'), isSupport: roles.includes('support') || roles.includes('admin') };
+  const isAdmin = roles.includes('admin');
+  return { isAdmin, isSupport: roles.includes('support') || isAdmin, readsAudit: roles.includes('auditor') || isAdmin };
 }
 
 /** One label/value line of a description list. */
