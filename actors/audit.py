@@ -168,22 +168,16 @@ async def verify(
     )
 
 
-_NEWEST_FIRST: Final = """SELECT * FROM audit_log
-    WHERE seq < $1
-      AND ($2::uuid IS NULL OR actor_user_id = $2)
-      AND (cardinality($3::text[]) = 0 OR action = ANY($3))
-      AND ($4::text IS NULL OR target_type = $4)
-      AND ($5::text IS NULL OR target_id = $5)
-      AND ($6::timestamptz IS NULL OR occurred_at >= $6)
-      AND ($7::timestamptz IS NULL OR occurred_at < $7)
-    ORDER BY seq DESC LIMIT $8"""
-_COUNT: Final = """SELECT count(*) FROM audit_log
-    WHERE ($1::uuid IS NULL OR actor_user_id = $1)
+# An AuditFilter's conditions, $1–$6 in _filter_arguments' order; the queries add theirs after.
+_MATCHING: Final = """($1::uuid IS NULL OR actor_user_id = $1)
       AND (cardinality($2::text[]) = 0 OR action = ANY($2))
       AND ($3::text IS NULL OR target_type = $3)
       AND ($4::text IS NULL OR target_id = $4)
       AND ($5::timestamptz IS NULL OR occurred_at >= $5)
       AND ($6::timestamptz IS NULL OR occurred_at < $6)"""
+# Both are built from constants only, never from a value.
+_NEWEST_FIRST: Final = f"SELECT * FROM audit_log WHERE {_MATCHING} AND seq < $7 ORDER BY seq DESC LIMIT $8"  # nosec B608
+_COUNT: Final = f"SELECT count(*) FROM audit_log WHERE {_MATCHING}"  # nosec B608
 
 
 def _filter_arguments(filters: AuditFilter) -> tuple[object, ...]:
@@ -204,7 +198,7 @@ async def newest_first(
     (a keyset page: the last record's seq is the next page's `before_seq`)."""
     assert 1 <= limit <= MAX_PAGE_ROWS, f"a page holds 1 to {MAX_PAGE_ROWS} records"
     below = (1 << 62) if before_seq is None else before_seq
-    rows = await pool.fetch(_NEWEST_FIRST, below, *_filter_arguments(filters), limit)
+    rows = await pool.fetch(_NEWEST_FIRST, *_filter_arguments(filters), below, limit)
     return [record_of(row) for row in rows]
 
 

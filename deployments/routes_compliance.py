@@ -10,8 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from deployments.calls import call_service
-from deployments.errors import ApiError
-from deployments.schemas import ERROR_RESPONSES, Id, Timestamp
+from deployments.schemas import ERROR_RESPONSES, Id, Timestamp, checked_time_zones
 from deployments.security import CurrentPrincipal
 from models.audit import AuditFilter
 from models.paging import DEFAULT_LIMIT, MAX_LIMIT
@@ -69,9 +68,7 @@ async def search(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     format: Literal["json", "csv"] = "json",
 ) -> Any:
-    for moment, name in ((from_, "from"), (to, "to")):
-        if moment is not None and moment.tzinfo is None:
-            raise ApiError(422, "validation_error", f"{name}: give a time zone (e.g. 2026-12-01T00:00:00Z)")
+    checked_time_zones(("from", from_), ("to", to))
     filters = AuditFilter(
         actor_user_id=actor,
         actions=tuple(action or ()),

@@ -29,6 +29,7 @@ from deployments.schemas import (
     Timestamp,
     amount_minor,
     checked_account_number,
+    checked_time_zones,
     storable,
 )
 from deployments.security import CurrentPrincipal, Origin
@@ -448,9 +449,7 @@ async def search(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> dict[str, Any]:
-    for field, value in (("from", from_), ("to", to)):
-        if value is not None and value.tzinfo is None:
-            raise ApiError(422, "validation_error", f"{field}: needs a time zone offset, e.g. 2026-12-01T00:00:00Z")
+    checked_time_zones(("from", from_), ("to", to))
     for field, text in (("counterparty", counterparty), ("q", q), ("min_amount", min_amount)):
         if text is not None and not storable(text):
             raise ApiError(422, "validation_error", f"{field}: must not contain NUL characters")

@@ -3,6 +3,7 @@ and the field types the API declares (what an amount, a phone number, a password
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -191,3 +192,10 @@ def checked_account_number(field: str, number: str) -> str:
     if problem := number_problem(number):
         raise ApiError(422, "validation_error", f"{field}: {problem}")
     return number
+
+
+def checked_time_zones(*moments: tuple[str, datetime | None]) -> None:
+    """Each (field, time) given carries a zone: a time without one is ambiguous, a 422 naming it."""
+    for field, value in moments:
+        if value is not None and value.tzinfo is None:
+            raise ApiError(422, "validation_error", f"{field}: needs a time zone offset, e.g. 2026-12-01T00:00:00Z")

@@ -15,7 +15,7 @@ import hashlib
 import io
 import json
 import uuid
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -152,7 +152,7 @@ class AuditEntry:
 
 
 def done_by(
-    principal: Principal,
+    who: Principal | AuditActor,
     origin: AuditOrigin,
     action: AuditAction,
     target: tuple[str, str | None],
@@ -161,15 +161,16 @@ def done_by(
     reason: str | None = None,
     outcome: AuditOutcome = AuditOutcome.SUCCESS,
 ) -> AuditEntry:
-    """The record of an action `principal` carried out: `target` is (type, id), `before` and
-    `after` the changed fields' values (masked here)."""
+    """The record of an action `who` carried out (a signed-in principal, or an actor without a
+    session: a user proving who they are by a code, the operator): `target` is (type, id),
+    `before` and `after` the changed fields' values (masked here)."""
     target_type, target_id = target
     return AuditEntry(
         action,
         target_type,
         target_id,
         outcome,
-        AuditActor.of(principal),
+        who if isinstance(who, AuditActor) else AuditActor.of(who),
         origin,
         changes(before or {}, after or {}),
         reason,
@@ -349,6 +350,13 @@ def seq_of_cursor(cursor: str | None) -> int | None:
         return int(seq)
     except (CursorError, ValueError):
         raise ServiceFailure(422, "validation_error", "cursor: is not one this API returned") from None
+
+
+def newest_page(records: Sequence[AuditRecord], limit: int) -> tuple[Sequence[AuditRecord], str | None]:
+    """A page of `limit` records out of the `limit + 1` read, and the next page's cursor when
+    there was one more."""
+    assert len(records) <= limit + 1, "a page reads one record more than it shows, no more"
+    return records[:limit], seq_cursor(records[limit - 1].seq) if len(records) > limit else None
 
 
 def own_security_events(user_id: uuid.UUID) -> AuditFilter:

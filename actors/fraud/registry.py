@@ -17,7 +17,7 @@ import asyncpg
 
 from actors.audit import append
 from actors.documents import DocumentStore
-from models.audit import AuditAction, AuditActor, AuditEntry, AuditOrigin, AuditOutcome, changes
+from models.audit import AuditAction, AuditActor, AuditOrigin, done_by
 
 
 class RegistryError(RuntimeError):
@@ -116,16 +116,13 @@ class ModelRegistry:
             await connection.execute(
                 "UPDATE fraud_models SET serving = true, promoted_at = now() WHERE version = $1", version
             )
-            entry = AuditEntry(
-                AuditAction.MODEL_PROMOTE,
-                "fraud_model",
-                version,
-                AuditOutcome.SUCCESS,
+            entry = done_by(
                 actor,
                 origin,
-                changes(
-                    {"serving_version": None if current is None else current.version}, {"serving_version": version}
-                ),
+                AuditAction.MODEL_PROMOTE,
+                ("fraud_model", version),
+                {"serving_version": None if current is None else current.version},
+                {"serving_version": version},
                 "forced below the serving model's AUC-PR" if force and worse else None,
             )
             await append(connection, entry)

@@ -9,7 +9,7 @@ from typing import Any, Final
 import asyncpg
 
 from actors import audit
-from models.audit import AuditFilter, AuditRecord, record_view, records_csv, seq_cursor, seq_of_cursor
+from models.audit import AuditFilter, AuditRecord, newest_page, record_view, records_csv, seq_of_cursor
 from models.failures import ServiceFailure
 from models.identity import Principal, Role
 
@@ -36,8 +36,8 @@ class ComplianceService:
         """Records matching `filters`, newest first, `limit` at a time."""
         _may_read_the_trail(principal)
         records = await audit.newest_first(self._pool, _checked(filters), seq_of_cursor(cursor), limit + 1)
-        next_cursor = seq_cursor(records[limit - 1].seq) if len(records) > limit else None
-        return {"items": [record_view(record) for record in records[:limit]], "next_cursor": next_cursor}
+        page, next_cursor = newest_page(records, limit)
+        return {"items": [record_view(record) for record in page], "next_cursor": next_cursor}
 
     async def audit_csv(self, principal: Principal, filters: AuditFilter) -> dict[str, Any]:
         """Every record matching `filters` as one CSV file, newest first."""

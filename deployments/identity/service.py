@@ -14,7 +14,6 @@ import json
 import secrets
 import time
 import uuid
-from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -35,12 +34,11 @@ from models.audit import (
     AuditEntry,
     AuditOrigin,
     AuditOutcome,
-    AuditValue,
     activity_view,
     changes,
     done_by,
+    newest_page,
     own_security_events,
-    seq_cursor,
     seq_of_cursor,
 )
 from models.events import DomainEvent
@@ -94,18 +92,6 @@ def _login_entry(
         changes({}, {"email": email}),
         refusal,
     )
-
-
-def _own_entry(
-    action: AuditAction,
-    actor: AuditActor,
-    origin: AuditOrigin,
-    before: Mapping[str, AuditValue],
-    after: Mapping[str, AuditValue],
-) -> AuditEntry:
-    """The record of a change a user made to their own security (MFA on or off, a password reset)."""
-    assert actor.user_id is not None
-    return AuditEntry(action, "user", str(actor.user_id), AuditOutcome.SUCCESS, actor, origin, changes(before, after))
 
 
 def _event(event_type: str, user_id: uuid.UUID, data: dict[str, Any], distinguisher: object) -> DomainEvent:
@@ -533,7 +519,8 @@ class IdentityService:
             ended = await self._revoke_all(connection, user["user_id"], "password reset")
             # Both hashes are secrets: the record says the password changed, never what to.
             hashes = {"password_hash": user["password_hash"]}, {"password_hash": password_hash}
-            entry = _own_entry(AuditAction.PASSWORD_RESET, AuditActor(user["user_id"]), origin, *hashes)
+            target = ("user", str(user["user_id"]))
+            entry = done_by(AuditActor(user["user_id"]), origin, AuditAction.PASSWORD_RESET, target, *hashes)
             await append(connection, entry)
         await self._publish_revocations(ended)
         return {"status": "password changed; every session was signed out"}
@@ -624,8 +611,8 @@ class IdentityService:
         newest first, from the audit trail."""
         filters = own_security_events(principal.user_id)
         records = await newest_first(self._pool, filters, seq_of_cursor(cursor), limit + 1)
-        next_cursor = seq_cursor(records[limit - 1].seq) if len(records) > limit else None
-        return {"items": [activity_view(record) for record in records[:limit]], "next_cursor": next_cursor}
+        page, next_cursor = newest_page(records, limit)
+        return {"items": [activity_view(record) for record in page], "next_cursor": next_cursor}
 
     async def mfa_setup(self, user_id: uuid.UUID) -> dict[str, Any]:
         user = await self._pool.fetchrow("SELECT email, mfa_enabled FROM users WHERE user_id = $1", user_id)
@@ -654,7 +641,7 @@ class IdentityService:
                 "UPDATE users SET mfa_enabled = true, updated_at = now() WHERE user_id = $1", user_id
             )
             flags = {"mfa_enabled": False}, {"mfa_enabled": True}
-            entry = _own_entry(AuditAction.MFA_ENABLE, AuditActor.of(principal), origin, *flags)
+            entry = done_by(principal, origin, AuditAction.MFA_ENABLE, ("user", str(user_id)), *flags)
             await append(connection, entry)
         return await self.me(user_id)
 
@@ -671,7 +658,7 @@ class IdentityService:
                 user_id,
             )
             flags = {"mfa_enabled": True}, {"mfa_enabled": False}
-            entry = _own_entry(AuditAction.MFA_DISABLE, AuditActor.of(principal), origin, *flags)
+            entry = done_by(principal, origin, AuditAction.MFA_DISABLE, ("user", str(user_id)), *flags)
             await append(connection, entry)
         return await self.me(user_id)
 
