@@ -19,6 +19,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from actors.smtp_url import parse_smtp_url
 from models.ledger.view import DEFAULT_DAILY_LIMIT_UNITS
+from models.money import parse_amount
+from models.reports import CTR_CURRENCY, DEFAULT_CTR_THRESHOLD, business_zone
 
 ENV_PREFIX = "BANKFLOW_"
 ENDPOINTS_FILE = Path("run") / "endpoints.json"
@@ -212,6 +214,25 @@ class Settings(BaseSettings):
         default=60.0, gt=0, le=600, description="bound on waiting for a service to be ready"
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO")
+    business_time_zone: str = Field(
+        default="America/New_York", description="the IANA time zone of the bank's business day (the reports')"
+    )
+    ctr_threshold: str = Field(
+        default=DEFAULT_CTR_THRESHOLD,
+        description="USD: a customer's cash in (or out) above this in one business day is a CTR candidate",
+    )
+
+    @field_validator("business_time_zone")
+    @classmethod
+    def _business_time_zone(cls, value: str) -> str:
+        business_zone(value)
+        return value
+
+    @field_validator("ctr_threshold")
+    @classmethod
+    def _ctr_threshold(cls, value: str) -> str:
+        parse_amount(value, CTR_CURRENCY)
+        return value
 
     @field_validator("data_dir")
     @classmethod

@@ -1,5 +1,5 @@
 """`bankflow`: bring the platform up and down, see its status, migrate its database, read its mail,
-verify the audit trail."""
+verify the audit trail, write the regulatory reports."""
 
 from __future__ import annotations
 
@@ -12,16 +12,19 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import asyncpg
 
-from actors import audit
+from actors import audit, reports
 from actors.settings import Settings, SettingsError, load_settings
 from cluster import dashboards, kuberay, mailbox_reader, migrations, ray_runtime, stack
 from cluster.embedded import smtp
 from cluster.embedded.process import ServiceError
+from models.reports import ReportError, ctr_csv, kyc_csv, sar_csv
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -128,6 +131,57 @@ def _cmd_audit(settings: Settings, arguments: argparse.Namespace) -> int:
     else:
         _say(f"audit trail BROKEN at record {result.break_seq:,}: {result.problem}")
     return EXIT_OK if result.intact else EXIT_FAILED
+
+
+async def _report(dsn: str, arguments: argparse.Namespace, settings: Settings) -> tuple[dict[str, Any], str]:
+    """The report `arguments.report` names, as JSON and as CSV."""
+    pool = await asyncpg.create_pool(dsn, min_size=1, max_size=1)
+    zone = arguments.time_zone or settings.business_time_zone
+    try:
+        if arguments.report == "ctr":
+            query = reports.CtrQuery(
+                arguments.first_day, arguments.last_day, zone, arguments.threshold or settings.ctr_threshold
+            )
+            report = await reports.currency_transactions(pool, query)
+            return report, ctr_csv(report["items"])
+        if arguments.report == "sar":
+            report = await reports.suspicious_activity(pool, arguments.first_day, arguments.last_day, zone)
+            return report, sar_csv(report["cases"])
+        report = await reports.kyc_status(pool)
+        return report, kyc_csv(report)
+    finally:
+        await pool.close()
+
+
+def _report_summary(name: str, report: dict[str, Any]) -> str:
+    if name == "ctr":
+        return f"{len(report['items']):,} candidates from {report['movements_examined']:,} cash movements"
+    if name == "sar":
+        unfiled = sum(1 for case in report["cases"] if case["filing"] is None)
+        flagged = len(report["flagged_accounts"])
+        return f"{len(report['cases']):,} cases resolved as fraud ({unfiled:,} not filed), {flagged:,} flagged accounts"
+    return f"{report['total']:,} customers, {len(report['pending']):,} reviews pending"
+
+
+def _cmd_reports(settings: Settings, arguments: argparse.Namespace) -> int:
+    dsn = settings.with_endpoints().database_url
+    if not dsn:
+        _say("reports: no database: set BANKFLOW_DATABASE_URL or run `bankflow up` first")
+        return EXIT_FAILED
+    print(f"reports {arguments.report}: reading…", file=sys.stderr, flush=True)
+    try:
+        report, text = asyncio.run(_report(dsn, arguments, settings))
+    except ReportError as error:
+        _say(f"reports {arguments.report}: {error}")
+        return EXIT_FAILED
+    written = json.dumps(report, indent=2) + "\n" if arguments.format == "json" else text
+    if arguments.out:
+        Path(arguments.out).write_text(written, encoding="utf-8")
+        print(f"reports {arguments.report}: wrote {arguments.out}", file=sys.stderr, flush=True)
+    else:
+        sys.stdout.write(written)
+    print(f"reports {arguments.report}: {_report_summary(arguments.report, report)}", file=sys.stderr, flush=True)
+    return EXIT_OK
 
 
 def _cmd_mail(settings: Settings, arguments: argparse.Namespace) -> int:
@@ -237,6 +291,45 @@ def _positive(text: str) -> int:
     return value
 
 
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a day as YYYY-MM-DD (got {text})") from None
+
+
+def _add_audit(commands: Any) -> None:
+    trail = commands.add_parser("audit", help="the audit trail: verify its hash chain")
+    trail_steps = trail.add_subparsers(dest="step", required=True)
+    verify = trail_steps.add_parser(
+        "verify", help="walk every record in order; fail at the first altered or missing one"
+    )
+    verify.add_argument("--json", action="store_true", help="one JSON line instead of progress and a sentence")
+    verify.add_argument("--page-rows", type=int, default=audit.VERIFY_PAGE_ROWS, help="records read per query")
+    trail.set_defaults(handler=_cmd_audit)
+
+
+def _add_reports(commands: Any) -> None:
+    filings = commands.add_parser("reports", help="the regulatory reports: CTR candidates, suspicious activity, KYC")
+    which = filings.add_subparsers(dest="report", required=True, metavar="REPORT")
+    ctr = which.add_parser("ctr", help="customers whose cash in or out in one business day is above the threshold")
+    sar = which.add_parser("sar", help="cases resolved as fraud and accounts flagged for many cases, to file")
+    kyc = which.add_parser("kyc", help="customers by KYC status, pending reviews by age")
+    for report in (ctr, sar):
+        report.add_argument(
+            "--from", dest="first_day", type=_day, required=True, help="first business day (YYYY-MM-DD)"
+        )
+        report.add_argument("--to", dest="last_day", type=_day, required=True, help="last business day, included")
+        report.add_argument("--time-zone", help="IANA zone of the business day (default: BANKFLOW_BUSINESS_TIME_ZONE)")
+    ctr.add_argument("--threshold", help="USD, e.g. 10000.00 (default: BANKFLOW_CTR_THRESHOLD)")
+    for report in (ctr, sar, kyc):
+        report.add_argument("--format", choices=("csv", "json"), default="csv")
+        report.add_argument("--out", help="write to this file instead of the standard output")
+    kyc.set_defaults(time_zone=None)
+    sar.set_defaults(threshold=None)
+    filings.set_defaults(handler=_cmd_reports)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bankflow", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -253,14 +346,8 @@ def _parser() -> argparse.ArgumentParser:
     mail_actions = mail.add_subparsers(dest="action", metavar="ACTION")
     show = mail_actions.add_parser("show", help="one message: its headers and text")
     show.add_argument("key", help="the key `bankflow mail` lists")
-    trail = commands.add_parser("audit", help="the audit trail: verify its hash chain")
-    trail_steps = trail.add_subparsers(dest="step", required=True)
-    verify = trail_steps.add_parser(
-        "verify", help="walk every record in order; fail at the first altered or missing one"
-    )
-    verify.add_argument("--json", action="store_true", help="one JSON line instead of progress and a sentence")
-    verify.add_argument("--page-rows", type=int, default=audit.VERIFY_PAGE_ROWS, help="records read per query")
-    trail.set_defaults(handler=_cmd_audit)
+    _add_audit(commands)
+    _add_reports(commands)
     pipelines = commands.add_parser("pipelines", help="fraud model: generate data, replay it, train, evaluate, promote")
     steps = pipelines.add_subparsers(dest="step", required=True, metavar="STEP")
     generate = steps.add_parser("generate", help="a seeded synthetic history with injected fraud (Parquet)")

@@ -31,6 +31,7 @@ from deployments import (
     routes_fraud,
     routes_notifications,
     routes_payees,
+    routes_reports,
     routes_system,
     routes_transactions,
 )
@@ -62,6 +63,7 @@ api.include_router(routes_transactions.router)
 api.include_router(routes_fraud.router)
 api.include_router(routes_notifications.router)
 api.include_router(routes_compliance.router)
+api.include_router(routes_reports.router)
 api.include_router(routes_system.admin_router)
 api.include_router(metrics_router)
 

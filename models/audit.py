@@ -78,6 +78,7 @@ class AuditAction(StrEnum):
     FRAUD_CASE_RESOLVE = "fraud.case.resolve"
     MODEL_PROMOTE = "fraud.model.promote"
     NOTIFICATION_SEND = "notification.admin.send"
+    SAR_FILE = "compliance.sar.file"
 
 
 # What a customer is shown of their own trail (GET /api/v1/auth/activity): the records whose

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from enum import StrEnum
-from typing import Final
+from typing import Any, Final, Protocol
 
 ADULT_AGE_YEARS: Final = 18
 MAX_AGE_YEARS: Final = 130
@@ -99,3 +99,19 @@ def display_name(first_name: str, last_name: str) -> str:
     """What another customer may see of a holder's name: the first name and the last initial ("Jane D.")."""
     initial = last_name.strip()[:1].upper()
     return f"{first_name.strip()} {initial}." if initial else first_name.strip()
+
+
+ADDRESS_FIELDS: Final = ("line1", "line2", "city", "region", "postal_code", "country")
+
+
+class Row(Protocol):
+    """A row read by name: a database record, a dict."""
+
+    def __getitem__(self, name: str) -> Any: ...
+
+
+def address_of(row: Row) -> dict[str, Any]:
+    """A customer's address as the API shows it, from a row with `address_<field>` columns
+    (`address_line1`, …, `city`, `region`, `postal_code`, `country` as stored)."""
+    stored = {"line1": "address_line1", "line2": "address_line2"}
+    return {name: row[stored.get(name, name)] for name in ADDRESS_FIELDS}

@@ -11,6 +11,7 @@ import asyncpg
 import httpx
 
 from models.audit import AuditAction
+from tests.identity_client import bearer, login, new_email, register
 
 USER_AGENT = "audit-test/1.0"
 
@@ -63,3 +64,12 @@ def by(record: dict[str, Any], user: dict[str, Any], response: httpx.Response) -
     assert record["origin"]["request_id"] == response.headers["X-Request-ID"]
     assert record["origin"]["user_agent"] == USER_AGENT
     assert record["origin"]["ip_address"]
+
+
+def signed_in_with_roles(api: httpx.Client, admin: dict[str, str], roles: list[str]) -> dict[str, str]:
+    """The headers of a new user an admin gave `roles`."""
+    email = new_email()
+    user = register(api, email)
+    granted = api.put(f"/api/v1/admin/users/{user['user_id']}/roles", json={"roles": roles}, headers=admin)
+    assert granted.status_code == 200, granted.text
+    return bearer(login(api, email).json()["access_token"])

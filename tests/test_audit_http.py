@@ -23,7 +23,7 @@ from actors.settings import Settings
 from cluster import cli
 from models.audit import MASK, AuditAction, AuditActor, AuditEntry, AuditOrigin, AuditOutcome, changes
 from models.topics import AUDIT_EVENTS
-from tests.audit_client import USER_AGENT, by, me, only, query, records, sent
+from tests.audit_client import USER_AGENT, by, me, only, query, records, sent, signed_in_with_roles
 from tests.banking_client import Customer, new_customer, open_account
 from tests.identity_client import STRONG_PASSWORD, bearer, login, new_email, register
 
@@ -210,22 +210,13 @@ def test_verify_fails_once_a_superuser_alters_or_removes_a_record(
     }
 
 
-def _signed_in_with_roles(api: httpx.Client, admin: dict[str, str], roles: list[str]) -> dict[str, str]:
-    email = new_email()
-    user = register(api, email)
-    assert (
-        api.put(f"/api/v1/admin/users/{user['user_id']}/roles", json={"roles": roles}, headers=admin).status_code == 200
-    )
-    return bearer(login(api, email).json()["access_token"])
-
-
 def test_admins_and_auditors_search_the_trail_a_page_at_a_time_and_export_it(
     api: httpx.Client, admin: dict[str, str], ada: Customer
 ) -> None:
     account_id = open_account(api, ada)
     for action in ("freeze", "unfreeze", "freeze"):
         assert api.post(f"/api/v1/accounts/{account_id}/{action}", headers=admin).status_code == 200
-    auditor = _signed_in_with_roles(api, admin, ["auditor"])
+    auditor = signed_in_with_roles(api, admin, ["auditor"])
     staff = me(api, admin)
 
     seen: list[dict[str, Any]] = []
@@ -266,7 +257,7 @@ def test_admins_and_auditors_search_the_trail_a_page_at_a_time_and_export_it(
 def test_the_trail_is_closed_to_customers_and_support_and_its_filters_are_checked(
     api: httpx.Client, admin: dict[str, str], ada: Customer
 ) -> None:
-    support = _signed_in_with_roles(api, admin, ["support"])
+    support = signed_in_with_roles(api, admin, ["support"])
     for headers in (ada.headers, support):
         for params in ({}, {"format": "csv"}):
             response = api.get("/api/v1/admin/audit", params=params, headers=headers)

@@ -14,8 +14,11 @@ from deployments.calls import dispatch
 from deployments.compliance.service import ComplianceService
 from models.failures import Failure
 
-OPERATIONS: Final = frozenset({"audit", "audit_csv"})
-RETRY_SAFE: Final = OPERATIONS  # reads only
+OPERATIONS: Final = frozenset(
+    {"audit", "audit_csv", "currency_transactions", "suspicious_activity", "kyc_status", "file_suspicious_activity"}
+)
+# Reads, and a filing, which is refused the second time (409 already_filed), never made twice.
+RETRY_SAFE: Final = OPERATIONS - {"file_suspicious_activity"}
 
 
 @serve.deployment
@@ -30,7 +33,7 @@ class Compliance:
         async with self._lock:
             if self._service is None:
                 pool = await asyncpg.create_pool(self._settings.database_url, min_size=1, max_size=4)
-                self._service = ComplianceService(pool)
+                self._service = ComplianceService(pool, self._settings.business_time_zone, self._settings.ctr_threshold)
             return self._service
 
     async def call(

@@ -30,14 +30,22 @@ from models.events import DomainEvent
 from models.failures import ServiceFailure
 from models.fraud.check import Assessment, ScoringRequest, Verdict, risk_level
 from models.fraud.features import FEATURE_NAMES, Behaviour, Movement, features, vector
-from models.fraud.rules import HIGH_RISK_SCORE, ListHit, ListKind, Rule, RuleError, check_condition, decide
+from models.fraud.rules import (
+    HIGH_RISK_SCORE,
+    SUSPICIOUS_CASES_PER_DAY,
+    ListHit,
+    ListKind,
+    Rule,
+    RuleError,
+    check_condition,
+    decide,
+)
 from models.identity import Principal, Role
 from models.money import format_amount, minor_units
 from models.paging import CursorError, decode_cursor, decode_time_keyset, encode_cursor, encode_time_keyset
 from models.topics import FRAUD_EVENTS
 
 SOURCE: Final = "bankflow/fraud"
-SUSPICIOUS_CASES_PER_DAY: Final = 3
 
 
 def _event(event_type: str, subject: str, key: str, data: dict[str, Any], distinguisher: object) -> DomainEvent:

@@ -40,6 +40,9 @@ _SEVERITY: Final = {Verdict.ALLOW: 0, Verdict.REVIEW: 1, Verdict.BLOCK: 2}
 MODEL_REVIEW_SCORE: Final = 70
 MODEL_BLOCK_SCORE: Final = 95
 HIGH_RISK_SCORE: Final = 90
+# An account with this many fraud cases opened within 24 hours is flagged `account.suspicious`
+# (and listed by the suspicious activity report).
+SUSPICIOUS_CASES_PER_DAY: Final = 3
 
 
 class ListKind(StrEnum):

@@ -112,6 +112,11 @@ test('staff approve a KYC after viewing the document, freeze and unfreeze an acc
     page.request.post('/api/v1/accounts', { data: { account_type: 'CHECKING', currency: 'USD' }, headers: customer.headers }),
     'open an account',
   );
+  // Two cash deposits of one day that pass 10,000 USD together: a currency transaction candidate.
+  for (const amount of ['6000.00', '5000.00']) {
+    const deposit = { account_id: account.account_id, amount, currency: 'USD' };
+    await ok(page.request.post('/api/v1/transactions/deposit', { data: deposit, headers: customer.headers }), 'deposit cash');
+  }
 
   // Search: find the customer, freeze and unfreeze the account.
   await page.getByRole('navigation', { name: 'Back office sections' }).getByRole('link', { name: 'Customers' }).click();
@@ -181,5 +186,16 @@ test('staff approve a KYC after viewing the document, freeze and unfreeze an acc
   await expect(newest).toContainText('account.unfreeze');
   await expect(newest).toContainText('status: FROZEN → ACTIVE');
   await visit(page, testInfo, 'admin-audit');
+
+  // The regulatory reports: the week's currency transaction candidates, then the KYC queue by age.
+  await page.getByRole('navigation', { name: 'Back office sections' }).getByRole('link', { name: 'Reports' }).click();
+  await expect(page.getByRole('heading', { name: 'Regulatory reports' })).toBeVisible();
+  await expect(page.getByText(/cash movements examined/)).toBeVisible();
+  const candidate = page.getByTestId('ctr-row').filter({ hasText: customer.name });
+  await expect(candidate).toContainText('$11,000.00');
+  await visit(page, testInfo, 'admin-reports-ctr');
+  await page.getByRole('tab', { name: 'KYC status' }).click();
+  await expect(page.getByTestId('kyc-status-APPROVED')).toBeVisible();
+  await visit(page, testInfo, 'admin-reports-kyc');
   expect(problems).toEqual([]);
 });

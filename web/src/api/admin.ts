@@ -40,6 +40,19 @@ export type Role = Schemas['RolesRequest']['roles'][number];
 export type AuditRecord = Schemas['AuditRecordView'];
 export type AuditPage = Schemas['AuditPage'];
 export type AuditSearch = NonNullable<operations['search_api_v1_admin_audit_get']['parameters']['query']>;
+export type CurrencyTransactionReport = Schemas['CurrencyTransactionReport'];
+export type CtrCandidate = Schemas['CtrCandidateView'];
+export type SuspiciousActivityReport = Schemas['SuspiciousActivityReport'];
+export type SuspiciousCase = Schemas['SuspiciousCaseView'];
+export type FlaggedAccount = Schemas['FlaggedAccountView'];
+export type KycStatusReport = Schemas['KycStatusReport'];
+export type Filing = Schemas['Filing'];
+/** A report's period: business days, both included, in the bank's time zone. */
+export interface ReportPeriod {
+  from: string;
+  to: string;
+}
+export type ReportName = 'currency-transactions' | 'suspicious-activity' | 'kyc';
 
 export type CustomerSearch = NonNullable<operations['search_api_v1_customers_search_get']['parameters']['query']>;
 export type UserSearch = NonNullable<operations['users_api_v1_admin_users_get']['parameters']['query']>;
@@ -68,7 +81,7 @@ function criteria<T extends object>(query: T): Partial<T> {
 }
 
 export const adminApi = bankflowApi
-  .enhanceEndpoints({ addTagTypes: ['AdminCustomers', 'AdminAccounts', 'AdminTransactions', 'FraudCases', 'FraudRules', 'FraudLists', 'FraudModels', 'AdminUsers'] })
+  .enhanceEndpoints({ addTagTypes: ['AdminCustomers', 'AdminAccounts', 'AdminTransactions', 'FraudCases', 'FraudRules', 'FraudLists', 'FraudModels', 'AdminUsers', 'Reports'] })
   .injectEndpoints({
     endpoints: (build) => ({
       searchCustomers: build.query<CustomerPage, CustomerSearch>({
@@ -208,6 +221,36 @@ export const adminApi = bankflowApi
             response.ok ? URL.createObjectURL(await response.blob()) : ((await response.json().catch(() => null)) as unknown),
         }),
       }),
+      currencyTransactions: build.query<CurrencyTransactionReport, ReportPeriod>({
+        query: (period) => ({ url: 'api/v1/admin/reports/currency-transactions', params: period }),
+        providesTags: ['Reports'],
+      }),
+      suspiciousActivity: build.query<SuspiciousActivityReport, ReportPeriod>({
+        query: (period) => ({ url: 'api/v1/admin/reports/suspicious-activity', params: period }),
+        providesTags: ['Reports'],
+      }),
+      kycReport: build.query<KycStatusReport, void>({
+        query: () => 'api/v1/admin/reports/kyc',
+        providesTags: ['Reports'],
+      }),
+      /** A report as a CSV file, as an object URL (the caller revokes it). */
+      reportExport: build.mutation<string, { report: ReportName; period?: ReportPeriod }>({
+        query: ({ report, period }) => ({
+          url: `api/v1/admin/reports/${report}`,
+          params: { ...period, format: 'csv' },
+          method: 'GET',
+          responseHandler: async (response) =>
+            response.ok ? URL.createObjectURL(await response.blob()) : ((await response.json().catch(() => null)) as unknown),
+        }),
+      }),
+      fileSuspiciousActivity: build.mutation<Filing, { caseId: string; reference: string }>({
+        query: ({ caseId, reference }) => ({
+          url: `api/v1/admin/reports/suspicious-activity/${enc(caseId)}/filing`,
+          method: 'POST',
+          body: { reference },
+        }),
+        invalidatesTags: ['Reports'],
+      }),
       readiness: build.query<Readiness, void>({
         // 503 carries the same body (some component failing): show it rather than an error.
         query: () => ({ url: 'readyz', validateStatus: (response) => response.status === 200 || response.status === 503 }),
@@ -249,4 +292,9 @@ export const {
   useSystemFiguresQuery,
   useAuditRecordsQuery,
   useAuditExportMutation,
+  useCurrencyTransactionsQuery,
+  useSuspiciousActivityQuery,
+  useKycReportQuery,
+  useReportExportMutation,
+  useFileSuspiciousActivityMutation,
 } = adminApi;

@@ -1324,6 +1324,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/reports/currency-transactions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Support/admin/auditor: currency transaction report candidates (json or csv)
+         * @description Customers whose deposits, or whose withdrawals, in one business day add up to more than the threshold (10,000.00 USD unless set), with each movement behind it. Cash in and cash out are counted apart, as the US rule asks. CSV: one line per movement.
+         */
+        get: operations["currency_transactions_api_v1_admin_reports_currency_transactions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/reports/suspicious-activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Support/admin/auditor: suspicious activity to file (json or csv)
+         * @description Fraud cases resolved as FRAUD in the period, each with its subject, movement, assessment, timeline and filing; and the accounts flagged for 3 or more cases within 24 hours (`account.suspicious`). CSV: one line per case.
+         */
+        get: operations["suspicious_activity_api_v1_admin_reports_suspicious_activity_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/reports/suspicious-activity/{case_id}/filing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Support/admin: mark a case resolved as fraud as filed with the regulator
+         * @description Once per case: a second filing is 409 `already_filed`; a case not resolved as FRAUD is 409 `not_fraud`. Recorded in the audit trail.
+         */
+        post: operations["file_suspicious_activity_api_v1_admin_reports_suspicious_activity__case_id__filing_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/reports/kyc": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Support/admin/auditor: customers by KYC status and pending reviews by age (json or csv)
+         * @description CSV: one line per pending review, longest waiting first.
+         */
+        get: operations["kyc_status_api_v1_admin_reports_kyc_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/system/figures": {
         parameters: {
             query?: never;
@@ -1551,6 +1631,21 @@ export interface components {
              */
             country: string;
         };
+        /** AddressView */
+        AddressView: {
+            /** Line1 */
+            line1: string;
+            /** Line2 */
+            line2: string | null;
+            /** City */
+            city: string;
+            /** Region */
+            region: string | null;
+            /** Postal Code */
+            postal_code: string;
+            /** Country */
+            country: string;
+        };
         /** AdminUser */
         AdminUser: {
             /**
@@ -1653,6 +1748,19 @@ export interface components {
              * @description errors_5xx / requests, 0 to 1 (null: no request yet)
              */
             error_rate: number | null;
+        };
+        /** AssessmentView */
+        AssessmentView: {
+            /** Score */
+            score: number;
+            /** Verdict */
+            verdict: string;
+            /** Reasons */
+            reasons: string[];
+            /** Model Version */
+            model_version: string | null;
+            /** At */
+            at: string | null;
         };
         /** AuditActorView */
         AuditActorView: {
@@ -1880,6 +1988,61 @@ export interface components {
             /** Next Cursor */
             next_cursor: string | null;
         };
+        /** CaseTransactionView */
+        CaseTransactionView: {
+            /**
+             * Transaction Id
+             * Format: uuid
+             */
+            transaction_id: string;
+            /** Kind */
+            kind: string | null;
+            /** Amount */
+            amount: string | null;
+            /** Currency */
+            currency: string | null;
+            /** At */
+            at: string | null;
+            /** From Account Id */
+            from_account_id: string | null;
+            /** To Account Id */
+            to_account_id: string | null;
+            /** Counterparty */
+            counterparty: string | null;
+            /** Description */
+            description: string | null;
+        };
+        /** CashMovementView */
+        CashMovementView: {
+            /**
+             * Transaction Id
+             * Format: uuid
+             */
+            transaction_id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "DEPOSIT" | "WITHDRAWAL";
+            /**
+             * Account Id
+             * Format: uuid
+             */
+            account_id: string;
+            /** Account Number */
+            account_number: string;
+            /**
+             * Amount
+             * @description a decimal string
+             * @example -12.34
+             */
+            amount: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+        };
         /** CashRequest */
         CashRequest: {
             /**
@@ -1929,6 +2092,64 @@ export interface components {
              * @description milliseconds, interpolated in the histogram's bucket
              */
             p99: number | null;
+        };
+        /** CtrCandidateView */
+        CtrCandidateView: {
+            /**
+             * Customer Id
+             * Format: uuid
+             */
+            customer_id: string;
+            /** Customer Name */
+            customer_name: string;
+            /**
+             * Business Day
+             * Format: date
+             */
+            business_day: string;
+            /**
+             * Cash In
+             * @description the day's deposits
+             * @example -12.34
+             */
+            cash_in: string;
+            /**
+             * Cash Out
+             * @description the day's withdrawals
+             * @example -12.34
+             */
+            cash_out: string;
+            /** Currency */
+            currency: string;
+            /** Movements */
+            movements: components["schemas"]["CashMovementView"][];
+        };
+        /** CurrencyTransactionReport */
+        CurrencyTransactionReport: {
+            /**
+             * From
+             * Format: date
+             */
+            from: string;
+            /**
+             * To
+             * Format: date
+             */
+            to: string;
+            /** Time Zone */
+            time_zone: string;
+            /**
+             * Threshold
+             * @description a decimal string
+             * @example -12.34
+             */
+            threshold: string;
+            /** Currency */
+            currency: string;
+            /** Movements Examined */
+            movements_examined: number;
+            /** Items */
+            items: components["schemas"]["CtrCandidateView"][];
         };
         /** Customer */
         Customer: {
@@ -2129,6 +2350,101 @@ export interface components {
             /** Description */
             description?: string | null;
         };
+        /** Filing */
+        Filing: {
+            /**
+             * Case Id
+             * Format: uuid
+             */
+            case_id: string;
+            /** Reference */
+            reference: string;
+            /**
+             * Filed By
+             * Format: uuid
+             */
+            filed_by: string;
+            /**
+             * Filed At
+             * Format: date-time
+             */
+            filed_at: string;
+        };
+        /** FilingRequest */
+        FilingRequest: {
+            /**
+             * Reference
+             * @description the regulator's reference of the filing (a BSA ID, say)
+             */
+            reference: string;
+        };
+        /** FilingView */
+        FilingView: {
+            /** Reference */
+            reference: string;
+            /**
+             * Filed By
+             * Format: uuid
+             */
+            filed_by: string;
+            /**
+             * Filed At
+             * Format: date-time
+             */
+            filed_at: string;
+        };
+        /** FlaggedAccountView */
+        FlaggedAccountView: {
+            /**
+             * Account Id
+             * Format: uuid
+             */
+            account_id: string;
+            /** Account Number */
+            account_number: string | null;
+            /** Customer Id */
+            customer_id: string | null;
+            /** Customer Name */
+            customer_name: string | null;
+            /**
+             * Flagged At
+             * Format: date-time
+             * @description when the account first had 3 cases within 24 hours in the period
+             */
+            flagged_at: string;
+            /** Most Cases In 24H */
+            most_cases_in_24h: number;
+            /** Cases */
+            cases: components["schemas"]["FlaggedCaseView"][];
+        };
+        /** FlaggedCaseView */
+        FlaggedCaseView: {
+            /**
+             * Case Id
+             * Format: uuid
+             */
+            case_id: string;
+            /**
+             * Transaction Id
+             * Format: uuid
+             */
+            transaction_id: string;
+            /** Verdict */
+            verdict: string;
+            /** Score */
+            score: number;
+            /** Reasons */
+            reasons: string[];
+            /** Status */
+            status: string;
+            /** Resolution */
+            resolution: string | null;
+            /**
+             * Opened At
+             * Format: date-time
+             */
+            opened_at: string;
+        };
         /** ForgotRequest */
         ForgotRequest: {
             /**
@@ -2168,6 +2484,35 @@ export interface components {
          * @enum {string}
          */
         KycStatus: "PENDING" | "SUBMITTED" | "APPROVED" | "REJECTED";
+        /** KycStatusReport */
+        KycStatusReport: {
+            /**
+             * As Of
+             * Format: date-time
+             */
+            as_of: string;
+            /**
+             * By Status
+             * @description customers per KYC status
+             */
+            by_status: {
+                [key: string]: number;
+            };
+            /** Total */
+            total: number;
+            /**
+             * Pending By Age
+             * @description submitted files waiting for a decision, by how long
+             */
+            pending_by_age: {
+                [key: string]: number;
+            };
+            /**
+             * Pending
+             * @description longest waiting first
+             */
+            pending: components["schemas"]["PendingReviewView"][];
+        };
         /** ListEntry */
         ListEntry: {
             /** Kind */
@@ -2415,6 +2760,28 @@ export interface components {
              * @description release the hold after this long; default from settings
              */
             expires_in_s?: number | null;
+        };
+        /** PendingReviewView */
+        PendingReviewView: {
+            /**
+             * Customer Id
+             * Format: uuid
+             */
+            customer_id: string;
+            /** Customer Name */
+            customer_name: string;
+            /**
+             * Submitted At
+             * Format: date-time
+             */
+            submitted_at: string;
+            /** Waiting Hours */
+            waiting_hours: number;
+            /**
+             * Age
+             * @enum {string}
+             */
+            age: "under_1_day" | "1_to_3_days" | "3_to_7_days" | "over_7_days";
         };
         /** Preferences */
         Preferences: {
@@ -2962,6 +3329,70 @@ export interface components {
             /** Expires In S */
             expires_in_s: number;
         };
+        /** SubjectView */
+        SubjectView: {
+            /** Customer Id */
+            customer_id: string | null;
+            /** Name */
+            name: string | null;
+            /** Date Of Birth */
+            date_of_birth: string | null;
+            /** Ssn Last4 */
+            ssn_last4: string | null;
+            address: components["schemas"]["AddressView"] | null;
+            /**
+             * Account Id
+             * Format: uuid
+             */
+            account_id: string;
+            /** Account Number */
+            account_number: string | null;
+        };
+        /** SuspiciousActivityReport */
+        SuspiciousActivityReport: {
+            /**
+             * From
+             * Format: date
+             */
+            from: string;
+            /**
+             * To
+             * Format: date
+             */
+            to: string;
+            /** Time Zone */
+            time_zone: string;
+            /** Cases */
+            cases: components["schemas"]["SuspiciousCaseView"][];
+            /** Flagged Accounts */
+            flagged_accounts: components["schemas"]["FlaggedAccountView"][];
+        };
+        /** SuspiciousCaseView */
+        SuspiciousCaseView: {
+            /**
+             * Case Id
+             * Format: uuid
+             */
+            case_id: string;
+            /**
+             * Opened At
+             * Format: date-time
+             */
+            opened_at: string;
+            /** Resolved At */
+            resolved_at: string | null;
+            /** Resolved By */
+            resolved_by: string | null;
+            /** Note */
+            note: string | null;
+            subject: components["schemas"]["SubjectView"];
+            transaction: components["schemas"]["CaseTransactionView"];
+            assessment: components["schemas"]["AssessmentView"];
+            /** Timeline */
+            timeline: components["schemas"]["TimelineStep"][];
+            /** @description null until the case is marked as filed */
+            filing: components["schemas"]["FilingView"] | null;
+        };
         /** SystemFigures */
         SystemFigures: {
             /**
@@ -2992,6 +3423,20 @@ export interface components {
         TemplateList: {
             /** Items */
             items: components["schemas"]["TemplateInfo"][];
+        };
+        /** TimelineStep */
+        TimelineStep: {
+            /** Action */
+            action: string;
+            /** Actor */
+            actor: string | null;
+            /** Note */
+            note: string | null;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
         };
         /** TokenPair */
         TokenPair: {
@@ -12860,6 +13305,475 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditPage"];
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    currency_transactions_api_v1_admin_reports_currency_transactions_get: {
+        parameters: {
+            query: {
+                /** @description the first business day (YYYY-MM-DD) */
+                from: string;
+                /** @description the last business day, included; at most 92 days */
+                to: string;
+                /** @description IANA time zone of the business day; default: the bank's (settings) */
+                time_zone?: string | null;
+                /** @description USD, e.g. 10000.00 */
+                threshold?: string | null;
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CurrencyTransactionReport"];
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    suspicious_activity_api_v1_admin_reports_suspicious_activity_get: {
+        parameters: {
+            query: {
+                /** @description the first business day (YYYY-MM-DD) */
+                from: string;
+                /** @description the last business day, included; at most 92 days */
+                to: string;
+                /** @description IANA time zone of the business day; default: the bank's (settings) */
+                time_zone?: string | null;
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuspiciousActivityReport"];
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    file_suspicious_activity_api_v1_admin_reports_suspicious_activity__case_id__filing_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FilingRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Filing"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    kyc_status_api_v1_admin_reports_kyc_get: {
+        parameters: {
+            query?: {
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KycStatusReport"];
                     "text/csv": unknown;
                 };
             };

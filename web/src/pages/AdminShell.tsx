@@ -17,12 +17,15 @@ const FraudPage = lazy(() => import('./admin/FraudPage'));
 const SystemPage = lazy(() => import('./admin/SystemPage'));
 const UsersPage = lazy(() => import('./admin/UsersPage'));
 const AuditPage = lazy(() => import('./admin/AuditPage'));
+const ReportsPage = lazy(() => import('./admin/ReportsPage'));
 
 const SECTIONS = ['kyc', 'customers', 'transactions', 'fraud', 'system'] as const;
 // Admin only: support is never offered a page whose every request it would be refused.
 const ADMIN_SECTIONS = ['users'] as const;
-// Admins and auditors; an auditor who is not also support sees nothing else.
+// Admins and auditors; an auditor who is not also support sees nothing else but the reports.
 const AUDIT_SECTIONS = ['audit'] as const;
+// Every member of staff: support, admins and auditors.
+const REPORT_SECTIONS = ['reports'] as const;
 
 /** The back office's frame, reached only by support, admin and auditors (see RequireRole in App.tsx). */
 export default function AdminShell() {
@@ -32,6 +35,7 @@ export default function AdminShell() {
     ...(isSupport ? SECTIONS : []),
     ...(isAdmin ? ADMIN_SECTIONS : []),
     ...(readsAudit ? AUDIT_SECTIONS : []),
+    ...REPORT_SECTIONS,
   ];
   const home = sections[0] ?? 'kyc';
   return (
@@ -71,6 +75,7 @@ export default function AdminShell() {
           <Route path="system" element={<SystemPage />} />
           <Route path="users" element={isAdmin ? <UsersPage /> : <Navigate to={`../${home}`} replace />} />
           <Route path="audit" element={readsAudit ? <AuditPage /> : <Navigate to={`../${home}`} replace />} />
+          <Route path="reports" element={<ReportsPage />} />
           <Route path="*" element={<Navigate to={home} replace />} />
         </Routes>
       </Suspense>

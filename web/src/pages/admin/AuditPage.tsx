@@ -41,6 +41,7 @@ export const AUDIT_ACTIONS = [
   'fraud.case.resolve',
   'fraud.model.promote',
   'notification.admin.send',
+  'compliance.sar.file',
 ] as const;
 
 interface Filters {
