@@ -25,6 +25,7 @@ from actors.settings import Settings, check_metrics_exposure
 from actors.tracing import prepare_process
 from deployments import (
     routes_accounts,
+    routes_approvals,
     routes_auth,
     routes_compliance,
     routes_customers,
@@ -64,6 +65,7 @@ api.include_router(routes_fraud.router)
 api.include_router(routes_notifications.router)
 api.include_router(routes_compliance.router)
 api.include_router(routes_reports.router)
+api.include_router(routes_approvals.router)
 api.include_router(routes_system.admin_router)
 api.include_router(metrics_router)
 

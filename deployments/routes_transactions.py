@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Self
 
 from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, model_validator
 
 from actors.banking.external import ExternalRequest
@@ -15,6 +16,7 @@ from actors.banking.scheduler import ScheduleRequest
 from actors.banking.search import MAX_TEXT_CHARS, SearchCriteria
 from actors.banking.transactions import Movement
 from deployments.errors import ApiError
+from deployments.routes_approvals import ApprovalRequestView
 from deployments.schemas import (
     ERROR_RESPONSES,
     AccountNumber,
@@ -321,7 +323,11 @@ async def void(transaction_id: uuid.UUID, request: Request, principal: CurrentPr
     "/{transaction_id}/reverse",
     status_code=201,
     response_model=Transaction,
-    summary="Admin: reverse a completed transaction with the opposite entry",
+    summary="Admin: reverse a completed transaction with the opposite entry (or ask a second admin to)",
+    description="201 with the reversal when no second person is needed. Under four eyes (the approval policy of "
+    "`transaction.reverse`, on by default) 202 with the approval request: the reversal is made when another admin "
+    "approves it (`POST /api/v1/admin/approvals/{id}/approve`).",
+    responses={202: {"model": ApprovalRequestView, "description": "waiting for a second admin"}},
 )
 async def reverse(
     transaction_id: uuid.UUID,
@@ -330,15 +336,18 @@ async def reverse(
     principal: CurrentPrincipal,
     origin: Origin,
     idempotency_key: IdempotencyKey = None,
-) -> dict[str, Any]:
+) -> Any:
     reversal_id = transaction_id_for(principal.user_id, idempotency_key)
-    return await _transactions(request).reverse(
+    answer = await _transactions(request).reverse(
         principal=principal,
         transaction_id=transaction_id,
         reason=body.reason,
         reversal_id=reversal_id,
         origin=origin,
     )
+    if "approval" in answer:
+        return JSONResponse(status_code=202, content=answer["approval"])
+    return answer
 
 
 @router.post(

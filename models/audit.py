@@ -79,6 +79,10 @@ class AuditAction(StrEnum):
     MODEL_PROMOTE = "fraud.model.promote"
     NOTIFICATION_SEND = "notification.admin.send"
     SAR_FILE = "compliance.sar.file"
+    APPROVAL_REQUEST = "approval.request"
+    APPROVAL_APPROVE = "approval.approve"
+    APPROVAL_REJECT = "approval.reject"
+    APPROVAL_POLICY_CHANGE = "approval.policy.change"
 
 
 # What a customer is shown of their own trail (GET /api/v1/auth/activity): the records whose

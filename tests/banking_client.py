@@ -111,3 +111,17 @@ def wait_for(check: Callable[[], bool], timeout_s: float = 60) -> None:
             return
         time.sleep(0.1)
     raise AssertionError("condition not reached in time")
+
+
+def reversed_by_two(
+    api: httpx.Client, maker: dict[str, str], checker: dict[str, str], transaction_id: str, reason: str
+) -> dict[str, Any]:
+    """A reversal under four eyes: `maker` asks (202, a request), `checker` approves, and the
+    reversal is made; its transaction."""
+    asked = api.post(f"/api/v1/transactions/{transaction_id}/reverse", json={"reason": reason}, headers=maker)
+    assert asked.status_code == 202, asked.text
+    approved = api.post(f"/api/v1/admin/approvals/{asked.json()['approval_id']}/approve", json={}, headers=checker)
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["status"] == "EXECUTED", approved.json()
+    result: dict[str, Any] = approved.json()["result"]
+    return result

@@ -17,6 +17,7 @@ from actors.settings import Settings
 from cluster import stack
 from cluster.embedded.postgres import dsn as postgres_dsn
 from cluster.embedded.process import free_ports
+from tests.audit_client import signed_in_with_roles
 from tests.banking_client import Customer, new_customer
 from tests.identity_client import bearer, login
 from tests.trace_receiver import TraceReceiver
@@ -153,6 +154,12 @@ def admin(api: httpx.Client, settings: Settings) -> dict[str, str]:
     response = login(api, settings.admin_email, ADMIN_PASSWORD)
     assert response.status_code == 200, response.text
     return bearer(response.json()["access_token"])
+
+
+@pytest.fixture(scope="module")
+def checker(api: httpx.Client, admin: dict[str, str]) -> dict[str, str]:
+    """A second admin's Authorization header: the other pair of eyes on the first admin's requests."""
+    return signed_in_with_roles(api, admin, ["admin"])
 
 
 @pytest.fixture(scope="module")

@@ -48,22 +48,38 @@ def test_a_document_upload_and_every_view_of_it_are_recorded(
     assert views[1]["changes"]["after"] == {"customer_id": holder.customer_id, "kind": "utility_bill"}
 
 
-def test_a_reversal_is_recorded_once_with_its_reason(
-    api: httpx.Client, admin: dict[str, str], ada: Customer, settings: Settings
+def test_a_reversal_is_recorded_once_with_its_reason_its_maker_and_its_checker(
+    api: httpx.Client, admin: dict[str, str], checker: dict[str, str], ada: Customer, settings: Settings
 ) -> None:
     account_id = open_account(api, ada)
     paid_in = deposit(api, ada, account_id, "40.00")
     path = f"/api/v1/transactions/{paid_in['transaction_id']}/reverse"
     key = {"Idempotency-Key": f"reverse-{uuid.uuid4()}"}
-    reversal = sent(api, "POST", path, {**admin, **key}, 201, json={"reason": "deposited twice"})
+    asked = sent(api, "POST", path, {**admin, **key}, 202, json={"reason": "deposited twice"})
+    repeated = sent(api, "POST", path, {**admin, **key}, 202, json={"reason": "deposited twice"})
+    assert repeated.json()["approval_id"] == asked.json()["approval_id"]
+    approval_id = asked.json()["approval_id"]
+    request_record = only(settings.database_url, AuditAction.APPROVAL_REQUEST, approval_id)
+    by(request_record, me(api, admin), asked)
+    assert request_record["changes"]["after"]["target"] == f"transaction:{paid_in['transaction_id']}"
+    approval = sent(api, "POST", f"/api/v1/admin/approvals/{approval_id}/approve", checker, json={"reason": "checked"})
+    reversal = approval.json()["result"]
+    by(only(settings.database_url, AuditAction.APPROVAL_APPROVE, approval_id), me(api, checker), approval)
     again = sent(api, "POST", path, {**admin, **key}, 409, json={"reason": "deposited twice"})
     assert again.json()["error"]["code"] == "already_reversed"
+
     record = only(settings.database_url, AuditAction.TRANSACTION_REVERSE, paid_in["transaction_id"])
-    by(record, me(api, admin), reversal)
-    assert record["reason"] == "deposited twice"
+    maker = me(api, admin)
+    assert str(record["actor_user_id"]) == maker["user_id"] and record["reason"] == "deposited twice"
+    assert record["origin"]["request_id"] == approval.headers["X-Request-ID"]  # carried out on approval
     assert record["changes"] == {
         "before": {"status": "COMPLETED"},
-        "after": {"status": "REVERSED", "reversal_id": reversal.json()["transaction_id"]},
+        "after": {
+            "status": "REVERSED",
+            "reversal_id": reversal["transaction_id"],
+            "approval_id": approval_id,
+            "approved_by": me(api, checker)["user_id"],
+        },
     }
 
 

@@ -67,7 +67,12 @@ AMOUNT_PATTERN_TEXT = (
 CURRENCIES_BY_DECIMALS = ["JPY", "USD", "KWD", "CLF"]  # 0, 1… 4 decimals: every number of decimals there is
 # Free text that merely ends like an id: the caller's request id and device id.
 # An audit record's target is a uuid, a list entry's "kind:value" or a model version.
-NOT_UUIDS = {("ErrorDetail", "request_id"), ("AnalyzeRequest", "device_id"), ("AuditRecordView", "target_id")}
+NOT_UUIDS = {
+    ("ErrorDetail", "request_id"),
+    ("AnalyzeRequest", "device_id"),
+    ("AuditRecordView", "target_id"),
+    ("ApprovalRequestView", "target_id"),  # a model version, a rule name, as well as ids
+}
 
 
 @cache

@@ -12,7 +12,15 @@ import httpx
 import pytest
 
 from actors.settings import Settings
-from tests.banking_client import Customer, balance, deposit, new_customer, open_account, transaction_event_types
+from tests.banking_client import (
+    Customer,
+    balance,
+    deposit,
+    new_customer,
+    open_account,
+    reversed_by_two,
+    transaction_event_types,
+)
 
 
 def _transfer(api: httpx.Client, who: Customer, source: str, destination: str, amount: str, **headers: str) -> Any:
@@ -103,22 +111,21 @@ def test_a_voided_or_expired_authorisation_releases_its_hold(api: httpx.Client, 
     assert balance(api, ada.headers, account)["available_balance"] == "100.00"
 
 
-def test_an_admin_reverses_a_transfer_once(
-    api: httpx.Client, ada: Customer, bob: Customer, admin: dict[str, str], settings: Settings
+def test_two_admins_reverse_a_transfer_once(
+    api: httpx.Client, ada: Customer, bob: Customer, admin: dict[str, str], checker: dict[str, str], settings: Settings
 ) -> None:
     source, destination = open_account(api, ada), open_account(api, bob)
     deposit(api, ada, source, "20.00")
     sent = _transfer(api, ada, source, destination, "20.00").json()
     path = f"/api/v1/transactions/{sent['transaction_id']}/reverse"
     assert api.post(path, json={"reason": "duplicate"}, headers=ada.headers).status_code == 403
-    reversal = api.post(path, json={"reason": "sent in error"}, headers=admin)
-    assert reversal.status_code == 201, reversal.text
-    assert reversal.json()["status"] == "COMPLETED" and reversal.json()["reversal_of"] == sent["transaction_id"]
+    reversal = reversed_by_two(api, admin, checker, sent["transaction_id"], "sent in error")
+    assert reversal["status"] == "COMPLETED" and reversal["reversal_of"] == sent["transaction_id"]
     assert balance(api, ada.headers, source)["balance"] == "20.00"
     assert balance(api, bob.headers, destination)["balance"] == "0.00"
     original = api.get(f"/api/v1/transactions/{sent['transaction_id']}", headers=ada.headers).json()
     assert original["status"] == "REVERSED"
-    twice = api.post(path, json={"reason": "again"}, headers=admin)
+    twice = api.post(path, json={"reason": "again"}, headers=admin)  # refused before any request is opened
     assert twice.status_code == 409 and twice.json()["error"]["code"] == "already_reversed"
     events = asyncio.run(transaction_event_types(settings.database_url, sent["transaction_id"]))
     assert events == ["transaction.initiated", "transaction.reversed"]

@@ -12,15 +12,17 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Final
 
 import asyncpg
 
+from actors import approvals
 from actors.audit import append_alone
 from actors.banking.directory import Directory
 from actors.banking.records import Draft, InTransaction, StatusMove, TransactionRecords
 from actors.ledger.client import AccountRecord, LedgerClient, PendingTransferNotFoundError
+from models.approvals import Approved, approval_id_for, request_view
 from models.audit import AuditAction, AuditOrigin, AuditOutcome, done_by
 from models.failures import ServiceFailure
 from models.fraud.check import Assessment, Scorer, ScoringRequest, Verdict
@@ -355,16 +357,8 @@ class TransactionService:
 
     # --- reversal -------------------------------------------------------------------------------
 
-    async def reverse(
-        self,
-        principal: Principal,
-        transaction_id: uuid.UUID,
-        reason: str,
-        reversal_id: uuid.UUID,
-        origin: AuditOrigin,
-    ) -> dict[str, Any]:
-        if not principal.has_role(Role.ADMIN):
-            raise ServiceFailure(403, "forbidden", "only an admin may reverse a transaction")
+    async def _reversible(self, transaction_id: uuid.UUID) -> asyncpg.Record:
+        """The transaction's row, if a reversal can undo it; else the refusal."""
         original = await self.records.get(transaction_id)
         if original is None:
             raise TRANSACTION_NOT_FOUND
@@ -374,8 +368,40 @@ class TransactionService:
             raise ServiceFailure(409, "not_reversible", f"a {original['kind']} cannot be reversed")
         if original["status"] != TransactionStatus.COMPLETED.value:
             raise ServiceFailure(409, "not_reversible", "only a completed transaction can be reversed")
+        return original
+
+    async def reverse(
+        self,
+        principal: Principal,
+        transaction_id: uuid.UUID,
+        reason: str,
+        reversal_id: uuid.UUID,
+        origin: AuditOrigin,
+        approved: Approved | None = None,
+    ) -> dict[str, Any]:
+        """Undo a completed movement with the opposite entry. Under four eyes (the policy of
+        transaction.reverse), the maker's call opens a request and answers {"approval": …}; the
+        checker's approval calls again with `approved`, and the reversal is made."""
+        if not principal.has_role(Role.ADMIN):
+            raise ServiceFailure(403, "forbidden", "only an admin may reverse a transaction")
+        original = await self._reversible(transaction_id)
         currency = original["currency"].strip()
         amount = original["captured_minor"] or original["amount_minor"]
+        if approved is None:
+            governing = await approvals.policy(self.records.pool, AuditAction.TRANSACTION_REVERSE)
+            if governing is not None and governing.required:
+                opened = await approvals.open_request(
+                    self.records.pool,
+                    governing,
+                    approval_id_for(AuditAction.TRANSACTION_REVERSE, reversal_id),
+                    ("transaction", str(transaction_id)),
+                    {"transaction_id": str(transaction_id), "reason": reason, "reversal_id": str(reversal_id)},
+                    f"Reverse the {original['kind'].lower()} of {format_amount(amount, currency)} {currency}",
+                    principal,
+                    reason,
+                    origin,
+                )
+                return {"approval": request_view(opened, datetime.now(UTC))}
         source, destination = original["from_account_id"], original["to_account_id"]
         draft = Draft(
             reversal_id,
@@ -431,6 +457,7 @@ class TransactionService:
             {
                 "status": TransactionStatus.REVERSED.value if reversed_ else original["status"],
                 "reversal_id": str(reversal_id),
+                **({} if approved is None else approved.audit_fields()),
             },
             reason,
             AuditOutcome.SUCCESS if reversed_ else AuditOutcome.FAILURE,

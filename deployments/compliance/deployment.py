@@ -14,11 +14,17 @@ from deployments.calls import dispatch
 from deployments.compliance.service import ComplianceService
 from models.failures import Failure
 
-OPERATIONS: Final = frozenset(
-    {"audit", "audit_csv", "currency_transactions", "suspicious_activity", "kyc_status", "file_suspicious_activity"}
+READS: Final = frozenset(
+    {"audit", "audit_csv", "currency_transactions", "suspicious_activity", "kyc_status", "approvals", "approval"}
+    | {"approval_policies"}
 )
-# Reads, and a filing, which is refused the second time (409 already_filed), never made twice.
-RETRY_SAFE: Final = OPERATIONS - {"file_suspicious_activity"}
+WRITES: Final = frozenset(
+    {"file_suspicious_activity", "claim_approval", "finish_approval", "reject_approval", "set_approval_policy"}
+)
+OPERATIONS: Final = READS | WRITES
+# A write tried again after a fault could be refused for its own first attempt (409 already_filed,
+# already_decided): only reads are.
+RETRY_SAFE: Final = READS
 
 
 @serve.deployment

@@ -12,6 +12,7 @@ from typing import Any, Final, Literal
 import asyncpg
 
 from actors import audit, reports
+from deployments.compliance.approvals import ApprovalOperations
 from models.audit import (
     AuditActor,
     AuditFilter,
@@ -68,7 +69,7 @@ def _checked(filters: AuditFilter) -> AuditFilter:
     return filters
 
 
-class ComplianceService:
+class ComplianceService(ApprovalOperations):
     def __init__(self, pool: asyncpg.Pool, business_time_zone: str, ctr_threshold: str) -> None:
         self._pool = pool
         self._business_time_zone = business_time_zone

@@ -23,6 +23,7 @@ from actors.settings import Settings
 from actors.tracing import current_carrier
 from deployments.calls import answer_of, guarded
 from deployments.fraud.local_scorer import LocalScorer
+from models.approvals import Approved
 from models.audit import AuditOrigin
 from models.identity import Principal
 
@@ -74,11 +75,19 @@ class LocalTransactions:
         return await self._run("void", lambda banking: banking.transactions.void(principal, transaction_id))
 
     async def reverse(
-        self, principal: Principal, transaction_id: uuid.UUID, reason: str, reversal_id: uuid.UUID, origin: AuditOrigin
+        self,
+        principal: Principal,
+        transaction_id: uuid.UUID,
+        reason: str,
+        reversal_id: uuid.UUID,
+        origin: AuditOrigin,
+        approved: Approved | None = None,
     ) -> dict[str, Any]:
         return await self._run(
             "reverse",
-            lambda banking: banking.transactions.reverse(principal, transaction_id, reason, reversal_id, origin),
+            lambda banking: banking.transactions.reverse(
+                principal, transaction_id, reason, reversal_id, origin, approved
+            ),
         )
 
     async def transfer_batch(

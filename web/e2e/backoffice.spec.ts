@@ -187,6 +187,12 @@ test('staff approve a KYC after viewing the document, freeze and unfreeze an acc
   await expect(newest).toContainText('status: FROZEN → ACTIVE');
   await visit(page, testInfo, 'admin-audit');
 
+  // Four eyes: the approvals inbox, and the policy that puts reversals under it.
+  await page.getByRole('navigation', { name: 'Back office sections' }).getByRole('link', { name: 'Approvals' }).click();
+  await expect(page.getByRole('heading', { name: 'Approvals', exact: true })).toBeVisible();
+  await expect(page.getByTestId('policy-row').filter({ hasText: 'transaction.reverse' })).toContainText('Yes');
+  await visit(page, testInfo, 'admin-approvals');
+
   // The regulatory reports: the week's currency transaction candidates, then the KYC queue by age.
   await page.getByRole('navigation', { name: 'Back office sections' }).getByRole('link', { name: 'Reports' }).click();
   await expect(page.getByRole('heading', { name: 'Regulatory reports' })).toBeVisible();

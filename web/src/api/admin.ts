@@ -47,6 +47,16 @@ export type SuspiciousCase = Schemas['SuspiciousCaseView'];
 export type FlaggedAccount = Schemas['FlaggedAccountView'];
 export type KycStatusReport = Schemas['KycStatusReport'];
 export type Filing = Schemas['Filing'];
+export type ApprovalRequest = Schemas['ApprovalRequestView'];
+export type ApprovalPage = Schemas['ApprovalPage'];
+export type ApprovalStatus = ApprovalRequest['status'];
+export type ApprovalPolicy = Schemas['PolicyView'];
+export type ApprovalPolicyList = Schemas['PolicyList'];
+/** A reversal's answer: the reversal (201), or, under four eyes, the request a second admin decides (202). */
+export type ReversalAnswer = Transaction | ApprovalRequest;
+export function isApprovalRequest(answer: ReversalAnswer): answer is ApprovalRequest {
+  return 'approval_id' in answer;
+}
 /** A report's period: business days, both included, in the bank's time zone. */
 export interface ReportPeriod {
   from: string;
@@ -81,7 +91,7 @@ function criteria<T extends object>(query: T): Partial<T> {
 }
 
 export const adminApi = bankflowApi
-  .enhanceEndpoints({ addTagTypes: ['AdminCustomers', 'AdminAccounts', 'AdminTransactions', 'FraudCases', 'FraudRules', 'FraudLists', 'FraudModels', 'AdminUsers', 'Reports'] })
+  .enhanceEndpoints({ addTagTypes: ['AdminCustomers', 'AdminAccounts', 'AdminTransactions', 'FraudCases', 'FraudRules', 'FraudLists', 'FraudModels', 'AdminUsers', 'Reports', 'Approvals'] })
   .injectEndpoints({
     endpoints: (build) => ({
       searchCustomers: build.query<CustomerPage, CustomerSearch>({
@@ -133,14 +143,14 @@ export const adminApi = bankflowApi
         query: (query) => ({ url: 'api/v1/transactions/search', params: criteria(query) }),
         providesTags: ['AdminTransactions'],
       }),
-      reverseTransaction: build.mutation<Transaction, Movement<ReverseRequest> & { transactionId: string }>({
+      reverseTransaction: build.mutation<ReversalAnswer, Movement<ReverseRequest> & { transactionId: string }>({
         query: ({ transactionId, body, idempotencyKey }) => ({
           url: `api/v1/transactions/${enc(transactionId)}/reverse`,
           method: 'POST',
           body,
           headers: { 'Idempotency-Key': idempotencyKey },
         }),
-        invalidatesTags: ['AdminTransactions', 'AdminAccounts', 'Accounts', 'Transactions'],
+        invalidatesTags: ['AdminTransactions', 'AdminAccounts', 'Accounts', 'Transactions', 'Approvals'],
       }),
       fraudCases: build.query<CasePage, { status?: 'OPEN' | 'RESOLVED'; cursor?: string | null; limit?: number; transactionId?: string | null }>({
         query: ({ status = 'OPEN', cursor, limit = 20, transactionId }) => ({
@@ -251,6 +261,23 @@ export const adminApi = bankflowApi
         }),
         invalidatesTags: ['Reports'],
       }),
+      approvals: build.query<ApprovalPage, { status: ApprovalStatus | null; cursor: string | null }>({
+        query: ({ status, cursor }) => ({ url: 'api/v1/admin/approvals', params: criteria({ status, cursor, limit: 25 }) }),
+        providesTags: ['Approvals'],
+      }),
+      approvalPolicies: build.query<ApprovalPolicyList, void>({
+        query: () => 'api/v1/admin/approvals/policies',
+        providesTags: ['Approvals'],
+      }),
+      decideApproval: build.mutation<ApprovalRequest, { approvalId: string; decision: 'approve' | 'reject'; reason: string | null }>({
+        query: ({ approvalId, decision, reason }) => ({
+          url: `api/v1/admin/approvals/${enc(approvalId)}/${decision}`,
+          method: 'POST',
+          body: reason === null ? {} : { reason },
+        }),
+        // An approval carries the action out: what it changed is read afresh.
+        invalidatesTags: ['Approvals', 'AdminTransactions', 'AdminAccounts', 'Accounts', 'Transactions'],
+      }),
       readiness: build.query<Readiness, void>({
         // 503 carries the same body (some component failing): show it rather than an error.
         query: () => ({ url: 'readyz', validateStatus: (response) => response.status === 200 || response.status === 503 }),
@@ -297,4 +324,7 @@ export const {
   useKycReportQuery,
   useReportExportMutation,
   useFileSuspiciousActivityMutation,
+  useApprovalsQuery,
+  useApprovalPoliciesQuery,
+  useDecideApprovalMutation,
 } = adminApi;

@@ -18,12 +18,13 @@ const SystemPage = lazy(() => import('./admin/SystemPage'));
 const UsersPage = lazy(() => import('./admin/UsersPage'));
 const AuditPage = lazy(() => import('./admin/AuditPage'));
 const ReportsPage = lazy(() => import('./admin/ReportsPage'));
+const ApprovalsPage = lazy(() => import('./admin/ApprovalsPage'));
 
 const SECTIONS = ['kyc', 'customers', 'transactions', 'fraud', 'system'] as const;
 // Admin only: support is never offered a page whose every request it would be refused.
 const ADMIN_SECTIONS = ['users'] as const;
 // Admins and auditors; an auditor who is not also support sees nothing else but the reports.
-const AUDIT_SECTIONS = ['audit'] as const;
+const AUDIT_SECTIONS = ['audit', 'approvals'] as const;
 // Every member of staff: support, admins and auditors.
 const REPORT_SECTIONS = ['reports'] as const;
 
@@ -76,6 +77,7 @@ export default function AdminShell() {
           <Route path="users" element={isAdmin ? <UsersPage /> : <Navigate to={`../${home}`} replace />} />
           <Route path="audit" element={readsAudit ? <AuditPage /> : <Navigate to={`../${home}`} replace />} />
           <Route path="reports" element={<ReportsPage />} />
+          <Route path="approvals" element={readsAudit ? <ApprovalsPage /> : <Navigate to={`../${home}`} replace />} />
           <Route path="*" element={<Navigate to={home} replace />} />
         </Routes>
       </Suspense>

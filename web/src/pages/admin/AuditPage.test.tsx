@@ -98,10 +98,10 @@ describe('the audit trail', { timeout: 120_000 }, () => {
     await waitFor(() => expect(exports).toBe(1));
   });
 
-  it('offers an auditor the audit trail and the reports alone in the back office', async () => {
+  it('offers an auditor the approvals, the audit trail and the reports alone in the back office', async () => {
     renderAdmin(<AdminShell />, { path: '/admin', pattern: '/admin/*', roles: ['auditor'] });
     const nav = await screen.findByRole('navigation', { name: 'Back office sections' });
-    expect(within(nav).getAllByRole('link').map((link) => link.textContent)).toEqual(['Audit trail', 'Reports']);
+    expect(within(nav).getAllByRole('link').map((link) => link.textContent)).toEqual(['Audit trail', 'Approvals', 'Reports']);
     expect(await screen.findByRole('heading', { name: 'Audit trail' })).toBeTruthy();
   });
 });

@@ -42,6 +42,10 @@ export const AUDIT_ACTIONS = [
   'fraud.model.promote',
   'notification.admin.send',
   'compliance.sar.file',
+  'approval.request',
+  'approval.approve',
+  'approval.reject',
+  'approval.policy.change',
 ] as const;
 
 interface Filters {

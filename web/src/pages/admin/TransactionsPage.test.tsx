@@ -92,6 +92,43 @@ describe('reversing a transaction', { timeout: 120_000 }, () => {
     expect(reversals[0]?.key).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('says when the reversal waits for a second admin (four eyes: 202)', async () => {
+    server.use(
+      http.post(`${base}/api/v1/transactions/:id/reverse`, () =>
+        HttpResponse.json(
+          {
+            approval_id: '0f9b2c58-8888-4c4c-9a9a-000000000008',
+            action: 'transaction.reverse',
+            target_type: 'transaction',
+            target_id: transaction().transaction_id,
+            parameters: {},
+            summary: 'Reverse the transfer of 1234.50 USD',
+            maker: { user_id: '0f9b2c58-1111-4c4c-9a9a-000000000001', email: 'admin@bankflow.local', roles: ['admin'] },
+            reason: 'Paid twice by mistake',
+            status: 'PENDING',
+            created_at: '2026-03-04T05:06:07Z',
+            expires_at: '2026-03-05T05:06:07Z',
+            checker_user_id: null,
+            decided_at: null,
+            decision_reason: null,
+            result: null,
+          },
+          { status: 202 },
+        ),
+      ),
+    );
+    const person = await searchAs(['admin']);
+    await person.click(screen.getByRole('button', { name: /^Reverse the \$1,234\.50 transaction/ }));
+    const dialog = await screen.findByRole('dialog', { name: 'Reverse this transaction?' });
+    await person.click(within(dialog).getByRole('textbox', { name: /Reason for the reversal/ }));
+    await person.paste('Paid twice by mistake');
+    await person.click(within(dialog).getByRole('button', { name: 'Reverse transaction' }));
+    const asked = await screen.findByTestId('reversal-asked');
+    expect(asked.textContent).toContain("Sent for a second admin's approval: Reverse the transfer of 1234.50 USD");
+    expect(within(asked).getByRole('link', { name: 'Open the approvals' }).getAttribute('href')).toBe('/admin/approvals');
+    expect(screen.queryByTestId('reversal-done')).toBeNull();
+  });
+
   it('is not offered to support (only an admin may reverse)', async () => {
     await searchAs(['support']);
     expect(screen.queryByRole('button', { name: /^Reverse/ })).toBeNull();

@@ -1,6 +1,7 @@
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
+import Link from '@mui/material/Link';
 import MenuItem from '@mui/material/MenuItem';
 import Table from '@mui/material/Table';
 import TableBody from '@mui/material/TableBody';
@@ -11,9 +12,12 @@ import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link as RouterLink } from 'react-router';
 import {
+  isApprovalRequest,
   useReverseTransactionMutation,
   useSearchTransactionsQuery,
+  type ReversalAnswer,
   type Transaction,
   type TransactionKind,
   type TransactionSearch,
@@ -100,7 +104,7 @@ export default function TransactionsPage() {
   const [reason, setReason] = useState('');
   const [reasonError, setReasonError] = useState<string | null>(null);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
-  const [reversal, setReversal] = useState<Transaction | null>(null);
+  const [reversal, setReversal] = useState<ReversalAnswer | null>(null);
   const submission = useRef(new SubmissionKey());
   const [reverse, { isLoading }] = useReverseTransactionMutation();
 
@@ -222,7 +226,15 @@ export default function TransactionsPage() {
       <Typography variant="h5" component="h2" gutterBottom>
         {t('admin.tx.title')}
       </Typography>
-      {reversal && (
+      {reversal && isApprovalRequest(reversal) && (
+        <Alert severity="info" role="status" sx={{ mb: 2 }} data-testid="reversal-asked">
+          {t('admin.tx.reversalAsked', { summary: reversal.summary })}{' '}
+          <Link component={RouterLink} to="/admin/approvals">
+            {t('admin.tx.toApprovals')}
+          </Link>
+        </Alert>
+      )}
+      {reversal && !isApprovalRequest(reversal) && (
         <Alert severity="success" role="status" sx={{ mb: 2 }} data-testid="reversal-done">
           {t('admin.tx.reversed', { amount: formatMoney(reversal.amount, reversal.currency), id: reversal.transaction_id })}
         </Alert>

@@ -1,0 +1,156 @@
+"""Four eyes (maker-checker): a staff action that a policy governs becomes a request, which a
+second, different member of staff approves or rejects before it expires; on approval it is
+carried out once, with the maker's parameters. Pure: the rules of who may decide what, when.
+
+States: PENDING → EXECUTING (approved; being carried out) → EXECUTED or FAILED;
+PENDING → REJECTED; PENDING → EXPIRED. Only the approval that moves a request out of PENDING
+carries it out, so two approvals at once carry it out once."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Final
+
+from models.audit import AuditAction
+from models.failures import ServiceFailure
+from models.identity import Principal, Role
+
+MIN_EXPIRY_S: Final = 60
+MAX_EXPIRY_S: Final = 30 * 24 * 3600
+MAX_REASON_CHARS: Final = 500
+MAX_PAGE_ROWS: Final = 200
+
+
+class ApprovalStatus(StrEnum):
+    PENDING = "PENDING"
+    EXECUTING = "EXECUTING"
+    EXECUTED = "EXECUTED"
+    FAILED = "FAILED"
+    REJECTED = "REJECTED"
+    EXPIRED = "EXPIRED"
+
+
+# The actions a policy may put under four eyes, and who may check each: the role the action
+# itself asks for.
+CHECKER_ROLE: Final[Mapping[AuditAction, Role]] = {AuditAction.TRANSACTION_REVERSE: Role.ADMIN}
+
+
+@dataclass(frozen=True)
+class Policy:
+    action: AuditAction
+    required: bool
+    expires_after_s: int
+
+    def __post_init__(self) -> None:
+        assert self.action in CHECKER_ROLE, f"{self.action} is not an action four eyes can govern"
+        assert MIN_EXPIRY_S <= self.expires_after_s <= MAX_EXPIRY_S
+
+
+def expiry_problem(expires_after_s: int) -> str | None:
+    if not MIN_EXPIRY_S <= expires_after_s <= MAX_EXPIRY_S:
+        return f"expires_after_s: from {MIN_EXPIRY_S} (a minute) to {MAX_EXPIRY_S} (30 days)"
+    return None
+
+
+@dataclass(frozen=True)
+class ApprovalRequest:
+    approval_id: uuid.UUID
+    action: AuditAction
+    target_type: str
+    target_id: str
+    parameters: Mapping[str, Any]
+    summary: str
+    maker_user_id: uuid.UUID
+    maker_email: str
+    maker_roles: tuple[str, ...]
+    maker_session_id: uuid.UUID
+    maker_reason: str | None
+    status: ApprovalStatus
+    created_at: datetime
+    expires_at: datetime
+    checker_user_id: uuid.UUID | None
+    decided_at: datetime | None
+    decision_reason: str | None
+    result: Mapping[str, Any] | None
+
+    def __post_init__(self) -> None:
+        assert self.checker_user_id != self.maker_user_id, "a maker never checks their own request"
+        assert self.expires_at > self.created_at
+
+    def maker(self) -> Principal:
+        """The maker as they were when they asked: the action is carried out as theirs."""
+        return Principal(self.maker_user_id, self.maker_email, frozenset(self.maker_roles), None, self.maker_session_id)
+
+
+def _checker_problem(request: ApprovalRequest, checker: Principal) -> ServiceFailure | None:
+    if checker.user_id == request.maker_user_id:
+        return ServiceFailure(
+            403, "own_request", "the maker of a request cannot approve or reject it: a second person must"
+        )
+    role = CHECKER_ROLE[request.action]
+    if not checker.has_role(role):
+        return ServiceFailure(
+            403, "forbidden", f"only a member of staff with the {role.value} role checks {request.action}"
+        )
+    return None
+
+
+def decision_problem(request: ApprovalRequest, checker: Principal, now: datetime) -> ServiceFailure | None:
+    """Why `checker` may not approve or reject `request` now, or None."""
+    refused = _checker_problem(request, checker)
+    if refused is not None:
+        return refused
+    if request.status is not ApprovalStatus.PENDING:
+        return ServiceFailure(409, "already_decided", f"this request is {request.status.value} already")
+    if now >= request.expires_at:
+        return ServiceFailure(409, "expired", f"this request expired at {request.expires_at.isoformat()}")
+    return None
+
+
+def may_read(principal: Principal) -> bool:
+    return principal.has_role(Role.ADMIN, Role.AUDITOR)
+
+
+def request_view(request: ApprovalRequest, now: datetime) -> dict[str, Any]:
+    expired = request.status is ApprovalStatus.PENDING and now >= request.expires_at
+    return {
+        "approval_id": str(request.approval_id),
+        "action": request.action.value,
+        "target_type": request.target_type,
+        "target_id": request.target_id,
+        "parameters": dict(request.parameters),
+        "summary": request.summary,
+        "maker": {
+            "user_id": str(request.maker_user_id),
+            "email": request.maker_email,
+            "roles": list(request.maker_roles),
+        },
+        "reason": request.maker_reason,
+        "status": ApprovalStatus.EXPIRED.value if expired else request.status.value,
+        "created_at": request.created_at.isoformat(),
+        "expires_at": request.expires_at.isoformat(),
+        "checker_user_id": None if request.checker_user_id is None else str(request.checker_user_id),
+        "decided_at": None if request.decided_at is None else request.decided_at.isoformat(),
+        "decision_reason": request.decision_reason,
+        "result": None if request.result is None else dict(request.result),
+    }
+
+
+@dataclass(frozen=True)
+class Approved:
+    """What carries out an approved request: the request, and who checked it."""
+
+    approval_id: uuid.UUID
+    checker_user_id: uuid.UUID
+
+    def audit_fields(self) -> dict[str, str]:
+        return {"approval_id": str(self.approval_id), "approved_by": str(self.checker_user_id)}
+
+
+def approval_id_for(action: AuditAction, command_id: uuid.UUID) -> uuid.UUID:
+    """The request of a command (its id from the maker's Idempotency-Key): a retry opens no second one."""
+    return uuid.uuid5(command_id, f"approval:{action.value}")

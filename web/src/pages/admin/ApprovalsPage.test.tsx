@@ -1,0 +1,106 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { http, HttpResponse } from 'msw';
+import { setupServer } from 'msw/node';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ApprovalRequest } from '../../api/admin';
+import ApprovalsPage, { outcomeOf } from './ApprovalsPage';
+import { renderAdmin } from './testing';
+
+const base = window.location.origin;
+// The signed-in staff member of renderAdmin's token is "staff".
+const SOMEONE_ELSE = '0f9b2c58-1111-4c4c-9a9a-000000000001';
+
+function request(changes: Partial<ApprovalRequest> = {}): ApprovalRequest {
+  return {
+    approval_id: '0f9b2c58-8888-4c4c-9a9a-000000000008',
+    action: 'transaction.reverse',
+    target_type: 'transaction',
+    target_id: '0f9b2c58-7777-4c4c-9a9a-000000000007',
+    parameters: { reason: 'paid twice' },
+    summary: 'Reverse the deposit of 30.00 USD',
+    maker: { user_id: SOMEONE_ELSE, email: 'maker@bankflow.local', roles: ['admin'] },
+    reason: 'paid twice',
+    status: 'PENDING',
+    created_at: '2026-03-04T05:06:07Z',
+    expires_at: '2026-03-05T05:06:07Z',
+    checker_user_id: null,
+    decided_at: null,
+    decision_reason: null,
+    result: null,
+    ...changes,
+  };
+}
+
+let decisions: { path: string; body: unknown }[] = [];
+let statuses: (string | null)[] = [];
+
+const server = setupServer(
+  http.get(`${base}/api/v1/admin/approvals`, ({ request: asked }) => {
+    statuses.push(new URL(asked.url).searchParams.get('status'));
+    const own = request({ approval_id: '0f9b2c58-8888-4c4c-9a9a-000000000009', maker: { user_id: 'staff', email: 'me@bankflow.local', roles: ['admin'] } });
+    return HttpResponse.json({ items: [request(), own], next_cursor: null });
+  }),
+  http.get(`${base}/api/v1/admin/approvals/policies`, () =>
+    HttpResponse.json({ items: [{ action: 'transaction.reverse', required: true, expires_after_s: 86400, checker_role: 'admin' }] }),
+  ),
+  http.post(`${base}/api/v1/admin/approvals/:id/:decision`, async ({ request: posted, params }) => {
+    const body = await posted.json();
+    decisions.push({ path: `${String(params.id)}/${String(params.decision)}`, body });
+    if (params.decision === 'approve') {
+      return HttpResponse.json(request({ status: 'EXECUTED', checker_user_id: 'staff', result: { status: 'COMPLETED' } }));
+    }
+    return HttpResponse.json(request({ status: 'REJECTED', checker_user_id: 'staff', decision_reason: 'genuine' }));
+  }),
+);
+
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+afterAll(() => server.close());
+beforeEach(() => {
+  decisions = [];
+  statuses = [];
+});
+afterEach(() => server.resetHandlers());
+
+describe('the approvals inbox', { timeout: 120_000 }, () => {
+  it('lets a second admin approve, and never offers the maker their own request', async () => {
+    renderAdmin(<ApprovalsPage />, { path: '/admin/approvals', pattern: '/admin/approvals', roles: ['admin'] });
+    const [theirs, mine] = await screen.findAllByTestId('approval-row');
+    expect(statuses[0]).toBe('PENDING');
+    expect(within(mine!).queryByRole('button', { name: 'Approve' })).toBeNull();
+    expect(within(mine!).getByText('Your request: another admin decides it.')).toBeTruthy();
+    expect(within(theirs!).getByText('because: paid twice')).toBeTruthy();
+    expect((await screen.findAllByTestId('policy-row'))[0]!.textContent).toContain('24 h');
+
+    const person = userEvent.setup({ delay: null });
+    await person.click(within(theirs!).getByRole('button', { name: 'Approve' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Approve and carry out this request?' });
+    await person.type(within(dialog).getByLabelText('Your note (optional)'), 'checked');
+    await person.click(within(dialog).getByRole('button', { name: 'Approve and carry out' }));
+    await waitFor(() => expect(decisions).toEqual([{ path: '0f9b2c58-8888-4c4c-9a9a-000000000008/approve', body: { reason: 'checked' } }]));
+    expect((await screen.findByTestId('approval-outcome')).textContent).toBe('Approved and carried out: Reverse the deposit of 30.00 USD.');
+  });
+
+  it('asks a reason before a rejection', async () => {
+    renderAdmin(<ApprovalsPage />, { path: '/admin/approvals', pattern: '/admin/approvals', roles: ['admin'] });
+    const [theirs] = await screen.findAllByTestId('approval-row');
+    const person = userEvent.setup({ delay: null });
+    await person.click(within(theirs!).getByRole('button', { name: 'Reject' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Reject this request?' });
+    await person.click(within(dialog).getByRole('button', { name: 'Reject' }));
+    expect(await within(dialog).findByText('Say why the request is rejected.')).toBeTruthy();
+    expect(decisions).toEqual([]);
+    await person.type(within(dialog).getByLabelText(/Why it is rejected/), 'genuine');
+    await person.click(within(dialog).getByRole('button', { name: 'Reject' }));
+    await waitFor(() => expect(decisions).toHaveLength(1));
+    expect((await screen.findByTestId('approval-outcome')).textContent).toBe('Rejected: Reverse the deposit of 30.00 USD.');
+  });
+
+  it('shows an auditor the requests without decisions, and says why an approved action failed', async () => {
+    renderAdmin(<ApprovalsPage />, { path: '/admin/approvals', pattern: '/admin/approvals', roles: ['auditor'] });
+    const [theirs] = await screen.findAllByTestId('approval-row');
+    expect(within(theirs!).queryByRole('button', { name: 'Approve' })).toBeNull();
+    const failed = outcomeOf(request({ status: 'FAILED', result: { error: { code: 'already_reversed', message: 'this transaction was reversed already' } } }));
+    expect(failed).toEqual({ tone: 'error', key: 'admin.approvals.failed', detail: 'this transaction was reversed already' });
+  });
+});
