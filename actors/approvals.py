@@ -60,14 +60,16 @@ def request_of(row: asyncpg.Record) -> ApprovalRequest:
 async def policy(pool: asyncpg.Pool, action: AuditAction) -> Policy | None:
     """The policy of `action`, or None when none governs it (it needs no checker)."""
     row = await pool.fetchrow("SELECT * FROM approval_policies WHERE action = $1", action.value)
-    if row is None:
-        return None
-    return Policy(AuditAction(row["action"]), row["required"], row["expires_after_s"])
+    return None if row is None else _policy_of(row)
 
 
 async def policies(pool: asyncpg.Pool) -> list[Policy]:
     rows = await pool.fetch("SELECT * FROM approval_policies ORDER BY action")
-    return [Policy(AuditAction(row["action"]), row["required"], row["expires_after_s"]) for row in rows]
+    return [_policy_of(row) for row in rows]
+
+
+def _policy_of(row: asyncpg.Record) -> Policy:
+    return Policy(AuditAction(row["action"]), row["required"], row["expires_after_s"], row["above_units"])
 
 
 async def set_policy(pool: asyncpg.Pool, changed: Policy, principal: Principal, origin: AuditOrigin) -> Policy:
@@ -76,16 +78,19 @@ async def set_policy(pool: asyncpg.Pool, changed: Policy, principal: Principal, 
             "SELECT * FROM approval_policies WHERE action = $1 FOR UPDATE", changed.action.value
         )
         await connection.execute(
-            """INSERT INTO approval_policies (action, required, expires_after_s, updated_by) VALUES ($1, $2, $3, $4)
+            """INSERT INTO approval_policies (action, required, expires_after_s, above_units, updated_by)
+               VALUES ($1, $2, $3, $4, $5)
                ON CONFLICT (action) DO UPDATE
-               SET required = $2, expires_after_s = $3, updated_by = $4, updated_at = now()""",
+               SET required = $2, expires_after_s = $3, above_units = $4, updated_by = $5, updated_at = now()""",
             changed.action.value,
             changed.required,
             changed.expires_after_s,
+            changed.above_units,
             principal.user_id,
         )
-        was = {} if before is None else {"required": before["required"], "expires_after_s": before["expires_after_s"]}
-        now = {"required": changed.required, "expires_after_s": changed.expires_after_s}
+        fields = ("required", "expires_after_s", "above_units")
+        was = {} if before is None else {name: before[name] for name in fields}
+        now = {name: getattr(changed, name) for name in fields}
         target = ("approval_policy", changed.action.value)
         await append(connection, done_by(principal, origin, AuditAction.APPROVAL_POLICY_CHANGE, target, was, now))
     return changed

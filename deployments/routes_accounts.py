@@ -8,11 +8,12 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from deployments.calls import call_service
 from deployments.errors import ApiError
+from deployments.routes_approvals import ApprovalRequestView
 from deployments.schemas import (
     ERROR_RESPONSES,
     AccountNumber,
@@ -254,16 +255,22 @@ def _limit_minor(field: str, text: str | None, currency: str) -> int | None:
 
 
 @router.put(
-    "/{account_id}/limits", response_model=Account, summary="Admin: set the daily outgoing limit and the overdraft line"
+    "/{account_id}/limits",
+    response_model=Account,
+    summary="Admin: set the daily outgoing limit and the overdraft line (or ask a second admin to)",
+    description="200 with the account when no second person is needed. Under four eyes (the approval policy of "
+    "`account.limits.change`: by default, an amount above 100,000 units of the account's currency) 202 with the "
+    "approval request: the limits are set when another admin approves it.",
+    responses={202: {"model": ApprovalRequestView, "description": "waiting for a second admin"}},
 )
 async def set_limits(
     account_id: uuid.UUID, body: AccountLimits, request: Request, principal: CurrentPrincipal, origin: Origin
-) -> dict[str, Any]:
+) -> Any:
     if body.daily_outgoing_limit is None and body.overdraft_limit is None:
         raise ApiError(422, "validation_error", "limits: give daily_outgoing_limit, overdraft_limit or both")
     account = await _accounts(request, "get", principal=principal, account_id=account_id)
     currency = account["currency"]
-    return await _accounts(
+    answer = await _accounts(
         request,
         "set_limits",
         principal=principal,
@@ -272,3 +279,6 @@ async def set_limits(
         overdraft_limit_minor=_limit_minor("overdraft_limit", body.overdraft_limit, currency),
         origin=origin,
     )
+    if "approval" in answer:
+        return JSONResponse(status_code=202, content=answer["approval"])
+    return answer

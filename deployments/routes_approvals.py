@@ -67,6 +67,10 @@ class PolicyView(BaseModel):
     required: bool = Field(description="whether the action waits for a second member of staff")
     expires_after_s: int = Field(description="how long a request waits before it expires")
     checker_role: str = Field(description="the role a checker must have")
+    above_units: int | None = Field(
+        description="for a change of amounts: only one setting more than this many units of the account's "
+        "currency waits for a checker; null: every one"
+    )
 
 
 class PolicyList(BaseModel):
@@ -76,6 +80,7 @@ class PolicyList(BaseModel):
 class PolicyChange(RequestBody):
     required: bool
     expires_after_s: int = Field(ge=MIN_EXPIRY_S, le=MAX_EXPIRY_S)
+    above_units: int | None = Field(default=None, ge=0, le=10**12, description="account.limits.change only")
 
 
 def _compliance(request: Request) -> Any:
@@ -114,6 +119,7 @@ async def set_policy(
         action=action,
         required=body.required,
         expires_after_s=body.expires_after_s,
+        above_units=body.above_units,
         origin=origin,
     )
 
@@ -142,6 +148,18 @@ async def _carry_out(
                 approved=approved,
             )
             return reversal, reversal["status"] == "COMPLETED"
+        case AuditAction.ACCOUNT_LIMITS_CHANGE:
+            account = await call_service(
+                request.app.state.accounts,
+                "set_limits",
+                principal=claimed.maker(),
+                account_id=uuid.UUID(parameters["account_id"]),
+                daily_limit_minor=parameters["daily_limit_minor"],
+                overdraft_limit_minor=parameters["overdraft_limit_minor"],
+                origin=origin,
+                approved=approved,
+            )
+            return account, True
     raise AssertionError(f"no way to carry out {claimed.action}")
 
 

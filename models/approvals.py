@@ -9,9 +9,10 @@ carries it out, so two approvals at once carry it out once."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Final
 
@@ -36,7 +37,12 @@ class ApprovalStatus(StrEnum):
 
 # The actions a policy may put under four eyes, and who may check each: the role the action
 # itself asks for.
-CHECKER_ROLE: Final[Mapping[AuditAction, Role]] = {AuditAction.TRANSACTION_REVERSE: Role.ADMIN}
+CHECKER_ROLE: Final[Mapping[AuditAction, Role]] = {
+    AuditAction.TRANSACTION_REVERSE: Role.ADMIN,
+    AuditAction.ACCOUNT_LIMITS_CHANGE: Role.ADMIN,
+}
+# The actions whose policy may name an amount: only changes setting more than it are governed.
+AMOUNT_ACTIONS: Final = frozenset({AuditAction.ACCOUNT_LIMITS_CHANGE})
 
 
 @dataclass(frozen=True)
@@ -44,10 +50,30 @@ class Policy:
     action: AuditAction
     required: bool
     expires_after_s: int
+    above_units: int | None = None  # AMOUNT_ACTIONS: only amounts above this many units
 
     def __post_init__(self) -> None:
         assert self.action in CHECKER_ROLE, f"{self.action} is not an action four eyes can govern"
         assert MIN_EXPIRY_S <= self.expires_after_s <= MAX_EXPIRY_S
+        assert self.above_units is None or (self.above_units >= 0 and self.action in AMOUNT_ACTIONS)
+
+    def governs(self, amounts_units: Iterable[Decimal] = ()) -> bool:
+        """Whether a change setting these amounts (whole units, any fraction kept) needs a checker."""
+        if not self.required:
+            return False
+        if self.above_units is None:
+            return True
+        return any(amount > self.above_units for amount in amounts_units)
+
+
+def threshold_problem(action: AuditAction, above_units: int | None) -> str | None:
+    if above_units is None:
+        return None
+    if action not in AMOUNT_ACTIONS:
+        return f"above_units: {action.value} moves no amount a threshold could apply to"
+    if above_units < 0:
+        return "above_units: a whole number of units, 0 or more"
+    return None
 
 
 def expiry_problem(expires_after_s: int) -> str | None:

@@ -125,3 +125,19 @@ def reversed_by_two(
     assert approved.json()["status"] == "EXECUTED", approved.json()
     result: dict[str, Any] = approved.json()["result"]
     return result
+
+
+def limits_set(
+    api: httpx.Client, maker: dict[str, str], checker: dict[str, str], account_id: str, **limits: str
+) -> dict[str, Any]:
+    """The account with `limits` set: at once (200), or above the four-eyes threshold (202)
+    once `checker` approves."""
+    asked = api.put(f"/api/v1/accounts/{account_id}/limits", json=limits, headers=maker)
+    assert asked.status_code in (200, 202), asked.text
+    if asked.status_code == 200:
+        account: dict[str, Any] = asked.json()
+        return account
+    approved = api.post(f"/api/v1/admin/approvals/{asked.json()['approval_id']}/approve", json={}, headers=checker)
+    assert approved.status_code == 200 and approved.json()["status"] == "EXECUTED", approved.text
+    result: dict[str, Any] = approved.json()["result"]
+    return result

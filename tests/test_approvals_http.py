@@ -136,7 +136,12 @@ def test_which_actions_need_a_checker_is_an_admins_setting(
         "required": True,
         "expires_after_s": 86400,
         "checker_role": "admin",
+        "above_units": None,
     }
+    [limits] = [item for item in policies.json()["items"] if item["action"] == "account.limits.change"]
+    assert (limits["required"], limits["above_units"]) == (True, 100000)
+    no_amount = {"required": True, "expires_after_s": 86400, "above_units": 5}
+    assert api.put(f"{APPROVALS}/policies/transaction.reverse", json=no_amount, headers=admin).status_code == 422
     path = f"{APPROVALS}/policies/transaction.reverse"
     assert api.put(path, json={"required": False, "expires_after_s": 86400}, headers=auditor).status_code == 403
     assert (
@@ -162,6 +167,44 @@ def test_which_actions_need_a_checker_is_an_admins_setting(
     statement = "SELECT changes FROM audit_log WHERE action = $1 ORDER BY seq DESC LIMIT 2"
     newest = asyncio.run(query(settings.database_url, statement, AuditAction.APPROVAL_POLICY_CHANGE.value))
     assert [json.loads(row["changes"])["after"]["required"] for row in newest] == [True, False]
+
+
+def test_a_limit_above_the_threshold_waits_for_a_second_admin_and_one_below_does_not(
+    api: httpx.Client, admin: dict[str, str], checker: dict[str, str], ada: Customer, settings: Settings
+) -> None:
+    account = open_account(api, ada)
+    path = f"/api/v1/accounts/{account}/limits"
+    below = api.put(path, json={"daily_outgoing_limit": "100000.00"}, headers=admin)  # the threshold itself
+    assert below.status_code == 200 and below.json()["daily_outgoing_limit"] == "100000.00"
+    asked = api.put(path, json={"daily_outgoing_limit": "150000.00", "overdraft_limit": "200.00"}, headers=admin)
+    assert asked.status_code == 202, asked.text
+    request = asked.json()
+    assert request["action"] == "account.limits.change" and request["target_id"] == account
+    assert request["summary"].startswith(
+        "Set the daily outgoing limit to 150000.00 USD and the overdraft line to 200.00 USD"
+    )
+    assert api.get(f"/api/v1/accounts/{account}", headers=admin).json()["daily_outgoing_limit"] == "100000.00"
+    busy = api.put(path, json={"overdraft_limit": "150000.00"}, headers=checker)
+    assert (busy.status_code, busy.json()["error"]["code"]) == (409, "approval_pending")
+
+    approved = api.post(f"{APPROVALS}/{request['approval_id']}/approve", json={}, headers=checker)
+    assert approved.status_code == 200 and approved.json()["status"] == "EXECUTED", approved.text
+    limits = api.get(f"/api/v1/accounts/{account}", headers=admin).json()
+    assert (limits["daily_outgoing_limit"], limits["overdraft_limit"]) == ("150000.00", "200.00")
+    [*_, record] = [
+        row
+        for row in asyncio.run(
+            query(
+                settings.database_url,
+                "SELECT * FROM audit_log WHERE action = $1 AND target_id = $2 ORDER BY seq",
+                AuditAction.ACCOUNT_LIMITS_CHANGE.value,
+                account,
+            )
+        )
+    ]
+    after = json.loads(record["changes"])["after"]
+    assert str(record["actor_user_id"]) == me(api, admin)["user_id"]
+    assert (after["daily_outgoing_limit"], after["approved_by"]) == ("150000.00", me(api, checker)["user_id"])
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -99,3 +100,14 @@ def test_a_command_opens_one_request_and_expiry_is_bounded() -> None:
     assert expiry_problem(59) is not None and expiry_problem(60) is None and expiry_problem(31 * 86400) is not None
     with pytest.raises(AssertionError):
         Policy(AuditAction.LOGIN, True, 3600)
+
+
+def test_a_threshold_governs_only_the_amounts_above_it() -> None:
+    limits = Policy(AuditAction.ACCOUNT_LIMITS_CHANGE, True, 3600, above_units=100_000)
+    assert not limits.governs([Decimal("100000.00"), Decimal("5")])
+    assert limits.governs([Decimal("5"), Decimal("100000.01")])
+    assert not limits.governs([])
+    assert not Policy(AuditAction.ACCOUNT_LIMITS_CHANGE, False, 3600, above_units=0).governs([Decimal("1")])
+    assert Policy(AuditAction.TRANSACTION_REVERSE, True, 3600).governs()
+    with pytest.raises(AssertionError):
+        Policy(AuditAction.TRANSACTION_REVERSE, True, 3600, above_units=10)

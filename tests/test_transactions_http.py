@@ -16,6 +16,7 @@ from tests.banking_client import (
     Customer,
     balance,
     deposit,
+    limits_set,
     new_customer,
     open_account,
     reversed_by_two,
@@ -195,11 +196,11 @@ def test_a_batch_answers_each_transfer(api: httpx.Client, ada: Customer, bob: Cu
 
 
 def test_the_default_fraud_rules_hold_or_block_large_movements(
-    api: httpx.Client, ada: Customer, bob: Customer, admin: dict[str, str]
+    api: httpx.Client, ada: Customer, bob: Customer, admin: dict[str, str], checker: dict[str, str]
 ) -> None:
     """The rules a new bank starts with: review at 10,000, block at 250,000 (cluster/migrations/0007)."""
     source, destination = open_account(api, ada), open_account(api, bob)
-    api.put(f"/api/v1/accounts/{source}/limits", json={"daily_outgoing_limit": "500000.00"}, headers=admin)
+    limits_set(api, admin, checker, source, daily_outgoing_limit="500000.00")
     deposit(api, ada, source, "500000.00")
     blocked = _transfer(api, ada, source, destination, "250000.00").json()
     assert blocked["status"] == "FAILED" and blocked["failure_reason"] == "fraud_blocked"

@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any, Final
 
 import asyncpg
 
+from actors import approvals
 from actors.audit import append_alone
 from actors.banking.directory import ACCOUNT_NOT_FOUND, Directory
 from actors.banking.records import TransactionRecords
 from actors.banking.transactions import MoneyRules, invalid
 from actors.ledger.client import AccountRecord, LedgerClient
+from models.approvals import Approved, request_view
 from models.audit import AuditAction, AuditOrigin, AuditValue, done_by
 from models.failures import ServiceFailure
 from models.identity import Principal, Role
@@ -187,15 +190,24 @@ class AccountService:
         daily_limit_minor: int | None,
         overdraft_limit_minor: int | None,
         origin: AuditOrigin,
+        approved: Approved | None = None,
     ) -> dict[str, Any]:
         """An admin sets the daily outgoing limit, the overdraft line, or both. Both are the
         ledger's (its shard decides every movement against them, in the account's turn); a line
         may not be lowered below what the account owes now (409 overdraft_in_use), and a lower
-        daily limit leaves what was sent today counted."""
+        daily limit leaves what was sent today counted. Under four eyes (the policy of
+        account.limits.change, for amounts above its threshold) the maker's call opens a request
+        and answers {"approval": …}; the checker's approval calls again with `approved`."""
         if not principal.has_role(Role.ADMIN):
             raise ServiceFailure(403, "forbidden", "only an admin may change an account's limits")
         await self._directory.readable_account(principal, account_id)
         before = await self.get(principal, account_id)
+        if approved is None:
+            asked = await self._ask_for_checker(
+                principal, account_id, before, daily_limit_minor, overdraft_limit_minor, origin
+            )
+            if asked is not None:
+                return {"approval": asked}
         if overdraft_limit_minor is not None:
             result = await self._ledger.set_overdraft(uuid.uuid4(), account_id, overdraft_limit_minor)
             if not result.accepted:
@@ -207,8 +219,45 @@ class AccountService:
                 reason = result.reason or "rejected"
                 raise ServiceFailure(409, reason, f"the daily limit cannot be set: {reason}")
         after = await self.get(principal, account_id)
-        await self._audit(AuditAction.ACCOUNT_LIMITS_CHANGE, principal, account_id, origin, before, after)
+        approval_fields = {} if approved is None else approved.audit_fields()
+        await self._audit(
+            AuditAction.ACCOUNT_LIMITS_CHANGE, principal, account_id, origin, before, after, extra=approval_fields
+        )
         return after
+
+    async def _ask_for_checker(
+        self,
+        maker: Principal,
+        account_id: uuid.UUID,
+        account: dict[str, Any],
+        daily_limit_minor: int | None,
+        overdraft_limit_minor: int | None,
+        origin: AuditOrigin,
+    ) -> dict[str, Any] | None:
+        """The request for a second admin when the policy governs these limits, else None."""
+        governing = await approvals.policy(self._pool, AuditAction.ACCOUNT_LIMITS_CHANGE)
+        currency = account["currency"]
+        asked = {"daily outgoing limit": daily_limit_minor, "overdraft line": overdraft_limit_minor}
+        amounts = {name: Decimal(format_amount(minor, currency)) for name, minor in asked.items() if minor is not None}
+        if governing is None or not governing.governs(amounts.values()):
+            return None
+        described = " and ".join(f"the {name} to {amount} {currency}" for name, amount in amounts.items())
+        opened = await approvals.open_request(
+            self._pool,
+            governing,
+            uuid.uuid4(),
+            ("account", str(account_id)),
+            {
+                "account_id": str(account_id),
+                "daily_limit_minor": daily_limit_minor,
+                "overdraft_limit_minor": overdraft_limit_minor,
+            },
+            f"Set {described} on account {account['number']}",
+            maker,
+            None,
+            origin,
+        )
+        return request_view(opened, datetime.now(UTC))
 
     async def _audit(
         self,
@@ -219,13 +268,14 @@ class AccountService:
         before: dict[str, Any],
         after: dict[str, Any],
         command_id: uuid.UUID | None = None,
+        extra: dict[str, str] | None = None,
     ) -> None:
         """The audit record of a change the ledger has committed (its journal is another
         transaction than the trail's, so the record follows the commit). A command repeated
         with its id is recorded once."""
         fields = ("status", "daily_outgoing_limit", "overdraft_limit")
         was: dict[str, AuditValue] = {name: before[name] for name in fields}
-        now: dict[str, AuditValue] = {name: after[name] for name in fields}
+        now: dict[str, AuditValue] = {name: after[name] for name in fields} | (extra or {})
         entry = done_by(principal, origin, action, ("account", str(account_id)), was, now)
         audit_id = None if command_id is None else uuid.uuid5(command_id, action.value)
         await append_alone(self._pool, entry, audit_id)

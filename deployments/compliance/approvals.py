@@ -18,6 +18,7 @@ from models.approvals import (
     expiry_problem,
     may_read,
     request_view,
+    threshold_problem,
 )
 from models.audit import AuditAction, AuditOrigin
 from models.failures import ServiceFailure
@@ -52,6 +53,7 @@ def _policy_view(policy: Policy) -> dict[str, Any]:
         "required": policy.required,
         "expires_after_s": policy.expires_after_s,
         "checker_role": CHECKER_ROLE[policy.action].value,
+        "above_units": policy.above_units,
     }
 
 
@@ -107,12 +109,19 @@ class ApprovalOperations:
         return {"items": [_policy_view(policy) for policy in await approvals.policies(self._pool)]}
 
     async def set_approval_policy(
-        self, principal: Principal, action: str, required: bool, expires_after_s: int, origin: AuditOrigin
+        self,
+        principal: Principal,
+        action: str,
+        required: bool,
+        expires_after_s: int,
+        above_units: int | None,
+        origin: AuditOrigin,
     ) -> dict[str, Any]:
         if not principal.has_role(Role.ADMIN):
             raise ServiceFailure(403, "forbidden", "only an admin sets which actions need a second person")
-        problem = expiry_problem(expires_after_s)
+        governed = _governed(action)
+        problem = expiry_problem(expires_after_s) or threshold_problem(governed, above_units)
         if problem is not None:
             raise ServiceFailure(422, "validation_error", problem)
-        changed = Policy(_governed(action), required, expires_after_s)
+        changed = Policy(governed, required, expires_after_s, above_units)
         return _policy_view(await approvals.set_policy(self._pool, changed, principal, origin))

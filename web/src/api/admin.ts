@@ -54,7 +54,7 @@ export type ApprovalPolicy = Schemas['PolicyView'];
 export type ApprovalPolicyList = Schemas['PolicyList'];
 /** A reversal's answer: the reversal (201), or, under four eyes, the request a second admin decides (202). */
 export type ReversalAnswer = Transaction | ApprovalRequest;
-export function isApprovalRequest(answer: ReversalAnswer): answer is ApprovalRequest {
+export function isApprovalRequest(answer: object): answer is ApprovalRequest {
   return 'approval_id' in answer;
 }
 /** A report's period: business days, both included, in the bank's time zone. */
@@ -135,9 +135,10 @@ export const adminApi = bankflowApi
         }),
         invalidatesTags: ['AdminAccounts', 'Accounts'],
       }),
-      setDailyLimit: build.mutation<Account, { accountId: string; body: AccountLimits }>({
+      /** The account with its new limits (200), or, above the four-eyes threshold, the request a second admin decides (202). */
+      setDailyLimit: build.mutation<Account | ApprovalRequest, { accountId: string; body: AccountLimits }>({
         query: ({ accountId, body }) => ({ url: `api/v1/accounts/${enc(accountId)}/limits`, method: 'PUT', body }),
-        invalidatesTags: ['AdminAccounts', 'Accounts'],
+        invalidatesTags: ['AdminAccounts', 'Accounts', 'Approvals'],
       }),
       searchTransactions: build.query<TransactionPage, TransactionSearch>({
         query: (query) => ({ url: 'api/v1/transactions/search', params: criteria(query) }),

@@ -633,7 +633,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Admin: set the daily outgoing limit and the overdraft line */
+        /**
+         * Admin: set the daily outgoing limit and the overdraft line (or ask a second admin to)
+         * @description 200 with the account when no second person is needed. Under four eyes (the approval policy of `account.limits.change`: by default, an amount above 100,000 units of the account's currency) 202 with the approval request: the limits are set when another admin approves it.
+         */
         put: operations["set_limits_api_v1_accounts__account_id__limits_put"];
         post?: never;
         delete?: never;
@@ -2981,6 +2984,11 @@ export interface components {
             required: boolean;
             /** Expires After S */
             expires_after_s: number;
+            /**
+             * Above Units
+             * @description account.limits.change only
+             */
+            above_units?: number | null;
         };
         /** PolicyList */
         PolicyList: {
@@ -3006,6 +3014,11 @@ export interface components {
              * @description the role a checker must have
              */
             checker_role: string;
+            /**
+             * Above Units
+             * @description for a change of amounts: only one setting more than this many units of the account's currency waits for a checker; null: every one
+             */
+            above_units: number | null;
         };
         /** Preferences */
         Preferences: {
@@ -8260,6 +8273,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Account"];
+                };
+            };
+            /** @description waiting for a second admin */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalRequestView"];
                 };
             };
             /** @description Bad request */

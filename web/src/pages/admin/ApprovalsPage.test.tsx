@@ -42,7 +42,7 @@ const server = setupServer(
     return HttpResponse.json({ items: [request(), own], next_cursor: null });
   }),
   http.get(`${base}/api/v1/admin/approvals/policies`, () =>
-    HttpResponse.json({ items: [{ action: 'transaction.reverse', required: true, expires_after_s: 86400, checker_role: 'admin' }] }),
+    HttpResponse.json({ items: [{ action: 'transaction.reverse', required: true, expires_after_s: 86400, checker_role: 'admin', above_units: null }] }),
   ),
   http.post(`${base}/api/v1/admin/approvals/:id/:decision`, async ({ request: posted, params }) => {
     const body = await posted.json();

@@ -61,6 +61,7 @@ function Policies() {
             <TableCell>{t('admin.approvals.action')}</TableCell>
             <TableCell>{t('admin.approvals.required')}</TableCell>
             <TableCell>{t('admin.approvals.checker')}</TableCell>
+            <TableCell>{t('admin.approvals.above')}</TableCell>
             <TableCell align="right">{t('admin.approvals.expiresAfter')}</TableCell>
           </TableRow>
         </TableHead>
@@ -70,6 +71,7 @@ function Policies() {
               <TableCell>{policy.action}</TableCell>
               <TableCell>{policy.required ? t('admin.yes') : t('admin.no')}</TableCell>
               <TableCell>{policy.checker_role}</TableCell>
+              <TableCell>{policy.above_units === null ? t('admin.approvals.everyChange') : t('admin.approvals.units', { units: policy.above_units.toLocaleString('en') })}</TableCell>
               <TableCell align="right">{t('admin.approvals.hours', { hours: Math.round(policy.expires_after_s / 360) / 10 })}</TableCell>
             </TableRow>
           ))}

@@ -16,6 +16,7 @@ const customer = customerOf({ kyc_status: 'APPROVED' });
 let account: Account = checking;
 let changes: unknown[] = [];
 let owed = false;
+let governed = false;
 
 const server = setupServer(
   http.get(`${base}/api/v1/customers/:id`, () => HttpResponse.json(customer)),
@@ -26,6 +27,29 @@ const server = setupServer(
     changes.push(body);
     if (owed) {
       return HttpResponse.json({ error: { code: 'overdraft_in_use', message: 'in use', request_id: 'r' } }, { status: 409 });
+    }
+    if (governed) {
+      // Above the four-eyes threshold: a request for a second admin, nothing changed yet.
+      return HttpResponse.json(
+        {
+          approval_id: '0f9b2c58-8888-4c4c-9a9a-000000000008',
+          action: 'account.limits.change',
+          target_type: 'account',
+          target_id: account.account_id,
+          parameters: {},
+          summary: `Set the overdraft line to ${body.overdraft_limit ?? ''} USD on account ${account.number}`,
+          maker: { user_id: 'staff', email: 'admin@bankflow.local', roles: ['admin'] },
+          reason: null,
+          status: 'PENDING',
+          created_at: '2026-03-04T05:06:07Z',
+          expires_at: '2026-03-05T05:06:07Z',
+          checker_user_id: null,
+          decided_at: null,
+          decision_reason: null,
+          result: null,
+        },
+        { status: 202 },
+      );
     }
     account = { ...account, overdraft_limit: body.overdraft_limit ?? account.overdraft_limit };
     return HttpResponse.json(account);
@@ -38,6 +62,7 @@ beforeEach(() => {
   account = checking;
   changes = [];
   owed = false;
+  governed = false;
 });
 afterEach(() => server.resetHandlers());
 
@@ -60,6 +85,13 @@ describe('the overdraft line', { timeout: 120_000 }, () => {
     expect(await screen.findByText(/The overdraft line of .* is changed\./)).toBeTruthy();
     expect(changes).toEqual([{ overdraft_limit: '300.00' }]);
     expect(within(await screen.findByTestId('account-row')).getByText('$300.00')).toBeTruthy();
+  });
+
+  it('says when a line above the threshold waits for a second admin, and leaves the account as it was', async () => {
+    governed = true;
+    await changeOverdraft('150000.00');
+    expect(await screen.findByText(/^Sent for a second admin's approval: Set the overdraft line to 150000.00 USD/)).toBeTruthy();
+    expect(within(await screen.findByTestId('account-row')).queryByText('$150,000.00')).toBeNull();
   });
 
   it('says so, in words, when the account owes more than the new line', async () => {

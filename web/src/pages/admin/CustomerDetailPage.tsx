@@ -16,6 +16,7 @@ import {
   useAccountActionMutation,
   useCustomerQuery,
   useSearchTransactionsQuery,
+  isApprovalRequest,
   useSetDailyLimitMutation,
   useUserAccountsQuery,
   type Account,
@@ -124,7 +125,12 @@ export default function CustomerDetailPage() {
         if (decimals > currencyDigits(account.currency))
           return setLimitError(t('transfer.validation.decimals', { currency: account.currency, digits: currencyDigits(account.currency) }));
         const body = action === 'overdraft' ? { overdraft_limit: text } : { daily_outgoing_limit: text };
-        await setDailyLimit({ accountId: account.account_id, body }).unwrap();
+        const answer = await setDailyLimit({ accountId: account.account_id, body }).unwrap();
+        if (isApprovalRequest(answer)) {
+          setDone(t('admin.customerDetail.limitAsked', { summary: answer.summary }));
+          setPending(null);
+          return;
+        }
       } else {
         // The same key on a retry of this very action (a timeout, a 503), a new one otherwise.
         const idempotencyKey = submission.current.forSubmit({ action, account: account.account_id });
