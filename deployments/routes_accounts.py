@@ -214,9 +214,9 @@ async def statement(
 
 async def _change_status(
     request: Request, principal: Principal, account_id: uuid.UUID, action: str, idempotency_key: str | None
-) -> dict[str, Any]:
+) -> Any:
     command_id = transaction_id_for(principal.user_id, idempotency_key)
-    return await _accounts(
+    answer = await _accounts(
         request,
         "change_status",
         principal=principal,
@@ -225,26 +225,38 @@ async def _change_status(
         command_id=command_id,
         origin=audit_origin(request),
     )
+    if "approval" in answer:
+        return JSONResponse(status_code=202, content=answer["approval"])
+    return answer
 
 
 @router.post("/{account_id}/freeze", response_model=Account, summary="Support/admin: freeze an account")
 async def freeze(
     account_id: uuid.UUID, request: Request, principal: CurrentPrincipal, idempotency_key: IdempotencyKey = None
-) -> dict[str, Any]:
+) -> Any:
     return await _change_status(request, principal, account_id, "freeze", idempotency_key)
 
 
 @router.post("/{account_id}/unfreeze", response_model=Account, summary="Support/admin: unfreeze an account")
 async def unfreeze(
     account_id: uuid.UUID, request: Request, principal: CurrentPrincipal, idempotency_key: IdempotencyKey = None
-) -> dict[str, Any]:
+) -> Any:
     return await _change_status(request, principal, account_id, "unfreeze", idempotency_key)
 
 
-@router.delete("/{account_id}", response_model=Account, summary="Close an account (its balance must be zero)")
+@router.delete(
+    "/{account_id}",
+    response_model=Account,
+    summary="Close an account (its balance must be zero), or ask a second admin to",
+    description="The owner closes their own account at once: 200 with it. An admin closing a customer's account "
+    "under four eyes (the approval policy of `account.close`, on by default) gets 202 with the approval request: "
+    "the account closes when another admin approves it. A balance or hold that is not zero is refused either way "
+    "(409 `balance_not_zero`).",
+    responses={202: {"model": ApprovalRequestView, "description": "waiting for a second admin"}},
+)
 async def close(
     account_id: uuid.UUID, request: Request, principal: CurrentPrincipal, idempotency_key: IdempotencyKey = None
-) -> dict[str, Any]:
+) -> Any:
     return await _change_status(request, principal, account_id, "close", idempotency_key)
 
 

@@ -160,6 +160,29 @@ async def _carry_out(
                 approved=approved,
             )
             return account, True
+        case AuditAction.ACCOUNT_CLOSE:
+            account = await call_service(
+                request.app.state.accounts,
+                "change_status",
+                principal=claimed.maker(),
+                account_id=uuid.UUID(parameters["account_id"]),
+                action="close",
+                command_id=uuid.UUID(parameters["command_id"]),
+                origin=origin,
+                approved=approved,
+            )
+            return account, True
+        case AuditAction.MODEL_PROMOTE:
+            model = await call_service(
+                request.app.state.fraud,
+                "promote",
+                principal=claimed.maker(),
+                version=parameters["version"],
+                force=parameters["force"],
+                origin=origin,
+                approved=approved,
+            )
+            return model, True
     raise AssertionError(f"no way to carry out {claimed.action}")
 
 

@@ -6,9 +6,11 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from deployments.calls import call_service
+from deployments.routes_approvals import ApprovalRequestView
 from deployments.schemas import ERROR_RESPONSES, Amount, Currency, Id, RequestBody, Timestamp, amount_minor
 from deployments.security import CurrentPrincipal, Origin
 from deployments.transactions.local import LocalTransactions
@@ -334,7 +336,12 @@ async def models(request: Request, principal: CurrentPrincipal) -> dict[str, Any
 @router.post(
     "/models/{version}/promote",
     response_model=ModelVersion,
-    summary="Admin: serve this model version (refused below the serving one's AUC-PR unless forced)",
+    summary="Admin: serve this model version, or ask a second admin to (refused below the serving one's AUC-PR "
+    "unless forced)",
+    description="200 with the version when no second person is needed. Under four eyes (the approval policy of "
+    "`fraud.model.promote`, on by default) 202 with the approval request: the version serves when another admin "
+    "approves it. A promotion that would be refused (409 `model_not_better`) is refused before anyone is asked.",
+    responses={202: {"model": ApprovalRequestView, "description": "waiting for a second admin"}},
 )
 async def promote(
     version: ModelVersionName,
@@ -342,6 +349,9 @@ async def promote(
     principal: CurrentPrincipal,
     origin: Origin,
     body: PromoteRequest | None = None,
-) -> dict[str, Any]:
+) -> Any:
     force = body is not None and body.force
-    return await _fraud(request, "promote", principal=principal, version=version, force=force, origin=origin)
+    answer = await _fraud(request, "promote", principal=principal, version=version, force=force, origin=origin)
+    if "approval" in answer:
+        return JSONResponse(status_code=202, content=answer["approval"])
+    return answer

@@ -40,6 +40,8 @@ class ApprovalStatus(StrEnum):
 CHECKER_ROLE: Final[Mapping[AuditAction, Role]] = {
     AuditAction.TRANSACTION_REVERSE: Role.ADMIN,
     AuditAction.ACCOUNT_LIMITS_CHANGE: Role.ADMIN,
+    AuditAction.ACCOUNT_CLOSE: Role.ADMIN,  # by staff; an owner closing their own asks nobody
+    AuditAction.MODEL_PROMOTE: Role.ADMIN,  # through the API; the operator's command line asks nobody
 }
 # The actions whose policy may name an amount: only changes setting more than it are governed.
 AMOUNT_ACTIONS: Final = frozenset({AuditAction.ACCOUNT_LIMITS_CHANGE})

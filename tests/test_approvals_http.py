@@ -207,6 +207,38 @@ def test_a_limit_above_the_threshold_waits_for_a_second_admin_and_one_below_does
     assert (after["daily_outgoing_limit"], after["approved_by"]) == ("150000.00", me(api, checker)["user_id"])
 
 
+def test_staff_closing_a_customers_account_waits_for_a_second_admin_and_the_owner_does_not(
+    api: httpx.Client, admin: dict[str, str], checker: dict[str, str], ada: Customer, settings: Settings
+) -> None:
+    funded = open_account(api, ada)
+    deposit(api, ada, funded, "5.00")
+    refused = api.delete(f"/api/v1/accounts/{funded}", headers=admin)
+    assert (refused.status_code, refused.json()["error"]["code"]) == (409, "balance_not_zero")  # nobody is asked
+
+    account = open_account(api, ada)
+    asked = api.delete(f"/api/v1/accounts/{account}", headers={**admin, "Idempotency-Key": f"close-{account}"})
+    assert asked.status_code == 202, asked.text
+    request = asked.json()
+    assert (request["action"], request["target_id"]) == ("account.close", account)
+    assert request["summary"].startswith("Close account ")
+    again = api.delete(f"/api/v1/accounts/{account}", headers={**admin, "Idempotency-Key": f"close-{account}"})
+    assert (again.status_code, again.json()["approval_id"]) == (202, request["approval_id"])  # a retry asks once
+    assert api.get(f"/api/v1/accounts/{account}", headers=admin).json()["status"] == "ACTIVE"
+    own = api.post(f"{APPROVALS}/{request['approval_id']}/approve", json={}, headers=admin)
+    assert (own.status_code, own.json()["error"]["code"]) == (403, "own_request")
+
+    approved = api.post(f"{APPROVALS}/{request['approval_id']}/approve", json={}, headers=checker)
+    assert approved.status_code == 200 and approved.json()["status"] == "EXECUTED", approved.text
+    assert approved.json()["result"]["status"] == "CLOSED"
+    assert api.get(f"/api/v1/accounts/{account}", headers=ada.headers).json()["status"] == "CLOSED"
+    record = only(settings.database_url, AuditAction.ACCOUNT_CLOSE, account)
+    assert str(record["actor_user_id"]) == me(api, admin)["user_id"]
+    assert record["changes"]["after"]["approved_by"] == me(api, checker)["user_id"]
+
+    mine = open_account(api, ada)
+    assert api.delete(f"/api/v1/accounts/{mine}", headers=ada.headers).status_code == 200  # the owner's own
+
+
 @pytest.mark.parametrize(
     ("method", "path"),
     [

@@ -9,7 +9,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import asyncpg
 import httpx
@@ -19,7 +19,8 @@ from actors.documents import document_store
 from actors.fraud.registry import ModelRegistry, RegistryError
 from actors.settings import Settings
 from cluster import cli
-from models.audit import OPERATOR, AuditOrigin
+from models.audit import OPERATOR, AuditAction, AuditOrigin
+from tests.audit_client import me, only
 from tests.banking_client import Customer, new_customer, open_account
 from tests.conftest import point_pipelines_at
 from tests.identity_client import bearer, login, new_email, register
@@ -177,8 +178,22 @@ def _tiny_artifact() -> bytes:
     return pickle.dumps({"features": list(FEATURE_NAMES), "model": model})
 
 
+def _promoted(
+    api: httpx.Client, maker: dict[str, str], checker: dict[str, str], version: str, **body: object
+) -> dict[str, Any]:
+    """`version` serving, asked by `maker` (202, a request under four eyes) and approved by `checker`."""
+    asked = api.post(f"/api/v1/fraud/models/{version}/promote", json=body, headers=maker)
+    assert asked.status_code == 202, asked.text
+    approved = api.post(f"/api/v1/admin/approvals/{asked.json()['approval_id']}/approve", json={}, headers=checker)
+    assert approved.status_code == 200 and approved.json()["status"] == "EXECUTED", approved.text
+    result: dict[str, Any] = approved.json()["result"]
+    return result
+
+
 @pytest.fixture
-def registered(api: httpx.Client, admin: dict[str, str], settings: Settings) -> Iterator[tuple[str, str]]:
+def registered(
+    api: httpx.Client, admin: dict[str, str], checker: dict[str, str], settings: Settings
+) -> Iterator[tuple[str, str]]:
     """Two small versions registered beside whatever is there (a strong and a weak one); what served
     before serves again afterwards."""
     before = asyncio.run(_registry_call(settings, "serving"))
@@ -197,8 +212,7 @@ def registered(api: httpx.Client, admin: dict[str, str], settings: Settings) -> 
             asyncio.run(_registry_call(settings, "stop_serving"))
             _wait_serving(api, admin, None)
         else:
-            restored = api.post(f"/api/v1/fraud/models/{before.version}/promote", json={"force": True}, headers=admin)  # type: ignore[attr-defined]
-            assert restored.status_code == 200, restored.text
+            _promoted(api, admin, checker, before.version, force=True)  # type: ignore[attr-defined]
             _wait_serving(api, admin, before.version)  # type: ignore[attr-defined]
 
 
@@ -219,8 +233,13 @@ def test_the_versions_list_their_figures_for_support_and_admin(
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
 
 
-def test_an_admin_promotes_a_version_and_the_scorer_serves_it(
-    api: httpx.Client, admin: dict[str, str], ada: Customer, registered: tuple[str, str]
+def test_an_admin_promotes_a_version_a_second_admin_approves_and_the_scorer_serves_it(
+    api: httpx.Client,
+    admin: dict[str, str],
+    checker: dict[str, str],
+    ada: Customer,
+    registered: tuple[str, str],
+    settings: Settings,
 ) -> None:
     strong, weak = registered
     support = _support(api, admin)
@@ -233,19 +252,34 @@ def test_an_admin_promotes_a_version_and_the_scorer_serves_it(
         bad = api.post(f"/api/v1/fraud/models/{strong}/promote", json=body, headers=admin)
         assert bad.status_code == 422 and bad.json()["error"]["code"] == "validation_error", bad.text
 
-    promoted = api.post(f"/api/v1/fraud/models/{strong}/promote", headers=admin)
-    assert promoted.status_code == 200, promoted.text
-    assert promoted.json()["version"] == strong and promoted.json()["serving"] is True
+    asked = api.post(f"/api/v1/fraud/models/{strong}/promote", headers=admin)
+    assert asked.status_code == 202, asked.text
+    request = asked.json()
+    assert (request["action"], request["target_id"], request["parameters"]) == (
+        "fraud.model.promote",
+        strong,
+        {"version": strong, "force": False},
+    )
+    assert api.get("/api/v1/fraud/models", headers=admin).json()["serving_version"] != strong  # not yet
+    approvals = "/api/v1/admin/approvals"
+    own = api.post(f"{approvals}/{request['approval_id']}/approve", json={}, headers=admin)
+    assert (own.status_code, own.json()["error"]["code"]) == (403, "own_request")
+    approved = api.post(f"{approvals}/{request['approval_id']}/approve", json={}, headers=checker)
+    assert approved.status_code == 200 and approved.json()["status"] == "EXECUTED", approved.text
+    assert approved.json()["result"]["version"] == strong and approved.json()["result"]["serving"] is True
     listed = api.get("/api/v1/fraud/models", headers=admin).json()
     assert listed["serving_version"] == strong
     assert [item["version"] for item in listed["items"] if item["serving"]] == [strong]
+    record = only(settings.database_url, AuditAction.MODEL_PROMOTE, strong)
+    assert str(record["actor_user_id"]) == me(api, admin)["user_id"]
+    assert record["changes"]["after"]["approved_by"] == me(api, checker)["user_id"]
     _wait_serving(api, admin, strong)
 
     worse = api.post(f"/api/v1/fraud/models/{weak}/promote", json={}, headers=admin)
-    assert worse.status_code == 409 and worse.json()["error"]["code"] == "model_not_better", worse.text
+    assert worse.status_code == 409 and worse.json()["error"]["code"] == "model_not_better", worse.text  # nobody asked
     assert api.get("/api/v1/fraud/models", headers=admin).json()["serving_version"] == strong
-    forced = api.post(f"/api/v1/fraud/models/{weak}/promote", json={"force": True}, headers=admin)
-    assert forced.status_code == 200 and forced.json()["serving"] is True, forced.text
+    forced = _promoted(api, admin, checker, weak, force=True)
+    assert forced["serving"] is True
     _wait_serving(api, admin, weak)
 
 

@@ -17,7 +17,7 @@ from actors.banking.directory import ACCOUNT_NOT_FOUND, Directory
 from actors.banking.records import TransactionRecords
 from actors.banking.transactions import MoneyRules, invalid
 from actors.ledger.client import AccountRecord, LedgerClient
-from models.approvals import Approved, request_view
+from models.approvals import Approved, approval_id_for, request_view
 from models.audit import AuditAction, AuditOrigin, AuditValue, done_by
 from models.failures import ServiceFailure
 from models.identity import Principal, Role
@@ -162,26 +162,82 @@ class AccountService:
         }
 
     async def change_status(
-        self, principal: Principal, account_id: uuid.UUID, action: str, command_id: uuid.UUID, origin: AuditOrigin
+        self,
+        principal: Principal,
+        account_id: uuid.UUID,
+        action: str,
+        command_id: uuid.UUID,
+        origin: AuditOrigin,
+        approved: Approved | None = None,
     ) -> dict[str, Any]:
+        """Freeze or unfreeze (support/admin), or close (the owner, or an admin). An admin closing
+        a customer's account under four eyes (the policy of account.close) opens a request and
+        answers {"approval": …}; the checker's approval calls again with `approved`."""
         status_action = _STATUS_ACTIONS[action]
         if status_action is StatusAction.CLOSE:
-            await self._directory.owned_account(principal, account_id)
+            record = await self._directory.owned_account(principal, account_id)
         else:
             await self._directory.readable_account(principal, account_id)
             if not principal.is_staff:
                 raise ServiceFailure(403, "forbidden", "only support or admin may freeze or unfreeze an account")
         before = await self.get(principal, account_id)
+        if status_action is StatusAction.CLOSE and approved is None:
+            asked = await self._ask_to_close(principal, record, before, command_id, origin)
+            if asked is not None:
+                return {"approval": asked}
         result = await self._ledger.change_status(command_id, account_id, status_action)
         if not result.accepted:
             reason = result.reason or "rejected"
             conflict = "idempotency_conflict" if reason == RejectReason.DUPLICATE_ID_CONFLICT.value else reason
             raise ServiceFailure(409, conflict, f"the account cannot {action}: {reason}")
         after = await self.get(principal, account_id)
+        approval_fields = {} if approved is None else approved.audit_fields()
         await self._audit(
-            _STATUS_AUDIT_ACTIONS[status_action], principal, account_id, origin, before, after, command_id
+            _STATUS_AUDIT_ACTIONS[status_action],
+            principal,
+            account_id,
+            origin,
+            before,
+            after,
+            command_id,
+            extra=approval_fields,
         )
         return after
+
+    async def _ask_to_close(
+        self,
+        maker: Principal,
+        record: AccountRecord,
+        account: dict[str, Any],
+        command_id: uuid.UUID,
+        origin: AuditOrigin,
+    ) -> dict[str, Any] | None:
+        """The request for a second admin when staff close a customer's account and the policy
+        says so, else None. A zero balance is asked for now, so that nobody is asked to approve
+        what the ledger would refuse."""
+        if record.customer_id is not None and record.customer_id == await self._directory.customer_of(maker):
+            return None
+        governing = await approvals.policy(self._pool, AuditAction.ACCOUNT_CLOSE)
+        if governing is None or not governing.governs():
+            return None
+        zero = format_amount(0, account["currency"])
+        if account["status"] == "CLOSED":
+            raise ServiceFailure(409, RejectReason.ACCOUNT_CLOSED.value, "the account cannot close: account_closed")
+        if account["balance"] != zero or account["held"] != zero:
+            reason = RejectReason.BALANCE_NOT_ZERO.value
+            raise ServiceFailure(409, reason, f"the account cannot close: {reason} (it is {account['balance']})")
+        opened = await approvals.open_request(
+            self._pool,
+            governing,
+            approval_id_for(AuditAction.ACCOUNT_CLOSE, command_id),
+            ("account", str(record.account_id)),
+            {"account_id": str(record.account_id), "command_id": str(command_id)},
+            f"Close account {record.number}",
+            maker,
+            None,
+            origin,
+        )
+        return request_view(opened, datetime.now(UTC))
 
     async def set_limits(
         self,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle  # nosec B403 -- artifacts are checked against their registered SHA-256 before loading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,21 +97,40 @@ class ModelRegistry:
     async def versions(self) -> list[ModelRecord]:
         return [_record(row) for row in await self._pool.fetch("SELECT * FROM fraud_models ORDER BY created_at")]
 
-    async def promote(
-        self, version: str, *, actor: AuditActor, origin: AuditOrigin, force: bool = False
-    ) -> ModelRecord:
-        """Make `version` the serving model; refused when its AUC-PR is below the serving one's, unless
-        forced. The promotion and its audit record (by `actor`, from `origin`) commit together."""
+    async def promotion_problem(self, version: str, force: bool) -> str | None:
+        """Why promoting `version` would be refused now, or None: it is not registered, or its
+        AUC-PR is below the serving one's and it is not forced."""
         candidate = await self.get(version)
         if candidate is None:
-            raise RegistryError(f"no model version {version!r}")
+            return f"no model version {version!r}"
         current = await self.serving()
-        worse = current is not None and candidate.metrics.get("auc_pr", 0.0) < current.metrics.get("auc_pr", 0.0)
-        if current is not None and current.version != version and worse and not force:
-            raise RegistryError(
+        if current is None or current.version == version or force:
+            return None
+        if candidate.metrics.get("auc_pr", 0.0) < current.metrics.get("auc_pr", 0.0):
+            return (
                 f"{version} has AUC-PR {candidate.metrics.get('auc_pr')} below the serving "
                 f"{current.version}'s {current.metrics.get('auc_pr')}; use --force to promote it anyway"
             )
+        return None
+
+    async def promote(
+        self,
+        version: str,
+        *,
+        actor: AuditActor,
+        origin: AuditOrigin,
+        force: bool = False,
+        approval_fields: Mapping[str, str] | None = None,
+    ) -> ModelRecord:
+        """Make `version` the serving model; refused when its AUC-PR is below the serving one's, unless
+        forced. The promotion and its audit record (by `actor`, from `origin`, with the four-eyes
+        approval that carried it out, if one did) commit together."""
+        if problem := await self.promotion_problem(version, force):
+            raise RegistryError(problem)
+        candidate = await self.get(version)
+        current = await self.serving()
+        assert candidate is not None
+        worse = current is not None and candidate.metrics.get("auc_pr", 0.0) < current.metrics.get("auc_pr", 0.0)
         async with self._pool.acquire() as connection, connection.transaction():
             await connection.execute("UPDATE fraud_models SET serving = false WHERE serving AND version <> $1", version)
             await connection.execute(
@@ -122,7 +142,7 @@ class ModelRegistry:
                 AuditAction.MODEL_PROMOTE,
                 ("fraud_model", version),
                 {"serving_version": None if current is None else current.version},
-                {"serving_version": version},
+                {"serving_version": version, **(approval_fields or {})},
                 "forced below the serving model's AUC-PR" if force and worse else None,
             )
             await append(connection, entry)

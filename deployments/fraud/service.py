@@ -19,12 +19,14 @@ from typing import Any, Final
 import asyncpg
 import numpy as np
 
+from actors import approvals
 from actors.audit import append
 from actors.fraud.registry import ModelRecord, ModelRegistry, RegistryError
 from actors.fraud.rules_store import active_rules, configuration_version, listed_parties
 from actors.fraud.velocity import Observation, VelocityStore
 from actors.metrics import fraud_metrics
 from actors.outbox import write_events
+from models.approvals import Approved, request_view
 from models.audit import AuditAction, AuditActor, AuditOrigin, AuditValue, done_by
 from models.events import DomainEvent
 from models.failures import ServiceFailure
@@ -554,13 +556,46 @@ class FraudService:
         serving = next((record.version for record in records if record.serving), None)
         return {"items": [_version_view(record) for record in records], "serving_version": serving}
 
-    async def promote(self, principal: Principal, version: str, force: bool, origin: AuditOrigin) -> dict[str, Any]:
-        """Admin: serve `version`, through the registry's one promotion (as `bankflow pipelines promote`)."""
+    async def promote(
+        self,
+        principal: Principal,
+        version: str,
+        force: bool,
+        origin: AuditOrigin,
+        approved: Approved | None = None,
+    ) -> dict[str, Any]:
+        """Admin: serve `version`, through the registry's one promotion (as `bankflow pipelines promote`).
+        Under four eyes (the policy of fraud.model.promote) the maker's call opens a request, once
+        the promotion would be allowed, and answers {"approval": …}; the checker's approval calls
+        again with `approved`."""
         _admin(principal)
         if await self._registry.get(version) is None:
             raise ServiceFailure(404, "not_found", f"no model version {version!r}")
+        if problem := await self._registry.promotion_problem(version, force):
+            raise ServiceFailure(409, "model_not_better", problem.replace("use --force", "send force"))
+        if approved is None:
+            governing = await approvals.policy(self._pool, AuditAction.MODEL_PROMOTE)
+            if governing is not None and governing.governs():
+                opened = await approvals.open_request(
+                    self._pool,
+                    governing,
+                    uuid.uuid4(),
+                    ("fraud_model", version),
+                    {"version": version, "force": force},
+                    f"Serve fraud model {version}" + (" (forced below the serving model's AUC-PR)" if force else ""),
+                    principal,
+                    None,
+                    origin,
+                )
+                return {"approval": request_view(opened, datetime.now(UTC))}
         try:
-            record = await self._registry.promote(version, force=force, actor=AuditActor.of(principal), origin=origin)
+            record = await self._registry.promote(
+                version,
+                force=force,
+                actor=AuditActor.of(principal),
+                origin=origin,
+                approval_fields=None if approved is None else approved.audit_fields(),
+            )
         except RegistryError as error:
             raise ServiceFailure(409, "model_not_better", str(error).replace("use --force", "send force")) from None
         return _version_view(record)  # every replica's follower loads it within seconds

@@ -127,13 +127,14 @@ export const adminApi = bankflowApi
         query: (userId) => `api/v1/accounts/user/${enc(userId)}`,
         providesTags: ['AdminAccounts'],
       }),
-      accountAction: build.mutation<Account, { accountId: string; action: 'freeze' | 'unfreeze' | 'close'; idempotencyKey: string }>({
+      /** The account after the action (200), or, when an admin closes a customer's account under four eyes, the request a second admin decides (202). */
+      accountAction: build.mutation<Account | ApprovalRequest, { accountId: string; action: 'freeze' | 'unfreeze' | 'close'; idempotencyKey: string }>({
         query: ({ accountId, action, idempotencyKey }) => ({
           url: action === 'close' ? `api/v1/accounts/${enc(accountId)}` : `api/v1/accounts/${enc(accountId)}/${action}`,
           method: action === 'close' ? 'DELETE' : 'POST',
           headers: { 'Idempotency-Key': idempotencyKey },
         }),
-        invalidatesTags: ['AdminAccounts', 'Accounts'],
+        invalidatesTags: ['AdminAccounts', 'Accounts', 'Approvals'],
       }),
       /** The account with its new limits (200), or, above the four-eyes threshold, the request a second admin decides (202). */
       setDailyLimit: build.mutation<Account | ApprovalRequest, { accountId: string; body: AccountLimits }>({
@@ -201,9 +202,10 @@ export const adminApi = bankflowApi
         providesTags: ['FraudModels'],
       }),
       /** Admin only: serve this version (409 model_not_better when its AUC-PR is below the serving one's). */
-      promoteModel: build.mutation<ModelVersion, { version: string; force?: boolean }>({
+      /** The version now serving (200), or, under four eyes, the request a second admin decides (202). */
+      promoteModel: build.mutation<ModelVersion | ApprovalRequest, { version: string; force?: boolean }>({
         query: ({ version, force = false }) => ({ url: `api/v1/fraud/models/${enc(version)}/promote`, method: 'POST', body: { force } }),
-        invalidatesTags: ['FraudModels'],
+        invalidatesTags: ['FraudModels', 'Approvals'],
       }),
       /** Admin only (support would be refused: the Users page is not offered to support). */
       users: build.query<AdminUserPage, UserSearch>({

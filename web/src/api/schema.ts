@@ -550,7 +550,10 @@ export interface paths {
         get: operations["get_account_api_v1_accounts__account_id__get"];
         put?: never;
         post?: never;
-        /** Close an account (its balance must be zero) */
+        /**
+         * Close an account (its balance must be zero), or ask a second admin to
+         * @description The owner closes their own account at once: 200 with it. An admin closing a customer's account under four eyes (the approval policy of `account.close`, on by default) gets 202 with the approval request: the account closes when another admin approves it. A balance or hold that is not zero is refused either way (409 `balance_not_zero`).
+         */
         delete: operations["close_api_v1_accounts__account_id__delete"];
         options?: never;
         head?: never;
@@ -1162,7 +1165,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Admin: serve this model version (refused below the serving one's AUC-PR unless forced) */
+        /**
+         * Admin: serve this model version, or ask a second admin to (refused below the serving one's AUC-PR unless forced)
+         * @description 200 with the version when no second person is needed. Under four eyes (the approval policy of `fraud.model.promote`, on by default) 202 with the approval request: the version serves when another admin approves it. A promotion that would be refused (409 `model_not_better`) is refused before anyone is asked.
+         */
         post: operations["promote_api_v1_fraud_models__version__promote_post"];
         delete?: never;
         options?: never;
@@ -7699,6 +7705,15 @@ export interface operations {
                     "application/json": components["schemas"]["Account"];
                 };
             };
+            /** @description waiting for a second admin */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalRequestView"];
+                };
+            };
             /** @description Bad request */
             400: {
                 headers: {
@@ -12423,6 +12438,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ModelVersion"];
+                };
+            };
+            /** @description waiting for a second admin */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalRequestView"];
                 };
             };
             /** @description Bad request */

@@ -17,6 +17,27 @@ let account: Account = checking;
 let changes: unknown[] = [];
 let owed = false;
 let governed = false;
+let closings = 0;
+
+function approvalRequest(action: string, summary: string) {
+  return {
+    approval_id: '0f9b2c58-8888-4c4c-9a9a-000000000008',
+    action,
+    target_type: 'account',
+    target_id: account.account_id,
+    parameters: {},
+    summary,
+    maker: { user_id: 'staff', email: 'admin@bankflow.local', roles: ['admin'] },
+    reason: null,
+    status: 'PENDING',
+    created_at: '2026-03-04T05:06:07Z',
+    expires_at: '2026-03-05T05:06:07Z',
+    checker_user_id: null,
+    decided_at: null,
+    decision_reason: null,
+    result: null,
+  };
+}
 
 const server = setupServer(
   http.get(`${base}/api/v1/customers/:id`, () => HttpResponse.json(customer)),
@@ -31,28 +52,18 @@ const server = setupServer(
     if (governed) {
       // Above the four-eyes threshold: a request for a second admin, nothing changed yet.
       return HttpResponse.json(
-        {
-          approval_id: '0f9b2c58-8888-4c4c-9a9a-000000000008',
-          action: 'account.limits.change',
-          target_type: 'account',
-          target_id: account.account_id,
-          parameters: {},
-          summary: `Set the overdraft line to ${body.overdraft_limit ?? ''} USD on account ${account.number}`,
-          maker: { user_id: 'staff', email: 'admin@bankflow.local', roles: ['admin'] },
-          reason: null,
-          status: 'PENDING',
-          created_at: '2026-03-04T05:06:07Z',
-          expires_at: '2026-03-05T05:06:07Z',
-          checker_user_id: null,
-          decided_at: null,
-          decision_reason: null,
-          result: null,
-        },
+        approvalRequest('account.limits.change', `Set the overdraft line to ${body.overdraft_limit ?? ''} USD on account ${account.number}`),
         { status: 202 },
       );
     }
     account = { ...account, overdraft_limit: body.overdraft_limit ?? account.overdraft_limit };
     return HttpResponse.json(account);
+  }),
+  http.delete(`${base}/api/v1/accounts/:id`, ({ request }) => {
+    closings += 1;
+    expect(request.headers.get('Idempotency-Key')).toBeTruthy();
+    // Staff closing a customer's account under four eyes: a request, the account still open.
+    return HttpResponse.json(approvalRequest('account.close', `Close account ${account.number}`), { status: 202 });
   }),
 );
 
@@ -63,6 +74,7 @@ beforeEach(() => {
   changes = [];
   owed = false;
   governed = false;
+  closings = 0;
 });
 afterEach(() => server.resetHandlers());
 
@@ -98,5 +110,20 @@ describe('the overdraft line', { timeout: 120_000 }, () => {
     owed = true;
     const dialog = await changeOverdraft('0');
     expect(await within(dialog).findByText('The overdraft line cannot be lowered below what the account owes now.')).toBeTruthy();
+  });
+});
+
+describe('closing an account', { timeout: 120_000 }, () => {
+  it('says when the close waits for a second admin, and shows the account still open', async () => {
+    account = { ...checking, balance: '0.00', available_balance: '0.00' };
+    renderAdmin(<CustomerDetailPage />, { path: `/admin/customers/${CUSTOMER_ID}`, pattern: '/admin/customers/:customerId', roles: ['admin'] });
+    const person = userEvent.setup({ delay: null });
+    const row = await screen.findByTestId('account-row');
+    await person.click(within(row).getByRole('button', { name: /^Close / }));
+    const dialog = await screen.findByRole('dialog', { name: /^Close .*\?$/ });
+    await person.click(within(dialog).getByRole('button', { name: 'Close account' }));
+    expect(await screen.findByText(/^Sent for a second admin's approval: Close account .*The account closes when another admin approves it/)).toBeTruthy();
+    expect(closings).toBe(1);
+    expect(screen.queryByText(/is closed\.$/)).toBeNull();
   });
 });

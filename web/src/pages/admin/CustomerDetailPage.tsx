@@ -135,8 +135,13 @@ export default function CustomerDetailPage() {
         // The same key on a retry of this very action (a timeout, a 503), a new one otherwise.
         const idempotencyKey = submission.current.forSubmit({ action, account: account.account_id });
         try {
-          await act({ accountId: account.account_id, action, idempotencyKey }).unwrap();
+          const answer = await act({ accountId: account.account_id, action, idempotencyKey }).unwrap();
           submission.current.settled();
+          if (isApprovalRequest(answer)) {
+            setDone(t('admin.customerDetail.closeAsked', { summary: answer.summary }));
+            setPending(null);
+            return;
+          }
         } catch (error) {
           if (!isRetryable(problemOf(error))) submission.current.settled();
           throw error;

@@ -16,6 +16,7 @@ function version(name: string, auc_pr: number, serving: boolean): ModelVersion {
 let serving = 'v1';
 let promotions: { version: string; body: unknown }[] = [];
 let removals: string[] = [];
+let governed = false;
 
 const server = setupServer(
   http.get(`${base}/api/v1/fraud/cases`, () => HttpResponse.json({ items: [], next_cursor: null })),
@@ -46,6 +47,29 @@ const server = setupServer(
         { status: 409 },
       );
     }
+    if (governed) {
+      // Under four eyes: a request for a second admin; the serving model stays.
+      return HttpResponse.json(
+        {
+          approval_id: '0f9b2c58-8888-4c4c-9a9a-000000000009',
+          action: 'fraud.model.promote',
+          target_type: 'fraud_model',
+          target_id: String(params.version),
+          parameters: { version: String(params.version), force: true },
+          summary: `Serve fraud model ${String(params.version)} (forced below the serving model's AUC-PR)`,
+          maker: { user_id: 'staff', email: 'admin@bankflow.local', roles: ['admin'] },
+          reason: null,
+          status: 'PENDING',
+          created_at: '2026-03-04T05:06:07Z',
+          expires_at: '2026-03-05T05:06:07Z',
+          checker_user_id: null,
+          decided_at: null,
+          decision_reason: null,
+          result: null,
+        },
+        { status: 202 },
+      );
+    }
     serving = String(params.version);
     return HttpResponse.json(version(serving, 0.6, true));
   }),
@@ -55,6 +79,7 @@ beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterAll(() => server.close());
 beforeEach(() => {
   serving = 'v1';
+  governed = false;
   promotions = [];
   removals = [];
 });
@@ -85,6 +110,17 @@ describe('the model versions', { timeout: 120_000 }, () => {
     expect(await screen.findByText('v2 is now the serving model.')).toBeTruthy();
     expect(promotions[1]).toEqual({ version: 'v2', body: { force: true } });
     await waitFor(() => expect(within(screen.getAllByTestId('model-row')[1]!).getByText('Serving')).toBeTruthy());
+  });
+
+  it('says when the promotion waits for a second admin, and the serving model stays', async () => {
+    governed = true;
+    const person = show(['admin']);
+    await person.click(await screen.findByRole('button', { name: 'Promote v2' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Promote v2?' });
+    await person.click(within(dialog).getByRole('button', { name: 'Promote' }));
+    await person.click(await within(dialog).findByRole('button', { name: 'Promote anyway' }));
+    expect(await screen.findByText(/^Sent for a second admin's approval: Serve fraud model v2/)).toBeTruthy();
+    expect(within(screen.getAllByTestId('model-row')[0]!).getByText('Serving')).toBeTruthy();
   });
 
   it('sends nothing when the confirmation is cancelled', async () => {

@@ -15,6 +15,7 @@ import { Fragment, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import {
+  isApprovalRequest,
   useAddListEntryMutation,
   useCreateRuleMutation,
   useFraudCasesQuery,
@@ -115,8 +116,12 @@ function ModelVersionsTable() {
     if (!promoting) return;
     setProblem(null);
     try {
-      const promoted = await promote({ version: promoting.version, force }).unwrap();
-      setDone(t('admin.fraud.models.promoted', { version: promoted.version }));
+      const answer = await promote({ version: promoting.version, force }).unwrap();
+      setDone(
+        isApprovalRequest(answer)
+          ? t('admin.fraud.models.promoteAsked', { summary: answer.summary })
+          : t('admin.fraud.models.promoted', { version: answer.version }),
+      );
       setPromoting(null);
     } catch (error) {
       const refused = problemOf(error);
