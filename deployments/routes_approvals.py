@@ -183,6 +183,33 @@ async def _carry_out(
                 approved=approved,
             )
             return model, True
+        case AuditAction.FRAUD_RULE_CREATE:
+            rule = await call_service(
+                request.app.state.fraud,
+                "create_rule",
+                principal=claimed.maker(),
+                rule_id=uuid.UUID(parameters["rule_id"]),
+                name=parameters["name"],
+                condition=parameters["condition"],
+                action=parameters["action"],
+                priority=parameters["priority"],
+                active=parameters["active"],
+                origin=origin,
+                approved=approved,
+            )
+            return rule, True
+        case AuditAction.FRAUD_RULE_CHANGE:
+            rule = await call_service(
+                request.app.state.fraud,
+                "update_rule",
+                principal=claimed.maker(),
+                rule_id=uuid.UUID(parameters["rule_id"]),
+                active=parameters["active"],
+                priority=parameters["priority"],
+                origin=origin,
+                approved=approved,
+            )
+            return rule, True
     raise AssertionError(f"no way to carry out {claimed.action}")
 
 

@@ -175,11 +175,30 @@ async def score(transaction_id: uuid.UUID, request: Request, principal: CurrentP
     return await _fraud(request, "score", principal=principal, transaction_id=transaction_id)
 
 
-@router.post("/rules", status_code=201, response_model=RuleView, summary="Admin: add a rule")
-async def create_rule(
-    body: RuleRequest, request: Request, principal: CurrentPrincipal, origin: Origin
-) -> dict[str, Any]:
-    return await _fraud(
+_UNDER_FOUR_EYES: dict[int | str, dict[str, Any]] = {
+    202: {"model": ApprovalRequestView, "description": "waiting for a second admin"}
+}
+
+
+def _asked_or(answer: dict[str, Any]) -> Any:
+    """A governed action's answer: 202 with the approval request it opened, else the action's."""
+    if "approval" in answer:
+        return JSONResponse(status_code=202, content=answer["approval"])
+    return answer
+
+
+@router.post(
+    "/rules",
+    status_code=201,
+    response_model=RuleView,
+    summary="Admin: add a rule, or ask a second admin to",
+    description="201 with the rule when no second person is needed. Under four eyes (the approval policy of "
+    "`fraud.rule.create`, on by default) 202 with the approval request, once the condition is valid (422 "
+    "`invalid_rule`) and the name is free (409 `rule_exists`): the rule is added when another admin approves it.",
+    responses=_UNDER_FOUR_EYES,
+)
+async def create_rule(body: RuleRequest, request: Request, principal: CurrentPrincipal, origin: Origin) -> Any:
+    answer = await _fraud(
         request,
         "create_rule",
         principal=principal,
@@ -190,6 +209,7 @@ async def create_rule(
         priority=body.priority,
         active=body.active,
     )
+    return _asked_or(answer)
 
 
 @router.get("/rules", response_model=RuleList, summary="Support/admin: the rules")
@@ -197,11 +217,19 @@ async def rules(request: Request, principal: CurrentPrincipal) -> dict[str, Any]
     return await _fraud(request, "rules", principal=principal)
 
 
-@router.patch("/rules/{rule_id}", response_model=RuleView, summary="Admin: switch a rule on or off, or reorder it")
+@router.patch(
+    "/rules/{rule_id}",
+    response_model=RuleView,
+    summary="Admin: switch a rule on or off, or reorder it, or ask a second admin to",
+    description="200 with the rule when no second person is needed. Under four eyes (the approval policy of "
+    "`fraud.rule.change`, on by default) 202 with the approval request: the rule changes when another admin "
+    "approves it.",
+    responses=_UNDER_FOUR_EYES,
+)
 async def update_rule(
     rule_id: uuid.UUID, body: RuleChange, request: Request, principal: CurrentPrincipal, origin: Origin
-) -> dict[str, Any]:
-    return await _fraud(
+) -> Any:
+    answer = await _fraud(
         request,
         "update_rule",
         principal=principal,
@@ -210,6 +238,7 @@ async def update_rule(
         priority=body.priority,
         origin=origin,
     )
+    return _asked_or(answer)
 
 
 @router.post("/whitelist", status_code=201, response_model=ListEntry, summary="Admin: always allow a party")
@@ -341,7 +370,7 @@ async def models(request: Request, principal: CurrentPrincipal) -> dict[str, Any
     description="200 with the version when no second person is needed. Under four eyes (the approval policy of "
     "`fraud.model.promote`, on by default) 202 with the approval request: the version serves when another admin "
     "approves it. A promotion that would be refused (409 `model_not_better`) is refused before anyone is asked.",
-    responses={202: {"model": ApprovalRequestView, "description": "waiting for a second admin"}},
+    responses=_UNDER_FOUR_EYES,
 )
 async def promote(
     version: ModelVersionName,
@@ -352,6 +381,4 @@ async def promote(
 ) -> Any:
     force = body is not None and body.force
     answer = await _fraud(request, "promote", principal=principal, version=version, force=force, origin=origin)
-    if "approval" in answer:
-        return JSONResponse(status_code=202, content=answer["approval"])
-    return answer
+    return _asked_or(answer)

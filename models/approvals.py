@@ -42,6 +42,8 @@ CHECKER_ROLE: Final[Mapping[AuditAction, Role]] = {
     AuditAction.ACCOUNT_LIMITS_CHANGE: Role.ADMIN,
     AuditAction.ACCOUNT_CLOSE: Role.ADMIN,  # by staff; an owner closing their own asks nobody
     AuditAction.MODEL_PROMOTE: Role.ADMIN,  # through the API; the operator's command line asks nobody
+    AuditAction.FRAUD_RULE_CREATE: Role.ADMIN,
+    AuditAction.FRAUD_RULE_CHANGE: Role.ADMIN,
 }
 # The actions whose policy may name an amount: only changes setting more than it are governed.
 AMOUNT_ACTIONS: Final = frozenset({AuditAction.ACCOUNT_LIMITS_CHANGE})

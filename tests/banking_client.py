@@ -113,18 +113,23 @@ def wait_for(check: Callable[[], bool], timeout_s: float = 60) -> None:
     raise AssertionError("condition not reached in time")
 
 
+def carried_out(api: httpx.Client, checker: dict[str, str], asked: httpx.Response) -> dict[str, Any]:
+    """A governed action asked for (202, an approval request) and approved by `checker`: what the
+    action answered."""
+    assert asked.status_code == 202, asked.text
+    approved = api.post(f"/api/v1/admin/approvals/{asked.json()['approval_id']}/approve", json={}, headers=checker)
+    assert approved.status_code == 200 and approved.json()["status"] == "EXECUTED", approved.text
+    result: dict[str, Any] = approved.json()["result"]
+    return result
+
+
 def reversed_by_two(
     api: httpx.Client, maker: dict[str, str], checker: dict[str, str], transaction_id: str, reason: str
 ) -> dict[str, Any]:
     """A reversal under four eyes: `maker` asks (202, a request), `checker` approves, and the
     reversal is made; its transaction."""
     asked = api.post(f"/api/v1/transactions/{transaction_id}/reverse", json={"reason": reason}, headers=maker)
-    assert asked.status_code == 202, asked.text
-    approved = api.post(f"/api/v1/admin/approvals/{asked.json()['approval_id']}/approve", json={}, headers=checker)
-    assert approved.status_code == 200, approved.text
-    assert approved.json()["status"] == "EXECUTED", approved.json()
-    result: dict[str, Any] = approved.json()["result"]
-    return result
+    return carried_out(api, checker, asked)
 
 
 def limits_set(
@@ -137,7 +142,4 @@ def limits_set(
     if asked.status_code == 200:
         account: dict[str, Any] = asked.json()
         return account
-    approved = api.post(f"/api/v1/admin/approvals/{asked.json()['approval_id']}/approve", json={}, headers=checker)
-    assert approved.status_code == 200 and approved.json()["status"] == "EXECUTED", approved.text
-    result: dict[str, Any] = approved.json()["result"]
-    return result
+    return carried_out(api, checker, asked)

@@ -83,20 +83,40 @@ def test_a_reversal_is_recorded_once_with_its_reason_its_maker_and_its_checker(
     }
 
 
+def _approved(api: httpx.Client, checker: dict[str, str], asked: httpx.Response) -> httpx.Response:
+    return sent(api, "POST", f"/api/v1/admin/approvals/{asked.json()['approval_id']}/approve", checker, json={})
+
+
 def test_fraud_rules_lists_and_cases_are_recorded_with_what_changed(
-    api: httpx.Client, admin: dict[str, str], ada: Customer, settings: Settings
+    api: httpx.Client, admin: dict[str, str], checker: dict[str, str], ada: Customer, settings: Settings
 ) -> None:
-    staff = me(api, admin)
+    staff, second = me(api, admin), me(api, checker)
     rule = {"name": f"a_{uuid.uuid4().hex[:8]}", "condition": {"feature": "amount", "op": ">", "value": 1e9}}
-    created = sent(api, "POST", "/api/v1/fraud/rules", admin, 201, json={**rule, "action": "review"})
-    rule_id = created.json()["rule_id"]
-    changed = sent(api, "PATCH", f"/api/v1/fraud/rules/{rule_id}", admin, json={"active": False, "priority": 7})
+    asked = sent(api, "POST", "/api/v1/fraud/rules", admin, 202, json={**rule, "action": "review"})
+    rule_id = asked.json()["target_id"]
+    created = _approved(api, checker, asked)
+    asked_change = sent(
+        api, "PATCH", f"/api/v1/fraud/rules/{rule_id}", admin, 202, json={"active": False, "priority": 7}
+    )
+    changed = _approved(api, checker, asked_change)
     record = only(settings.database_url, AuditAction.FRAUD_RULE_CREATE, rule_id)
-    by(record, staff, created)
-    assert record["changes"]["after"]["name"] == rule["name"] and record["changes"]["after"]["action"] == "review"
+    assert str(record["actor_user_id"]) == staff["user_id"]  # the maker's action, carried out on approval
+    assert record["origin"]["request_id"] == created.headers["X-Request-ID"]
+    after = record["changes"]["after"]
+    assert (after["name"], after["action"], after["approved_by"]) == (rule["name"], "review", second["user_id"])
+    by(only(settings.database_url, AuditAction.APPROVAL_REQUEST, asked.json()["approval_id"]), staff, asked)
     record = only(settings.database_url, AuditAction.FRAUD_RULE_CHANGE, rule_id)
-    by(record, staff, changed)
-    assert record["changes"] == {"before": {"active": True, "priority": 0}, "after": {"active": False, "priority": 7}}
+    assert str(record["actor_user_id"]) == staff["user_id"]
+    assert record["origin"]["request_id"] == changed.headers["X-Request-ID"]
+    assert record["changes"] == {
+        "before": {"active": True, "priority": 0},
+        "after": {
+            "active": False,
+            "priority": 7,
+            "approval_id": asked_change.json()["approval_id"],
+            "approved_by": second["user_id"],
+        },
+    }
 
     device = f"device-{uuid.uuid4().hex[:8]}"
     entry = {"kind": "device", "value": device, "reason": "seen in a takeover"}

@@ -19,7 +19,7 @@ from models.fraud.check import ScoringRequest, Verdict
 from models.ledger.commands import OpenAccount
 from models.ledger.types import AccountType
 from models.transactions import TransactionKind
-from tests.banking_client import Customer, balance, deposit, new_customer, open_account
+from tests.banking_client import Customer, balance, carried_out, deposit, new_customer, open_account
 
 
 def _send(api: httpx.Client, who: Customer, source: str, destination: str, amount: str) -> dict[str, Any]:
@@ -30,8 +30,8 @@ def _send(api: httpx.Client, who: Customer, source: str, destination: str, amoun
     return result
 
 
-def test_rules_are_for_admins_and_bad_conditions_are_422(
-    api: httpx.Client, ada: Customer, admin: dict[str, str]
+def test_rules_are_for_admins_each_change_waits_for_a_second_and_bad_conditions_are_422(
+    api: httpx.Client, ada: Customer, admin: dict[str, str], checker: dict[str, str]
 ) -> None:
     rule = {
         "name": f"r_{uuid.uuid4().hex[:8]}",
@@ -40,13 +40,24 @@ def test_rules_are_for_admins_and_bad_conditions_are_422(
     }
     assert api.post("/api/v1/fraud/rules", json=rule, headers=ada.headers).status_code == 403
     assert api.get("/api/v1/fraud/rules", headers=ada.headers).status_code == 403
-    created = api.post("/api/v1/fraud/rules", json=rule, headers=admin)
-    assert created.status_code == 201, created.text
-    assert api.post("/api/v1/fraud/rules", json=rule, headers=admin).status_code == 409
+    asked = api.post("/api/v1/fraud/rules", json=rule, headers=admin)
+    assert asked.status_code == 202 and asked.json()["action"] == "fraud.rule.create", asked.text
+    assert asked.json()["summary"] == f"Add fraud rule {rule['name']} (review, priority 0, on)"
+    names = [item["name"] for item in api.get("/api/v1/fraud/rules", headers=admin).json()["items"]]
+    assert rule["name"] not in names  # not before a second admin approves
+    own = api.post(f"/api/v1/admin/approvals/{asked.json()['approval_id']}/approve", json={}, headers=admin)
+    assert (own.status_code, own.json()["error"]["code"]) == (403, "own_request")
+    created = carried_out(api, checker, asked)
+    assert created["rule_id"] == asked.json()["target_id"] and created["name"] == rule["name"]
+    duplicate = api.post("/api/v1/fraud/rules", json=rule, headers=admin)
+    assert (duplicate.status_code, duplicate.json()["error"]["code"]) == (409, "rule_exists")  # nobody is asked
     names = [item["name"] for item in api.get("/api/v1/fraud/rules", headers=admin).json()["items"]]
     assert rule["name"] in names and "large_amount_review" in names
-    off = api.patch(f"/api/v1/fraud/rules/{created.json()['rule_id']}", json={"active": False}, headers=admin)
-    assert off.status_code == 200 and off.json()["active"] is False
+    path = f"/api/v1/fraud/rules/{created['rule_id']}"
+    assert api.patch(path, json={}, headers=admin).status_code == 422
+    switching = api.patch(path, json={"active": False}, headers=admin)
+    assert switching.json()["summary"] == f"Fraud rule {rule['name']}: switch it off"
+    assert carried_out(api, checker, switching)["active"] is False
     for condition, where in (
         ({"feature": "shoe_size", "op": ">", "value": 1}, "condition.feature"),
         ({"all": [{"feature": "amount", "op": "=>", "value": 1}]}, "condition.all[0].op"),
@@ -77,7 +88,9 @@ def test_a_blacklisted_payee_is_blocked_and_a_whitelisted_one_passes(
     assert api.get(f"/api/v1/fraud/score/{blocked['transaction_id']}", headers=ada.headers).status_code == 403
 
 
-def test_a_velocity_rule_holds_the_burst(api: httpx.Client, ada: Customer, admin: dict[str, str]) -> None:
+def test_a_velocity_rule_holds_the_burst(
+    api: httpx.Client, ada: Customer, admin: dict[str, str], checker: dict[str, str]
+) -> None:
     source, destination = open_account(api, ada), open_account(api, ada)
     deposit(api, ada, source, "100.00")
     marker = 7.77  # only this test's movements are this amount
@@ -89,7 +102,7 @@ def test_a_velocity_rule_holds_the_burst(api: httpx.Client, ada: Customer, admin
         "action": "review",
         "priority": 50,
     }
-    assert api.post("/api/v1/fraud/rules", json=rule, headers=admin).status_code == 201
+    carried_out(api, checker, api.post("/api/v1/fraud/rules", json=rule, headers=admin))
     statuses = [_send(api, ada, source, destination, f"{marker:.2f}")["status"] for _ in range(5)]
     assert statuses[:3] == ["COMPLETED"] * 3 and statuses[3:] == ["PENDING_REVIEW"] * 2
 

@@ -21,7 +21,7 @@ from actors.settings import Settings
 from cluster import cli
 from models.audit import OPERATOR, AuditAction, AuditOrigin
 from tests.audit_client import me, only
-from tests.banking_client import Customer, new_customer, open_account
+from tests.banking_client import Customer, carried_out, new_customer, open_account
 from tests.conftest import point_pipelines_at
 from tests.identity_client import bearer, login, new_email, register
 
@@ -182,12 +182,7 @@ def _promoted(
     api: httpx.Client, maker: dict[str, str], checker: dict[str, str], version: str, **body: object
 ) -> dict[str, Any]:
     """`version` serving, asked by `maker` (202, a request under four eyes) and approved by `checker`."""
-    asked = api.post(f"/api/v1/fraud/models/{version}/promote", json=body, headers=maker)
-    assert asked.status_code == 202, asked.text
-    approved = api.post(f"/api/v1/admin/approvals/{asked.json()['approval_id']}/approve", json={}, headers=checker)
-    assert approved.status_code == 200 and approved.json()["status"] == "EXECUTED", approved.text
-    result: dict[str, Any] = approved.json()["result"]
-    return result
+    return carried_out(api, checker, api.post(f"/api/v1/fraud/models/{version}/promote", json=body, headers=maker))
 
 
 @pytest.fixture

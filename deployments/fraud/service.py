@@ -1,5 +1,5 @@
-"""Fraud: scoring (lists, rules, velocity; the model joins when one is promoted), rule and
-list management, stored assessments, and the cases analysts resolve.
+"""Fraud: scoring (lists, rules, velocity; the model joins when one is promoted), list
+management (rules: rules.py), stored assessments, and the cases analysts resolve.
 
 Scoring is called in the money path for batches of movements (see deployment.py). Support
 reads scores, rules and cases; admin manages rules and lists and resolves cases. Customers
@@ -26,6 +26,8 @@ from actors.fraud.rules_store import active_rules, configuration_version, listed
 from actors.fraud.velocity import Observation, VelocityStore
 from actors.metrics import fraud_metrics
 from actors.outbox import write_events
+from deployments.fraud.access import require_admin, require_staff
+from deployments.fraud.rules import RuleOperations
 from models.approvals import Approved, request_view
 from models.audit import AuditAction, AuditActor, AuditOrigin, AuditValue, done_by
 from models.events import DomainEvent
@@ -38,11 +40,9 @@ from models.fraud.rules import (
     ListHit,
     ListKind,
     Rule,
-    RuleError,
-    check_condition,
     decide,
 )
-from models.identity import Principal, Role
+from models.identity import Principal
 from models.money import format_amount, minor_units
 from models.paging import CursorError, decode_cursor, decode_time_keyset, encode_cursor, encode_time_keyset
 from models.topics import FRAUD_EVENTS
@@ -53,39 +53,6 @@ SOURCE: Final = "bankflow/fraud"
 def _event(event_type: str, subject: str, key: str, data: dict[str, Any], distinguisher: object) -> DomainEvent:
     event_id = uuid.uuid5(uuid.NAMESPACE_URL, f"{SOURCE}/{event_type}/{subject}/{distinguisher}")
     return DomainEvent(event_id, event_type, FRAUD_EVENTS, SOURCE, subject, key, int(time.time() * 1000), data)
-
-
-def _staff(principal: Principal) -> None:
-    if not principal.is_staff:
-        raise ServiceFailure(403, "forbidden", "fraud tools are for support and admin")
-
-
-def _admin(principal: Principal) -> None:
-    if not principal.has_role(Role.ADMIN):
-        raise ServiceFailure(403, "forbidden", "only an admin may change fraud rules, lists or cases")
-
-
-def _rule_view(row: asyncpg.Record) -> dict[str, Any]:
-    return {
-        "rule_id": str(row["rule_id"]),
-        "name": row["name"],
-        "condition": json.loads(row["condition"]),
-        "action": row["action"],
-        "priority": row["priority"],
-        "active": row["active"],
-        "updated_at": row["updated_at"].isoformat(),
-    }
-
-
-def _rule_fields(row: asyncpg.Record) -> dict[str, AuditValue]:
-    """A rule as its audit record shows it (the condition as its JSON text)."""
-    return {
-        "name": row["name"],
-        "condition": row["condition"],
-        "action": row["action"],
-        "priority": row["priority"],
-        "active": row["active"],
-    }
 
 
 def _list_fields(row: asyncpg.Record | None) -> dict[str, AuditValue]:
@@ -143,7 +110,7 @@ def _version_view(record: ModelRecord) -> dict[str, Any]:
     }
 
 
-class FraudService:
+class FraudService(RuleOperations):
     def __init__(self, pool: asyncpg.Pool, velocity: VelocityStore, registry: ModelRegistry) -> None:
         self._pool = pool
         self._velocity = velocity
@@ -303,7 +270,7 @@ class FraudService:
 
     async def analyze(self, principal: Principal, scoring: ScoringRequest) -> dict[str, Any]:
         """A dry run: what the check would say now, and why (nothing stored or counted)."""
-        _staff(principal)
+        require_staff(principal)
         ((assessment, values, _),) = await self.evaluate([scoring])
         return {
             "score": assessment.score,
@@ -315,7 +282,7 @@ class FraudService:
         }
 
     async def score(self, principal: Principal, transaction_id: uuid.UUID) -> dict[str, Any]:
-        _staff(principal)
+        require_staff(principal)
         row = await self._pool.fetchrow("SELECT * FROM fraud_assessments WHERE transaction_id = $1", transaction_id)
         if row is None:
             raise ServiceFailure(404, "not_found", "no score for this transaction")
@@ -331,81 +298,12 @@ class FraudService:
             "scored_at": row["created_at"].isoformat(),
         }
 
-    # --- rules and lists ------------------------------------------------------------------------
-
-    async def create_rule(
-        self,
-        principal: Principal,
-        name: str,
-        condition: Any,
-        action: str,
-        priority: int,
-        active: bool,
-        origin: AuditOrigin,
-    ) -> dict[str, Any]:
-        _admin(principal)
-        try:
-            check_condition(condition)
-        except RuleError as error:
-            raise ServiceFailure(422, "invalid_rule", str(error)) from None
-        try:
-            async with self._pool.acquire() as connection, connection.transaction():
-                row = await connection.fetchrow(
-                    """INSERT INTO fraud_rules (rule_id, name, condition, action, priority, active, created_by)
-                       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *""",
-                    uuid.uuid4(),
-                    name,
-                    json.dumps(condition),
-                    Verdict(action).value,
-                    priority,
-                    active,
-                    principal.user_id,
-                )
-                assert row is not None
-                target = ("fraud_rule", str(row["rule_id"]))
-                await append(
-                    connection,
-                    done_by(principal, origin, AuditAction.FRAUD_RULE_CREATE, target, None, _rule_fields(row)),
-                )
-        except asyncpg.UniqueViolationError:
-            raise ServiceFailure(409, "rule_exists", f"a rule named {name!r} exists") from None
-        return _rule_view(row)
-
-    async def update_rule(
-        self,
-        principal: Principal,
-        rule_id: uuid.UUID,
-        active: bool | None,
-        priority: int | None,
-        origin: AuditOrigin,
-    ) -> dict[str, Any]:
-        _admin(principal)
-        async with self._pool.acquire() as connection, connection.transaction():
-            before = await connection.fetchrow("SELECT * FROM fraud_rules WHERE rule_id = $1 FOR UPDATE", rule_id)
-            if before is None:
-                raise ServiceFailure(404, "not_found", "no such rule")
-            row = await connection.fetchrow(
-                """UPDATE fraud_rules SET active = COALESCE($2, active), priority = COALESCE($3, priority),
-                       updated_at = now() WHERE rule_id = $1 RETURNING *""",
-                rule_id,
-                active,
-                priority,
-            )
-            assert row is not None
-            changed = _rule_fields(before), _rule_fields(row)
-            target = ("fraud_rule", str(rule_id))
-            await append(connection, done_by(principal, origin, AuditAction.FRAUD_RULE_CHANGE, target, *changed))
-        return _rule_view(row)
-
-    async def rules(self, principal: Principal) -> dict[str, Any]:
-        _staff(principal)
-        rows = await self._pool.fetch("SELECT * FROM fraud_rules ORDER BY priority DESC, name")
-        return {"items": [_rule_view(row) for row in rows]}
+    # --- allow and block lists (the rules are RuleOperations') -------------------------------
 
     async def add_to_list(
         self, principal: Principal, blocked: bool, kind: str, value: str, reason: str | None, origin: AuditOrigin
     ) -> dict[str, Any]:
-        _admin(principal)
+        require_admin(principal)
         list_kind = ListKind(kind).value
         async with self._pool.acquire() as connection, connection.transaction():
             before = await connection.fetchrow(
@@ -430,7 +328,7 @@ class FraudService:
 
     async def list_entries(self, principal: Principal, blocked: bool, limit: int, cursor: str | None) -> dict[str, Any]:
         """One list (allow or block), ordered by kind then value, a page at a time."""
-        _staff(principal)
+        require_staff(principal)
         after = ["", ""]
         if cursor is not None:
             try:
@@ -455,7 +353,7 @@ class FraudService:
         self, principal: Principal, blocked: bool, kind: str, value: str, origin: AuditOrigin
     ) -> dict[str, Any]:
         """Take a party off one list; scoring stops honouring it as soon as adding would take effect."""
-        _admin(principal)
+        require_admin(principal)
         list_kind = ListKind(kind).value
         async with self._pool.acquire() as connection, connection.transaction():
             row = await connection.fetchrow(
@@ -482,7 +380,7 @@ class FraudService:
         cursor: str | None,
         transaction_id: uuid.UUID | None = None,
     ) -> dict[str, Any]:
-        _staff(principal)
+        require_staff(principal)
         if transaction_id is not None:  # at most one: a transaction has one case
             row = await self._pool.fetchrow(
                 "SELECT * FROM fraud_cases WHERE transaction_id = $1 AND status = $2", transaction_id, status
@@ -509,7 +407,7 @@ class FraudService:
         return {"items": [_case_view(row) for row in rows[:limit]], "next_cursor": next_cursor}
 
     async def case(self, principal: Principal, case_id: uuid.UUID) -> dict[str, Any]:
-        _staff(principal)
+        require_staff(principal)
         row = await self._pool.fetchrow("SELECT * FROM fraud_cases WHERE case_id = $1", case_id)
         if row is None:
             raise ServiceFailure(404, "not_found", "no such case")
@@ -520,7 +418,7 @@ class FraudService:
         self, principal: Principal, case_id: uuid.UUID, resolution: str, note: str | None, origin: AuditOrigin
     ) -> dict[str, Any]:
         """Close a case as FRAUD or FALSE_POSITIVE (a training label); a second resolution is refused."""
-        _admin(principal)
+        require_admin(principal)
         async with self._pool.acquire() as connection, connection.transaction():
             row = await connection.fetchrow(
                 """UPDATE fraud_cases SET status = 'RESOLVED', resolution = $2, note = $3, resolved_by = $4,
@@ -551,7 +449,7 @@ class FraudService:
 
     async def models(self, principal: Principal) -> dict[str, Any]:
         """Every registered version with its evaluation figures, oldest first, and which one serves."""
-        _staff(principal)
+        require_staff(principal)
         records = await self._registry.versions()
         serving = next((record.version for record in records if record.serving), None)
         return {"items": [_version_view(record) for record in records], "serving_version": serving}
@@ -568,7 +466,7 @@ class FraudService:
         Under four eyes (the policy of fraud.model.promote) the maker's call opens a request, once
         the promotion would be allowed, and answers {"approval": …}; the checker's approval calls
         again with `approved`."""
-        _admin(principal)
+        require_admin(principal)
         if await self._registry.get(version) is None:
             raise ServiceFailure(404, "not_found", f"no model version {version!r}")
         if problem := await self._registry.promotion_problem(version, force):
@@ -601,7 +499,7 @@ class FraudService:
         return _version_view(record)  # every replica's follower loads it within seconds
 
     async def model(self, principal: Principal) -> dict[str, Any]:
-        _staff(principal)
+        require_staff(principal)
         return {
             "model_version": self.model_version,
             "serving": "rules and velocity" if self.model_version is None else "model, rules and velocity",

@@ -172,13 +172,15 @@ export const adminApi = bankflowApi
         query: () => 'api/v1/fraud/rules',
         providesTags: ['FraudRules'],
       }),
-      createRule: build.mutation<RuleView, RuleRequest>({
+      /** The new rule (201), or, under four eyes, the request a second admin decides (202). */
+      createRule: build.mutation<RuleView | ApprovalRequest, RuleRequest>({
         query: (body) => ({ url: 'api/v1/fraud/rules', method: 'POST', body }),
-        invalidatesTags: ['FraudRules'],
+        invalidatesTags: ['FraudRules', 'Approvals'],
       }),
-      updateRule: build.mutation<RuleView, { ruleId: string; body: RuleChange }>({
+      /** The changed rule (200), or, under four eyes, the request a second admin decides (202). */
+      updateRule: build.mutation<RuleView | ApprovalRequest, { ruleId: string; body: RuleChange }>({
         query: ({ ruleId, body }) => ({ url: `api/v1/fraud/rules/${enc(ruleId)}`, method: 'PATCH', body }),
-        invalidatesTags: ['FraudRules'],
+        invalidatesTags: ['FraudRules', 'Approvals'],
       }),
       addListEntry: build.mutation<ListEntry, { list: FraudListName; body: ListEntryRequest }>({
         query: ({ list, body }) => ({ url: `api/v1/fraud/${list}`, method: 'POST', body }),

@@ -976,7 +976,10 @@ export interface paths {
         /** Support/admin: the rules */
         get: operations["rules_api_v1_fraud_rules_get"];
         put?: never;
-        /** Admin: add a rule */
+        /**
+         * Admin: add a rule, or ask a second admin to
+         * @description 201 with the rule when no second person is needed. Under four eyes (the approval policy of `fraud.rule.create`, on by default) 202 with the approval request, once the condition is valid (422 `invalid_rule`) and the name is free (409 `rule_exists`): the rule is added when another admin approves it.
+         */
         post: operations["create_rule_api_v1_fraud_rules_post"];
         delete?: never;
         options?: never;
@@ -997,7 +1000,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Admin: switch a rule on or off, or reorder it */
+        /**
+         * Admin: switch a rule on or off, or reorder it, or ask a second admin to
+         * @description 200 with the rule when no second person is needed. Under four eyes (the approval policy of `fraud.rule.change`, on by default) 202 with the approval request: the rule changes when another admin approves it.
+         */
         patch: operations["update_rule_api_v1_fraud_rules__rule_id__patch"];
         trace?: never;
     };
@@ -10964,6 +10970,15 @@ export interface operations {
                     "application/json": components["schemas"]["RuleView"];
                 };
             };
+            /** @description waiting for a second admin */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalRequestView"];
+                };
+            };
             /** @description Bad request */
             400: {
                 headers: {
@@ -11078,6 +11093,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RuleView"];
+                };
+            };
+            /** @description waiting for a second admin */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalRequestView"];
                 };
             };
             /** @description Bad request */

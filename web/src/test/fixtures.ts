@@ -1,3 +1,4 @@
+import type { ApprovalRequest } from '../api/admin';
 import type { Account, Transaction, User } from '../api/types';
 
 export const user: User = {
@@ -53,5 +54,28 @@ export function transactionOf(fields: Partial<Transaction> = {}): Transaction {
     created_at: '2026-03-04T05:06:07Z',
     updated_at: '2026-03-04T05:06:07Z',
     ...fields,
+  };
+}
+
+/** A four-eyes request as the API answers it (202, or in the inbox): a pending reversal by
+ * another admin unless told otherwise. */
+export function approvalRequest(changes: Partial<ApprovalRequest> = {}): ApprovalRequest {
+  return {
+    approval_id: '0f9b2c58-8888-4c4c-9a9a-000000000008',
+    action: 'transaction.reverse',
+    target_type: 'transaction',
+    target_id: '0f9b2c58-7777-4c4c-9a9a-000000000007',
+    parameters: {},
+    summary: 'Reverse the deposit of 30.00 USD',
+    maker: { user_id: '0f9b2c58-1111-4c4c-9a9a-000000000001', email: 'maker@bankflow.local', roles: ['admin'] },
+    reason: null,
+    status: 'PENDING',
+    created_at: '2026-03-04T05:06:07Z',
+    expires_at: '2026-03-05T05:06:07Z',
+    checker_user_id: null,
+    decided_at: null,
+    decision_reason: null,
+    result: null,
+    ...changes,
   };
 }

@@ -4,6 +4,7 @@ import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ApprovalRequest } from '../../api/admin';
+import { approvalRequest } from '../../test/fixtures';
 import ApprovalsPage, { outcomeOf } from './ApprovalsPage';
 import { renderAdmin } from './testing';
 
@@ -12,24 +13,13 @@ const base = window.location.origin;
 const SOMEONE_ELSE = '0f9b2c58-1111-4c4c-9a9a-000000000001';
 
 function request(changes: Partial<ApprovalRequest> = {}): ApprovalRequest {
-  return {
-    approval_id: '0f9b2c58-8888-4c4c-9a9a-000000000008',
-    action: 'transaction.reverse',
-    target_type: 'transaction',
+  return approvalRequest({
     target_id: '0f9b2c58-7777-4c4c-9a9a-000000000007',
     parameters: { reason: 'paid twice' },
-    summary: 'Reverse the deposit of 30.00 USD',
     maker: { user_id: SOMEONE_ELSE, email: 'maker@bankflow.local', roles: ['admin'] },
     reason: 'paid twice',
-    status: 'PENDING',
-    created_at: '2026-03-04T05:06:07Z',
-    expires_at: '2026-03-05T05:06:07Z',
-    checker_user_id: null,
-    decided_at: null,
-    decision_reason: null,
-    result: null,
     ...changes,
-  };
+  });
 }
 
 let decisions: { path: string; body: unknown }[] = [];

@@ -4,7 +4,7 @@ import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Account } from '../../api/admin';
-import { checking } from '../../test/fixtures';
+import { approvalRequest, checking } from '../../test/fixtures';
 import CustomerDetailPage from './CustomerDetailPage';
 import { customerOf, renderAdmin } from './testing';
 
@@ -19,24 +19,8 @@ let owed = false;
 let governed = false;
 let closings = 0;
 
-function approvalRequest(action: string, summary: string) {
-  return {
-    approval_id: '0f9b2c58-8888-4c4c-9a9a-000000000008',
-    action,
-    target_type: 'account',
-    target_id: account.account_id,
-    parameters: {},
-    summary,
-    maker: { user_id: 'staff', email: 'admin@bankflow.local', roles: ['admin'] },
-    reason: null,
-    status: 'PENDING',
-    created_at: '2026-03-04T05:06:07Z',
-    expires_at: '2026-03-05T05:06:07Z',
-    checker_user_id: null,
-    decided_at: null,
-    decision_reason: null,
-    result: null,
-  };
+function requestFor(action: string, summary: string) {
+  return approvalRequest({ action, target_type: 'account', target_id: account.account_id, summary, maker: { user_id: 'staff', email: 'admin@bankflow.local', roles: ['admin'] } });
 }
 
 const server = setupServer(
@@ -52,7 +36,7 @@ const server = setupServer(
     if (governed) {
       // Above the four-eyes threshold: a request for a second admin, nothing changed yet.
       return HttpResponse.json(
-        approvalRequest('account.limits.change', `Set the overdraft line to ${body.overdraft_limit ?? ''} USD on account ${account.number}`),
+        requestFor('account.limits.change', `Set the overdraft line to ${body.overdraft_limit ?? ''} USD on account ${account.number}`),
         { status: 202 },
       );
     }
@@ -63,7 +47,7 @@ const server = setupServer(
     closings += 1;
     expect(request.headers.get('Idempotency-Key')).toBeTruthy();
     // Staff closing a customer's account under four eyes: a request, the account still open.
-    return HttpResponse.json(approvalRequest('account.close', `Close account ${account.number}`), { status: 202 });
+    return HttpResponse.json(requestFor('account.close', `Close account ${account.number}`), { status: 202 });
   }),
 );
 

@@ -4,6 +4,7 @@ import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ModelVersion } from '../../api/admin';
+import { approvalRequest } from '../../test/fixtures';
 import FraudPage from './FraudPage';
 import { renderAdmin } from './testing';
 
@@ -50,23 +51,13 @@ const server = setupServer(
     if (governed) {
       // Under four eyes: a request for a second admin; the serving model stays.
       return HttpResponse.json(
-        {
-          approval_id: '0f9b2c58-8888-4c4c-9a9a-000000000009',
+        approvalRequest({
           action: 'fraud.model.promote',
           target_type: 'fraud_model',
           target_id: String(params.version),
           parameters: { version: String(params.version), force: true },
           summary: `Serve fraud model ${String(params.version)} (forced below the serving model's AUC-PR)`,
-          maker: { user_id: 'staff', email: 'admin@bankflow.local', roles: ['admin'] },
-          reason: null,
-          status: 'PENDING',
-          created_at: '2026-03-04T05:06:07Z',
-          expires_at: '2026-03-05T05:06:07Z',
-          checker_user_id: null,
-          decided_at: null,
-          decision_reason: null,
-          result: null,
-        },
+        }),
         { status: 202 },
       );
     }
@@ -137,6 +128,51 @@ describe('the model versions', { timeout: 120_000 }, () => {
     expect(await screen.findAllByTestId('blacklist-row')).toHaveLength(1);
     expect(screen.queryByRole('button', { name: /^Promote/ })).toBeNull();
     expect(screen.queryByRole('button', { name: /^Remove/ })).toBeNull();
+  });
+});
+
+describe('the rules under four eyes', { timeout: 120_000 }, () => {
+  const rule = {
+    rule_id: '0f9b2c58-bbbb-4c4c-9a9a-00000000000b',
+    name: 'night_drain',
+    condition: { feature: 'amount', op: '>', value: 5000 },
+    action: 'review',
+    priority: 0,
+    active: true,
+    updated_at: '2026-03-04T05:06:07Z',
+  };
+  const request = (action: string, summary: string) =>
+    approvalRequest({ approval_id: '0f9b2c58-cccc-4c4c-9a9a-00000000000c', action, target_type: 'fraud_rule', target_id: rule.rule_id, summary });
+
+  it('says that a new rule and a rule switched off wait for a second admin, and sends each once', async () => {
+    const sentBodies: unknown[] = [];
+    server.use(
+      http.get(`${base}/api/v1/fraud/rules`, () => HttpResponse.json({ items: [rule] })),
+      http.post(`${base}/api/v1/fraud/rules`, async ({ request: sent }) => {
+        sentBodies.push(await sent.json());
+        return HttpResponse.json(request('fraud.rule.create', 'Add fraud rule big_cash (block, priority 5, on)'), { status: 202 });
+      }),
+      http.patch(`${base}/api/v1/fraud/rules/:id`, async ({ request: sent }) => {
+        sentBodies.push(await sent.json());
+        return HttpResponse.json(request('fraud.rule.change', 'Fraud rule night_drain: switch it off'), { status: 202 });
+      }),
+    );
+    const person = show(['admin']);
+    const form = await screen.findByRole('form', { name: 'New rule' });
+    await person.type(within(form).getByRole('textbox', { name: /^Name/ }), 'big_cash');
+    await person.click(within(form).getByRole('textbox', { name: /^Condition/ }));
+    await person.paste('{"feature": "amount", "op": ">", "value": 9000}');
+    await person.clear(within(form).getByRole('textbox', { name: /^Priority/ }));
+    await person.type(within(form).getByRole('textbox', { name: /^Priority/ }), '5');
+    await person.click(within(form).getByRole('combobox', { name: /^Action/ }));
+    await person.click(await screen.findByRole('option', { name: /^Block/ }));
+    await person.click(within(form).getByRole('button', { name: 'Create rule' }));
+    expect(await within(form).findByText(/^Sent for a second admin's approval: Add fraud rule big_cash/)).toBeTruthy();
+    expect(sentBodies).toEqual([{ name: 'big_cash', condition: { feature: 'amount', op: '>', value: 9000 }, action: 'block', priority: 5, active: true }]);
+
+    await person.click(screen.getByRole('switch', { name: 'Rule night_drain active' }));
+    expect(await screen.findByText(/^Sent for a second admin's approval: Fraud rule night_drain: switch it off/)).toBeTruthy();
+    expect(sentBodies[1]).toEqual({ active: false });
   });
 });
 

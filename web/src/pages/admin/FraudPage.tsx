@@ -464,8 +464,12 @@ function RuleForm() {
     setErrors(found);
     if (Object.keys(found).length > 0 || !condition) return;
     try {
-      const rule = await create({ name: draft.name, condition, action: draft.action, priority, active: draft.active }).unwrap();
-      setCreated(t('admin.fraud.rules.created', { name: rule.name }));
+      const answer = await create({ name: draft.name, condition, action: draft.action, priority, active: draft.active }).unwrap();
+      setCreated(
+        isApprovalRequest(answer)
+          ? t('admin.fraud.rules.asked', { summary: answer.summary })
+          : t('admin.fraud.rules.created', { name: answer.name }),
+      );
       setDraft({ name: '', condition: '', action: 'review', priority: '0', active: true });
     } catch (error) {
       const refused = problemOf(error);
@@ -539,11 +543,14 @@ function RulesSection() {
   const rules = useFraudRulesQuery();
   const [update, updating] = useUpdateRuleMutation();
   const [problem, setProblem] = useState<ApiProblem | null>(null);
+  const [asked, setAsked] = useState<string | null>(null);
 
   const toggle = async (ruleId: string, active: boolean) => {
     setProblem(null);
+    setAsked(null);
     try {
-      await update({ ruleId, body: { active } }).unwrap();
+      const answer = await update({ ruleId, body: { active } }).unwrap();
+      if (isApprovalRequest(answer)) setAsked(t('admin.fraud.rules.asked', { summary: answer.summary }));
     } catch (error) {
       setProblem(problemOf(error));
     }
@@ -602,6 +609,11 @@ function RulesSection() {
         <Box sx={{ mb: 2 }}>
           <ProblemAlert problem={problem} />
         </Box>
+      )}
+      {asked && (
+        <Alert severity="success" role="status" sx={{ mb: 2 }}>
+          {asked}
+        </Alert>
       )}
       {body}
       {isAdmin && <RuleForm />}

@@ -4,6 +4,7 @@ import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Transaction } from '../../api/admin';
+import { approvalRequest } from '../../test/fixtures';
 import TransactionsPage from './TransactionsPage';
 import { renderAdmin } from './testing';
 
@@ -96,23 +97,12 @@ describe('reversing a transaction', { timeout: 120_000 }, () => {
     server.use(
       http.post(`${base}/api/v1/transactions/:id/reverse`, () =>
         HttpResponse.json(
-          {
-            approval_id: '0f9b2c58-8888-4c4c-9a9a-000000000008',
-            action: 'transaction.reverse',
-            target_type: 'transaction',
+          approvalRequest({
             target_id: transaction().transaction_id,
-            parameters: {},
             summary: 'Reverse the transfer of 1234.50 USD',
             maker: { user_id: '0f9b2c58-1111-4c4c-9a9a-000000000001', email: 'admin@bankflow.local', roles: ['admin'] },
             reason: 'Paid twice by mistake',
-            status: 'PENDING',
-            created_at: '2026-03-04T05:06:07Z',
-            expires_at: '2026-03-05T05:06:07Z',
-            checker_user_id: null,
-            decided_at: null,
-            decision_reason: null,
-            result: null,
-          },
+          }),
           { status: 202 },
         ),
       ),
