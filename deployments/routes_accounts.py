@@ -27,6 +27,7 @@ from deployments.schemas import (
     checked_account_number,
 )
 from deployments.security import CurrentPrincipal, Origin, audit_origin, limit_lookups
+from models.freezes import MAX_FREEZE_NOTE_CHARS, FreezeReason
 from models.identity import Principal
 from models.money import AMOUNT_PATTERN
 from models.transactions import MAX_IDEMPOTENCY_KEY_CHARS, transaction_id_for
@@ -212,8 +213,21 @@ async def statement(
     )
 
 
+class FreezeRequest(RequestBody):
+    reason: FreezeReason = Field(
+        default=FreezeReason.OTHER,
+        description="why: a freeze for `fraud` is lifted only with a second admin's approval (four eyes)",
+    )
+    note: str | None = Field(default=None, max_length=MAX_FREEZE_NOTE_CHARS, description="kept in the audit trail")
+
+
 async def _change_status(
-    request: Request, principal: Principal, account_id: uuid.UUID, action: str, idempotency_key: str | None
+    request: Request,
+    principal: Principal,
+    account_id: uuid.UUID,
+    action: str,
+    idempotency_key: str | None,
+    **freeze: str | None,
 ) -> Any:
     command_id = transaction_id_for(principal.user_id, idempotency_key)
     answer = await _accounts(
@@ -224,20 +238,36 @@ async def _change_status(
         action=action,
         command_id=command_id,
         origin=audit_origin(request),
+        **freeze,
     )
     if "approval" in answer:
         return JSONResponse(status_code=202, content=answer["approval"])
     return answer
 
 
-@router.post("/{account_id}/freeze", response_model=Account, summary="Support/admin: freeze an account")
+@router.post("/{account_id}/freeze", response_model=Account, summary="Support/admin: freeze an account, saying why")
 async def freeze(
-    account_id: uuid.UUID, request: Request, principal: CurrentPrincipal, idempotency_key: IdempotencyKey = None
+    account_id: uuid.UUID,
+    request: Request,
+    principal: CurrentPrincipal,
+    idempotency_key: IdempotencyKey = None,
+    body: FreezeRequest | None = None,
 ) -> Any:
-    return await _change_status(request, principal, account_id, "freeze", idempotency_key)
+    why = body or FreezeRequest()
+    return await _change_status(
+        request, principal, account_id, "freeze", idempotency_key, freeze_reason=why.reason.value, note=why.note
+    )
 
 
-@router.post("/{account_id}/unfreeze", response_model=Account, summary="Support/admin: unfreeze an account")
+@router.post(
+    "/{account_id}/unfreeze",
+    response_model=Account,
+    summary="Support/admin: unfreeze an account, or ask a second admin to",
+    description="200 with the account, at once. An account frozen for `fraud` under four eyes (the approval policy "
+    "of `account.unfreeze`, on by default) answers 202 with the approval request: it is unfrozen when an admin "
+    "other than the maker approves it.",
+    responses={202: {"model": ApprovalRequestView, "description": "waiting for a second admin"}},
+)
 async def unfreeze(
     account_id: uuid.UUID, request: Request, principal: CurrentPrincipal, idempotency_key: IdempotencyKey = None
 ) -> Any:

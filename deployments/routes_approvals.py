@@ -160,13 +160,13 @@ async def _carry_out(
                 approved=approved,
             )
             return account, True
-        case AuditAction.ACCOUNT_CLOSE:
+        case AuditAction.ACCOUNT_CLOSE | AuditAction.ACCOUNT_UNFREEZE:
             account = await call_service(
                 request.app.state.accounts,
                 "change_status",
                 principal=claimed.maker(),
                 account_id=uuid.UUID(parameters["account_id"]),
-                action="close",
+                action="close" if claimed.action is AuditAction.ACCOUNT_CLOSE else "unfreeze",
                 command_id=uuid.UUID(parameters["command_id"]),
                 origin=origin,
                 approved=approved,

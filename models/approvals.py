@@ -44,6 +44,7 @@ CHECKER_ROLE: Final[Mapping[AuditAction, Role]] = {
     AuditAction.MODEL_PROMOTE: Role.ADMIN,  # through the API; the operator's command line asks nobody
     AuditAction.FRAUD_RULE_CREATE: Role.ADMIN,
     AuditAction.FRAUD_RULE_CHANGE: Role.ADMIN,
+    AuditAction.ACCOUNT_UNFREEZE: Role.ADMIN,  # of a freeze for fraud only (models/freezes.py)
 }
 # The actions whose policy may name an amount: only changes setting more than it are governed.
 AMOUNT_ACTIONS: Final = frozenset({AuditAction.ACCOUNT_LIMITS_CHANGE})

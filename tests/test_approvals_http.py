@@ -16,7 +16,7 @@ import pytest
 from actors.settings import Settings
 from models.audit import AuditAction
 from tests.audit_client import me, only, query, signed_in_with_roles
-from tests.banking_client import Customer, balance, deposit, open_account
+from tests.banking_client import Customer, balance, carried_out, deposit, open_account
 
 APPROVALS = "/api/v1/admin/approvals"
 
@@ -237,6 +237,35 @@ def test_staff_closing_a_customers_account_waits_for_a_second_admin_and_the_owne
 
     mine = open_account(api, ada)
     assert api.delete(f"/api/v1/accounts/{mine}", headers=ada.headers).status_code == 200  # the owner's own
+
+
+def test_lifting_a_freeze_for_fraud_waits_for_a_second_admin_and_other_freezes_do_not(
+    api: httpx.Client, admin: dict[str, str], checker: dict[str, str], ada: Customer, settings: Settings
+) -> None:
+    support = signed_in_with_roles(api, admin, ["support"])
+    account = open_account(api, ada)
+    path = f"/api/v1/accounts/{account}"
+    assert api.post(f"{path}/freeze", json={"reason": "a hunch"}, headers=support).status_code == 422
+    frozen = api.post(f"{path}/freeze", json={"reason": "fraud", "note": "takeover reported"}, headers=support)
+    assert frozen.status_code == 200 and frozen.json()["status"] == "FROZEN", frozen.text
+    record = only(settings.database_url, AuditAction.ACCOUNT_FREEZE, account)
+    assert (record["changes"]["after"]["freeze_reason"], record["reason"]) == ("fraud", "takeover reported")
+
+    asked = api.post(f"{path}/unfreeze", headers=support)
+    assert asked.status_code == 202, asked.text
+    assert asked.json()["summary"].startswith("Unfreeze account ") and asked.json()["summary"].endswith("for fraud")
+    assert api.get(path, headers=admin).json()["status"] == "FROZEN"
+    own = api.post(f"{APPROVALS}/{asked.json()['approval_id']}/approve", json={}, headers=support)
+    assert (own.status_code, own.json()["error"]["code"]) == (403, "forbidden")  # support asks; admins decide
+    assert carried_out(api, checker, asked)["status"] == "ACTIVE"
+    record = only(settings.database_url, AuditAction.ACCOUNT_UNFREEZE, account)
+    assert str(record["actor_user_id"]) == me(api, support)["user_id"]
+    assert record["changes"]["after"]["approved_by"] == me(api, checker)["user_id"]
+
+    for reason in ("customer_request", None):  # any other freeze is lifted at once, as before
+        body = {} if reason is None else {"json": {"reason": reason}}
+        assert api.post(f"{path}/freeze", headers=support, **body).json()["status"] == "FROZEN"
+        assert api.post(f"{path}/unfreeze", headers=support).json()["status"] == "ACTIVE"
 
 
 @pytest.mark.parametrize(

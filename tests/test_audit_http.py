@@ -91,7 +91,10 @@ def test_freezing_unfreezing_closing_and_limits_are_recorded_once_each(
     record = only(settings.database_url, AuditAction.ACCOUNT_FREEZE, account_id)
     by(record, staff, frozen)
     assert record["target_type"] == "account"
-    assert record["changes"] == {"before": {"status": "ACTIVE"}, "after": {"status": "FROZEN"}}
+    assert record["changes"] == {
+        "before": {"status": "ACTIVE"},
+        "after": {"status": "FROZEN", "freeze_reason": "other"},
+    }
     record = only(settings.database_url, AuditAction.ACCOUNT_UNFREEZE, account_id)
     by(record, staff, unfrozen)
     assert record["changes"] == {"before": {"status": "FROZEN"}, "after": {"status": "ACTIVE"}}

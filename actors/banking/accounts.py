@@ -20,6 +20,7 @@ from actors.ledger.client import AccountRecord, LedgerClient
 from models.approvals import Approved, approval_id_for, request_view
 from models.audit import AuditAction, AuditOrigin, AuditValue, done_by
 from models.failures import ServiceFailure
+from models.freezes import FreezeReason, unfreeze_needs_checker
 from models.identity import Principal, Role
 from models.ledger.commands import OpenAccount, StatusAction
 from models.ledger.results import AccountBalance
@@ -169,20 +170,23 @@ class AccountService:
         command_id: uuid.UUID,
         origin: AuditOrigin,
         approved: Approved | None = None,
+        freeze_reason: str | None = None,
+        note: str | None = None,
     ) -> dict[str, Any]:
-        """Freeze or unfreeze (support/admin), or close (the owner, or an admin). An admin closing
-        a customer's account under four eyes (the policy of account.close) opens a request and
-        answers {"approval": …}; the checker's approval calls again with `approved`."""
+        """Freeze (with its reason) or unfreeze (support/admin), or close (the owner, or an admin).
+        Under four eyes (the policies of account.close, for an admin closing a customer's
+        account, and account.unfreeze, for lifting a freeze for fraud) the maker's call opens a
+        request and answers {"approval": …}; the checker's approval calls again with `approved`."""
         status_action = _STATUS_ACTIONS[action]
         if status_action is StatusAction.CLOSE:
             record = await self._directory.owned_account(principal, account_id)
         else:
-            await self._directory.readable_account(principal, account_id)
+            record = await self._directory.readable_account(principal, account_id)
             if not principal.is_staff:
                 raise ServiceFailure(403, "forbidden", "only support or admin may freeze or unfreeze an account")
         before = await self.get(principal, account_id)
-        if status_action is StatusAction.CLOSE and approved is None:
-            asked = await self._ask_to_close(principal, record, before, command_id, origin)
+        if approved is None:
+            asked = await self._ask_for_checker_of(status_action, principal, record, before, command_id, origin)
             if asked is not None:
                 return {"approval": asked}
         result = await self._ledger.change_status(command_id, account_id, status_action)
@@ -190,8 +194,22 @@ class AccountService:
             reason = result.reason or "rejected"
             conflict = "idempotency_conflict" if reason == RejectReason.DUPLICATE_ID_CONFLICT.value else reason
             raise ServiceFailure(409, conflict, f"the account cannot {action}: {reason}")
+        extra = {} if approved is None else approved.audit_fields()
+        if status_action is StatusAction.FREEZE:
+            why = FreezeReason(freeze_reason or FreezeReason.OTHER)
+            await self._pool.execute(
+                """INSERT INTO account_freezes (account_id, reason, note, frozen_by) VALUES ($1, $2, $3, $4)
+                   ON CONFLICT (account_id) DO UPDATE SET reason = EXCLUDED.reason, note = EXCLUDED.note,
+                       frozen_by = EXCLUDED.frozen_by, frozen_at = now()""",
+                account_id,
+                why.value,
+                note,
+                principal.user_id,
+            )
+            extra["freeze_reason"] = why.value
+        elif status_action is StatusAction.UNFREEZE:
+            await self._pool.execute("DELETE FROM account_freezes WHERE account_id = $1", account_id)
         after = await self.get(principal, account_id)
-        approval_fields = {} if approved is None else approved.audit_fields()
         await self._audit(
             _STATUS_AUDIT_ACTIONS[status_action],
             principal,
@@ -200,44 +218,63 @@ class AccountService:
             before,
             after,
             command_id,
-            extra=approval_fields,
+            extra=extra,
+            reason=note,
         )
         return after
 
-    async def _ask_to_close(
+    async def _ask_for_checker_of(
         self,
+        status_action: StatusAction,
         maker: Principal,
         record: AccountRecord,
         account: dict[str, Any],
         command_id: uuid.UUID,
         origin: AuditOrigin,
     ) -> dict[str, Any] | None:
-        """The request for a second admin when staff close a customer's account and the policy
-        says so, else None. A zero balance is asked for now, so that nobody is asked to approve
-        what the ledger would refuse."""
-        if record.customer_id is not None and record.customer_id == await self._directory.customer_of(maker):
+        """The request for a second admin when a policy governs this change of status, else None."""
+        if status_action is StatusAction.CLOSE:
+            if not await self._closing_for_someone_else(maker, record, account):
+                return None
+            governed, summary = AuditAction.ACCOUNT_CLOSE, f"Close account {record.number}"
+        elif status_action is StatusAction.UNFREEZE:
+            frozen_for = await self._pool.fetchval(
+                "SELECT reason FROM account_freezes WHERE account_id = $1", record.account_id
+            )
+            reason = None if frozen_for is None else FreezeReason(frozen_for)
+            if account["status"] != "FROZEN" or not unfreeze_needs_checker(reason):
+                return None
+            governed, summary = AuditAction.ACCOUNT_UNFREEZE, f"Unfreeze account {record.number}, frozen for fraud"
+        else:
             return None
-        governing = await approvals.policy(self._pool, AuditAction.ACCOUNT_CLOSE)
+        governing = await approvals.policy(self._pool, governed)
         if governing is None or not governing.governs():
             return None
+        opened = await approvals.open_request(
+            self._pool,
+            governing,
+            approval_id_for(governed, command_id),
+            ("account", str(record.account_id)),
+            {"account_id": str(record.account_id), "command_id": str(command_id)},
+            summary,
+            maker,
+            None,
+            origin,
+        )
+        return request_view(opened, datetime.now(UTC))
+
+    async def _closing_for_someone_else(self, maker: Principal, record: AccountRecord, account: dict[str, Any]) -> bool:
+        """Whether staff close a customer's account (not their own). A balance or hold that is not
+        zero is refused now, so that nobody is asked to approve what the ledger would refuse."""
+        if record.customer_id is not None and record.customer_id == await self._directory.customer_of(maker):
+            return False
         zero = format_amount(0, account["currency"])
         if account["status"] == "CLOSED":
             raise ServiceFailure(409, RejectReason.ACCOUNT_CLOSED.value, "the account cannot close: account_closed")
         if account["balance"] != zero or account["held"] != zero:
             reason = RejectReason.BALANCE_NOT_ZERO.value
             raise ServiceFailure(409, reason, f"the account cannot close: {reason} (it is {account['balance']})")
-        opened = await approvals.open_request(
-            self._pool,
-            governing,
-            approval_id_for(AuditAction.ACCOUNT_CLOSE, command_id),
-            ("account", str(record.account_id)),
-            {"account_id": str(record.account_id), "command_id": str(command_id)},
-            f"Close account {record.number}",
-            maker,
-            None,
-            origin,
-        )
-        return request_view(opened, datetime.now(UTC))
+        return True
 
     async def set_limits(
         self,
@@ -325,6 +362,7 @@ class AccountService:
         after: dict[str, Any],
         command_id: uuid.UUID | None = None,
         extra: dict[str, str] | None = None,
+        reason: str | None = None,
     ) -> None:
         """The audit record of a change the ledger has committed (its journal is another
         transaction than the trail's, so the record follows the commit). A command repeated
@@ -332,7 +370,7 @@ class AccountService:
         fields = ("status", "daily_outgoing_limit", "overdraft_limit")
         was: dict[str, AuditValue] = {name: before[name] for name in fields}
         now: dict[str, AuditValue] = {name: after[name] for name in fields} | (extra or {})
-        entry = done_by(principal, origin, action, ("account", str(account_id)), was, now)
+        entry = done_by(principal, origin, action, ("account", str(account_id)), was, now, reason)
         audit_id = None if command_id is None else uuid.uuid5(command_id, action.value)
         await append_alone(self._pool, entry, audit_id)
 

@@ -48,6 +48,8 @@ export type FlaggedAccount = Schemas['FlaggedAccountView'];
 export type KycStatusReport = Schemas['KycStatusReport'];
 export type Filing = Schemas['Filing'];
 export type ApprovalRequest = Schemas['ApprovalRequestView'];
+export type FreezeRequest = Schemas['FreezeRequest'];
+export type FreezeReason = NonNullable<FreezeRequest['reason']>;
 export type ApprovalPage = Schemas['ApprovalPage'];
 export type ApprovalStatus = ApprovalRequest['status'];
 export type ApprovalPolicy = Schemas['PolicyView'];
@@ -128,11 +130,15 @@ export const adminApi = bankflowApi
         providesTags: ['AdminAccounts'],
       }),
       /** The account after the action (200), or, when an admin closes a customer's account under four eyes, the request a second admin decides (202). */
-      accountAction: build.mutation<Account | ApprovalRequest, { accountId: string; action: 'freeze' | 'unfreeze' | 'close'; idempotencyKey: string }>({
-        query: ({ accountId, action, idempotencyKey }) => ({
+      accountAction: build.mutation<
+        Account | ApprovalRequest,
+        { accountId: string; action: 'freeze' | 'unfreeze' | 'close'; idempotencyKey: string; freeze?: FreezeRequest }
+      >({
+        query: ({ accountId, action, idempotencyKey, freeze }) => ({
           url: action === 'close' ? `api/v1/accounts/${enc(accountId)}` : `api/v1/accounts/${enc(accountId)}/${action}`,
           method: action === 'close' ? 'DELETE' : 'POST',
           headers: { 'Idempotency-Key': idempotencyKey },
+          ...(freeze ? { body: freeze } : {}),
         }),
         invalidatesTags: ['AdminAccounts', 'Accounts', 'Approvals'],
       }),

@@ -603,7 +603,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Support/admin: freeze an account */
+        /** Support/admin: freeze an account, saying why */
         post: operations["freeze_api_v1_accounts__account_id__freeze_post"];
         delete?: never;
         options?: never;
@@ -620,7 +620,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Support/admin: unfreeze an account */
+        /**
+         * Support/admin: unfreeze an account, or ask a second admin to
+         * @description 200 with the account, at once. An account frozen for `fraud` under four eyes (the approval policy of `account.unfreeze`, on by default) answers 202 with the approval request: it is unfrozen when an admin other than the maker approves it.
+         */
         post: operations["unfreeze_api_v1_accounts__account_id__unfreeze_post"];
         delete?: never;
         options?: never;
@@ -2657,6 +2660,24 @@ export interface components {
             score: number;
             /** Reasons */
             reasons: string[];
+        };
+        /**
+         * FreezeReason
+         * @enum {string}
+         */
+        FreezeReason: "fraud" | "customer_request" | "legal_order" | "other";
+        /** FreezeRequest */
+        FreezeRequest: {
+            /**
+             * @description why: a freeze for `fraud` is lifted only with a second admin's approval (four eyes)
+             * @default other
+             */
+            reason: components["schemas"]["FreezeReason"];
+            /**
+             * Note
+             * @description kept in the audit trail
+             */
+            note?: string | null;
         };
         /**
          * Frequency
@@ -8055,7 +8076,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["FreezeRequest"] | null;
+            };
+        };
         responses: {
             /** @description Successful Response */
             200: {
@@ -8178,6 +8203,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Account"];
+                };
+            };
+            /** @description waiting for a second admin */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalRequestView"];
                 };
             };
             /** @description Bad request */

@@ -18,6 +18,7 @@ let changes: unknown[] = [];
 let owed = false;
 let governed = false;
 let closings = 0;
+let freezes: unknown[] = [];
 
 function requestFor(action: string, summary: string) {
   return approvalRequest({ action, target_type: 'account', target_id: account.account_id, summary, maker: { user_id: 'staff', email: 'admin@bankflow.local', roles: ['admin'] } });
@@ -43,6 +44,15 @@ const server = setupServer(
     account = { ...account, overdraft_limit: body.overdraft_limit ?? account.overdraft_limit };
     return HttpResponse.json(account);
   }),
+  http.post(`${base}/api/v1/accounts/:id/freeze`, async ({ request }) => {
+    freezes.push(await request.json());
+    account = { ...account, status: 'FROZEN' };
+    return HttpResponse.json(account);
+  }),
+  http.post(`${base}/api/v1/accounts/:id/unfreeze`, () =>
+    // Frozen for fraud: lifted only on a second admin's approval.
+    HttpResponse.json(requestFor('account.unfreeze', `Unfreeze account ${account.number}, frozen for fraud`), { status: 202 }),
+  ),
   http.delete(`${base}/api/v1/accounts/:id`, ({ request }) => {
     closings += 1;
     expect(request.headers.get('Idempotency-Key')).toBeTruthy();
@@ -59,6 +69,7 @@ beforeEach(() => {
   owed = false;
   governed = false;
   closings = 0;
+  freezes = [];
 });
 afterEach(() => server.resetHandlers());
 
@@ -109,5 +120,25 @@ describe('closing an account', { timeout: 120_000 }, () => {
     expect(await screen.findByText(/^Sent for a second admin's approval: Close account .*The account closes when another admin approves it/)).toBeTruthy();
     expect(closings).toBe(1);
     expect(screen.queryByText(/is closed\.$/)).toBeNull();
+  });
+});
+
+describe('freezing for fraud', { timeout: 120_000 }, () => {
+  it('sends the reason and the note, and says that lifting it waits for a second admin', async () => {
+    renderAdmin(<CustomerDetailPage />, { path: `/admin/customers/${CUSTOMER_ID}`, pattern: '/admin/customers/:customerId', roles: ['support'] });
+    const person = userEvent.setup({ delay: null });
+    await person.click(within(await screen.findByTestId('account-row')).getByRole('button', { name: /^Freeze / }));
+    const dialog = await screen.findByRole('dialog', { name: /^Freeze .*\?$/ });
+    await person.click(within(dialog).getByRole('combobox', { name: /^Reason/ }));
+    await person.click(await screen.findByRole('option', { name: 'Suspected fraud' }));
+    await person.type(within(dialog).getByRole('textbox', { name: /^Note/ }), 'takeover reported');
+    await person.click(within(dialog).getByRole('button', { name: 'Freeze account' }));
+    expect(await screen.findByText(/is frozen\.$/)).toBeTruthy();
+    expect(freezes).toEqual([{ reason: 'fraud', note: 'takeover reported' }]);
+
+    await person.click(within(await screen.findByTestId('account-row')).getByRole('button', { name: /^Unfreeze / }));
+    const lifting = await screen.findByRole('dialog', { name: /^Unfreeze .*\?$/ });
+    await person.click(within(lifting).getByRole('button', { name: 'Unfreeze account' }));
+    expect(await screen.findByText(/^Sent for a second admin's approval: Unfreeze account .*frozen for fraud/)).toBeTruthy();
   });
 });

@@ -2,6 +2,7 @@ import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Link from '@mui/material/Link';
+import MenuItem from '@mui/material/MenuItem';
 import Table from '@mui/material/Table';
 import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
@@ -20,6 +21,7 @@ import {
   useSetDailyLimitMutation,
   useUserAccountsQuery,
   type Account,
+  type FreezeReason,
 } from '../../api/admin';
 import { isRetryable, problemOf, type ApiProblem } from '../../api/errors';
 import { SubmissionKey } from '../../api/idempotency';
@@ -33,6 +35,7 @@ import { kindLabel, statusLabel } from '../../components/Summary';
 type Action = 'freeze' | 'unfreeze' | 'close' | 'limit' | 'overdraft';
 /** The actions that set an amount: the dialog asks for it. */
 const AMOUNT_ACTIONS: ReadonlySet<Action> = new Set(['limit', 'overdraft']);
+const FREEZE_REASONS: readonly FreezeReason[] = ['fraud', 'customer_request', 'legal_order', 'other'];
 const LIMIT = /^\d+(\.\d+)?$/;
 
 function accountLabel(t: (key: string, options?: Record<string, unknown>) => string, account: Account): string {
@@ -101,6 +104,8 @@ export default function CustomerDetailPage() {
   const [limitError, setLimitError] = useState<string | null>(null);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
   const [done, setDone] = useState<string | null>(null);
+  const [freezeReason, setFreezeReason] = useState<FreezeReason>('other');
+  const [freezeNote, setFreezeNote] = useState('');
   const submission = useRef(new SubmissionKey());
   const [act, acting] = useAccountActionMutation();
   const [setDailyLimit, limiting] = useSetDailyLimitMutation();
@@ -110,6 +115,8 @@ export default function CustomerDetailPage() {
     setLimitError(null);
     setDone(null);
     setLimit(action === 'overdraft' ? account.overdraft_limit : account.daily_outgoing_limit);
+    setFreezeReason('other');
+    setFreezeNote('');
     setPending({ action, account });
   };
 
@@ -135,10 +142,11 @@ export default function CustomerDetailPage() {
         // The same key on a retry of this very action (a timeout, a 503), a new one otherwise.
         const idempotencyKey = submission.current.forSubmit({ action, account: account.account_id });
         try {
-          const answer = await act({ accountId: account.account_id, action, idempotencyKey }).unwrap();
+          const freeze = action === 'freeze' ? { reason: freezeReason, note: freezeNote.trim() || null } : undefined;
+          const answer = await act({ accountId: account.account_id, action, idempotencyKey, freeze }).unwrap();
           submission.current.settled();
           if (isApprovalRequest(answer)) {
-            setDone(t('admin.customerDetail.closeAsked', { summary: answer.summary }));
+            setDone(t(`admin.customerDetail.${action}Asked`, { summary: answer.summary }));
             setPending(null);
             return;
           }
@@ -294,6 +302,32 @@ export default function CustomerDetailPage() {
               balance: formatMoney(pending.account.balance, pending.account.currency),
             })}
           </Typography>
+          {pending.action === 'freeze' && (
+            <Box sx={{ display: 'grid', gap: 2 }}>
+              <TextField
+                select
+                label={t('admin.customerDetail.freezeReason')}
+                value={freezeReason}
+                onChange={(event) => setFreezeReason(event.target.value as FreezeReason)}
+                helperText={t('admin.customerDetail.freezeReasonHelp')}
+              >
+                {FREEZE_REASONS.map((reason) => (
+                  <MenuItem key={reason} value={reason}>
+                    {t(`admin.customerDetail.freezeReasons.${reason}`)}
+                  </MenuItem>
+                ))}
+              </TextField>
+              <TextField
+                label={t('admin.customerDetail.freezeNote')}
+                value={freezeNote}
+                onChange={(event) => setFreezeNote(event.target.value)}
+                autoComplete="off"
+                multiline
+                minRows={2}
+                slotProps={{ htmlInput: { maxLength: 500 } }}
+              />
+            </Box>
+          )}
           {AMOUNT_ACTIONS.has(pending.action) && (
             <TextField
               label={t(pending.action === 'overdraft' ? 'admin.customerDetail.newOverdraft' : 'admin.customerDetail.newLimit', {
