@@ -192,6 +192,12 @@ test('staff approve a KYC after viewing the document, freeze and unfreeze an acc
   await expect(page.getByRole('heading', { name: 'Approvals', exact: true })).toBeVisible();
   await expect(page.getByTestId('policy-row').filter({ hasText: 'transaction.reverse' })).toContainText('Yes');
   await visit(page, testInfo, 'admin-approvals');
+  await page.getByRole('button', { name: 'Change the policy of account.limits.change' }).click();
+  const policy = page.getByRole('dialog', { name: 'The policy of account.limits.change' });
+  await expect(policy.getByRole('textbox', { name: /^Only above/ })).toHaveValue('100000');
+  await visit(page, testInfo, 'admin-approvals-policy');
+  await policy.getByRole('button', { name: 'Cancel' }).click();
+  await expect(policy).toBeHidden();
 
   // The regulatory reports: the week's currency transaction candidates, then the KYC queue by age.
   await page.getByRole('navigation', { name: 'Back office sections' }).getByRole('link', { name: 'Reports' }).click();

@@ -54,6 +54,7 @@ export type ApprovalPage = Schemas['ApprovalPage'];
 export type ApprovalStatus = ApprovalRequest['status'];
 export type ApprovalPolicy = Schemas['PolicyView'];
 export type ApprovalPolicyList = Schemas['PolicyList'];
+export type ApprovalPolicyChange = Schemas['PolicyChange'];
 /** A reversal's answer: the reversal (201), or, under four eyes, the request a second admin decides (202). */
 export type ReversalAnswer = Transaction | ApprovalRequest;
 export function isApprovalRequest(answer: object): answer is ApprovalRequest {
@@ -280,6 +281,11 @@ export const adminApi = bankflowApi
         query: () => 'api/v1/admin/approvals/policies',
         providesTags: ['Approvals'],
       }),
+      /** Admin: whether an action needs a second person, how long its requests wait, and (amounts only) above what. */
+      setApprovalPolicy: build.mutation<ApprovalPolicy, { action: string; body: ApprovalPolicyChange }>({
+        query: ({ action, body }) => ({ url: `api/v1/admin/approvals/policies/${enc(action)}`, method: 'PUT', body }),
+        invalidatesTags: ['Approvals'],
+      }),
       decideApproval: build.mutation<ApprovalRequest, { approvalId: string; decision: 'approve' | 'reject'; reason: string | null }>({
         query: ({ approvalId, decision, reason }) => ({
           url: `api/v1/admin/approvals/${enc(approvalId)}/${decision}`,
@@ -338,4 +344,5 @@ export const {
   useApprovalsQuery,
   useApprovalPoliciesQuery,
   useDecideApprovalMutation,
+  useSetApprovalPolicyMutation,
 } = adminApi;

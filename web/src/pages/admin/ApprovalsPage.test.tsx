@@ -94,3 +94,45 @@ describe('the approvals inbox', { timeout: 120_000 }, () => {
     expect(failed).toEqual({ tone: 'error', key: 'admin.approvals.failed', detail: 'this transaction was reversed already' });
   });
 });
+
+describe('the policies', { timeout: 120_000 }, () => {
+  it('lets an admin change a threshold and an expiry, refusing hours out of range', async () => {
+    const changes: { action: string; body: unknown }[] = [];
+    let limits = { action: 'account.limits.change', required: true, expires_after_s: 86400, checker_role: 'admin', above_units: 100000 as number | null };
+    server.use(
+      http.get(`${base}/api/v1/admin/approvals/policies`, () => HttpResponse.json({ items: [limits] })),
+      http.put(`${base}/api/v1/admin/approvals/policies/:action`, async ({ request: sent, params }) => {
+        const body = (await sent.json()) as { required: boolean; expires_after_s: number; above_units: number | null };
+        changes.push({ action: String(params.action), body });
+        limits = { ...limits, ...body };
+        return HttpResponse.json(limits);
+      }),
+    );
+    renderAdmin(<ApprovalsPage />, { path: '/admin/approvals', pattern: '/admin/approvals', roles: ['admin'] });
+    const person = userEvent.setup({ delay: null });
+    await person.click(await screen.findByRole('button', { name: 'Change the policy of account.limits.change' }));
+    const dialog = await screen.findByRole('dialog', { name: 'The policy of account.limits.change' });
+    const hours = within(dialog).getByRole('textbox', { name: /^A request expires after/ });
+    await person.clear(hours);
+    await person.type(hours, '900');
+    await person.click(within(dialog).getByRole('button', { name: 'Save policy' }));
+    expect(await within(dialog).findByText('Enter hours from 0.02 to 720, like 24 or 1.5.')).toBeTruthy();
+    expect(changes).toEqual([]);
+
+    await person.clear(hours);
+    await person.type(hours, '12');
+    const above = within(dialog).getByRole('textbox', { name: /^Only above/ });
+    await person.clear(above);
+    await person.type(above, '50000');
+    await person.click(within(dialog).getByRole('button', { name: 'Save policy' }));
+    expect(await screen.findByText('The policy of account.limits.change is changed.')).toBeTruthy();
+    expect(changes).toEqual([{ action: 'account.limits.change', body: { required: true, expires_after_s: 43200, above_units: 50000 } }]);
+    await waitFor(() => expect(screen.getByTestId('policy-row').textContent).toContain('50,000 units'));
+  });
+
+  it('offers an auditor no change', async () => {
+    renderAdmin(<ApprovalsPage />, { path: '/admin/approvals', pattern: '/admin/approvals', roles: ['auditor'] });
+    expect(await screen.findAllByTestId('policy-row')).toHaveLength(1);
+    expect(screen.queryByRole('button', { name: /^Change the policy/ })).toBeNull();
+  });
+});

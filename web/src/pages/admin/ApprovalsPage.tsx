@@ -1,5 +1,7 @@
 import Alert from '@mui/material/Alert';
+import FormControlLabel from '@mui/material/FormControlLabel';
 import MenuItem from '@mui/material/MenuItem';
+import Switch from '@mui/material/Switch';
 import Table from '@mui/material/Table';
 import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
@@ -15,6 +17,8 @@ import {
   useApprovalPoliciesQuery,
   useApprovalsQuery,
   useDecideApprovalMutation,
+  useSetApprovalPolicyMutation,
+  type ApprovalPolicy,
   type ApprovalRequest,
   type ApprovalStatus,
 } from '../../api/admin';
@@ -48,36 +52,142 @@ export function outcomeOf(request: ApprovalRequest): { tone: 'success' | 'info' 
   return { tone: 'error', key: 'admin.approvals.failed', detail: error?.message ?? failed ?? request.summary };
 }
 
+const AMOUNT_POLICIES: ReadonlySet<string> = new Set(['account.limits.change']);
+const HOURS = /^\d{1,3}(\.\d{1,2})?$/;
+const UNITS = /^\d{1,12}$/;
+const MIN_EXPIRY_S = 60;
+const MAX_EXPIRY_S = 30 * 24 * 3600;
+
+/** An admin's change of one policy: on or off, how long a request waits, and (amounts only) above what. */
+function PolicyDialog({ policy, onClose, onSaved }: { policy: ApprovalPolicy; onClose: () => void; onSaved: (action: string) => void }) {
+  const { t } = useTranslation();
+  const [required, setRequired] = useState(policy.required);
+  const [hours, setHours] = useState(String(Math.round(policy.expires_after_s / 36) / 100));
+  const [above, setAbove] = useState(policy.above_units === null ? '' : String(policy.above_units));
+  const [errors, setErrors] = useState<{ hours?: string; above?: string }>({});
+  const [problem, setProblem] = useState<ApiProblem | null>(null);
+  const [save, saving] = useSetApprovalPolicyMutation();
+  const amounts = AMOUNT_POLICIES.has(policy.action);
+
+  const confirm = async () => {
+    setProblem(null);
+    const found: { hours?: string; above?: string } = {};
+    const seconds = Math.round(Number(hours.trim()) * 3600);
+    if (!HOURS.test(hours.trim()) || seconds < MIN_EXPIRY_S || seconds > MAX_EXPIRY_S) found.hours = t('admin.approvals.hoursInvalid');
+    if (amounts && above.trim() !== '' && !UNITS.test(above.trim())) found.above = t('admin.approvals.unitsInvalid');
+    setErrors(found);
+    if (Object.keys(found).length > 0) return;
+    try {
+      const body = { required, expires_after_s: seconds, ...(amounts ? { above_units: above.trim() === '' ? null : Number(above.trim()) } : {}) };
+      await save({ action: policy.action, body }).unwrap();
+      onSaved(policy.action);
+    } catch (error) {
+      setProblem(problemOf(error));
+    }
+  };
+
+  return (
+    <ConfirmDialog
+      open
+      title={t('admin.approvals.changeTitle', { action: policy.action })}
+      confirmLabel={t('admin.approvals.save')}
+      onConfirm={() => void confirm()}
+      onClose={onClose}
+      busy={saving.isLoading}
+      problem={problem}
+    >
+      <Box sx={{ display: 'grid', gap: 2, pt: 1 }}>
+        <FormControlLabel control={<Switch checked={required} onChange={(e) => setRequired(e.target.checked)} />} label={t('admin.approvals.required')} />
+        <TextField
+          label={t('admin.approvals.hoursLabel')}
+          value={hours}
+          onChange={(e) => setHours(e.target.value)}
+          error={Boolean(errors.hours)}
+          helperText={errors.hours ?? t('admin.approvals.hoursHelp')}
+          autoComplete="off"
+          slotProps={{ htmlInput: { inputMode: 'decimal' } }}
+        />
+        {amounts && (
+          <TextField
+            label={t('admin.approvals.aboveLabel')}
+            value={above}
+            onChange={(e) => setAbove(e.target.value)}
+            error={Boolean(errors.above)}
+            helperText={errors.above ?? t('admin.approvals.aboveHelp')}
+            autoComplete="off"
+            slotProps={{ htmlInput: { inputMode: 'numeric' } }}
+          />
+        )}
+      </Box>
+    </ConfirmDialog>
+  );
+}
+
 function Policies() {
   const { t } = useTranslation();
+  const { isAdmin } = useStaff();
   const query = useApprovalPoliciesQuery();
+  const [changing, setChanging] = useState<ApprovalPolicy | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
   if (query.error) return <ProblemAlert problem={problemOf(query.error)} />;
   if (!query.data) return <Loading />;
   return (
-    <ScrollTable label={t('admin.approvals.policies')}>
-      <Table size="small">
-        <TableHead>
-          <TableRow>
-            <TableCell>{t('admin.approvals.action')}</TableCell>
-            <TableCell>{t('admin.approvals.required')}</TableCell>
-            <TableCell>{t('admin.approvals.checker')}</TableCell>
-            <TableCell>{t('admin.approvals.above')}</TableCell>
-            <TableCell align="right">{t('admin.approvals.expiresAfter')}</TableCell>
-          </TableRow>
-        </TableHead>
-        <TableBody>
-          {query.data.items.map((policy) => (
-            <TableRow key={policy.action} data-testid="policy-row">
-              <TableCell>{policy.action}</TableCell>
-              <TableCell>{policy.required ? t('admin.yes') : t('admin.no')}</TableCell>
-              <TableCell>{policy.checker_role}</TableCell>
-              <TableCell>{policy.above_units === null ? t('admin.approvals.everyChange') : t('admin.approvals.units', { units: policy.above_units.toLocaleString('en') })}</TableCell>
-              <TableCell align="right">{t('admin.approvals.hours', { hours: Math.round(policy.expires_after_s / 360) / 10 })}</TableCell>
+    <>
+      {saved && (
+        <Alert severity="success" role="status" sx={{ mb: 2 }}>
+          {t('admin.approvals.policySaved', { action: saved })}
+        </Alert>
+      )}
+      <ScrollTable label={t('admin.approvals.policies')}>
+        <Table size="small">
+          <TableHead>
+            <TableRow>
+              <TableCell>{t('admin.approvals.action')}</TableCell>
+              <TableCell>{t('admin.approvals.required')}</TableCell>
+              <TableCell>{t('admin.approvals.checker')}</TableCell>
+              <TableCell>{t('admin.approvals.above')}</TableCell>
+              <TableCell align="right">{t('admin.approvals.expiresAfter')}</TableCell>
+              {isAdmin && <TableCell />}
             </TableRow>
-          ))}
-        </TableBody>
-      </Table>
-    </ScrollTable>
+          </TableHead>
+          <TableBody>
+            {query.data.items.map((policy) => (
+              <TableRow key={policy.action} data-testid="policy-row">
+                <TableCell>{policy.action}</TableCell>
+                <TableCell>{policy.required ? t('admin.yes') : t('admin.no')}</TableCell>
+                <TableCell>{policy.checker_role}</TableCell>
+                <TableCell>{policy.above_units === null ? t('admin.approvals.everyChange') : t('admin.approvals.units', { units: policy.above_units.toLocaleString('en') })}</TableCell>
+                <TableCell align="right">{t('admin.approvals.hours', { hours: Math.round(policy.expires_after_s / 360) / 10 })}</TableCell>
+                {isAdmin && (
+                  <TableCell>
+                    <Button
+                      size="small"
+                      onClick={() => {
+                        setSaved(null);
+                        setChanging(policy);
+                      }}
+                      aria-label={t('admin.approvals.changeNamed', { action: policy.action })}
+                    >
+                      {t('admin.approvals.change')}
+                    </Button>
+                  </TableCell>
+                )}
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+      </ScrollTable>
+      {changing && (
+        <PolicyDialog
+          policy={changing}
+          onClose={() => setChanging(null)}
+          onSaved={(action) => {
+            setChanging(null);
+            setSaved(action);
+          }}
+        />
+      )}
+    </>
   );
 }
 
