@@ -20,6 +20,7 @@ from models.approvals import (
     ApprovalStatus,
     Policy,
     decision_problem,
+    settle_problem,
 )
 from models.audit import AuditAction, AuditOrigin, done_by
 from models.failures import ServiceFailure
@@ -232,6 +233,54 @@ async def finish(
     if row is None:
         raise ServiceFailure(409, "not_executing", "only the checker who approved a request records its outcome")
     return request_of(row)
+
+
+async def settle(
+    pool: asyncpg.Pool, approval_id: uuid.UUID, settler: Principal, origin: AuditOrigin
+) -> ApprovalRequest:
+    """An approved request whose carrying out was cut off (still EXECUTING STUCK_AFTER_S after its
+    approval): EXECUTED when the trail holds the action's record with this approval_id, else
+    FAILED, `abandoned`. Either way its action and target are free for a new request."""
+    async with pool.acquire() as connection, connection.transaction():
+        row = await connection.fetchrow(
+            "SELECT * FROM approval_requests WHERE approval_id = $1 FOR UPDATE", approval_id
+        )
+        if row is None:
+            raise APPROVAL_NOT_FOUND
+        request = request_of(row)
+        if refused := settle_problem(request, settler, datetime.now(UTC)):
+            raise refused
+        carried_out = await connection.fetchval(
+            """SELECT seq FROM audit_log
+               WHERE target_type = $1 AND target_id = $2 AND action = $3 AND changes->'after'->>'approval_id' = $4
+               ORDER BY seq LIMIT 1""",
+            request.target_type,
+            request.target_id,
+            request.action.value,
+            str(approval_id),
+        )
+        if carried_out is None:
+            status = ApprovalStatus.FAILED
+            result: dict[str, Any] = {
+                "error": {
+                    "code": "abandoned",
+                    "message": "the approval was cut off before the action was carried out; "
+                    "ask again if it is still wanted",
+                }
+            }
+        else:
+            status, result = ApprovalStatus.EXECUTED, {"settled_from_audit_seq": carried_out}
+        settled = await connection.fetchrow(
+            "UPDATE approval_requests SET status = $2, result = $3::jsonb WHERE approval_id = $1 RETURNING *",
+            approval_id,
+            status.value,
+            json.dumps(result),
+        )
+        assert settled is not None, "the row is locked: the update moves it"
+        before, after = {"status": request.status.value}, {"status": status.value}
+        target = ("approval", str(approval_id))
+        await append(connection, done_by(settler, origin, AuditAction.APPROVAL_SETTLE, target, before, after))
+        return request_of(settled)
 
 
 async def newest_first(

@@ -240,6 +240,24 @@ async def approve(
 
 
 @router.post(
+    "/{approval_id}/settle",
+    response_model=ApprovalRequestView,
+    summary="Admin: settle an approved request whose carrying out was cut off",
+    description="For a request still EXECUTING 10 minutes after its approval (the gateway carrying it out stopped): "
+    "EXECUTED when the audit trail holds the action's record with this approval_id, else FAILED with `abandoned` "
+    "in `result`; either way a new request for the same action and target may be opened. Refused to the maker "
+    "(403 `own_request`), for a request not EXECUTING (409 `not_executing`) and before the 10 minutes (409 "
+    "`still_executing`).",
+)
+async def settle(
+    approval_id: uuid.UUID, request: Request, principal: CurrentPrincipal, origin: Origin
+) -> dict[str, Any]:
+    return await call_service(
+        _compliance(request), "settle_approval", principal=principal, approval_id=approval_id, origin=origin
+    )
+
+
+@router.post(
     "/{approval_id}/reject", response_model=ApprovalRequestView, summary="Admin: reject a request, with a reason"
 )
 async def reject(

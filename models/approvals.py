@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Final
@@ -24,6 +24,9 @@ MIN_EXPIRY_S: Final = 60
 MAX_EXPIRY_S: Final = 30 * 24 * 3600
 MAX_REASON_CHARS: Final = 500
 MAX_PAGE_ROWS: Final = 200
+# An approved request still EXECUTING this long after its approval was left by the gateway that
+# claimed it (carrying an action out takes seconds): an admin may settle it from the audit trail.
+STUCK_AFTER_S: Final = 600
 
 
 class ApprovalStatus(StrEnum):
@@ -139,6 +142,26 @@ def decision_problem(request: ApprovalRequest, checker: Principal, now: datetime
         return ServiceFailure(409, "already_decided", f"this request is {request.status.value} already")
     if now >= request.expires_at:
         return ServiceFailure(409, "expired", f"this request expired at {request.expires_at.isoformat()}")
+    return None
+
+
+def settle_problem(request: ApprovalRequest, settler: Principal, now: datetime) -> ServiceFailure | None:
+    """Why `settler` may not settle `request` now, or None. Settling records what the audit
+    trail shows became of an approved request whose carrying out was cut off."""
+    refused = _checker_problem(request, settler)
+    if refused is not None:
+        return refused
+    if request.status is not ApprovalStatus.EXECUTING or request.decided_at is None:
+        return ServiceFailure(
+            409, "not_executing", f"this request is {request.status.value}: there is nothing to settle"
+        )
+    settles_at = request.decided_at + timedelta(seconds=STUCK_AFTER_S)
+    if now < settles_at:
+        return ServiceFailure(
+            409,
+            "still_executing",
+            f"this request may still be being carried out: settle it after {settles_at.isoformat()}",
+        )
     return None
 
 

@@ -82,6 +82,7 @@ class AuditAction(StrEnum):
     APPROVAL_REQUEST = "approval.request"
     APPROVAL_APPROVE = "approval.approve"
     APPROVAL_REJECT = "approval.reject"
+    APPROVAL_SETTLE = "approval.settle"
     APPROVAL_POLICY_CHANGE = "approval.policy.change"
 
 

@@ -105,6 +105,48 @@ def test_an_expired_request_cannot_be_approved(
     assert _asked(api, admin, paid_in, **{"Idempotency-Key": f"again-{uuid.uuid4()}"})["status"] == "PENDING"
 
 
+def _cut_off(database_url: str, approval_id: str, checker_user_id: str, minutes_ago: int) -> None:
+    """The request as a gateway that stopped mid-way leaves it: claimed (EXECUTING), no outcome."""
+    statement = """UPDATE approval_requests SET status = 'EXECUTING', result = NULL, checker_user_id = $2,
+                          decided_at = now() - make_interval(mins => $3) WHERE approval_id = $1"""
+    asyncio.run(query(database_url, statement, uuid.UUID(approval_id), uuid.UUID(checker_user_id), minutes_ago))
+
+
+def test_a_request_cut_off_while_carried_out_is_settled_from_the_audit_trail(
+    api: httpx.Client, admin: dict[str, str], checker: dict[str, str], ada: Customer, settings: Settings
+) -> None:
+    checker_id = me(api, checker)["user_id"]
+    account, paid_in = _paid_in(api, ada)
+    cut = _asked(api, admin, paid_in)
+    pending = api.post(f"{APPROVALS}/{cut['approval_id']}/settle", headers=checker)
+    assert (pending.status_code, pending.json()["error"]["code"]) == (409, "not_executing")
+    _cut_off(settings.database_url, cut["approval_id"], checker_id, 1)
+    early = api.post(f"{APPROVALS}/{cut['approval_id']}/settle", headers=checker)
+    assert (early.status_code, early.json()["error"]["code"]) == (409, "still_executing")
+    blocked = api.post(f"/api/v1/transactions/{paid_in}/reverse", json={"reason": "again"}, headers=admin)
+    assert (blocked.status_code, blocked.json()["error"]["code"]) == (409, "approval_pending")  # what it holds up
+
+    _cut_off(settings.database_url, cut["approval_id"], checker_id, 11)
+    own = api.post(f"{APPROVALS}/{cut['approval_id']}/settle", headers=admin)
+    assert (own.status_code, own.json()["error"]["code"]) == (403, "own_request")
+    settled = api.post(f"{APPROVALS}/{cut['approval_id']}/settle", headers=checker)
+    assert settled.status_code == 200, settled.text
+    assert (settled.json()["status"], settled.json()["result"]["error"]["code"]) == ("FAILED", "abandoned")
+    assert balance(api, ada.headers, account)["balance"] == "30.00"  # nothing was reversed
+    record = only(settings.database_url, AuditAction.APPROVAL_SETTLE, cut["approval_id"])
+    assert record["changes"] == {"before": {"status": "EXECUTING"}, "after": {"status": "FAILED"}}
+    again = _asked(api, admin, paid_in, **{"Idempotency-Key": f"again-{uuid.uuid4()}"})  # the slot is free
+
+    # Carried out, then cut off before its outcome was recorded: the trail shows it was done.
+    approved = api.post(f"{APPROVALS}/{again['approval_id']}/approve", json={}, headers=checker)
+    assert approved.status_code == 200 and approved.json()["status"] == "EXECUTED", approved.text
+    _cut_off(settings.database_url, again["approval_id"], checker_id, 11)
+    settled = api.post(f"{APPROVALS}/{again['approval_id']}/settle", headers=checker)
+    assert settled.status_code == 200 and settled.json()["status"] == "EXECUTED", settled.text
+    assert settled.json()["result"]["settled_from_audit_seq"] >= 1
+    assert balance(api, ada.headers, account)["balance"] == "0.00"  # reversed once
+
+
 def test_a_rejected_request_is_not_carried_out(
     api: httpx.Client, admin: dict[str, str], checker: dict[str, str], ada: Customer, settings: Settings
 ) -> None:

@@ -104,6 +104,13 @@ class ApprovalOperations:
         rejected = await approvals.reject(self._pool, approval_id, principal, reason, origin)
         return request_view(rejected, datetime.now(UTC))
 
+    async def settle_approval(
+        self, principal: Principal, approval_id: uuid.UUID, origin: AuditOrigin
+    ) -> dict[str, Any]:
+        _may_decide(principal)
+        settled = await approvals.settle(self._pool, approval_id, principal, origin)
+        return request_view(settled, datetime.now(UTC))
+
     async def approval_policies(self, principal: Principal) -> dict[str, Any]:
         _may_read(principal)
         return {"items": [_policy_view(policy) for policy in await approvals.policies(self._pool)]}

@@ -20,6 +20,7 @@ READS: Final = frozenset(
 )
 WRITES: Final = frozenset(
     {"file_suspicious_activity", "claim_approval", "finish_approval", "reject_approval", "set_approval_policy"}
+    | {"settle_approval"}
 )
 OPERATIONS: Final = READS | WRITES
 # A write tried again after a fault could be refused for its own first attempt (409 already_filed,

@@ -286,11 +286,12 @@ export const adminApi = bankflowApi
         query: ({ action, body }) => ({ url: `api/v1/admin/approvals/policies/${enc(action)}`, method: 'PUT', body }),
         invalidatesTags: ['Approvals'],
       }),
-      decideApproval: build.mutation<ApprovalRequest, { approvalId: string; decision: 'approve' | 'reject'; reason: string | null }>({
+      /** Approve or reject a pending request; or settle one whose carrying out was cut off (no body). */
+      decideApproval: build.mutation<ApprovalRequest, { approvalId: string; decision: 'approve' | 'reject' | 'settle'; reason: string | null }>({
         query: ({ approvalId, decision, reason }) => ({
           url: `api/v1/admin/approvals/${enc(approvalId)}/${decision}`,
           method: 'POST',
-          body: reason === null ? {} : { reason },
+          ...(decision === 'settle' ? {} : { body: reason === null ? {} : { reason } }),
         }),
         // An approval carries the action out: what it changed is read afresh.
         invalidatesTags: ['Approvals', 'AdminTransactions', 'AdminAccounts', 'Accounts', 'Transactions'],

@@ -95,6 +95,35 @@ describe('the approvals inbox', { timeout: 120_000 }, () => {
   });
 });
 
+describe('a request cut off while carried out', { timeout: 120_000 }, () => {
+  it('offers an admin to settle it once it is ten minutes old, with no body, and says what became of it', async () => {
+    const decidedAt = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
+    const stuck = request({ status: 'EXECUTING', checker_user_id: 'staff', decided_at: decidedAt(20) });
+    const recent = request({ approval_id: '0f9b2c58-8888-4c4c-9a9a-00000000000a', status: 'EXECUTING', decided_at: decidedAt(1) });
+    const settled: { path: string; body: string }[] = [];
+    server.use(
+      http.get(`${base}/api/v1/admin/approvals`, () => HttpResponse.json({ items: [stuck, recent], next_cursor: null })),
+      http.post(`${base}/api/v1/admin/approvals/:id/settle`, async ({ request: sent, params }) => {
+        settled.push({ path: String(params.id), body: await sent.text() });
+        return HttpResponse.json({
+          ...stuck,
+          status: 'FAILED',
+          result: { error: { code: 'abandoned', message: 'the approval was cut off before the action was carried out' } },
+        });
+      }),
+    );
+    renderAdmin(<ApprovalsPage />, { path: '/admin/approvals', pattern: '/admin/approvals', roles: ['admin'] });
+    const person = userEvent.setup({ delay: null });
+    const [first, second] = await screen.findAllByTestId('approval-row');
+    expect(within(second!).queryByRole('button', { name: 'Settle' })).toBeNull(); // may still be under way
+    await person.click(within(first!).getByRole('button', { name: 'Settle' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Settle this request from the audit trail?' });
+    await person.click(within(dialog).getByRole('button', { name: 'Settle' }));
+    expect((await screen.findByTestId('approval-outcome')).textContent).toContain('the approval was cut off');
+    expect(settled).toEqual([{ path: stuck.approval_id, body: '' }]);
+  });
+});
+
 describe('the policies', { timeout: 120_000 }, () => {
   it('lets an admin change a threshold and an expiry, refusing hours out of range', async () => {
     const changes: { action: string; body: unknown }[] = [];

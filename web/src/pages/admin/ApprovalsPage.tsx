@@ -41,7 +41,13 @@ const TONE: Record<ApprovalStatus, 'default' | 'success' | 'info' | 'warning' | 
   EXPIRED: 'default',
 };
 
-type Deciding = { request: ApprovalRequest; decision: 'approve' | 'reject' };
+type Deciding = { request: ApprovalRequest; decision: 'approve' | 'reject' | 'settle' };
+// As the API's STUCK_AFTER_S: an approved request still being carried out this long after its approval was cut off.
+const STUCK_AFTER_MS = 10 * 60 * 1000;
+
+function isStuck(request: ApprovalRequest, now: number): boolean {
+  return request.status === 'EXECUTING' && request.decided_at !== null && now - Date.parse(request.decided_at) >= STUCK_AFTER_MS;
+}
 
 /** What became of a request a checker decided, in a sentence. */
 export function outcomeOf(request: ApprovalRequest): { tone: 'success' | 'info' | 'error'; key: string; detail: string } {
@@ -257,6 +263,11 @@ function Requests({ status, onDecide }: { status: ApprovalStatus | null; onDecid
                         </Button>
                       </Box>
                     )}
+                    {isStuck(request, Date.now()) && isAdmin && !own && (
+                      <Button size="small" variant="outlined" onClick={() => onDecide({ request, decision: 'settle' })}>
+                        {t('admin.approvals.settle')}
+                      </Button>
+                    )}
                     {request.status === 'PENDING' && own && (
                       <Typography variant="body2" color="text.secondary">
                         {t('admin.approvals.yours')}
@@ -344,8 +355,8 @@ export default function ApprovalsPage() {
       {deciding && (
         <ConfirmDialog
           open
-          title={t(deciding.decision === 'approve' ? 'admin.approvals.approveTitle' : 'admin.approvals.rejectTitle')}
-          confirmLabel={t(deciding.decision === 'approve' ? 'admin.approvals.approveConfirm' : 'admin.approvals.rejectConfirm')}
+          title={t(`admin.approvals.${deciding.decision}Title`)}
+          confirmLabel={t(`admin.approvals.${deciding.decision}Confirm`)}
           onConfirm={() => void confirm()}
           onClose={() => setDeciding(null)}
           busy={isLoading}
@@ -356,17 +367,21 @@ export default function ApprovalsPage() {
           <Typography sx={{ mb: 2 }} color="text.secondary">
             {t('admin.approvals.askedBy', { email: deciding.request.maker.email, reason: deciding.request.reason ?? '—' })}
           </Typography>
-          <TextField
-            fullWidth
-            autoFocus
-            required={deciding.decision === 'reject'}
-            label={t(deciding.decision === 'reject' ? 'admin.approvals.rejectReason' : 'admin.approvals.approveReason')}
-            value={reason}
-            onChange={(event) => setReason(event.target.value)}
-            error={Boolean(reasonError)}
-            helperText={reasonError ?? ' '}
-            slotProps={{ htmlInput: { maxLength: 500 } }}
-          />
+          {deciding.decision === 'settle' ? (
+            <Typography sx={{ mb: 2 }}>{t('admin.approvals.settleExplain')}</Typography>
+          ) : (
+            <TextField
+              fullWidth
+              autoFocus
+              required={deciding.decision === 'reject'}
+              label={t(deciding.decision === 'reject' ? 'admin.approvals.rejectReason' : 'admin.approvals.approveReason')}
+              value={reason}
+              onChange={(event) => setReason(event.target.value)}
+              error={Boolean(reasonError)}
+              helperText={reasonError ?? ' '}
+              slotProps={{ htmlInput: { maxLength: 500 } }}
+            />
+          )}
         </ConfirmDialog>
       )}
     </>

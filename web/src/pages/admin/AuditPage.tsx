@@ -45,6 +45,7 @@ export const AUDIT_ACTIONS = [
   'approval.request',
   'approval.approve',
   'approval.reject',
+  'approval.settle',
   'approval.policy.change',
 ] as const;
 
