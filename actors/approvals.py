@@ -161,6 +161,14 @@ async def get(pool: asyncpg.Pool, approval_id: uuid.UUID) -> ApprovalRequest:
     return request_of(row)
 
 
+async def _locked(connection: Any, approval_id: uuid.UUID) -> ApprovalRequest:
+    """The request, its row locked until the transaction ends: one decision on it at a time."""
+    row = await connection.fetchrow("SELECT * FROM approval_requests WHERE approval_id = $1 FOR UPDATE", approval_id)
+    if row is None:
+        raise APPROVAL_NOT_FOUND
+    return request_of(row)
+
+
 async def _decide(
     pool: asyncpg.Pool,
     approval_id: uuid.UUID,
@@ -171,12 +179,7 @@ async def _decide(
 ) -> ApprovalRequest:
     action = AuditAction.APPROVAL_APPROVE if target_status is ApprovalStatus.EXECUTING else AuditAction.APPROVAL_REJECT
     async with pool.acquire() as connection, connection.transaction():
-        row = await connection.fetchrow(
-            "SELECT * FROM approval_requests WHERE approval_id = $1 FOR UPDATE", approval_id
-        )
-        if row is None:
-            raise APPROVAL_NOT_FOUND
-        request = request_of(row)
+        request = await _locked(connection, approval_id)
         refused = decision_problem(request, checker, datetime.now(UTC))
         if refused is not None:
             if refused.failure.code == "expired":
@@ -242,12 +245,7 @@ async def settle(
     approval): EXECUTED when the trail holds the action's record with this approval_id, else
     FAILED, `abandoned`. Either way its action and target are free for a new request."""
     async with pool.acquire() as connection, connection.transaction():
-        row = await connection.fetchrow(
-            "SELECT * FROM approval_requests WHERE approval_id = $1 FOR UPDATE", approval_id
-        )
-        if row is None:
-            raise APPROVAL_NOT_FOUND
-        request = request_of(row)
+        request = await _locked(connection, approval_id)
         if refused := settle_problem(request, settler, datetime.now(UTC)):
             raise refused
         carried_out = await connection.fetchval(
