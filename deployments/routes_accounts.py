@@ -8,12 +8,12 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from deployments.calls import call_service
 from deployments.errors import ApiError
-from deployments.routes_approvals import ApprovalRequestView
+from deployments.routes_approvals import WAITING_FOR_A_CHECKER, asked_or
 from deployments.schemas import (
     ERROR_RESPONSES,
     AccountNumber,
@@ -240,9 +240,7 @@ async def _change_status(
         origin=audit_origin(request),
         **freeze,
     )
-    if "approval" in answer:
-        return JSONResponse(status_code=202, content=answer["approval"])
-    return answer
+    return asked_or(answer)
 
 
 @router.post("/{account_id}/freeze", response_model=Account, summary="Support/admin: freeze an account, saying why")
@@ -266,7 +264,7 @@ async def freeze(
     description="200 with the account, at once. An account frozen for `fraud` under four eyes (the approval policy "
     "of `account.unfreeze`, on by default) answers 202 with the approval request: it is unfrozen when an admin "
     "other than the maker approves it.",
-    responses={202: {"model": ApprovalRequestView, "description": "waiting for a second admin"}},
+    responses=WAITING_FOR_A_CHECKER,
 )
 async def unfreeze(
     account_id: uuid.UUID, request: Request, principal: CurrentPrincipal, idempotency_key: IdempotencyKey = None
@@ -282,7 +280,7 @@ async def unfreeze(
     "under four eyes (the approval policy of `account.close`, on by default) gets 202 with the approval request: "
     "the account closes when another admin approves it. A balance or hold that is not zero is refused either way "
     "(409 `balance_not_zero`).",
-    responses={202: {"model": ApprovalRequestView, "description": "waiting for a second admin"}},
+    responses=WAITING_FOR_A_CHECKER,
 )
 async def close(
     account_id: uuid.UUID, request: Request, principal: CurrentPrincipal, idempotency_key: IdempotencyKey = None
@@ -303,7 +301,7 @@ def _limit_minor(field: str, text: str | None, currency: str) -> int | None:
     description="200 with the account when no second person is needed. Under four eyes (the approval policy of "
     "`account.limits.change`: by default, an amount above 100,000 units of the account's currency) 202 with the "
     "approval request: the limits are set when another admin approves it.",
-    responses={202: {"model": ApprovalRequestView, "description": "waiting for a second admin"}},
+    responses=WAITING_FOR_A_CHECKER,
 )
 async def set_limits(
     account_id: uuid.UUID, body: AccountLimits, request: Request, principal: CurrentPrincipal, origin: Origin
@@ -321,6 +319,4 @@ async def set_limits(
         overdraft_limit_minor=_limit_minor("overdraft_limit", body.overdraft_limit, currency),
         origin=origin,
     )
-    if "approval" in answer:
-        return JSONResponse(status_code=202, content=answer["approval"])
-    return answer
+    return asked_or(answer)

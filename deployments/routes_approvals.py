@@ -8,6 +8,7 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from deployments.calls import call_service
@@ -47,6 +48,19 @@ class ApprovalRequestView(BaseModel):
     decided_at: Timestamp | None
     decision_reason: str | None
     result: dict[str, Any] | None = Field(description="once carried out: what the action answered, or its error")
+
+
+# The OpenAPI answer of a governed action's route when it waits for a checker.
+WAITING_FOR_A_CHECKER: dict[int | str, dict[str, Any]] = {
+    202: {"model": ApprovalRequestView, "description": "waiting for a second admin"}
+}
+
+
+def asked_or(answer: dict[str, Any]) -> Any:
+    """A governed action's answer: 202 with the approval request it opened, else the action's own."""
+    if "approval" in answer:
+        return JSONResponse(status_code=202, content=answer["approval"])
+    return answer
 
 
 class ApprovalPage(BaseModel):

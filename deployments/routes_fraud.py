@@ -6,11 +6,10 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from deployments.calls import call_service
-from deployments.routes_approvals import ApprovalRequestView
+from deployments.routes_approvals import WAITING_FOR_A_CHECKER, asked_or
 from deployments.schemas import ERROR_RESPONSES, Amount, Currency, Id, RequestBody, Timestamp, amount_minor
 from deployments.security import CurrentPrincipal, Origin
 from deployments.transactions.local import LocalTransactions
@@ -175,18 +174,6 @@ async def score(transaction_id: uuid.UUID, request: Request, principal: CurrentP
     return await _fraud(request, "score", principal=principal, transaction_id=transaction_id)
 
 
-_UNDER_FOUR_EYES: dict[int | str, dict[str, Any]] = {
-    202: {"model": ApprovalRequestView, "description": "waiting for a second admin"}
-}
-
-
-def _asked_or(answer: dict[str, Any]) -> Any:
-    """A governed action's answer: 202 with the approval request it opened, else the action's."""
-    if "approval" in answer:
-        return JSONResponse(status_code=202, content=answer["approval"])
-    return answer
-
-
 @router.post(
     "/rules",
     status_code=201,
@@ -195,7 +182,7 @@ def _asked_or(answer: dict[str, Any]) -> Any:
     description="201 with the rule when no second person is needed. Under four eyes (the approval policy of "
     "`fraud.rule.create`, on by default) 202 with the approval request, once the condition is valid (422 "
     "`invalid_rule`) and the name is free (409 `rule_exists`): the rule is added when another admin approves it.",
-    responses=_UNDER_FOUR_EYES,
+    responses=WAITING_FOR_A_CHECKER,
 )
 async def create_rule(body: RuleRequest, request: Request, principal: CurrentPrincipal, origin: Origin) -> Any:
     answer = await _fraud(
@@ -209,7 +196,7 @@ async def create_rule(body: RuleRequest, request: Request, principal: CurrentPri
         priority=body.priority,
         active=body.active,
     )
-    return _asked_or(answer)
+    return asked_or(answer)
 
 
 @router.get("/rules", response_model=RuleList, summary="Support/admin: the rules")
@@ -224,7 +211,7 @@ async def rules(request: Request, principal: CurrentPrincipal) -> dict[str, Any]
     description="200 with the rule when no second person is needed. Under four eyes (the approval policy of "
     "`fraud.rule.change`, on by default) 202 with the approval request: the rule changes when another admin "
     "approves it.",
-    responses=_UNDER_FOUR_EYES,
+    responses=WAITING_FOR_A_CHECKER,
 )
 async def update_rule(
     rule_id: uuid.UUID, body: RuleChange, request: Request, principal: CurrentPrincipal, origin: Origin
@@ -238,7 +225,7 @@ async def update_rule(
         priority=body.priority,
         origin=origin,
     )
-    return _asked_or(answer)
+    return asked_or(answer)
 
 
 @router.post("/whitelist", status_code=201, response_model=ListEntry, summary="Admin: always allow a party")
@@ -370,7 +357,7 @@ async def models(request: Request, principal: CurrentPrincipal) -> dict[str, Any
     description="200 with the version when no second person is needed. Under four eyes (the approval policy of "
     "`fraud.model.promote`, on by default) 202 with the approval request: the version serves when another admin "
     "approves it. A promotion that would be refused (409 `model_not_better`) is refused before anyone is asked.",
-    responses=_UNDER_FOUR_EYES,
+    responses=WAITING_FOR_A_CHECKER,
 )
 async def promote(
     version: ModelVersionName,
@@ -381,4 +368,4 @@ async def promote(
 ) -> Any:
     force = body is not None and body.force
     answer = await _fraud(request, "promote", principal=principal, version=version, force=force, origin=origin)
-    return _asked_or(answer)
+    return asked_or(answer)

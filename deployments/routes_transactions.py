@@ -8,7 +8,6 @@ from datetime import date, datetime
 from typing import Annotated, Any, Self
 
 from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, model_validator
 
 from actors.banking.external import ExternalRequest
@@ -16,7 +15,7 @@ from actors.banking.scheduler import ScheduleRequest
 from actors.banking.search import MAX_TEXT_CHARS, SearchCriteria
 from actors.banking.transactions import Movement
 from deployments.errors import ApiError
-from deployments.routes_approvals import ApprovalRequestView
+from deployments.routes_approvals import WAITING_FOR_A_CHECKER, asked_or
 from deployments.schemas import (
     ERROR_RESPONSES,
     AccountNumber,
@@ -327,7 +326,7 @@ async def void(transaction_id: uuid.UUID, request: Request, principal: CurrentPr
     description="201 with the reversal when no second person is needed. Under four eyes (the approval policy of "
     "`transaction.reverse`, on by default) 202 with the approval request: the reversal is made when another admin "
     "approves it (`POST /api/v1/admin/approvals/{id}/approve`).",
-    responses={202: {"model": ApprovalRequestView, "description": "waiting for a second admin"}},
+    responses=WAITING_FOR_A_CHECKER,
 )
 async def reverse(
     transaction_id: uuid.UUID,
@@ -345,9 +344,7 @@ async def reverse(
         reversal_id=reversal_id,
         origin=origin,
     )
-    if "approval" in answer:
-        return JSONResponse(status_code=202, content=answer["approval"])
-    return answer
+    return asked_or(answer)
 
 
 @router.post(
