@@ -352,6 +352,11 @@ class Settings(BaseSettings):
         return self.with_addresses(filled)
 
     @property
+    def revoked_session_ttl_s(self) -> int:
+        """How long a revoked session's mark stays in Redis: past the last access token it signed."""
+        return self.access_token_ttl_s + 60
+
+    @property
     def migration_url(self) -> str:
         """Who applies migrations: the schema's owner, else the services' DSN (an external database
         where they are one role: the audit trail is then append-only by its trigger alone)."""

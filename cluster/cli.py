@@ -1,5 +1,5 @@
 """`bankflow`: bring the platform up and down, see its status, migrate its database, read its mail,
-verify the audit trail, write the regulatory reports."""
+verify the audit trail, grant staff roles, write the regulatory reports."""
 
 from __future__ import annotations
 
@@ -19,11 +19,16 @@ from typing import Any
 
 import asyncpg
 
-from actors import audit, reports
+from actors import audit, reports, sessions
+from actors import roles as user_roles
+from actors.redis_client import connect_redis
 from actors.settings import Settings, SettingsError, load_settings
 from cluster import dashboards, kuberay, mailbox_reader, migrations, ray_runtime, stack
 from cluster.embedded import smtp
 from cluster.embedded.process import ServiceError
+from models.audit import AuditOrigin
+from models.failures import ServiceFailure
+from models.identity import Role
 from models.reports import ReportError, ctr_csv, kyc_csv, sar_csv
 
 EXIT_OK = 0
@@ -134,6 +139,38 @@ def _cmd_audit(settings: Settings, arguments: argparse.Namespace) -> int:
     else:
         _say(f"audit trail BROKEN at record {result.break_seq:,}: {result.problem}")
     return EXIT_OK if result.intact else EXIT_FAILED
+
+
+async def _grant(settings: Settings, email: str, roles: list[Role]) -> list[str]:
+    """The roles granted, and the user's sessions ended in the database and then in Redis."""
+    pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=1)
+    try:
+        origin = AuditOrigin(user_agent="bankflow users grant")
+        now, ended = await user_roles.grant_by_operator(pool, email, roles, origin)
+    finally:
+        await pool.close()
+    if ended:
+        redis = connect_redis(settings.redis_url)
+        try:
+            await sessions.publish_revoked(redis, ended, settings.revoked_session_ttl_s)
+        finally:
+            await redis.aclose()
+    return now
+
+
+def _cmd_users(settings: Settings, arguments: argparse.Namespace) -> int:
+    reached = settings.with_endpoints()
+    if not reached.database_url or not reached.redis_url:
+        _say("users: no database or Redis: set BANKFLOW_DATABASE_URL and BANKFLOW_REDIS_URL or run `bankflow up` first")
+        return EXIT_FAILED
+    roles = [Role(role) for role in arguments.roles]
+    try:
+        now = asyncio.run(_grant(reached, arguments.email, roles))
+    except ServiceFailure as failure:
+        _say(f"users grant: {failure.failure.message}")
+        return EXIT_FAILED
+    _say(f"users grant: {arguments.email} now has: {', '.join(now)} (signed out everywhere; audited as the operator)")
+    return EXIT_OK
 
 
 async def _report(dsn: str, arguments: argparse.Namespace, settings: Settings) -> tuple[dict[str, Any], str]:
@@ -312,6 +349,17 @@ def _add_audit(commands: Any) -> None:
     trail.set_defaults(handler=_cmd_audit)
 
 
+def _add_users(commands: Any) -> None:
+    users = commands.add_parser("users", help="the operator's hand on staff roles: the first checker, break-glass")
+    users_steps = users.add_subparsers(dest="step", required=True, metavar="STEP")
+    grant = users_steps.add_parser(
+        "grant", help="add roles to a user, asking no checker (audited as the operator); they are signed out"
+    )
+    grant.add_argument("email", help="the user's email")
+    grant.add_argument("roles", nargs="+", choices=[role.value for role in Role], metavar="ROLE")
+    users.set_defaults(handler=_cmd_users)
+
+
 def _add_reports(commands: Any) -> None:
     filings = commands.add_parser("reports", help="the regulatory reports: CTR candidates, suspicious activity, KYC")
     which = filings.add_subparsers(dest="report", required=True, metavar="REPORT")
@@ -350,6 +398,7 @@ def _parser() -> argparse.ArgumentParser:
     show = mail_actions.add_parser("show", help="one message: its headers and text")
     show.add_argument("key", help="the key `bankflow mail` lists")
     _add_audit(commands)
+    _add_users(commands)
     _add_reports(commands)
     pipelines = commands.add_parser("pipelines", help="fraud model: generate data, replay it, train, evaluate, promote")
     steps = pipelines.add_subparsers(dest="step", required=True, metavar="STEP")

@@ -224,6 +224,17 @@ async def _carry_out(
                 approved=approved,
             )
             return rule, True
+        case AuditAction.ROLES_CHANGE:
+            user = await call_service(
+                request.app.state.identity,
+                "set_roles",
+                principal=claimed.maker(),
+                user_id=uuid.UUID(parameters["user_id"]),
+                roles=parameters["roles"],
+                origin=origin,
+                approved=approved,
+            )
+            return user, True
     raise AssertionError(f"no way to carry out {claimed.action}")
 
 

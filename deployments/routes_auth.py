@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from deployments.calls import call_service
+from deployments.routes_approvals import WAITING_FOR_A_CHECKER, asked_or
 from deployments.schemas import ERROR_RESPONSES, Email, Id, NewPassword, Password, Phone, RequestBody, Timestamp
 from deployments.security import CurrentPrincipal, Origin, limit_by_ip
 from models.identity import Role
@@ -263,9 +264,20 @@ class RolesRequest(RequestBody):
     roles: list[Role] = Field(min_length=1, max_length=3, examples=[["customer", "support"]])
 
 
-@admin_router.put("/{user_id}/roles", response_model=User, summary="Admin: set a user's roles (ends their sessions)")
+@admin_router.put(
+    "/{user_id}/roles",
+    response_model=User,
+    responses=WAITING_FOR_A_CHECKER,
+    summary="Admin: set a user's roles (ends their sessions)",
+    description="Taking roles away is done at once. Under four eyes (the policy of user.roles.change, on by "
+    "default) a change that grants a role answers 202 with the request a second admin approves, who is neither "
+    "the maker nor the user; while it waits, another grant to the same user is 409 `approval_pending`.",
+)
 async def set_roles(
     user_id: uuid.UUID, body: RolesRequest, request: Request, principal: CurrentPrincipal, origin: Origin
-) -> dict[str, Any]:
+) -> Any:
     roles = [role.value for role in body.roles]
-    return await call_identity(request, "set_roles", principal=principal, user_id=user_id, roles=roles, origin=origin)
+    changed = await call_identity(
+        request, "set_roles", principal=principal, user_id=user_id, roles=roles, origin=origin
+    )
+    return asked_or(changed)

@@ -18,8 +18,8 @@ from redis.exceptions import RedisError
 
 from actors.keys import InvalidTokenError, JwtKeyRing
 from actors.redis_client import repeat_once_if_disconnected
+from actors.sessions import revoked_session_key
 from deployments.errors import ApiError, request_id_of
-from deployments.identity.service import revoked_session_key
 from models.audit import AuditOrigin
 from models.identity import Principal, Role
 

@@ -48,6 +48,7 @@ CHECKER_ROLE: Final[Mapping[AuditAction, Role]] = {
     AuditAction.FRAUD_RULE_CREATE: Role.ADMIN,
     AuditAction.FRAUD_RULE_CHANGE: Role.ADMIN,
     AuditAction.ACCOUNT_UNFREEZE: Role.ADMIN,  # of a freeze for fraud only (models/freezes.py)
+    AuditAction.ROLES_CHANGE: Role.ADMIN,  # a grant only (models/identity.granted); a revocation is at once
 }
 # The actions whose policy may name an amount: only changes setting more than it are governed.
 AMOUNT_ACTIONS: Final = frozenset({AuditAction.ACCOUNT_LIMITS_CHANGE})
@@ -125,6 +126,8 @@ def _checker_problem(request: ApprovalRequest, checker: Principal) -> ServiceFai
         return ServiceFailure(
             403, "own_request", "the maker of a request cannot approve or reject it: a second person must"
         )
+    if request.action is AuditAction.ROLES_CHANGE and request.target_id == str(checker.user_id):
+        return ServiceFailure(403, "own_grant", "nobody checks a grant of roles to themselves: a third person must")
     role = CHECKER_ROLE[request.action]
     if not checker.has_role(role):
         return ServiceFailure(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
@@ -41,6 +42,18 @@ class Role(StrEnum):
     ADMIN = "admin"
     # Reads the audit trail and the compliance reports; changes nothing.
     AUDITOR = "auditor"
+
+
+def granted(before: Iterable[str], wanted: Iterable[str]) -> frozenset[str]:
+    """The roles a change from `before` to `wanted` gives: a grant, which four eyes may govern
+    (removing a role only takes power away, so it is never held for a checker)."""
+    return frozenset(wanted) - frozenset(before)
+
+
+def roles_summary(email: str, before: Iterable[str], wanted: Iterable[str]) -> str:
+    """How a request to change a user's roles reads in the approvals inbox."""
+    added = ", ".join(sorted(granted(before, wanted))) or "nothing"
+    return f"Give {email} the roles {', '.join(sorted(wanted))} (adds {added}; now {', '.join(sorted(before))})"
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,10 @@ from typing import Any
 import asyncpg
 import httpx
 
-from models.audit import AuditAction
+from actors import roles as user_roles
+from models.audit import AuditAction, AuditOrigin
+from models.identity import Role
+from tests.banking_client import carried_out
 from tests.identity_client import bearer, login, new_email, register
 
 USER_AGENT = "audit-test/1.0"
@@ -66,10 +69,34 @@ def by(record: dict[str, Any], user: dict[str, Any], response: httpx.Response) -
     assert record["origin"]["ip_address"]
 
 
-def signed_in_with_roles(api: httpx.Client, admin: dict[str, str], roles: list[str]) -> dict[str, str]:
-    """The headers of a new user an admin gave `roles`."""
+def roles_given(
+    api: httpx.Client, maker: dict[str, str], checker: dict[str, str], user_id: str, roles: list[str]
+) -> dict[str, Any]:
+    """A grant of roles under four eyes: an admin asks (202), a second approves; the user now."""
+    asked = api.put(f"/api/v1/admin/users/{user_id}/roles", json={"roles": roles}, headers=maker)
+    return carried_out(api, checker, asked)
+
+
+def signed_in_with_roles(
+    api: httpx.Client, admin: dict[str, str], checker: dict[str, str], roles: list[str]
+) -> dict[str, str]:
+    """The headers of a new user whom `admin` gave `roles` and `checker` approved."""
     email = new_email()
     user = register(api, email)
-    granted = api.put(f"/api/v1/admin/users/{user['user_id']}/roles", json={"roles": roles}, headers=admin)
-    assert granted.status_code == 200, granted.text
+    roles_given(api, admin, checker, user["user_id"], roles)
     return bearer(login(api, email).json()["access_token"])
+
+
+async def _operator_grant(database_url: str, email: str, roles: list[Role]) -> list[str]:
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=1)
+    try:
+        now, _ = await user_roles.grant_by_operator(pool, email, roles, AuditOrigin(user_agent=USER_AGENT))
+        return now
+    finally:
+        await pool.close()
+
+
+def operator_granted(database_url: str, email: str, roles: list[Role]) -> list[str]:
+    """What `bankflow users grant` does to a user not signed in: roles added by the operator,
+    asking nobody; the user's roles now."""
+    return asyncio.run(_operator_grant(database_url, email, roles))

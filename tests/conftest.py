@@ -17,9 +17,10 @@ from actors.settings import Settings
 from cluster import stack
 from cluster.embedded.postgres import dsn as postgres_dsn
 from cluster.embedded.process import free_ports
-from tests.audit_client import signed_in_with_roles
+from models.identity import Role
+from tests.audit_client import operator_granted
 from tests.banking_client import Customer, new_customer
-from tests.identity_client import bearer, login
+from tests.identity_client import bearer, login, new_email, register
 from tests.trace_receiver import TraceReceiver
 
 ADMIN_PASSWORD = "Operator-Secret-For-Tests-1"
@@ -157,9 +158,13 @@ def admin(api: httpx.Client, settings: Settings) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def checker(api: httpx.Client, admin: dict[str, str]) -> dict[str, str]:
-    """A second admin's Authorization header: the other pair of eyes on the first admin's requests."""
-    return signed_in_with_roles(api, admin, ["admin"])
+def checker(api: httpx.Client, settings: Settings) -> dict[str, str]:
+    """A second admin's Authorization header: the other pair of eyes on the first admin's requests.
+    The operator makes them (`bankflow users grant`), as a bank makes its first checker."""
+    email = new_email()
+    register(api, email)
+    operator_granted(settings.database_url, email, [Role.ADMIN])
+    return bearer(login(api, email).json()["access_token"])
 
 
 @pytest.fixture(scope="module")

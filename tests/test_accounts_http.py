@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from pypdf import PdfReader
 
+from tests.audit_client import roles_given
 from tests.banking_client import Customer, balance, deposit, new_customer, open_account
 from tests.identity_client import bearer, login, new_email, register
 
@@ -179,7 +180,9 @@ def test_statements_agree_with_the_balance_in_every_format(api: httpx.Client, ad
     assert refused.status_code == 422 and "to" in refused.json()["error"]["message"]
 
 
-def test_support_reads_and_freezes_but_moves_no_money(api: httpx.Client, ada: Customer, admin: dict[str, str]) -> None:
+def test_support_reads_and_freezes_but_moves_no_money(
+    api: httpx.Client, ada: Customer, admin: dict[str, str], checker: dict[str, str]
+) -> None:
     email = new_email()
     user = register(api, email)
     customer_token = bearer(login(api, email).json()["access_token"])
@@ -189,8 +192,7 @@ def test_support_reads_and_freezes_but_moves_no_money(api: httpx.Client, ada: Cu
         ).status_code
         == 403
     )
-    granted = api.put(f"/api/v1/admin/users/{user['user_id']}/roles", json={"roles": ["support"]}, headers=admin)
-    assert granted.status_code == 200 and granted.json()["roles"] == ["support"]
+    assert roles_given(api, admin, checker, user["user_id"], ["support"])["roles"] == ["support"]
     assert api.get("/api/v1/auth/me", headers=customer_token).status_code == 401  # its session ended
     support = bearer(login(api, email).json()["access_token"])
     account = open_account(api, ada)

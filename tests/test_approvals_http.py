@@ -54,7 +54,7 @@ def test_a_reversal_waits_for_a_second_admin_and_the_maker_cannot_approve_it(
 
     own = api.post(approve, json={}, headers=admin)
     assert (own.status_code, own.json()["error"]["code"]) == (403, "own_request")
-    support = signed_in_with_roles(api, admin, ["support"])
+    support = signed_in_with_roles(api, admin, checker, ["support"])
     assert api.post(approve, json={}, headers=support).status_code == 403
     pending = api.get(APPROVALS, params={"status": "PENDING", "action": "transaction.reverse"}, headers=checker)
     assert request["approval_id"] in [item["approval_id"] for item in pending.json()["items"]]
@@ -78,7 +78,7 @@ def test_two_approvals_at_once_reverse_once(
 ) -> None:
     account, paid_in = _paid_in(api, ada, "25.00")
     request = _asked(api, admin, paid_in)
-    third = signed_in_with_roles(api, admin, ["admin"])
+    third = signed_in_with_roles(api, admin, checker, ["admin"])
     approve = f"{APPROVALS}/{request['approval_id']}/approve"
     with ThreadPoolExecutor(max_workers=4) as pool:
         answers = list(pool.map(lambda who: api.post(approve, json={}, headers=who), [checker, third, checker, third]))
@@ -167,9 +167,9 @@ def test_a_rejected_request_is_not_carried_out(
 
 
 def test_which_actions_need_a_checker_is_an_admins_setting(
-    api: httpx.Client, admin: dict[str, str], ada: Customer, settings: Settings
+    api: httpx.Client, admin: dict[str, str], checker: dict[str, str], ada: Customer, settings: Settings
 ) -> None:
-    auditor = signed_in_with_roles(api, admin, ["auditor"])
+    auditor = signed_in_with_roles(api, admin, checker, ["auditor"])
     policies = api.get(f"{APPROVALS}/policies", headers=auditor)
     assert policies.status_code == 200
     [policy] = [item for item in policies.json()["items"] if item["action"] == "transaction.reverse"]
@@ -284,7 +284,7 @@ def test_staff_closing_a_customers_account_waits_for_a_second_admin_and_the_owne
 def test_lifting_a_freeze_for_fraud_waits_for_a_second_admin_and_other_freezes_do_not(
     api: httpx.Client, admin: dict[str, str], checker: dict[str, str], ada: Customer, settings: Settings
 ) -> None:
-    support = signed_in_with_roles(api, admin, ["support"])
+    support = signed_in_with_roles(api, admin, checker, ["support"])
     account = open_account(api, ada)
     path = f"/api/v1/accounts/{account}"
     assert api.post(f"{path}/freeze", json={"reason": "a hunch"}, headers=support).status_code == 422

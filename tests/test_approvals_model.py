@@ -20,7 +20,7 @@ from models.approvals import (
     request_view,
 )
 from models.audit import AuditAction
-from models.identity import Principal
+from models.identity import Principal, granted, roles_summary
 
 OPENED = datetime(2026, 3, 2, 12, tzinfo=UTC)
 MAKER = Principal(uuid.uuid4(), "maker@bankflow.local", frozenset({"admin"}), None, uuid.uuid4())
@@ -111,3 +111,22 @@ def test_a_threshold_governs_only_the_amounts_above_it() -> None:
     assert Policy(AuditAction.TRANSACTION_REVERSE, True, 3600).governs()
     with pytest.raises(AssertionError):
         Policy(AuditAction.TRANSACTION_REVERSE, True, 3600, above_units=10)
+
+
+def test_a_grant_of_roles_is_checked_by_neither_the_maker_nor_the_user_it_gives_them_to() -> None:
+    grantee = _staff("admin", "customer")
+    grant = _request(action=AuditAction.ROLES_CHANGE, target_type="user", target_id=str(grantee.user_id))
+    later = OPENED + timedelta(minutes=5)
+    refused = decision_problem(grant, grantee, later)
+    assert refused is not None and refused.failure.code == "own_grant"
+    assert decision_problem(grant, _staff("admin"), later) is None
+    refused = decision_problem(grant, _staff("support"), later)
+    assert refused is not None and refused.failure.code == "forbidden"
+
+
+def test_only_a_change_that_adds_a_role_is_a_grant() -> None:
+    assert granted(["customer"], ["customer", "support"]) == {"support"}
+    assert granted(["customer", "support"], ["customer"]) == frozenset()
+    assert granted(["support"], ["admin"]) == {"admin"}  # a swap adds one
+    summary = roles_summary("jo@bankflow.local", ["customer"], ["admin", "customer"])
+    assert summary == "Give jo@bankflow.local the roles admin, customer (adds admin; now customer)"

@@ -24,7 +24,7 @@ from cluster import cli
 from models.audit import MASK, AuditAction, AuditActor, AuditEntry, AuditOrigin, AuditOutcome, changes
 from models.topics import AUDIT_EVENTS
 from tests.audit_client import USER_AGENT, by, me, only, query, records, sent, signed_in_with_roles
-from tests.banking_client import Customer, deposit, new_customer, open_account
+from tests.banking_client import Customer, carried_out, deposit, new_customer, open_account
 from tests.identity_client import STRONG_PASSWORD, bearer, login, new_email, register
 
 
@@ -107,14 +107,21 @@ def test_freezing_unfreezing_closing_and_limits_are_recorded_once_each(
 
 
 def test_a_role_change_is_recorded_with_the_roles_before_and_after(
-    api: httpx.Client, admin: dict[str, str], settings: Settings
+    api: httpx.Client, admin: dict[str, str], checker: dict[str, str], settings: Settings
 ) -> None:
     user = register(api, new_email())
     path = f"/api/v1/admin/users/{user['user_id']}/roles"
-    changed = sent(api, "PUT", path, admin, json={"roles": ["customer", "support"]})
+    asked = sent(api, "PUT", path, admin, status=202, json={"roles": ["customer", "support"]})
+    carried_out(api, checker, asked)
     record = only(settings.database_url, AuditAction.ROLES_CHANGE, str(user["user_id"]))
-    by(record, me(api, admin), changed)
-    assert record["changes"] == {"before": {"roles": ["customer"]}, "after": {"roles": ["customer", "support"]}}
+    assert str(record["actor_user_id"]) == me(api, admin)["user_id"]  # the maker's; from the checker's request
+    approval = {"approval_id": asked.json()["approval_id"], "approved_by": me(api, checker)["user_id"]}
+    after = {"roles": ["customer", "support"]} | approval
+    assert record["changes"] == {"before": {"roles": ["customer"]}, "after": after}
+    revoked = sent(api, "PUT", path, admin, json={"roles": ["customer"]})  # taking away: at once
+    record = records(settings.database_url, AuditAction.ROLES_CHANGE, str(user["user_id"]))[-1]
+    by(record, me(api, admin), revoked)
+    assert record["changes"] == {"before": {"roles": ["customer", "support"]}, "after": {"roles": ["customer"]}}
 
 
 @pytest.mark.parametrize(
@@ -249,12 +256,12 @@ def test_verify_fails_once_a_superuser_alters_or_removes_a_record(
 
 
 def test_admins_and_auditors_search_the_trail_a_page_at_a_time_and_export_it(
-    api: httpx.Client, admin: dict[str, str], ada: Customer
+    api: httpx.Client, admin: dict[str, str], checker: dict[str, str], ada: Customer
 ) -> None:
     account_id = open_account(api, ada)
     for action in ("freeze", "unfreeze", "freeze"):
         assert api.post(f"/api/v1/accounts/{account_id}/{action}", headers=admin).status_code == 200
-    auditor = signed_in_with_roles(api, admin, ["auditor"])
+    auditor = signed_in_with_roles(api, admin, checker, ["auditor"])
     staff = me(api, admin)
 
     seen: list[dict[str, Any]] = []
@@ -293,9 +300,9 @@ def test_admins_and_auditors_search_the_trail_a_page_at_a_time_and_export_it(
 
 
 def test_the_trail_is_closed_to_customers_and_support_and_its_filters_are_checked(
-    api: httpx.Client, admin: dict[str, str], ada: Customer
+    api: httpx.Client, admin: dict[str, str], checker: dict[str, str], ada: Customer
 ) -> None:
-    support = signed_in_with_roles(api, admin, ["support"])
+    support = signed_in_with_roles(api, admin, checker, ["support"])
     for headers in (ada.headers, support):
         for params in ({}, {"format": "csv"}):
             response = api.get("/api/v1/admin/audit", params=params, headers=headers)

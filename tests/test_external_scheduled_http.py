@@ -17,8 +17,8 @@ from actors.banking.jobs import JOBS_ACTOR_NAME, JOBS_NAMESPACE
 from actors.banking.scheduler import occurrence_transaction_id
 from actors.settings import Settings
 from models.ledger.types import derived_id
+from tests.audit_client import signed_in_with_roles
 from tests.banking_client import Customer, balance, deposit, new_customer, open_account, wait_for
-from tests.identity_client import bearer, login, new_email, register
 
 ROUTING = "021000021"  # a valid ABA check digit
 
@@ -183,15 +183,6 @@ def test_bad_schedules_are_422(api: httpx.Client, ada: Customer, change: dict[st
     assert field in response.json()["error"]["message"]
 
 
-def _support(api: httpx.Client, admin: dict[str, str]) -> dict[str, str]:
-    """The Authorization header of a new user the admin made support."""
-    email = new_email()
-    user = register(api, email)
-    granted = api.put(f"/api/v1/admin/users/{user['user_id']}/roles", json={"roles": ["support"]}, headers=admin)
-    assert granted.status_code == 200, granted.text
-    return bearer(login(api, email).json()["access_token"])
-
-
 def _future_schedule(api: httpx.Client, owner: Customer, source: str, destination: str) -> dict[str, Any]:
     body = {
         "from_account_id": source,
@@ -218,9 +209,9 @@ def _ids(response: httpx.Response) -> list[str]:
 
 
 def test_support_lists_a_customers_schedules_but_cannot_cancel_them(
-    api: httpx.Client, ada: Customer, bob: Customer, admin: dict[str, str]
+    api: httpx.Client, ada: Customer, bob: Customer, admin: dict[str, str], checker: dict[str, str]
 ) -> None:
-    support = _support(api, admin)
+    support = signed_in_with_roles(api, admin, checker, ["support"])
     source, destination = open_account(api, ada), open_account(api, bob)
     schedule_id = _future_schedule(api, ada, source, destination)["schedule_id"]
 

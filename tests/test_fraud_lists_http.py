@@ -9,17 +9,13 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.audit_client import signed_in_with_roles
 from tests.banking_client import Customer, deposit, new_customer, open_account
-from tests.identity_client import bearer, login, new_email, register
 
 
 @pytest.fixture(scope="module")
-def support(api: httpx.Client, admin: dict[str, str]) -> dict[str, str]:
-    email = new_email()
-    user = register(api, email)
-    granted = api.put(f"/api/v1/admin/users/{user['user_id']}/roles", json={"roles": ["support"]}, headers=admin)
-    assert granted.status_code == 200, granted.text
-    return bearer(login(api, email).json()["access_token"])
+def support(api: httpx.Client, admin: dict[str, str], checker: dict[str, str]) -> dict[str, str]:
+    return signed_in_with_roles(api, admin, checker, ["support"])
 
 
 def _add(api: httpx.Client, admin: dict[str, str], name: str, kind: str, value: str) -> dict[str, Any]:

@@ -20,10 +20,9 @@ from actors.fraud.registry import ModelRegistry, RegistryError
 from actors.settings import Settings
 from cluster import cli
 from models.audit import OPERATOR, AuditAction, AuditOrigin
-from tests.audit_client import me, only
+from tests.audit_client import me, only, signed_in_with_roles
 from tests.banking_client import Customer, carried_out, new_customer, open_account
 from tests.conftest import point_pipelines_at
-from tests.identity_client import bearer, login, new_email, register
 
 # A promotion made here, as `bankflow pipelines promote` makes one: by the operator.
 AS_OPERATOR: Final = {"actor": OPERATOR, "origin": AuditOrigin(user_agent="pytest")}
@@ -212,10 +211,10 @@ def registered(
 
 
 def test_the_versions_list_their_figures_for_support_and_admin(
-    api: httpx.Client, admin: dict[str, str], ada: Customer, registered: tuple[str, str]
+    api: httpx.Client, admin: dict[str, str], checker: dict[str, str], ada: Customer, registered: tuple[str, str]
 ) -> None:
     strong, weak = registered
-    support = _support(api, admin)
+    support = signed_in_with_roles(api, admin, checker, ["support"])
     for headers in (admin, support):
         listed = api.get("/api/v1/fraud/models", headers=headers)
         assert listed.status_code == 200, listed.text
@@ -237,7 +236,7 @@ def test_an_admin_promotes_a_version_a_second_admin_approves_and_the_scorer_serv
     settings: Settings,
 ) -> None:
     strong, weak = registered
-    support = _support(api, admin)
+    support = signed_in_with_roles(api, admin, checker, ["support"])
     for headers in (ada.headers, support):
         refused = api.post(f"/api/v1/fraud/models/{strong}/promote", headers=headers)
         assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
@@ -276,11 +275,3 @@ def test_an_admin_promotes_a_version_a_second_admin_approves_and_the_scorer_serv
     forced = _promoted(api, admin, checker, weak, force=True)
     assert forced["serving"] is True
     _wait_serving(api, admin, weak)
-
-
-def _support(api: httpx.Client, admin: dict[str, str]) -> dict[str, str]:
-    email = new_email()
-    user = register(api, email)
-    granted = api.put(f"/api/v1/admin/users/{user['user_id']}/roles", json={"roles": ["support"]}, headers=admin)
-    assert granted.status_code == 200, granted.text
-    return bearer(login(api, email).json()["access_token"])

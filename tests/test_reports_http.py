@@ -77,6 +77,7 @@ def _raise_daily_limit(api: httpx.Client, admin: dict[str, str], account_id: str
 def test_a_day_of_cash_above_the_threshold_is_a_candidate_with_its_movements(
     api: httpx.Client,
     admin: dict[str, str],
+    checker: dict[str, str],
     settings: Settings,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -88,7 +89,7 @@ def test_a_day_of_cash_above_the_threshold_is_a_candidate_with_its_movements(
     second = deposit(api, structuring, structured, "5000.00")
     deposit(api, in_and_out, mixed, "9000.00")
     _withdraw(api, in_and_out, mixed, "9000.00")
-    support = signed_in_with_roles(api, admin, ["support"])
+    support = signed_in_with_roles(api, admin, checker, ["support"])
     period = _around_today(settings)
 
     report = _report(api, support, "currency-transactions", **period)
@@ -141,7 +142,7 @@ def test_a_reports_period_and_threshold_are_checked(
 
 
 def test_a_case_resolved_as_fraud_is_reported_ready_to_file_and_filed_once(
-    api: httpx.Client, admin: dict[str, str], settings: Settings
+    api: httpx.Client, admin: dict[str, str], checker: dict[str, str], settings: Settings
 ) -> None:
     victim, mule = new_customer(api, admin), new_customer(api, admin)
     source, destination = open_account(api, victim), open_account(api, mule)
@@ -154,8 +155,8 @@ def test_a_case_resolved_as_fraud_is_reported_ready_to_file_and_filed_once(
     cases = [_case_of(api, admin, transaction_id) for transaction_id in held]
     _resolve(api, admin, cases[0], "FRAUD")
     _resolve(api, admin, cases[1], "FALSE_POSITIVE")
-    auditor = signed_in_with_roles(api, admin, ["auditor"])
-    support = signed_in_with_roles(api, admin, ["support"])
+    auditor = signed_in_with_roles(api, admin, checker, ["auditor"])
+    support = signed_in_with_roles(api, admin, checker, ["support"])
     period = _around_today(settings)
 
     report = _report(api, auditor, "suspicious-activity", **period)

@@ -21,6 +21,8 @@ import pytest
 
 from actors.settings import Settings
 from cluster.embedded import smtp
+from models.identity import Role
+from tests.audit_client import operator_granted
 from tests.banking_client import deposit, new_customer, open_account
 from tests.conftest import ADMIN_PASSWORD
 from tests.identity_client import STRONG_PASSWORD
@@ -102,6 +104,8 @@ def test_the_customer_journeys_in_chromium(
     customers["desktop-mfa"] = _seed(api, admin, mfa=True)  # banking.spec.ts, desktop only
     customers["desktop-review"] = _seed(api, admin, funds=REVIEW_FUNDS)  # review.spec.ts, desktop only
     customers["desktop-newcomer-payee"] = _seed(api, admin)  # onboarding.spec.ts's recipient
+    customers["desktop-staff"] = _seed(api, admin)  # backoffice.spec.ts revokes the support role it has
+    operator_granted(settings.database_url, str(customers["desktop-staff"]["email"]), [Role.SUPPORT])
     env = {
         **os.environ,
         "BANKFLOW_WEB_URL": api_url,

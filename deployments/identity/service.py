@@ -22,11 +22,13 @@ import pyotp
 import redis.asyncio as aioredis
 from passlib.context import CryptContext
 
+from actors import approvals, sessions
+from actors import roles as user_roles
 from actors.audit import append, append_alone, newest_first
 from actors.keys import JwtKeyRing, SecretBox
 from actors.outbox import write_events
-from actors.redis_client import repeat_once_if_disconnected
 from actors.settings import Settings
+from models.approvals import Approved, request_view
 from models.audit import (
     ANONYMOUS,
     AuditAction,
@@ -49,9 +51,11 @@ from models.identity import (
     Role,
     code_is_well_formed,
     email_problem,
+    granted,
     normalize_email,
     password_problem,
     phone_problem,
+    roles_summary,
 )
 from models.paging import CursorError, decode_time_keyset, encode_time_keyset
 from models.topics import IDENTITY_EVENTS
@@ -60,12 +64,7 @@ SOURCE = "bankflow/identity"
 VERIFY_CODE_TTL = timedelta(hours=24)
 RESET_TOKEN_TTL = timedelta(minutes=30)
 CODE_MAX_ATTEMPTS = 5
-REVOKED_KEY = "revoked-session:{}"
 TOTP_ISSUER = "BankFlow"
-
-
-def revoked_session_key(session_id: str) -> str:
-    return REVOKED_KEY.format(session_id)
 
 
 def _digest(secret: str) -> bytes:
@@ -302,7 +301,7 @@ class IdentityService:
             if row is None or row["revoked_at"] is not None or row["expires_at"] <= datetime.now(UTC):
                 raise ServiceFailure(401, "invalid_refresh_token", "the refresh token is not valid")
             if row["rotated_at"] is not None:
-                await self._revoke(connection, row["session_id"], "refresh token reuse")
+                await sessions.revoke(connection, row["session_id"], "refresh token reuse")
                 reused = ServiceFailure(401, "refresh_token_reused", "the refresh token was already used")
             else:
                 await connection.execute(
@@ -320,7 +319,7 @@ class IdentityService:
 
     async def logout(self, session_id: uuid.UUID) -> dict[str, Any]:
         async with self._pool.acquire() as connection, connection.transaction():
-            await self._revoke(connection, session_id, "logout")
+            await sessions.revoke(connection, session_id, "logout")
         await self._publish_revocations([session_id])
         return {"status": "logged_out"}
 
@@ -357,51 +356,26 @@ class IdentityService:
             )
             if owner != user_id:
                 raise ServiceFailure(404, "not_found", "no such session")
-            await self._revoke(connection, session_id, "signed out from another session")
+            await sessions.revoke(connection, session_id, "signed out from another session")
         await self._publish_revocations([session_id])
         return {"status": "logged_out"}
 
     async def logout_all(self, user_id: uuid.UUID) -> dict[str, Any]:
         """Sign out every session of the user, the caller's own included."""
         async with self._pool.acquire() as connection, connection.transaction():
-            ended = await self._revoke_all(connection, user_id, "logout everywhere")
+            ended = await sessions.revoke_all(connection, user_id, "logout everywhere")
         await self._publish_revocations(ended)
         return {"status": "logged_out"}
 
-    async def _revoke_all(self, connection: Any, user_id: uuid.UUID, reason: str) -> list[uuid.UUID]:
-        """Revoke every live session of the user; their ids, to publish once committed."""
-        sessions = await connection.fetch(
-            "SELECT session_id FROM auth_sessions WHERE user_id = $1 AND revoked_at IS NULL", user_id
-        )
-        for session in sessions:
-            await self._revoke(connection, session["session_id"], reason)
-        return [session["session_id"] for session in sessions]
-
-    async def _revoke(self, connection: Any, session_id: uuid.UUID, reason: str) -> None:
-        await connection.execute(
-            """UPDATE auth_sessions SET revoked_at = now(), revoked_reason = $2
-               WHERE session_id = $1 AND revoked_at IS NULL""",
-            session_id,
-            reason,
-        )
-
     async def _publish_revocations(self, session_ids: list[uuid.UUID]) -> None:
         """Tell the gateways at once: a revoked session's access tokens stop working now."""
-        ttl_s = self._settings.access_token_ttl_s + 60
-
-        async def set_revoked() -> None:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for session_id in session_ids:
-                    pipe.set(revoked_session_key(str(session_id)), "1", ex=ttl_s)
-                await pipe.execute()
-
-        await repeat_once_if_disconnected(set_revoked)
+        await sessions.publish_revoked(self._redis, session_ids, self._settings.revoked_session_ttl_s)
 
     async def republish_recent_revocations(self) -> int:
         """At start: Redis may have lost keys; sessions revoked within an access token's life are set again."""
         rows = await self._pool.fetch(
             "SELECT session_id FROM auth_sessions WHERE revoked_at > now() - make_interval(secs => $1)",
-            float(self._settings.access_token_ttl_s + 60),
+            float(self._settings.revoked_session_ttl_s),
         )
         if rows:
             await self._publish_revocations([row["session_id"] for row in rows])
@@ -516,7 +490,7 @@ class IdentityService:
                 user["user_id"],
                 password_hash,
             )
-            ended = await self._revoke_all(connection, user["user_id"], "password reset")
+            ended = await sessions.revoke_all(connection, user["user_id"], "password reset")
             # Both hashes are secrets: the record says the password changed, never what to.
             hashes = {"password_hash": user["password_hash"]}, {"password_hash": password_hash}
             target = ("user", str(user["user_id"]))
@@ -526,28 +500,50 @@ class IdentityService:
         return {"status": "password changed; every session was signed out"}
 
     async def set_roles(
-        self, principal: Principal, user_id: uuid.UUID, roles: list[str], origin: AuditOrigin
+        self,
+        principal: Principal,
+        user_id: uuid.UUID,
+        roles: list[str],
+        origin: AuditOrigin,
+        approved: Approved | None = None,
     ) -> dict[str, Any]:
-        """Admin: a user's roles; their sessions end, so the next login's token carries the new roles."""
+        """Admin: a user's roles; their sessions end, so the next login's token carries the new roles.
+        Under four eyes (the policy of user.roles.change) a change that grants a role becomes a
+        request for a second admin, {"approval": …}; taking roles away is done at once."""
         if not principal.has_role(Role.ADMIN):
             raise ServiceFailure(403, "forbidden", "only an admin may change roles")
         wanted = sorted({Role(role).value for role in roles})
         if user_id == principal.user_id and Role.ADMIN.value not in wanted:
             raise _invalid("roles", "an admin cannot remove their own admin role")
+        if approved is None:
+            asked = await self._ask_for_grant(principal, user_id, wanted, origin)
+            if asked is not None:
+                return asked
+        audit_fields = None if approved is None else approved.audit_fields()
         async with self._pool.acquire() as connection, connection.transaction():
-            before = await connection.fetchval("SELECT roles FROM users WHERE user_id = $1 FOR UPDATE", user_id)
-            if before is None:
-                raise ServiceFailure(404, "not_found", "no such user")
-            await connection.execute(
-                "UPDATE users SET roles = $2, updated_at = now() WHERE user_id = $1", user_id, wanted
-            )
-            ended = await self._revoke_all(connection, user_id, "roles changed")
-            role_change = {"roles": sorted(before)}, {"roles": wanted}
-            await append(
-                connection, done_by(principal, origin, AuditAction.ROLES_CHANGE, ("user", str(user_id)), *role_change)
-            )
+            ended = await user_roles.write(connection, user_id, wanted, principal, origin, audit_fields)
         await self._publish_revocations(ended)
         return await self.me(user_id)
+
+    async def _ask_for_grant(
+        self, maker: Principal, user_id: uuid.UUID, wanted: list[str], origin: AuditOrigin
+    ) -> dict[str, Any] | None:
+        """The request for a second admin when `wanted` grants a role and the policy says so, else None."""
+        user = await self._pool.fetchrow("SELECT email, roles FROM users WHERE user_id = $1", user_id)
+        if user is None:
+            raise user_roles.USER_NOT_FOUND
+        if not granted(user["roles"], wanted):
+            return None
+        governing = await approvals.policy(self._pool, AuditAction.ROLES_CHANGE)
+        if governing is None or not governing.governs():
+            return None
+        parameters = {"user_id": str(user_id), "roles": wanted}
+        summary = roles_summary(user["email"], user["roles"], wanted)
+        target = ("user", str(user_id))
+        opened = await approvals.open_request(
+            self._pool, governing, uuid.uuid4(), target, parameters, summary, maker, None, origin
+        )
+        return {"approval": request_view(opened, datetime.now(UTC))}
 
     async def users(
         self, principal: Principal, email: str | None, role: str | None, limit: int, cursor: str | None

@@ -1,7 +1,7 @@
 import { expect, test, type APIRequestContext } from '@playwright/test';
 import { randomBytes } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
-import { mailedCode, signInAsAdmin, visit, watchConsole } from './pages';
+import { mailedCode, seeded, signInAsAdmin, visit, watchConsole } from './pages';
 
 const PASSWORD = 'Correct-Horse-Battery-9';
 
@@ -162,7 +162,8 @@ test('staff approve a KYC after viewing the document, freeze and unfreeze an acc
   await expect(page.getByTestId('figure-commit-latency')).toContainText('ms');
   await visit(page, testInfo, 'admin-system');
 
-  // Users and roles: the customer is made support staff after a confirmation, then is not.
+  // Users and roles: granting the customer support asks a second admin (four eyes), while a
+  // member of staff's support role is taken away at once.
   await page.getByRole('navigation', { name: 'Back office sections' }).getByRole('link', { name: 'Users' }).click();
   await page.getByLabel('Email starts with').fill(customer.email);
   await page.getByRole('button', { name: 'Search' }).click();
@@ -170,12 +171,19 @@ test('staff approve a KYC after viewing the document, freeze and unfreeze an acc
   await expect(user).toHaveCount(1);
   await user.getByRole('button', { name: `Grant support: ${customer.email}` }).click();
   const grant = page.getByRole('dialog', { name: `Grant Support to ${customer.email}?` });
+  await expect(grant.getByText(/a grant waits until a second admin approves it/)).toBeVisible();
   await visit(page, testInfo, 'admin-users-grant');
   await grant.getByRole('button', { name: 'Grant support' }).click();
-  await expect(page.getByText(`${customer.email} now has: Customer, Support.`)).toBeVisible();
-  await user.getByRole('button', { name: `Revoke support: ${customer.email}` }).click();
-  await page.getByRole('dialog', { name: `Revoke Support from ${customer.email}?` }).getByRole('button', { name: 'Revoke support' }).click();
-  await expect(page.getByText(`${customer.email} now has: Customer.`)).toBeVisible();
+  await expect(page.getByText(`Sent for a second admin's approval: Support for ${customer.email}.`, { exact: false })).toBeVisible();
+  await expect(user.getByText('Support', { exact: true })).toHaveCount(0); // not yet granted
+  const staff = seeded('desktop', 'staff');
+  await page.getByLabel('Email starts with').fill(staff.email);
+  await page.getByRole('button', { name: 'Search' }).click();
+  const member = page.getByTestId('user-row').filter({ hasText: staff.email });
+  await expect(member).toHaveCount(1);
+  await member.getByRole('button', { name: `Revoke support: ${staff.email}` }).click();
+  await page.getByRole('dialog', { name: `Revoke Support from ${staff.email}?` }).getByRole('button', { name: 'Revoke support' }).click();
+  await expect(page.getByText(`${staff.email} now has: Customer.`)).toBeVisible();
 
   // The audit trail: the unfreeze above is its newest account.unfreeze record, with what changed.
   await page.getByRole('navigation', { name: 'Back office sections' }).getByRole('link', { name: 'Audit trail' }).click();

@@ -225,7 +225,7 @@ export const adminApi = bankflowApi
         query: (id) => `api/v1/admin/users/${enc(id)}`,
         providesTags: ['AdminUsers'],
       }),
-      setRoles: build.mutation<User, { userId: string; roles: Role[] }>({
+      setRoles: build.mutation<User | ApprovalRequest, { userId: string; roles: Role[] }>({
         query: ({ userId, roles }) => ({ url: `api/v1/admin/users/${enc(userId)}/roles`, method: 'PUT', body: { roles } }),
         invalidatesTags: ['AdminUsers'],
       }),

@@ -318,7 +318,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Admin: set a user's roles (ends their sessions) */
+        /**
+         * Admin: set a user's roles (ends their sessions)
+         * @description Taking roles away is done at once. Under four eyes (the policy of user.roles.change, on by default) a change that grants a role answers 202 with the request a second admin approves, who is neither the maker nor the user; while it waits, another grant to the same user is 409 `approval_pending`.
+         */
         put: operations["set_roles_api_v1_admin_users__user_id__roles_put"];
         post?: never;
         delete?: never;
@@ -5927,6 +5930,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description waiting for a second admin */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalRequestView"];
                 };
             };
             /** @description Bad request */

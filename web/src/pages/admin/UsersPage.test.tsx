@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { AdminUser } from '../../api/admin';
 import AdminShell from '../AdminShell';
 import UsersPage, { changedRoles } from './UsersPage';
+import { approvalRequest } from '../../test/fixtures';
 import { renderAdmin } from './testing';
 
 const base = window.location.origin;
@@ -63,6 +64,27 @@ describe('changing roles', { timeout: 120_000 }, () => {
     await person.click(within(dialog).getByRole('button', { name: 'Grant admin' }));
     expect(await screen.findByText('grace@example.com now has: Admin, Customer, Support.')).toBeTruthy();
     expect(changes).toEqual([{ id: GRACE, body: { roles: ['admin', 'customer', 'support'] } }]);
+  });
+
+  it('says a grant waits for a second admin when the API asked for one (202)', async () => {
+    server.use(
+      http.put(`${base}/api/v1/admin/users/:id/roles`, async ({ request, params }) => {
+        changes.push({ id: String(params.id), body: await request.json() });
+        const asked = approvalRequest({ action: 'user.roles.change', target_type: 'user', target_id: String(params.id) });
+        return HttpResponse.json(asked, { status: 202 });
+      }),
+    );
+    renderAdmin(<UsersPage />, { path: '/admin/users', pattern: '/admin/users', roles: ['admin'] });
+    const person = userEvent.setup({ delay: null });
+    await person.click(screen.getByRole('button', { name: 'Search' }));
+    const rows = await screen.findAllByTestId('user-row');
+    await person.click(within(rows[0]!).getByRole('button', { name: 'Grant auditor: grace@example.com' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Grant Auditor to grace@example.com?' });
+    expect(within(dialog).getByText(/a second admin approves it/)).toBeTruthy();
+    await person.click(within(dialog).getByRole('button', { name: 'Grant auditor' }));
+    expect(await screen.findByText(/Sent for a second admin's approval: Auditor for grace@example.com/)).toBeTruthy();
+    expect(changes).toEqual([{ id: GRACE, body: { roles: ['auditor', 'customer', 'support'] } }]);
+    expect(screen.queryByText(/now has/)).toBeNull();
   });
 
   it('revokes support keeping customer, and never offers an admin to revoke their own admin role', async () => {

@@ -12,7 +12,7 @@ import Typography from '@mui/material/Typography';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Navigate } from 'react-router';
-import { useSetRolesMutation, useUsersQuery, type AdminUser, type Role, type UserSearch } from '../../api/admin';
+import { isApprovalRequest, useSetRolesMutation, useUsersQuery, type AdminUser, type Role, type UserSearch } from '../../api/admin';
 import { problemOf, type ApiProblem } from '../../api/errors';
 import { Loading } from '../../components/Loading';
 import { ProblemAlert } from '../../components/ProblemAlert';
@@ -81,8 +81,13 @@ function UsersSearch() {
     if (!change) return;
     setProblem(null);
     try {
-      const updated = await setRoles({ userId: change.user.user_id, roles: changedRoles(change.user.roles, change.role, change.grant) }).unwrap();
-      setDone(t('admin.users.changed', { email: updated.email, roles: updated.roles.map((r) => t(`admin.users.role.${r}`, { defaultValue: r })).join(', ') }));
+      const answer = await setRoles({ userId: change.user.user_id, roles: changedRoles(change.user.roles, change.role, change.grant) }).unwrap();
+      if (isApprovalRequest(answer)) {
+        const role = t(`admin.users.role.${change.role}`);
+        setDone(t('admin.users.grantAsked', { email: change.user.email, role }));
+      } else {
+        setDone(t('admin.users.changed', { email: answer.email, roles: answer.roles.map((r) => t(`admin.users.role.${r}`, { defaultValue: r })).join(', ') }));
+      }
       setChange(null);
     } catch (error) {
       setProblem(problemOf(error));
@@ -232,6 +237,7 @@ function UsersSearch() {
                 .join(', '),
             })}
           </Typography>
+          {change.grant && <Typography sx={{ mt: 1 }}>{t('admin.users.grantExplain')}</Typography>}
         </ConfirmDialog>
       )}
     </>
