@@ -25,7 +25,7 @@ endif
 WITH_NODE := PATH="$(NODE_PATH_DIR):$$PATH"
 WEB_MODULES := web/node_modules/.package-lock.json
 WEB_STAMP   := web/.built
-WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/scripts/postbuild.mjs web/index.html web/vite.config.ts web/tsconfig.json web/package.json
+WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/scripts/postbuild.mjs web/index.html web/vite.config.ts web/vite.first-view.config.ts web/tsconfig.json web/package.json
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "BankFlow needs Python 3.11 or newer")'

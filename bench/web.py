@@ -10,8 +10,11 @@ seeding's notifications (one mail per movement) have all gone out.
 
 Needs the built web app (`make install`) and Debian's chromium (`make browser`). Run with
 `make bench` or `python -m bench.web`; the last line is
-`web: dashboard first data p50 <ms> ms (<r>x the sign-in page), cached <ms> ms (<r>x), 5 accounts,
-10,000 transactions` (a first visit, then a returning one whose browser has the app's files).
+`web: dashboard first data p50 <ms> ms (<r>x the sign-in page), cached <ms> ms (<r>x), the app's own
+dashboard <ms> ms (<r>x), 5 accounts, 10,000 transactions` (a first visit, then a returning one whose
+browser has the app's files). First data is every balance on screen, as the dashboard's first view
+(web/src/firstView) draws them before the app has started; the app's own dashboard is when the app
+shows them itself and takes over.
 """
 
 from __future__ import annotations
@@ -128,13 +131,19 @@ def measure(settings: Settings, args: argparse.Namespace) -> None:
     login_ms = statistics.median(timings["login_ms"])
     say(f"  sign-in page to its heading: p50 {login_ms:.0f} ms, max {max(timings['login_ms']):.0f} ms")
     say(f"  dashboard to every balance:  p50 {dashboard_ms:.0f} ms, max {max(timings['dashboard_ms']):.0f} ms")
+    app_ms = statistics.median(timings["dashboard_app_ms"])
+    say(f"  the app's own dashboard:     p50 {app_ms:.0f} ms, max {max(timings['dashboard_app_ms']):.0f} ms")
     warm_ms = statistics.median(timings["dashboard_warm_ms"])
+    app_warm_ms = statistics.median(timings["dashboard_app_warm_ms"])
     login_warm_ms = statistics.median(timings["login_warm_ms"])
-    say(f"  with the app's files cached: sign-in p50 {login_warm_ms:.0f} ms, dashboard p50 {warm_ms:.0f} ms")
+    say(
+        f"  with the app's files cached: sign-in p50 {login_warm_ms:.0f} ms, dashboard p50 {warm_ms:.0f} ms, "
+        f"the app's own {app_warm_ms:.0f} ms"
+    )
     say(
         f"web: dashboard first data p50 {dashboard_ms:.0f} ms ({dashboard_ms / login_ms:.2f}x the sign-in page), "
-        f"cached {warm_ms:.0f} ms ({warm_ms / login_warm_ms:.2f}x), "
-        f"{args.accounts} accounts, {args.transactions:,} transactions"
+        f"cached {warm_ms:.0f} ms ({warm_ms / login_warm_ms:.2f}x), the app's own dashboard {app_ms:.0f} ms "
+        f"({app_ms / login_ms:.2f}x), {args.accounts} accounts, {args.transactions:,} transactions"
     )
 
 

@@ -5,8 +5,10 @@ one, else index.html (the client-side router owns the path). Hashed assets are c
 year, and sent from their gzip copy (web/scripts/postbuild.mjs) to a browser that accepts gzip;
 index.html is revalidated on every load, carries a fresh CSP nonce for the styles MUI's emotion
 inserts, and for a landing page names that page's chunks (modulepreload, from Vite's manifest)
-so that the browser fetches them beside the entry instead of after it has run. When web/dist was
-never built, the answer is a JSON 503 saying so.
+so that the browser fetches them beside the entry instead of after it has run; the dashboard's
+also names its first view, a small script that draws a returning customer's balances before the
+app has started (web/src/firstView). When web/dist was never built, the answer is a JSON 503
+saying so.
 """
 
 from __future__ import annotations
@@ -44,6 +46,10 @@ LANDING_PAGES: Final = {
     "/signup": "src/pages/SignUpPage.tsx",
     "/reset": "src/pages/ResetPasswordPage.tsx",
 }
+# The landing pages drawn before the app starts by a small script of their own (web/src/firstView),
+# by its module; its build has a manifest of its own.
+FIRST_VIEWS: Final = {"/": "src/firstView/dashboard.ts"}
+FIRST_VIEW_MANIFEST: Final = Path(".vite") / "first-view.json"
 MAX_PRELOADS: Final = 40  # a page with more chunks than this is a build to look at, not to preload
 
 # Paths the API keeps, whatever the web app's routes are.
@@ -138,12 +144,25 @@ def page_chunks(root: Path, page: str) -> list[str]:
     return files[:MAX_PRELOADS]
 
 
+def first_view_script(root: Path, path: str) -> str | None:
+    """The file of the landing page's first view, or None (no first view, or a build without one)."""
+    module = FIRST_VIEWS.get(path)
+    manifest_path = root / FIRST_VIEW_MANIFEST
+    if module is None or not manifest_path.is_file():
+        return None
+    entry = _manifest(manifest_path, manifest_path.stat().st_mtime_ns).get(module)
+    return None if entry is None else str(entry["file"])
+
+
 def _with_preloads(html: str, root: Path, path: str) -> str:
     page = LANDING_PAGES.get(path)
     if page is None:
         return html
+    first_view = first_view_script(root, path)
+    # async: it runs the moment it arrives, ahead of the app's entry, not after the document
+    script = "" if first_view is None else f'<script type="module" async crossorigin src="/{first_view}"></script>'
     links = "".join(f'<link rel="modulepreload" crossorigin href="/{file}">' for file in page_chunks(root, page))
-    return html.replace("</head>", f"{links}</head>", 1)
+    return html.replace("</head>", f"{script}{links}</head>", 1)
 
 
 def accepts_gzip(request: Request) -> bool:

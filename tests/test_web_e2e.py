@@ -45,7 +45,7 @@ SCREENSHOT_PAGES = {
         *("scheduled", "signup", "onboarding-document", "security-mfa-setup"),
         *("admin-kyc-queue", "admin-kyc-review", "admin-customer", "admin-transactions", "admin-fraud"),
         *("transfer-held", "admin-fraud-case", "transfer-released", "payments-authorised", "payments-capture"),
-        *("admin-system", "admin-users-grant", "deposit-review", "deposit-receipt"),
+        *("admin-system", "admin-users-grant", "deposit-review", "deposit-receipt", "dashboard-first-view"),
     ),
     "phone": MONEY_PAGES,
 }
@@ -104,6 +104,7 @@ def test_the_customer_journeys_in_chromium(
     customers["desktop-mfa"] = _seed(api, admin, mfa=True)  # banking.spec.ts, desktop only
     customers["desktop-review"] = _seed(api, admin, funds=REVIEW_FUNDS)  # review.spec.ts, desktop only
     customers["desktop-newcomer-payee"] = _seed(api, admin)  # onboarding.spec.ts's recipient
+    customers["desktop-returning"] = _seed(api, admin)  # banking.spec.ts's first view, desktop only
     customers["desktop-staff"] = _seed(api, admin)  # backoffice.spec.ts revokes the support role it has
     operator_granted(settings.database_url, str(customers["desktop-staff"]["email"]), [Role.SUPPORT])
     env = {

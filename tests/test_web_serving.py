@@ -204,3 +204,19 @@ def test_gzip_is_sent_only_when_accepted(accept_encoding: str, gzipped: bool) ->
 
     request = Request({"type": "http", "headers": [(b"accept-encoding", accept_encoding.encode())]})
     assert accepts_gzip(request) is gzipped
+
+
+def test_the_dashboard_names_its_first_view_ahead_of_the_app_and_no_other_page_does(web: httpx.Client) -> None:
+    from deployments.web import FIRST_VIEW_MANIFEST, FIRST_VIEWS
+
+    manifest = json.loads((DEFAULT_DIST / FIRST_VIEW_MANIFEST).read_text(encoding="utf-8"))
+    (module,) = FIRST_VIEWS.values()
+    script = f"/{manifest[module]['file']}"
+    html = web.get("/").text
+    assert f'<script type="module" async crossorigin src="{script}"></script>' in html
+    assert html.index(script) < html.index('<link rel="modulepreload"')  # asked for first
+    served = web.get(script)
+    assert served.status_code == 200 and served.headers["Cache-Control"].endswith("immutable")
+    assert len(served.content) < 8 * 1024 * 4  # its build holds it to 8 KB gzipped: no framework in it
+    for path in ("/login", "/history", "/admin"):
+        assert script not in web.get(path).text, path

@@ -114,3 +114,31 @@ test('a customer with MFA signs in with a TOTP code after the password', async (
   await expect(page.getByRole('heading', { name: 'Your accounts' })).toBeVisible();
   await expect(card(page, customer.funded).getByTestId('balance')).toHaveText(usd(Number(customer.funded.balance)));
 });
+
+test("a returning customer's balances show before the app has started, and the app takes over", async ({ page }, testInfo) => {
+  const problems = watchConsole(page);
+  const customer = seeded(testInfo.project.name, 'returning');
+  await signIn(page, testInfo, customer);
+  await expect(card(page, customer.funded).getByTestId('balance')).toHaveText(usd(Number(customer.funded.balance)));
+
+  // The app's entry is held back: what shows is the first view alone (web/src/firstView).
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  await page.route(/\/assets\/index-[^/]+\.js$/, async (route) => {
+    await released;
+    await route.continue();
+  });
+  await page.reload({ waitUntil: 'commit' });
+  const firstView = page.locator('#first-view');
+  await expect(firstView.locator('[data-testid="balance"]')).toHaveText([usd(Number(customer.funded.balance)), usd(0)]);
+  await expect(firstView).toContainText(`Checking account ${customer.funded.number}`);
+  await expect(page.locator('#root [data-testid="balance"]')).toHaveCount(0);
+  await visit(page, testInfo, 'dashboard-first-view');
+
+  release();
+  await expect(card(page, customer.funded).getByTestId('balance')).toHaveText(usd(Number(customer.funded.balance)));
+  await expect(firstView).toHaveCount(0);
+  await page.getByRole('link', { name: 'Move money' }).click(); // nothing covers the app
+  await expect(page.getByRole('heading', { name: 'Transfer between your accounts' })).toBeVisible();
+  expect(problems).toEqual([]);
+});

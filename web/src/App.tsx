@@ -1,8 +1,9 @@
-import { lazy, Suspense } from 'react';
-import { BrowserRouter, Route, Routes } from 'react-router';
+import { lazy, Suspense, useLayoutEffect } from 'react';
+import { BrowserRouter, Route, Routes, useLocation } from 'react-router';
 import { RequireAuth, RequireRole } from './auth/guards';
 import { Layout } from './components/Layout';
 import { Loading } from './components/Loading';
+import { dismissFirstView } from './firstView/dismiss';
 
 // Route-level code splitting: each page is its own chunk.
 const LoginPage = lazy(() => import('./pages/LoginPage'));
@@ -24,9 +25,19 @@ const OnboardingPage = lazy(() => import('./pages/OnboardingPage'));
 const SecurityPage = lazy(() => import('./pages/SecurityPage'));
 const NotFoundPage = lazy(() => import('./pages/NotFoundPage'));
 
+/** The dashboard's first view is of the dashboard only: gone on arriving anywhere else. */
+function FirstViewOnlyOnTheDashboard() {
+  const { pathname } = useLocation();
+  useLayoutEffect(() => {
+    if (pathname !== '/') dismissFirstView();
+  }, [pathname]);
+  return null;
+}
+
 export function AppRoutes() {
   return (
     <Suspense fallback={<Loading />}>
+      <FirstViewOnlyOnTheDashboard />
       <Routes>
         <Route path="/login" element={<LoginPage />} />
         <Route path="/signup" element={<SignUpPage />} />

@@ -1,6 +1,7 @@
 import { configureStore } from '@reduxjs/toolkit';
 import { bankflowApi } from './api/api';
-import { authReducer, saveSession, signedOut } from './auth/authSlice';
+import { authReducer, signedOut } from './auth/authSlice';
+import { saveSession } from './auth/session';
 
 export function makeStore() {
   const store = configureStore({

@@ -1,7 +1,7 @@
-import { accountsOfUserPath, bankflowApi, ME_PATH } from './api/api';
-import { apiUrl } from './api/baseQuery';
+import { bankflowApi } from './api/api';
+import { accountsOfUserPath, apiUrl, ME_PATH } from './api/paths';
 import { sendEarlyReads } from './api/earlyReads';
-import { subjectOf } from './auth/authSlice';
+import { subjectOf } from './auth/session';
 import type { AppStore } from './store';
 
 /**

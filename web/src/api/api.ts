@@ -1,5 +1,6 @@
 import { createApi } from '@reduxjs/toolkit/query/react';
 import { baseQuery } from './baseQuery';
+import { accountsOfUserPath, ME_PATH } from './paths';
 import type {
   AccountList,
   LoginRequest,
@@ -17,8 +18,6 @@ export interface Movement<Body> {
 }
 
 /** The paths of the reads a signed-in start sends early (warmStart.ts). */
-export const ME_PATH = 'api/v1/auth/me';
-export const accountsOfUserPath = (userId: string) => `api/v1/accounts/user/${encodeURIComponent(userId)}`;
 
 export const bankflowApi = createApi({
   reducerPath: 'api',

@@ -6,8 +6,10 @@ import {
   type FetchBaseQueryError,
   type FetchBaseQueryMeta,
 } from '@reduxjs/toolkit/query/react';
-import { signedOut, tokensReceived, type AuthState } from '../auth/authSlice';
+import { signedOut, tokensReceived } from '../auth/authSlice';
+import type { AuthState } from '../auth/session';
 import { fetchOrEarly } from './earlyReads';
+import { apiOrigin } from './paths';
 import type { TokenPair } from './types';
 
 interface WithAuth {
@@ -16,17 +18,9 @@ interface WithAuth {
 
 export const REFRESH_PATH = 'api/v1/auth/refresh';
 
-function origin(): string {
-  return `${window.location.origin}/`;
-}
-
-/** The absolute URL the base query asks for a path of the API (e.g. `api/v1/auth/me`). */
-export function apiUrl(path: string): string {
-  return new URL(path, origin()).href;
-}
 
 const raw = fetchBaseQuery({
-  baseUrl: origin(),
+  baseUrl: apiOrigin(),
   fetchFn: fetchOrEarly,
   prepareHeaders: (headers, { getState }) => {
     const token = (getState() as WithAuth).auth.accessToken;

@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import { Navigate, useLocation } from 'react-router';
 import { useAppSelector } from '../hooks';
-import { rolesOf } from './authSlice';
+import { rolesOf } from './session';
 
 export function RequireAuth({ children }: { children: ReactNode }) {
   const token = useAppSelector((state) => state.auth.accessToken);

@@ -4,6 +4,7 @@ import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import { Component, type ErrorInfo, type ReactNode } from 'react';
 import i18n from '../i18n';
+import { dismissFirstView } from '../firstView/dismiss';
 
 /** sessionStorage: when this tab last reloaded itself for a missing chunk (ms since the epoch). */
 export const CHUNK_RELOAD_KEY = 'bankflow.chunkReload';
@@ -46,6 +47,7 @@ export class ErrorBoundary extends Component<{ children: ReactNode }, State> {
   }
 
   override componentDidCatch(error: Error, info: ErrorInfo): void {
+    dismissFirstView(); // it would hide the error
     if (isChunkLoadError(error) && reloadForNewChunks()) return;
     console.error('the page failed to render', error, info.componentStack);
   }

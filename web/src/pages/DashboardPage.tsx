@@ -9,6 +9,7 @@ import List from '@mui/material/List';
 import ListItem from '@mui/material/ListItem';
 import ListItemText from '@mui/material/ListItemText';
 import Typography from '@mui/material/Typography';
+import { useLayoutEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { useAccountsOfUserQuery, useMeQuery, useTransactionsOfAccountQuery } from '../api/api';
@@ -19,8 +20,9 @@ import { ProblemAlert } from '../components/ProblemAlert';
 import { BalanceHistory } from '../components/BalanceHistory';
 import { StandingNotice, useCustomerStanding } from '../components/CustomerStanding';
 import { PendingItems } from '../components/PendingItems';
+import { dismissFirstView } from '../firstView/dismiss';
 import { formatDateTime, formatMoney } from '../format';
-import { subjectOf } from '../auth/authSlice';
+import { subjectOf } from '../auth/session';
 import { useAfterFirstPaint, useAppSelector } from '../hooks';
 import { kindLabel, statusLabel } from '../components/Summary';
 
@@ -116,6 +118,11 @@ export default function DashboardPage() {
   const accounts = useAccountsOfUserQuery(userId, { skip: !userId, refetchOnMountOrArgChange: ACCOUNTS_FRESH_S });
   const problem = me.error ?? accounts.error;
   const standing = useCustomerStanding();
+  // The first view (src/firstView) goes in the commit that shows these balances, or the problem:
+  // nobody sees the page without them, nor both at once.
+  useLayoutEffect(() => {
+    if (problem || accounts.data) dismissFirstView();
+  }, [problem, accounts.data]);
   return (
     <>
       <Box sx={{ display: 'flex', justifyContent: 'space-between', alignItems: 'center', gap: 2, mb: 2, flexWrap: 'wrap' }}>

@@ -23,7 +23,7 @@ import {
   type ApprovalStatus,
 } from '../../api/admin';
 import { problemOf, type ApiProblem } from '../../api/errors';
-import { subjectOf } from '../../auth/authSlice';
+import { subjectOf } from '../../auth/session';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { Loading } from '../../components/Loading';
 import { ProblemAlert } from '../../components/ProblemAlert';

@@ -6,7 +6,7 @@ import Paper from '@mui/material/Paper';
 import Typography from '@mui/material/Typography';
 import { useMemo, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { rolesOf } from '../../auth/authSlice';
+import { rolesOf } from '../../auth/session';
 import { useAppSelector } from '../../hooks';
 
 /** What the signed-in staff member may do (display only: the API checks every request). An
