@@ -260,10 +260,15 @@ def _pipeline_settings(settings: Settings) -> Settings | None:
 def _cmd_pipelines(settings: Settings, arguments: argparse.Namespace) -> int:
     # Imported here: every other command starts without loading scikit-learn and pyarrow.
     from pipelines import commands  # noqa: PLC0415
+    from pipelines.population import PopulationConfig  # noqa: PLC0415
     from pipelines.synthetic import StoryConfig  # noqa: PLC0415
 
     if arguments.step == "generate":
-        config = StoryConfig(arguments.customers, arguments.days, seed=arguments.seed)
+        config: StoryConfig | PopulationConfig = (
+            StoryConfig(arguments.customers, arguments.days, seed=arguments.seed)
+            if arguments.world == "story"
+            else PopulationConfig(clients=arguments.customers, days=arguments.days, seed=arguments.seed)
+        )
         commands.write_story(Path(arguments.out), config, _say)
         return EXIT_OK
     resolved = _pipeline_settings(settings)
@@ -278,8 +283,15 @@ def _cmd_pipelines(settings: Settings, arguments: argparse.Namespace) -> int:
                 if arguments.from_db
                 else commands.HistorySource(path=Path(arguments.data))
             )
+            elsewhere = (
+                PopulationConfig(clients=arguments.ood_clients, seed=arguments.ood_seed)
+                if arguments.ood_clients > 0
+                else None
+            )
             asyncio.run(
-                commands.train_and_register(resolved, source, _say, promote_if_better=arguments.promote_if_better)
+                commands.train_and_register(
+                    resolved, source, _say, promote_if_better=arguments.promote_if_better, elsewhere=elsewhere
+                )
             )
         elif arguments.step == "evaluate":
             asyncio.run(commands.evaluate_serving(resolved, Path(arguments.data), _say))
@@ -403,6 +415,13 @@ def _parser() -> argparse.ArgumentParser:
     pipelines = commands.add_parser("pipelines", help="fraud model: generate data, replay it, train, evaluate, promote")
     steps = pipelines.add_subparsers(dest="step", required=True, metavar="STEP")
     generate = steps.add_parser("generate", help="a seeded synthetic history with injected fraud (Parquet)")
+    generate.add_argument(
+        "--world",
+        choices=("story", "population"),
+        default="story",
+        help="story: BankFlow's own generator (pipelines/synthetic.py); population: the PaySim-calibrated one "
+        "(pipelines/population.py), which training judges models on out of distribution",
+    )
     generate.add_argument("--out", default="transactions.parquet")
     generate.add_argument("--customers", type=int, default=2_000)
     generate.add_argument("--days", type=int, default=40)
@@ -414,6 +433,13 @@ def _parser() -> argparse.ArgumentParser:
         "--from-db", action="store_true", help="the bank's own labelled history in PostgreSQL (Ray Data read_sql)"
     )
     train.add_argument("--days", type=_positive, default=90, help="with --from-db: how far back to read")
+    train.add_argument(
+        "--ood-clients",
+        type=int,
+        default=4_000,
+        help="clients of the out-of-distribution world the model is also judged on (0: none)",
+    )
+    train.add_argument("--ood-seed", type=int, default=1_000_003, help="that world's seed")
     train.add_argument(
         "--promote-if-better",
         action="store_true",

@@ -23,9 +23,12 @@ from actors.fraud.rules_store import active_rules
 from actors.settings import Settings
 from models.audit import OPERATOR, AuditOrigin
 from models.fraud.features import FEATURE_NAMES
+from models.fraud.rules import Rule
 from pipelines.history import Progress, read_database_history, read_parquet_history
+from pipelines.population import PopulationConfig, generate_population
+from pipelines.records import Record
 from pipelines.replay import ReplayReport, replay
-from pipelines.synthetic import START_MS, Record, StoryConfig, generate
+from pipelines.synthetic import START_MS, StoryConfig, generate
 from pipelines.training import Dataset, Trained, build_dataset, evaluate, fit_and_evaluate
 
 HOUR_MS: Final = 3_600_000
@@ -41,14 +44,18 @@ _PAYSIM_KINDS: Final = {
 }
 
 
-def write_story(path: Path, config: StoryConfig, progress: Progress) -> int:
+def write_story(path: Path, config: StoryConfig | PopulationConfig, progress: Progress) -> int:
+    """A generated world as Parquet: BankFlow's story, or the PaySim-calibrated population."""
     started = time.monotonic()
-    records = generate(config)
+    if isinstance(config, StoryConfig):
+        records, people = generate(config), f"{config.customers:,} customers"
+    else:
+        records, people = generate_population(config), f"{config.clients:,} clients (PaySim-calibrated)"
     pq.write_table(pa.Table.from_pylist([record.as_row() for record in records]), path)
     frauds = sum(record.is_fraud for record in records)
     progress(
         f"generated {len(records):,} transactions ({frauds:,} fraud, {frauds / len(records):.2%}) "
-        f"for {config.customers:,} customers over {config.days} days in {time.monotonic() - started:.1f} s → {path}"
+        f"for {people} over {config.days} days in {time.monotonic() - started:.1f} s → {path}"
     )
     return len(records)
 
@@ -94,11 +101,11 @@ class HistorySource:
         return read_database_history(settings.database_url, self.days, progress)
 
 
-def _fit_on_cluster(dataset: Dataset, progress: Progress) -> Trained:
+def _fit_on_cluster(dataset: Dataset, elsewhere: Dataset | None, progress: Progress) -> Trained:
     """Training runs as a Ray task (on a training worker of the cluster), watched from here."""
     started = time.monotonic()
     remote_fit = ray.remote(num_cpus=TRAINING_CPUS)(fit_and_evaluate)
-    pending = remote_fit.remote(dataset)
+    pending = remote_fit.remote(dataset, elsewhere)
     while True:
         ready, _ = ray.wait([pending], timeout=TRAINING_PROGRESS_S)
         if ready:
@@ -107,9 +114,36 @@ def _fit_on_cluster(dataset: Dataset, progress: Progress) -> Trained:
         progress(f"  training on the cluster… {time.monotonic() - started:.0f} s")
 
 
+def _say_figures(progress: Progress, title: str, figures: dict[str, Any]) -> None:
+    """One set's figures, and the recall of each fraud typology in it."""
+    progress(
+        f"{title}: AUC-PR {figures['auc_pr']:.3f}, recall at 1% FPR {figures['recall_at_1pct_fpr']:.3f}; "
+        f"rules alone: AUC-PR {figures['rules_auc_pr']:.3f}, recall {figures['rules_recall_at_1pct_fpr']:.3f} "
+        f"({figures['positives']:,} fraud among {figures['positives'] + figures['negatives']:,})"
+    )
+    for pattern, recall in figures["recall_by_pattern"].items():
+        progress(f"  {pattern:<18} recall at 1% FPR {recall:.3f}")
+
+
+def _world_elsewhere(config: PopulationConfig, rules: list[Rule], progress: Progress) -> Dataset:
+    records = generate_population(config)
+    progress(
+        f"out of distribution: {len(records):,} movements of {config.clients:,} clients over {config.days} days "
+        f"from the PaySim-calibrated population model (seed {config.seed}), features…"
+    )
+    return build_dataset(records, rules)
+
+
 async def train_and_register(
-    settings: Settings, source: HistorySource, progress: Progress, *, promote_if_better: bool = False
+    settings: Settings,
+    source: HistorySource,
+    progress: Progress,
+    *,
+    promote_if_better: bool = False,
+    elsewhere: PopulationConfig | None = None,
 ) -> ModelRecord:
+    """Train on `source`, judge on its latest share and, unless `elsewhere` is None, on a world
+    from the other population model; register the version with both sets of figures."""
     records = source.read(settings, progress)
     if not records:
         raise RuntimeError(f"no transactions to train on in {source.describe()}")
@@ -120,16 +154,17 @@ async def train_and_register(
         dataset = build_dataset(records, rules, lambda done, total: progress(f"  features {done:,}/{total:,}"))
         if not dataset.y.any() or dataset.y.all():
             raise RuntimeError("the history needs both fraud and legitimate movements to train on")
+        other_world = None if elsewhere is None else _world_elsewhere(elsewhere, rules, progress)
         progress(f"training on the earliest 70% of {len(dataset.y):,} scored movements…")
-        trained = _fit_on_cluster(dataset, progress)
+        trained = _fit_on_cluster(dataset, other_world, progress)
         figures = trained.evaluation.as_json()
-        progress(
-            f"holdout ({trained.held_out:,} latest): AUC-PR {figures['auc_pr']:.3f}, "
-            f"recall at 1% FPR {figures['recall_at_1pct_fpr']:.3f}; "
-            f"rules alone: AUC-PR {figures['rules_auc_pr']:.3f}, recall {figures['rules_recall_at_1pct_fpr']:.3f}"
-        )
-        for pattern, recall in figures["recall_by_pattern"].items():
-            progress(f"  {pattern:<18} recall at 1% FPR {recall:.3f}")
+        _say_figures(progress, f"in distribution, the holdout ({trained.held_out:,} latest)", figures)
+        if trained.elsewhere is not None and elsewhere is not None:
+            figures["out_of_distribution"] = trained.elsewhere.as_json() | {
+                "world": f"paysim-calibrated population: {elsewhere.clients} clients, {elsewhere.days} days, "
+                f"seed {elsewhere.seed}"
+            }
+            _say_figures(progress, "out of distribution, a world it never saw", figures["out_of_distribution"])
         version = datetime.now(UTC).strftime("fraud-%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
         window = {
             "from_ms": int(dataset.at_ms.min()),

@@ -20,7 +20,7 @@ import psycopg
 import ray
 
 from models.transactions import OUTGOING_KINDS
-from pipelines.synthetic import Record
+from pipelines.records import Record
 
 Progress = Callable[[str], None]
 MS_PER_DAY: Final = 86_400_000

@@ -29,7 +29,7 @@ from actors.ledger.client import LedgerClient
 from models.ledger.commands import Command, Deposit, OpenAccount, Transfer, Withdrawal
 from models.ledger.types import AccountType, TransferStatus
 from pipelines.history import Progress
-from pipelines.synthetic import Record
+from pipelines.records import Record
 
 CURRENCY: Final = "USD"
 MAX_CHUNK_MOVEMENTS: Final = 4_000

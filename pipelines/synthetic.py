@@ -15,28 +15,15 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Final
+
+from pipelines.records import Record
 
 HOUR_MS: Final = 3_600_000
 DAY_MS: Final = 24 * HOUR_MS
 START_MS: Final = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 PATTERNS: Final = ("account_takeover", "card_testing", "mule_fan_in", "new_payee_night")
-
-
-@dataclass(frozen=True)
-class Record:
-    at_ms: int
-    kind: str  # TRANSFER, PAYMENT, WITHDRAWAL, DEPOSIT
-    account: str
-    counterparty: str | None
-    amount_minor: int
-    balance_before_minor: int
-    is_fraud: bool
-    pattern: str | None
-
-    def as_row(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)

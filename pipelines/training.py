@@ -3,8 +3,10 @@
 Features are computed by replaying the history in time order through BehaviourTracker and
 models/fraud/features.py — the very code the online scorer runs — so training and serving
 cannot drift apart. The holdout is the latest share of the history (by time): the model is
-judged on a future it did not see. Figures: AUC-PR (average precision) and recall at a 1%
-false-positive rate, for the model and for the rules alone, overall and per fraud pattern.
+judged on a future it did not see; and, out of distribution, on the whole of a history from
+another population model, a world it never saw. Figures: AUC-PR (average precision) and recall
+at a 1% false-positive rate, for the model and for the rules alone, overall and per fraud
+pattern (typology).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from models.fraud.features import FEATURE_NAMES, Movement, features, vector
 from models.fraud.rules import Rule, decide
 from models.fraud.tracker import BehaviourTracker
 from models.transactions import OUTGOING_KINDS
-from pipelines.synthetic import Record
+from pipelines.records import Record
 
 HOLDOUT_SHARE: Final = 0.3
 TARGET_FPR: Final = 0.01
@@ -146,14 +148,21 @@ class Trained:
     evaluation: Evaluation
     trained_on: int
     held_out: int
+    elsewhere: Evaluation | None = None  # on a world the model never saw (pipelines/population.py)
 
 
-def fit_and_evaluate(dataset: Dataset) -> Trained:
-    """Train on all but the latest share of the history, judge on that share."""
+def fit_and_evaluate(dataset: Dataset, elsewhere: Dataset | None) -> Trained:
+    """Train on all but the latest share of the history, judge on that share, and on the whole
+    of `elsewhere` when given: a labelled history from another population model."""
     train_mask, holdout_mask = split_by_time(dataset)
     model = train(dataset, train_mask)
+    judged_elsewhere = None if elsewhere is None else evaluate(model, elsewhere, elsewhere.at_ms >= 0)
     return Trained(
-        serialize(model), evaluate(model, dataset, holdout_mask), int(train_mask.sum()), int(holdout_mask.sum())
+        serialize(model),
+        evaluate(model, dataset, holdout_mask),
+        int(train_mask.sum()),
+        int(holdout_mask.sum()),
+        judged_elsewhere,
     )
 
 

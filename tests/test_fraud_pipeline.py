@@ -1,17 +1,23 @@
 """The fraud pipeline offline: a seeded story, features from the scorer's own code, a model
-that catches every injected pattern at 1% false positives and beats the rules alone."""
+that catches every injected pattern at 1% false positives and beats the rules alone; and a
+second, PaySim-calibrated population model, independent of the story's, on which a model of the
+story is judged out of distribution."""
 
 from __future__ import annotations
 
+import ast
 import uuid
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
 from models.fraud.check import Verdict
 from models.fraud.rules import Rule
+from pipelines import population
+from pipelines.population import PopulationConfig, generate_population
 from pipelines.synthetic import PATTERNS, StoryConfig, generate
-from pipelines.training import build_dataset, evaluate, split_by_time, train
+from pipelines.training import build_dataset, evaluate, fit_and_evaluate, split_by_time, train
 
 DEFAULT_RULES = [
     Rule(uuid.uuid4(), "large_amount_review", {"feature": "amount", "op": ">=", "value": 10_000}, Verdict.REVIEW, 10),
@@ -46,3 +52,54 @@ def test_the_model_catches_every_pattern_and_beats_the_rules() -> None:
         assert recall >= 0.8, (pattern, recall)
     assert figures.auc_pr > figures.rules_auc_pr
     assert figures.recall_at_1pct_fpr > figures.rules_recall_at_1pct_fpr
+
+
+def _imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    return found | {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+
+
+def test_the_two_population_models_share_no_sampling_code() -> None:
+    pipelines = Path(population.__file__).parent
+    ours = {"pipelines.synthetic"}
+    theirs = {"pipelines.population", "pipelines.paysim_figures"}
+    assert not _imported_modules(pipelines / "population.py") & ours
+    assert not _imported_modules(pipelines / "paysim_figures.py") & (ours | {"pipelines.population"})
+    assert not _imported_modules(pipelines / "synthetic.py") & theirs
+    # What they do share is the record they write, and nothing else of the project's.
+    project = {
+        name for name in _imported_modules(pipelines / "population.py") if name.startswith(("pipelines", "models"))
+    }
+    assert project == {"pipelines.paysim_figures", "pipelines.records"}
+
+
+def test_the_calibrated_population_is_reproducible_and_robbed_the_paysim_way() -> None:
+    config = PopulationConfig(clients=800, days=20, seed=5)
+    world = generate_population(config)
+    assert world == generate_population(config)
+    assert world != generate_population(PopulationConfig(clients=800, days=20, seed=6))
+    assert [r.at_ms for r in world] == sorted(r.at_ms for r in world)
+    assert {r.kind for r in world} == {"DEPOSIT", "WITHDRAWAL", "PAYMENT", "TRANSFER"}
+    frauds = [r for r in world if r.is_fraud]
+    assert 0.0005 <= len(frauds) / len(world) <= 0.01, len(frauds) / len(world)
+    assert set(Counter(r.pattern for r in frauds)) == set(population.TYPOLOGIES)
+    for drain in (r for r in frauds if r.pattern == "takeover_transfer"):
+        assert drain.amount_minor == drain.balance_before_minor  # the whole balance, to a mule
+        cash_out = next(r for r in frauds if r.account == drain.counterparty)
+        assert cash_out.kind == "WITHDRAWAL" and cash_out.amount_minor == drain.amount_minor
+        assert population.HOUR_MS <= cash_out.at_ms - drain.at_ms <= 3 * population.HOUR_MS
+
+
+@pytest.mark.timeout(300)
+def test_a_model_of_one_world_is_judged_on_the_other_and_the_report_adds_up() -> None:
+    story = build_dataset(generate(StoryConfig(customers=600, days=20, seed=7)), DEFAULT_RULES)
+    elsewhere = build_dataset(generate_population(PopulationConfig(clients=800, days=20, seed=5)), DEFAULT_RULES)
+    trained = fit_and_evaluate(story, elsewhere)
+    judged = trained.elsewhere
+    assert judged is not None
+    assert judged.positives == int(elsewhere.y.sum()) and judged.negatives == int((elsewhere.y == 0).sum())
+    assert set(judged.recall_by_pattern) == set(population.TYPOLOGIES)
+    for figure in (judged.auc_pr, judged.recall_at_1pct_fpr, judged.rules_auc_pr, *judged.recall_by_pattern.values()):
+        assert 0.0 <= figure <= 1.0
+    assert set(trained.evaluation.recall_by_pattern) <= set(PATTERNS)  # the holdout is the story's own

@@ -19,8 +19,8 @@ from actors.settings import Settings
 from cluster import cli
 from models.transactions import OUTGOING_KINDS
 from pipelines.history import read_database_history, read_parquet_history
+from pipelines.records import Record
 from pipelines.replay import chunks, story_id
-from pipelines.synthetic import Record
 from pipelines.training import build_dataset
 
 
