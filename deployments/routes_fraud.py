@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from deployments.calls import call_service
@@ -125,12 +125,21 @@ class Resolution(RequestBody):
     note: str | None = Field(default=None, max_length=1000)
 
 
+class ReportFile(BaseModel):
+    name: str = Field(examples=["pr-curve.png"])
+    url: str = Field(description="GET it with the same Authorization: a PNG image")
+
+
 class ModelVersion(BaseModel):
     version: str
     serving: bool
     metrics: dict[str, Any] = Field(examples=[{"auc_pr": 0.81, "recall": 0.74, "precision": 0.66}])
     features: list[str]
     data_window: dict[str, Any]
+    report: list[ReportFile] = Field(
+        description="its training report: the precision-recall curves (holdout, out of distribution, beside the "
+        "rules alone's) and the histogram of its scores"
+    )
 
 
 class ModelVersions(BaseModel):
@@ -146,6 +155,7 @@ class ModelInfo(BaseModel):
     model_version: str | None
     serving: str
     metrics: dict[str, Any] | None
+    report: list[ReportFile] = Field(description="the serving version's training report (none without a model)")
 
 
 async def _fraud(request: Request, operation: str, **arguments: Any) -> dict[str, Any]:
@@ -347,6 +357,22 @@ async def model(request: Request, principal: CurrentPrincipal) -> dict[str, Any]
 @router.get("/models", response_model=ModelVersions, summary="Support/admin: every registered model version")
 async def models(request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
     return await _fraud(request, "models", principal=principal)
+
+
+@router.get(
+    "/models/{version}/report/{name}",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}, "description": "the report file"}},
+    summary="Support/admin: a file of a model version's training report (PNG)",
+)
+async def model_report(
+    version: Annotated[str, Path(max_length=80)],
+    name: Annotated[str, Path(max_length=45, pattern=r"^[a-z0-9-]+\.png$")],
+    request: Request,
+    principal: CurrentPrincipal,
+) -> Response:
+    found = await call_service(request.app.state.fraud, "model_report", principal=principal, version=version, name=name)
+    return Response(found["content"], media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
 
 @router.post(

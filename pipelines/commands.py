@@ -101,11 +101,11 @@ class HistorySource:
         return read_database_history(settings.database_url, self.days, progress)
 
 
-def _fit_on_cluster(dataset: Dataset, elsewhere: Dataset | None, progress: Progress) -> Trained:
+def _fit_on_cluster(dataset: Dataset, elsewhere: Dataset | None, version: str, progress: Progress) -> Trained:
     """Training runs as a Ray task (on a training worker of the cluster), watched from here."""
     started = time.monotonic()
     remote_fit = ray.remote(num_cpus=TRAINING_CPUS)(fit_and_evaluate)
-    pending = remote_fit.remote(dataset, elsewhere)
+    pending = remote_fit.remote(dataset, elsewhere, version)
     while True:
         ready, _ = ray.wait([pending], timeout=TRAINING_PROGRESS_S)
         if ready:
@@ -155,8 +155,9 @@ async def train_and_register(
         if not dataset.y.any() or dataset.y.all():
             raise RuntimeError("the history needs both fraud and legitimate movements to train on")
         other_world = None if elsewhere is None else _world_elsewhere(elsewhere, rules, progress)
+        version = datetime.now(UTC).strftime("fraud-%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
         progress(f"training on the earliest 70% of {len(dataset.y):,} scored movements…")
-        trained = _fit_on_cluster(dataset, other_world, progress)
+        trained = _fit_on_cluster(dataset, other_world, version, progress)
         figures = trained.evaluation.as_json()
         _say_figures(progress, f"in distribution, the holdout ({trained.held_out:,} latest)", figures)
         if trained.elsewhere is not None and elsewhere is not None:
@@ -165,7 +166,6 @@ async def train_and_register(
                 f"seed {elsewhere.seed}"
             }
             _say_figures(progress, "out of distribution, a world it never saw", figures["out_of_distribution"])
-        version = datetime.now(UTC).strftime("fraud-%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
         window = {
             "from_ms": int(dataset.at_ms.min()),
             "to_ms": int(dataset.at_ms.max()),
@@ -173,7 +173,10 @@ async def train_and_register(
             "source": source.describe(),
         }
         registry = _registry(pool, settings)
-        record = await registry.register(version, trained.artifact, list(FEATURE_NAMES), figures, window)
+        record = await registry.register(
+            version, trained.artifact, list(FEATURE_NAMES), figures, window, trained.report
+        )
+        progress(f"report: {', '.join(sorted(trained.report))} (GET /api/v1/fraud/models/{version}/report/NAME)")
         if not promote_if_better:
             progress(f"registered {version} (promote it with `bankflow pipelines promote {version}`)")
             return record

@@ -19,15 +19,20 @@ from typing import Any, Final
 
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, roc_curve
 
+from models.fraud.calibration import PlattCalibrated, logit
 from models.fraud.features import FEATURE_NAMES, Movement, features, vector
 from models.fraud.rules import Rule, decide
 from models.fraud.tracker import BehaviourTracker
 from models.transactions import OUTGOING_KINDS
 from pipelines.records import Record
+from pipelines.report import Judged, model_report
 
 HOLDOUT_SHARE: Final = 0.3
+CALIBRATION_SHARE: Final = 0.2  # of the training window, its latest: where scores become probabilities
+MIN_CALIBRATION_CLASS: Final = 10  # fraud and legitimate movements each, at least, to calibrate on
 TARGET_FPR: Final = 0.01
 
 
@@ -99,13 +104,30 @@ def split_by_time(dataset: Dataset, holdout_share: float = HOLDOUT_SHARE) -> tup
     return dataset.at_ms < cut, dataset.at_ms >= cut
 
 
-def train(dataset: Dataset, mask: np.ndarray, seed: int = 0) -> HistGradientBoostingClassifier:
-    model = HistGradientBoostingClassifier(
+def _booster(seed: int) -> HistGradientBoostingClassifier:
+    return HistGradientBoostingClassifier(
         max_iter=300, learning_rate=0.08, max_leaf_nodes=31, l2_regularization=1.0, class_weight="balanced",
         random_state=seed,
     )  # fmt: skip
-    model.fit(dataset.x[mask], dataset.y[mask])
-    return model
+
+
+def train(dataset: Dataset, mask: np.ndarray, seed: int = 0) -> PlattCalibrated:
+    """The booster fitted on the earlier part of `mask` (by time), its scores calibrated into
+    probabilities on the latest CALIBRATION_SHARE of it; on the whole of it when that part holds
+    too few of either class to calibrate on (the map is then the identity)."""
+    cut = np.quantile(dataset.at_ms[mask], 1 - CALIBRATION_SHARE)
+    fit_mask, calibration_mask = mask & (dataset.at_ms < cut), mask & (dataset.at_ms >= cut)
+    calibration_labels = dataset.y[calibration_mask]
+    if min(int(calibration_labels.sum()), int((calibration_labels == 0).sum())) < MIN_CALIBRATION_CLASS:
+        model = _booster(seed).fit(dataset.x[mask], dataset.y[mask])
+        return PlattCalibrated(model, 1.0, 0.0)
+    model = _booster(seed).fit(dataset.x[fit_mask], dataset.y[fit_mask])
+    raw = logit(model.predict_proba(dataset.x[calibration_mask])[:, 1]).reshape(-1, 1)
+    platt = LogisticRegression(C=1e6).fit(raw, calibration_labels)
+    slope, intercept = float(platt.coef_[0][0]), float(platt.intercept_[0])
+    if slope <= 0:  # the booster ranks the calibration slice no better than chance: keep its scores
+        return PlattCalibrated(model, 1.0, 0.0)
+    return PlattCalibrated(model, slope, intercept)
 
 
 def _threshold_at_fpr(negative_scores: np.ndarray, fpr: float) -> float:
@@ -149,20 +171,31 @@ class Trained:
     trained_on: int
     held_out: int
     elsewhere: Evaluation | None = None  # on a world the model never saw (pipelines/population.py)
+    report: dict[str, bytes] = field(default_factory=dict)  # PNG files by name (pipelines/report.py)
 
 
-def fit_and_evaluate(dataset: Dataset, elsewhere: Dataset | None) -> Trained:
+def _judged(name: str, model: Any, dataset: Dataset, mask: np.ndarray) -> Judged:
+    return Judged(name, dataset.y[mask], model.predict_proba(dataset.x[mask])[:, 1], dataset.rule_scores[mask])
+
+
+def fit_and_evaluate(dataset: Dataset, elsewhere: Dataset | None, version: str) -> Trained:
     """Train on all but the latest share of the history, judge on that share, and on the whole
-    of `elsewhere` when given: a labelled history from another population model."""
+    of `elsewhere` when given: a labelled history from another population model. The report's
+    curves are drawn here, beside the data."""
     train_mask, holdout_mask = split_by_time(dataset)
     model = train(dataset, train_mask)
-    judged_elsewhere = None if elsewhere is None else evaluate(model, elsewhere, elsewhere.at_ms >= 0)
+    judged = [_judged("holdout", model, dataset, holdout_mask)]
+    judged_elsewhere = None
+    if elsewhere is not None:
+        judged_elsewhere = evaluate(model, elsewhere, elsewhere.at_ms >= 0)
+        judged.append(_judged("out of distribution", model, elsewhere, elsewhere.at_ms >= 0))
     return Trained(
         serialize(model),
         evaluate(model, dataset, holdout_mask),
         int(train_mask.sum()),
         int(holdout_mask.sum()),
         judged_elsewhere,
+        model_report(version, judged),
     )
 
 

@@ -10,12 +10,15 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from models.fraud.calibration import PlattCalibrated
 from models.fraud.check import Verdict
 from models.fraud.rules import Rule
 from pipelines import population
 from pipelines.population import PopulationConfig, generate_population
+from pipelines.report import REPORT_FILES
 from pipelines.synthetic import PATTERNS, StoryConfig, generate
 from pipelines.training import build_dataset, evaluate, fit_and_evaluate, split_by_time, train
 
@@ -95,7 +98,9 @@ def test_the_calibrated_population_is_reproducible_and_robbed_the_paysim_way() -
 def test_a_model_of_one_world_is_judged_on_the_other_and_the_report_adds_up() -> None:
     story = build_dataset(generate(StoryConfig(customers=600, days=20, seed=7)), DEFAULT_RULES)
     elsewhere = build_dataset(generate_population(PopulationConfig(clients=800, days=20, seed=5)), DEFAULT_RULES)
-    trained = fit_and_evaluate(story, elsewhere)
+    trained = fit_and_evaluate(story, elsewhere, "fraud-test")
+    assert sorted(trained.report) == sorted(REPORT_FILES)  # the curves and the histogram, as PNG
+    assert all(content.startswith(b"\x89PNG\r\n\x1a\n") for content in trained.report.values())
     judged = trained.elsewhere
     assert judged is not None
     assert judged.positives == int(elsewhere.y.sum()) and judged.negatives == int((elsewhere.y == 0).sum())
@@ -103,3 +108,19 @@ def test_a_model_of_one_world_is_judged_on_the_other_and_the_report_adds_up() ->
     for figure in (judged.auc_pr, judged.recall_at_1pct_fpr, judged.rules_auc_pr, *judged.recall_by_pattern.values()):
         assert 0.0 <= figure <= 1.0
     assert set(trained.evaluation.recall_by_pattern) <= set(PATTERNS)  # the holdout is the story's own
+
+
+def test_calibration_maps_the_scores_into_probabilities_keeping_their_order() -> None:
+    story = build_dataset(generate(StoryConfig(customers=600, days=20, seed=7)), DEFAULT_RULES)
+    train_mask, holdout_mask = split_by_time(story)
+    model = train(story, train_mask)
+    assert isinstance(model, PlattCalibrated) and model.slope > 0
+    raw = model.model.predict_proba(story.x[holdout_mask])[:, 1]
+    calibrated = model.predict_proba(story.x[holdout_mask])[:, 1]
+    assert ((calibrated >= 0) & (calibrated <= 1)).all()
+    order = np.argsort(raw, kind="stable")
+    assert (np.diff(calibrated[order]) >= -1e-12).all()  # monotonic in the raw score
+    # The booster's balanced class weights put its raw scores far above the fraud rate; the
+    # calibrated ones are probabilities: on average near the share of fraud.
+    assert calibrated.mean() < raw.mean()
+    assert abs(calibrated.mean() - story.y[holdout_mask].mean()) < 0.01

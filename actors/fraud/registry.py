@@ -10,19 +10,31 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle  # nosec B403 -- artifacts are checked against their registered SHA-256 before loading
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import asyncpg
 
 from actors.audit import append
 from actors.documents import DocumentStore
 from models.audit import AuditAction, AuditActor, AuditOrigin, done_by
+from models.fraud.promotion import promotion_refusal
 
 
 class RegistryError(RuntimeError):
     pass
+
+
+# A version's figures name its report's files under this key; each is kept in the document store.
+REPORT_FILES_KEY: Final = "report_files"
+REPORT_NAME: Final = re.compile(r"[a-z0-9-]{1,40}\.png")
+
+
+def _report_key(version: str, name: str) -> str:
+    """Where a report file is kept: document keys are plain names (no dot), so without `.png`."""
+    return f"models/reports/{version}/{name.removesuffix('.png')}"
 
 
 @dataclass(frozen=True)
@@ -70,9 +82,17 @@ class ModelRegistry:
         features: list[str],
         metrics: dict[str, Any],
         data_window: dict[str, Any],
+        report: Mapping[str, bytes] | None = None,
     ) -> ModelRecord:
+        """A new version: its artifact and its report's files (PNG, pipelines/report.py) in the
+        document store, its figures (naming the report's files) in the registry."""
         key = f"models/{version}"
         await self._store.put(key, artifact)
+        for name, content in (report or {}).items():
+            assert REPORT_NAME.fullmatch(name), f"a report file is named like pr-curve.png, not {name!r}"
+            await self._store.put(_report_key(version, name), content)
+        if report:
+            metrics = metrics | {REPORT_FILES_KEY: sorted(report)}
         row = await self._pool.fetchrow(
             """INSERT INTO fraud_models (version, artifact_key, sha256, features, metrics, data_window)
                VALUES ($1, $2, $3, $4, $5, $6) RETURNING *""",
@@ -86,6 +106,13 @@ class ModelRegistry:
         assert row is not None
         return _record(row)
 
+    async def report_file(self, version: str, name: str) -> bytes:
+        """One file of a version's report; RegistryError when the version has no such file."""
+        record = await self.get(version)
+        if record is None or name not in record.metrics.get(REPORT_FILES_KEY, []):
+            raise RegistryError(f"{version} has no report file {name!r}")
+        return await self._store.get(_report_key(version, name))
+
     async def get(self, version: str) -> ModelRecord | None:
         row = await self._pool.fetchrow("SELECT * FROM fraud_models WHERE version = $1", version)
         return None if row is None else _record(row)
@@ -98,20 +125,20 @@ class ModelRegistry:
         return [_record(row) for row in await self._pool.fetch("SELECT * FROM fraud_models ORDER BY created_at")]
 
     async def promotion_problem(self, version: str, force: bool) -> str | None:
-        """Why promoting `version` would be refused now, or None: it is not registered, or its
-        AUC-PR is below the serving one's and it is not forced."""
+        """Why promoting `version` would be refused now, or None: it is not registered, or, unless
+        forced, it loses to the rules or to the serving model (models/fraud/promotion.py)."""
         candidate = await self.get(version)
         if candidate is None:
             return f"no model version {version!r}"
-        current = await self.serving()
-        if current is None or current.version == version or force:
+        if force:
             return None
-        if candidate.metrics.get("auc_pr", 0.0) < current.metrics.get("auc_pr", 0.0):
-            return (
-                f"{version} has AUC-PR {candidate.metrics.get('auc_pr')} below the serving "
-                f"{current.version}'s {current.metrics.get('auc_pr')}; use --force to promote it anyway"
-            )
-        return None
+        current = await self.serving()
+        return promotion_refusal(
+            version,
+            candidate.metrics,
+            None if current is None else current.version,
+            None if current is None else current.metrics,
+        )
 
     async def promote(
         self,
@@ -122,15 +149,20 @@ class ModelRegistry:
         force: bool = False,
         approval_fields: Mapping[str, str] | None = None,
     ) -> ModelRecord:
-        """Make `version` the serving model; refused when its AUC-PR is below the serving one's, unless
-        forced. The promotion and its audit record (by `actor`, from `origin`, with the four-eyes
+        """Make `version` the serving model; refused, unless forced, when it loses to the rules or to
+        the serving model. The promotion and its audit record (by `actor`, from `origin`, with the four-eyes
         approval that carried it out, if one did) commit together."""
         if problem := await self.promotion_problem(version, force):
             raise RegistryError(problem)
         candidate = await self.get(version)
         current = await self.serving()
         assert candidate is not None
-        worse = current is not None and candidate.metrics.get("auc_pr", 0.0) < current.metrics.get("auc_pr", 0.0)
+        refusal = promotion_refusal(
+            version,
+            candidate.metrics,
+            None if current is None else current.version,
+            None if current is None else current.metrics,
+        )
         async with self._pool.acquire() as connection, connection.transaction():
             await connection.execute("UPDATE fraud_models SET serving = false WHERE serving AND version <> $1", version)
             await connection.execute(
@@ -143,7 +175,7 @@ class ModelRegistry:
                 ("fraud_model", version),
                 {"serving_version": None if current is None else current.version},
                 {"serving_version": version, **(approval_fields or {})},
-                "forced below the serving model's AUC-PR" if force and worse else None,
+                f"forced: {refusal}" if force and refusal else None,
             )
             await append(connection, entry)
         promoted = await self.get(version)

@@ -40,12 +40,13 @@ OPERATIONS: Final = frozenset(
         "resolve",
         "model",
         "models",
+        "model_report",
         "promote",
     }
 )
 POOL_SIZE: Final = 8
 # Reads only: scoring counts the movement in its velocity windows.
-RETRY_SAFE: Final = frozenset({"rules", "list_entries", "cases", "case", "model", "models"})
+RETRY_SAFE: Final = frozenset({"rules", "list_entries", "cases", "case", "model", "models", "model_report"})
 
 logger = logging.getLogger("bankflow.fraud")
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from actors import approvals
 from actors.audit import append
-from actors.fraud.registry import ModelRecord, ModelRegistry, RegistryError
+from actors.fraud.registry import REPORT_FILES_KEY, ModelRecord, ModelRegistry, RegistryError
 from actors.fraud.rules_store import active_rules, configuration_version, listed_parties
 from actors.fraud.velocity import Observation, VelocityStore
 from actors.metrics import fraud_metrics
@@ -100,6 +100,16 @@ def _entry_view(row: asyncpg.Record) -> dict[str, Any]:
     }
 
 
+def report_view(version: str | None, metrics: dict[str, Any] | None) -> list[dict[str, str]]:
+    """A version's report files, each with where staff fetch it."""
+    if version is None or metrics is None:
+        return []
+    return [
+        {"name": name, "url": f"/api/v1/fraud/models/{version}/report/{name}"}
+        for name in metrics.get(REPORT_FILES_KEY, [])
+    ]
+
+
 def _version_view(record: ModelRecord) -> dict[str, Any]:
     return {
         "version": record.version,
@@ -107,6 +117,7 @@ def _version_view(record: ModelRecord) -> dict[str, Any]:
         "metrics": record.metrics,
         "features": record.features,
         "data_window": record.data_window,
+        "report": report_view(record.version, record.metrics),
     }
 
 
@@ -504,4 +515,13 @@ class FraudService(RuleOperations):
             "model_version": self.model_version,
             "serving": "rules and velocity" if self.model_version is None else "model, rules and velocity",
             "metrics": self.model_metrics,
+            "report": report_view(self.model_version, self.model_metrics),
         }
+
+    async def model_report(self, principal: Principal, version: str, name: str) -> dict[str, bytes]:
+        """Support/admin: one PNG file of a version's report (pipelines/report.py), as {"content": …}."""
+        require_staff(principal)
+        try:
+            return {"content": await self._registry.report_file(version, name)}
+        except RegistryError as missing:
+            raise ServiceFailure(404, "not_found", str(missing)) from None

@@ -202,6 +202,15 @@ export const adminApi = bankflowApi
         query: ({ list, kind, value }) => ({ url: `api/v1/fraud/${list}/${kind}/${value.split('/').map(enc).join('/')}`, method: 'DELETE' }),
         invalidatesTags: ['FraudLists'],
       }),
+      /** A PNG of a model version's training report as an object URL (the caller revokes it). */
+      modelReportImage: build.mutation<string, string>({
+        query: (url) => ({
+          url: url.replace(/^\//, ''),
+          method: 'GET',
+          responseHandler: async (response) =>
+            response.ok ? URL.createObjectURL(await response.blob()) : ((await response.json().catch(() => null)) as unknown),
+        }),
+      }),
       fraudModel: build.query<ModelInfo, void>({
         query: () => 'api/v1/fraud/model',
         providesTags: ['FraudModels'],
@@ -328,6 +337,7 @@ export const {
   useFraudListQuery,
   useRemoveListEntryMutation,
   useFraudModelQuery,
+  useModelReportImageMutation,
   useFraudModelsQuery,
   usePromoteModelMutation,
   useUsersQuery,

@@ -1168,6 +1168,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/fraud/models/{version}/report/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Support/admin: a file of a model version's training report (PNG) */
+        get: operations["model_report_api_v1_fraud_models__version__report__name__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/fraud/models/{version}/promote": {
         parameters: {
             query?: never;
@@ -2835,6 +2852,11 @@ export interface components {
             metrics: {
                 [key: string]: unknown;
             } | null;
+            /**
+             * Report
+             * @description the serving version's training report (none without a model)
+             */
+            report: components["schemas"]["ReportFile"][];
         };
         /** ModelVersion */
         ModelVersion: {
@@ -2859,6 +2881,11 @@ export interface components {
             data_window: {
                 [key: string]: unknown;
             };
+            /**
+             * Report
+             * @description its training report: the precision-recall curves (holdout, out of distribution, beside the rules alone's) and the histogram of its scores
+             */
+            report: components["schemas"]["ReportFile"][];
         };
         /** ModelVersions */
         ModelVersions: {
@@ -3176,6 +3203,19 @@ export interface components {
         Rejection: {
             /** Reason */
             reason: string;
+        };
+        /** ReportFile */
+        ReportFile: {
+            /**
+             * Name
+             * @example pr-curve.png
+             */
+            name: string;
+            /**
+             * Url
+             * @description GET it with the same Authorization: a PNG image
+             */
+            url: string;
         };
         /** ResetRequest */
         ResetRequest: {
@@ -12412,6 +12452,119 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ModelVersions"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    model_report_api_v1_fraud_models__version__report__name__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                version: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the report file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": unknown;
                 };
             };
             /** @description Bad request */

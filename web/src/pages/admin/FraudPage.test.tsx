@@ -11,12 +11,13 @@ import { renderAdmin } from './testing';
 const base = window.location.origin;
 
 function version(name: string, auc_pr: number, serving: boolean): ModelVersion {
-  return { version: name, serving, metrics: { auc_pr, recall: 0.5, precision: 0.4 }, features: ['amount'], data_window: {} };
+  return { version: name, serving, metrics: { auc_pr, recall: 0.5, precision: 0.4 }, features: ['amount'], data_window: {}, report: [] };
 }
 
 let serving = 'v1';
 let promotions: { version: string; body: unknown }[] = [];
 let removals: string[] = [];
+let reports: string[] = [];
 let governed = false;
 
 const server = setupServer(
@@ -34,8 +35,17 @@ const server = setupServer(
     return HttpResponse.json({ kind: 'ip', value: '10.0.0.9', list: 'blacklist', reason: 'botnet', created_by: null, created_at: '2026-03-04T05:06:07Z' });
   }),
   http.get(`${base}/api/v1/fraud/model`, () =>
-    HttpResponse.json({ model_version: serving, serving: 'model, rules and velocity', metrics: { auc_pr: 0.8, recall: 0.5 } }),
+    HttpResponse.json({
+      model_version: serving,
+      serving: 'model, rules and velocity',
+      metrics: { auc_pr: 0.8, recall: 0.5, out_of_distribution: { auc_pr: 0.42, rules_auc_pr: 0.1 } },
+      report: [{ name: 'pr-curve.png', url: `/api/v1/fraud/models/${serving}/report/pr-curve.png` }],
+    }),
   ),
+  http.get(`${base}/api/v1/fraud/models/:version/report/:name`, ({ params }) => {
+    reports.push(`${String(params.version)}/${String(params.name)}`);
+    return new HttpResponse(new Uint8Array([0x89, 0x50, 0x4e, 0x47]), { headers: { 'Content-Type': 'image/png' } });
+  }),
   http.get(`${base}/api/v1/fraud/models`, () =>
     HttpResponse.json({ items: [version('v1', 0.8, serving === 'v1'), version('v2', 0.6, serving === 'v2')], serving_version: serving }),
   ),
@@ -73,6 +83,7 @@ beforeEach(() => {
   governed = false;
   promotions = [];
   removals = [];
+  reports = [];
 });
 afterEach(() => server.resetHandlers());
 
@@ -82,6 +93,16 @@ function show(roles: string[]) {
 }
 
 describe('the model versions', { timeout: 120_000 }, () => {
+  it("shows the serving model's figures out of distribution and its training report, fetched with the session", async () => {
+    URL.createObjectURL = () => 'blob:report';
+    URL.revokeObjectURL = () => undefined;
+    show(['support']);
+    expect(await screen.findByTestId('model-elsewhere')).toHaveProperty('textContent', 'AUC-PR 0.42 (rules alone 0.1)');
+    const image = await screen.findByRole('img', { name: /Precision against recall of v1/ });
+    expect(image.getAttribute('src')).toBe('blob:report');
+    expect(reports).toEqual(['v1/pr-curve.png']);
+  });
+
   it('lists every version with AUC-PR and recall, marks the serving one, and promotes only after confirming', async () => {
     const person = show(['admin']);
     const rows = await screen.findAllByTestId('model-row');

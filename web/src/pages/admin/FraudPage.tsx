@@ -11,7 +11,7 @@ import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
-import { Fragment, useState, type FormEvent } from 'react';
+import { Fragment, useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import {
@@ -21,6 +21,7 @@ import {
   useFraudCasesQuery,
   useFraudListQuery,
   useFraudModelQuery,
+  useModelReportImageMutation,
   useFraudModelsQuery,
   useFraudRulesQuery,
   useFraudScoreQuery,
@@ -59,6 +60,31 @@ function decimal(value: unknown, digits = 3): string {
 
 // --- the model ----------------------------------------------------------------------------------
 
+/** One PNG of the serving version's training report, fetched with the session (an object URL). */
+function ReportImage({ url, name, version }: { url: string; name: string; version: string }) {
+  const { t } = useTranslation();
+  const [load] = useModelReportImageMutation();
+  const [source, setSource] = useState<string | null>(null);
+  useEffect(() => {
+    let made: string | null = null;
+    let cancelled = false;
+    load(url)
+      .unwrap()
+      .then((objectUrl) => {
+        if (cancelled) URL.revokeObjectURL(objectUrl);
+        else setSource((made = objectUrl));
+      })
+      .catch(() => setSource(null));
+    return () => {
+      cancelled = true;
+      if (made) URL.revokeObjectURL(made);
+    };
+  }, [load, url]);
+  const alt = t(`admin.fraud.model.report.${name.replace('.png', '')}`, { version, defaultValue: name });
+  if (!source) return <Loading />;
+  return <Box component="img" src={source} alt={alt} sx={{ width: '100%', height: 'auto', bgcolor: 'common.white', borderRadius: 1 }} />;
+}
+
 function ModelSection() {
   const { t } = useTranslation();
   const model = useFraudModelQuery();
@@ -67,6 +93,7 @@ function ModelSection() {
   else if (!model.data) body = <Loading />;
   else {
     const metrics = model.data.metrics ?? {};
+    const elsewhere = metrics.out_of_distribution as { auc_pr?: number; rules_auc_pr?: number } | undefined;
     const figures = Object.entries(metrics).filter(([, v]) => typeof v === 'number' || typeof v === 'string');
     body = (
       <>
@@ -84,7 +111,19 @@ function ModelSection() {
                 {decimal(v)}
               </Field>
             ))}
+          {elsewhere && (
+            <Field label={t('admin.fraud.model.elsewhere')} testId="model-elsewhere">
+              {t('admin.fraud.model.elsewhereFigures', { model: decimal(elsewhere.auc_pr), rules: decimal(elsewhere.rules_auc_pr) })}
+            </Field>
+          )}
         </Box>
+        {model.data.report.length > 0 && (
+          <Box sx={{ display: 'grid', gap: 2, gridTemplateColumns: { xs: '1fr', md: 'repeat(2, minmax(0, 1fr))' }, mt: 2 }}>
+            {model.data.report.map((file) => (
+              <ReportImage key={file.url} url={file.url} name={file.name} version={model.data?.model_version ?? ''} />
+            ))}
+          </Box>
+        )}
       </>
     );
   }
