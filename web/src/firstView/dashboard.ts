@@ -16,7 +16,7 @@ import type { Account, AccountList } from '../api/types';
 import { expiresAtS, loadSession, subjectOf } from '../auth/session';
 import { formatMoney } from '../format';
 import { app, dashboard } from '../locales/en.json';
-import { dismissFirstView, FIRST_VIEW_ID, firstViewDismissed } from './dismiss';
+import { dismissFirstView, FIRST_VIEW_ID, firstViewDismissed, firstViewSettled, firstViewStarted } from './dismiss';
 import { FIRST_VIEW_CSS } from './style';
 
 const MAX_ACCOUNTS = 50; // a page of the API's: more is the app's to show
@@ -86,14 +86,19 @@ export async function showFirstView(nowMs = Date.now()): Promise<void> {
   const userId = subjectOf(accessToken);
   const expiresAt = expiresAtS(accessToken);
   if (!accessToken || !userId || expiresAt === null || expiresAt * 1000 < nowMs + MIN_TOKEN_LIFE_S * 1000) return;
-  const accountsUrl = apiUrl(accountsOfUserPath(userId));
-  sendEarlyReads([apiUrl(ME_PATH), accountsUrl], accessToken);
-  const copy = peekEarlyRead(accountsUrl);
-  const answer = copy === null ? null : await copy.catch(() => null);
-  if (answer === null || !answer.ok) return;
-  const body = (await answer.json()) as AccountList;
-  if (document.readyState === 'loading') await new Promise((ready) => document.addEventListener('DOMContentLoaded', ready, { once: true }));
-  drawFirstView(body.items);
+  firstViewStarted();
+  try {
+    const accountsUrl = apiUrl(accountsOfUserPath(userId));
+    sendEarlyReads([apiUrl(ME_PATH), accountsUrl], accessToken);
+    const copy = peekEarlyRead(accountsUrl);
+    const answer = copy === null ? null : await copy.catch(() => null);
+    if (answer === null || !answer.ok) return;
+    const body = (await answer.json()) as AccountList;
+    if (document.readyState === 'loading') await new Promise((ready) => document.addEventListener('DOMContentLoaded', ready, { once: true }));
+    drawFirstView(body.items);
+  } finally {
+    firstViewSettled();
+  }
 }
 
 void showFirstView();

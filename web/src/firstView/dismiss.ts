@@ -15,3 +15,28 @@ export function dismissFirstView(): void {
 export function firstViewDismissed(): boolean {
   return (window as unknown as Holder)[DISMISSED_KEY] === true;
 }
+
+// While the first view is fetching and drawing, the app waits to render (a bounded while): its
+// first render is a long task of its own, and the balances would otherwise wait behind it.
+const PENDING_KEY = Symbol.for('bankflow.firstViewPending');
+
+type Pending = { [PENDING_KEY]?: { settled: Promise<void>; settle: () => void } };
+
+export function firstViewStarted(): void {
+  const holder = window as unknown as Pending;
+  let settle: () => void = () => undefined;
+  const settled = new Promise<void>((resolve) => (settle = resolve));
+  holder[PENDING_KEY] = { settled, settle };
+}
+
+export function firstViewSettled(): void {
+  (window as unknown as Pending)[PENDING_KEY]?.settle();
+}
+
+/** Resolves once a first view that has started is drawn or given up, or after `maxWaitMs`; at
+ * once when none has started (its script has not run, or found nothing to draw). */
+export function afterFirstView(maxWaitMs: number): Promise<void> {
+  const pending = (window as unknown as Pending)[PENDING_KEY];
+  if (!pending) return Promise.resolve();
+  return Promise.race([pending.settled, new Promise<void>((resolve) => setTimeout(resolve, maxWaitMs))]);
+}
