@@ -29,12 +29,13 @@ async def revoke(connection: Any, session_id: uuid.UUID, reason: str) -> None:
 
 async def revoke_all(connection: Any, user_id: uuid.UUID, reason: str) -> list[uuid.UUID]:
     """Revoke every live session of the user; their ids, to publish once committed."""
-    sessions = await connection.fetch(
-        "SELECT session_id FROM auth_sessions WHERE user_id = $1 AND revoked_at IS NULL", user_id
+    ended = await connection.fetch(
+        """UPDATE auth_sessions SET revoked_at = now(), revoked_reason = $2
+           WHERE user_id = $1 AND revoked_at IS NULL RETURNING session_id""",
+        user_id,
+        reason,
     )
-    for session in sessions:
-        await revoke(connection, session["session_id"], reason)
-    return [session["session_id"] for session in sessions]
+    return [row["session_id"] for row in ended]
 
 
 async def publish_revoked(redis: aioredis.Redis, session_ids: list[uuid.UUID], ttl_s: int) -> None:

@@ -25,6 +25,7 @@ from models.audit import OPERATOR, AuditOrigin
 from models.fraud.features import FEATURE_NAMES
 from models.fraud.rules import Rule
 from pipelines.history import Progress, read_database_history, read_parquet_history
+from pipelines.paysim_figures import PAYSIM_KINDS
 from pipelines.population import PopulationConfig, generate_population
 from pipelines.records import Record
 from pipelines.replay import ReplayReport, replay
@@ -34,14 +35,6 @@ from pipelines.training import Dataset, Trained, build_dataset, evaluate, fit_an
 HOUR_MS: Final = 3_600_000
 TRAINING_CPUS: Final = 1
 TRAINING_PROGRESS_S: Final = 5.0
-# PaySim's transaction types as BankFlow's movement kinds.
-_PAYSIM_KINDS: Final = {
-    "TRANSFER": "TRANSFER",
-    "PAYMENT": "PAYMENT",
-    "CASH_OUT": "WITHDRAWAL",
-    "DEBIT": "WITHDRAWAL",
-    "CASH_IN": "DEPOSIT",
-}
 
 
 def write_story(path: Path, config: StoryConfig | PopulationConfig, progress: Progress) -> int:
@@ -68,7 +61,7 @@ def read_paysim(path: Path) -> list[Record]:
             records.append(
                 Record(
                     at_ms=START_MS + int(row["step"]) * HOUR_MS,
-                    kind=_PAYSIM_KINDS.get(row["type"], row["type"]),
+                    kind=PAYSIM_KINDS.get(row["type"], row["type"]),
                     account=row["nameOrig"],
                     counterparty=row["nameDest"] or None,
                     amount_minor=int(Decimal(row["amount"]) * 100),

@@ -19,6 +19,14 @@ from __future__ import annotations
 
 from typing import Final
 
+# PaySim's transaction types (its CSV schema's `type`) as BankFlow's movement kinds.
+PAYSIM_KINDS: Final = {
+    "CASH_IN": "DEPOSIT",
+    "CASH_OUT": "WITHDRAWAL",
+    "DEBIT": "WITHDRAWAL",
+    "PAYMENT": "PAYMENT",
+    "TRANSFER": "TRANSFER",
+}
 # action → share of all movements
 ACTION_SHARES: Final = {"CASH_IN": 0.2000, "CASH_OUT": 0.3650, "DEBIT": 0.0046, "PAYMENT": 0.3491, "TRANSFER": 0.0813}
 # action → (mu, sigma) of the natural log of the amount, in currency units

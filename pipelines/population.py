@@ -29,6 +29,7 @@ from pipelines.paysim_figures import (
     HOUR_WEIGHTS,
     INITIAL_BALANCES,
     OVERDRAFT_TIERS,
+    PAYSIM_KINDS,
 )
 from pipelines.records import Record
 
@@ -42,14 +43,6 @@ MAX_DAYS: Final = 366
 PROFILE_DAYS: Final = 30  # the client profiles count a month's actions
 MIN_DRAINED_MINOR: Final = 100_000  # a takeover empties an account holding at least this
 VICTIM_TRIES: Final = 50
-# The service's actions as BankFlow's movement kinds.
-KINDS: Final = {
-    "CASH_IN": "DEPOSIT",
-    "CASH_OUT": "WITHDRAWAL",
-    "DEBIT": "WITHDRAWAL",
-    "PAYMENT": "PAYMENT",
-    "TRANSFER": "TRANSFER",
-}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,7 +64,7 @@ class PopulationConfig:
 class _Planned:
     at_ms: int
     sequence: int
-    action: str  # one of KINDS, or "TAKEOVER" (its victim and amount are decided when it happens)
+    action: str  # one of PAYSIM_KINDS, or "TAKEOVER" (its victim and amount are decided when it happens)
     account: str
     counterparty: str | None
     amount_minor: int
@@ -125,7 +118,7 @@ class _Service:
 
     def move(self, planned: _Planned, amount_minor: int, account: str) -> bool:
         """The movement if the account can make it (its balance and overdraft allow), recorded."""
-        kind = KINDS[planned.action]
+        kind = PAYSIM_KINDS[planned.action]
         balance = self.balances_minor.get(account, 0)
         if kind != "DEPOSIT" and amount_minor > balance + _overdraft_minor(balance):
             return False

@@ -152,17 +152,18 @@ class ModelRegistry:
         """Make `version` the serving model; refused, unless forced, when it loses to the rules or to
         the serving model. The promotion and its audit record (by `actor`, from `origin`, with the four-eyes
         approval that carried it out, if one did) commit together."""
-        if problem := await self.promotion_problem(version, force):
-            raise RegistryError(problem)
         candidate = await self.get(version)
+        if candidate is None:
+            raise RegistryError(f"no model version {version!r}")
         current = await self.serving()
-        assert candidate is not None
         refusal = promotion_refusal(
             version,
             candidate.metrics,
             None if current is None else current.version,
             None if current is None else current.metrics,
         )
+        if refusal and not force:
+            raise RegistryError(refusal)
         async with self._pool.acquire() as connection, connection.transaction():
             await connection.execute("UPDATE fraud_models SET serving = false WHERE serving AND version <> $1", version)
             await connection.execute(
